@@ -1,0 +1,57 @@
+# phonghop: the two commands are `make run` and `make test`.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+CARGO ?= cargo
+NPM ?= npm
+LISTEN ?= 127.0.0.1:8080
+DATA_DIR ?= ./data
+
+.PHONY: run test client-deps client-build server-release check-rust test-rust test-client test-browser bench clean
+
+## Build everything and start the server with the demo meeting.
+run: client-build server-release
+	./target/release/phonghop serve --demo --listen $(LISTEN) --data-dir $(DATA_DIR) --web-dir client-web/dist
+
+## Every check and test: formatting, lints, Rust tests (SQLite, and
+## PostgreSQL when PHONGHOP_TEST_DATABASE_URL is set), the client's type
+## check and unit tests, and the browser tests in headless Chromium.
+test: check-rust test-rust test-client test-browser
+
+client-deps: client-web/node_modules/.package-lock.json
+
+client-web/node_modules/.package-lock.json: client-web/package-lock.json
+	cd client-web && $(NPM) ci --no-audit --no-fund
+	touch $@
+
+client-build: client-deps
+	cd client-web && $(NPM) run build
+
+server-release:
+	$(CARGO) build --release -p phonghop-server
+
+check-rust:
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+test-rust:
+	$(CARGO) build -p phonghop-server --bin phonghop
+	$(CARGO) test --workspace
+
+test-client: client-deps
+	cd client-web && $(NPM) run format:check
+	cd client-web && $(NPM) run typecheck
+	cd client-web && $(NPM) test
+
+test-browser: client-build
+	$(CARGO) build -p phonghop-server --bin phonghop
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "!!! BROWSER TESTS NOT RUN: /usr/bin/chromium is missing. Install it with: apt-get install -y chromium fonts-noto-core"; \
+	  if [ "$${CI:-}" = "true" ]; then exit 1; fi; \
+	else \
+	  cd client-web && PHONGHOP_BIN=../target/debug/phonghop $(NPM) run test:browser; \
+	fi
+
+clean:
+	$(CARGO) clean
+	rm -rf client-web/dist client-web/node_modules

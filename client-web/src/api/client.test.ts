@@ -1,0 +1,167 @@
+import { describe, expect, it } from 'vitest';
+import type { Language } from '../i18n/i18n';
+import { ApiError, createApiClient, isSameOriginPath, parseErrorBody } from './client';
+
+interface SentRequest {
+  url: string;
+  init: RequestInit;
+}
+
+/** A fetch that records what it was asked and answers from a script. */
+function scriptedFetch(answer: (request: SentRequest) => Response | Promise<Response>) {
+  const sent: SentRequest[] = [];
+  const fetchImpl = async (input: RequestInfo | URL, init: RequestInit = {}) => {
+    const request = { url: String(input), init };
+    sent.push(request);
+    return answer(request);
+  };
+  return { fetchImpl: fetchImpl as typeof fetch, sent };
+}
+
+const jsonResponse = (status: number, body: unknown) =>
+  new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
+
+function clientWith(
+  answer: (request: SentRequest) => Response | Promise<Response>,
+  language: Language = 'vi',
+) {
+  const { fetchImpl, sent } = scriptedFetch(answer);
+  return { api: createApiClient({ language: () => language, fetch: fetchImpl }), sent };
+}
+
+const delegate = { id: 'u_1', username: 'daibieu01', display_name: 'Đại biểu 01', role: 'user' };
+
+describe('parseErrorBody', () => {
+  it('keeps the code and the server message of a documented error body', () => {
+    const error = parseErrorBody(
+      401,
+      '{"code":"invalid_credentials","message":"Sai tên đăng nhập hoặc mật khẩu."}',
+      'vi',
+    );
+    expect(error).toMatchObject({
+      status: 401,
+      code: 'invalid_credentials',
+      message: 'Sai tên đăng nhập hoặc mật khẩu.',
+    });
+  });
+
+  it('keeps the message of an error code this client does not know yet', () => {
+    const error = parseErrorBody(423, '{"code":"meeting_locked","message":"Cuộc họp đã khóa."}', 'vi');
+    expect(error).toMatchObject({ status: 423, code: 'unexpected_response', message: 'Cuộc họp đã khóa.' });
+  });
+
+  it('explains a non-json answer, such as a proxy error page, with its status', () => {
+    const error = parseErrorBody(502, '<html>Bad Gateway</html>', 'en');
+    expect(error.code).toBe('unexpected_response');
+    expect(error.message).toContain('status 502');
+  });
+
+  it('treats json without a message as unexpected', () => {
+    expect(parseErrorBody(500, '{"code":"internal"}', 'vi').code).toBe('unexpected_response');
+    expect(parseErrorBody(500, 'null', 'vi').code).toBe('unexpected_response');
+  });
+});
+
+describe('isSameOriginPath', () => {
+  it('accepts absolute paths on this origin', () => {
+    expect(isSameOriginPath('/api/v1/documents/d_1/file')).toBe(true);
+  });
+
+  it('rejects other origins and protocol-relative addresses', () => {
+    expect(isSameOriginPath('https://example.org/a.pdf')).toBe(false);
+    expect(isSameOriginPath('//example.org/a.pdf')).toBe(false);
+    expect(isSameOriginPath('/\\example.org/a.pdf')).toBe(false);
+    expect(isSameOriginPath('api/v1/x')).toBe(false);
+  });
+});
+
+describe('createApiClient', () => {
+  it('sends the login as json with the session cookie policy and the ui language', async () => {
+    const { api, sent } = clientWith(() => jsonResponse(200, { user: delegate }), 'en');
+    const user = await api.login('daibieu01', 'demo');
+    expect(user.display_name).toBe('Đại biểu 01');
+    const [request] = sent;
+    expect(request?.url).toBe('/api/v1/auth/login');
+    expect(request?.init.method).toBe('POST');
+    expect(request?.init.credentials).toBe('same-origin');
+    expect(JSON.parse(String(request?.init.body))).toEqual({ username: 'daibieu01', password: 'demo' });
+    const headers = new Headers(request?.init.headers);
+    expect(headers.get('Accept-Language')).toBe('en');
+    expect(headers.get('Content-Type')).toBe('application/json');
+  });
+
+  it('throws the server error of a wrong password as an ApiError', async () => {
+    const { api } = clientWith(() =>
+      jsonResponse(401, { code: 'invalid_credentials', message: 'Sai mật khẩu.' }),
+    );
+    const failure = api.login('daibieu01', 'sai');
+    await expect(failure).rejects.toBeInstanceOf(ApiError);
+    await expect(failure).rejects.toMatchObject({
+      status: 401,
+      code: 'invalid_credentials',
+      message: 'Sai mật khẩu.',
+    });
+  });
+
+  it('reports a dropped connection in the ui language', async () => {
+    const { api } = clientWith(() => {
+      throw new TypeError('Failed to fetch');
+    });
+    await expect(api.me()).rejects.toMatchObject({
+      status: 0,
+      code: 'network_error',
+      message: expect.stringContaining('WiFi'),
+    });
+  });
+
+  it('lets an aborted request stay an abort', async () => {
+    const { api } = clientWith(() => {
+      throw new DOMException('aborted', 'AbortError');
+    });
+    await expect(api.fetchDocument('/api/v1/documents/d_1/file')).rejects.toMatchObject({
+      name: 'AbortError',
+    });
+  });
+
+  it('unwraps the meetings list', async () => {
+    const summary = {
+      id: 'm_1',
+      title: 'Họp',
+      starts_at: '2026-11-23T08:00:00+07:00',
+      place: 'P',
+      state: 'published',
+      my_role: 'delegate',
+    };
+    const { api, sent } = clientWith(() => jsonResponse(200, { meetings: [summary] }));
+    expect(await api.listMeetings()).toEqual([summary]);
+    expect(sent[0]?.url).toBe('/api/v1/meetings');
+  });
+
+  it('escapes the meeting id in the path', async () => {
+    const { api, sent } = clientWith(() =>
+      jsonResponse(404, { code: 'not_found', message: 'Không tìm thấy.' }),
+    );
+    await expect(api.getMeeting('m/../x')).rejects.toMatchObject({ code: 'not_found' });
+    expect(sent[0]?.url).toBe('/api/v1/meetings/m%2F..%2Fx');
+  });
+
+  it('returns the pdf bytes of a document', async () => {
+    const { api, sent } = clientWith(
+      () => new Response(new Uint8Array([0x25, 0x50, 0x44, 0x46]), { status: 200 }),
+    );
+    const bytes = await api.fetchDocument('/api/v1/documents/d_1/file');
+    expect([...bytes]).toEqual([0x25, 0x50, 0x44, 0x46]);
+    expect(new Headers(sent[0]?.init.headers).get('Accept')).toBe('application/pdf');
+  });
+
+  it('refuses to fetch a document from another origin', async () => {
+    const { api, sent } = clientWith(() => new Response('x'));
+    await expect(api.fetchDocument('https://elsewhere.example/a.pdf')).rejects.toBeInstanceOf(ApiError);
+    expect(sent).toHaveLength(0);
+  });
+
+  it('treats a 204 logout as success', async () => {
+    const { api } = clientWith(() => new Response(null, { status: 204 }));
+    await expect(api.logout()).resolves.toBeUndefined();
+  });
+});

@@ -1,0 +1,173 @@
+// The one place the client talks HTTP to the phonghop server.
+//
+// Every call goes to the page's own origin with the session cookie
+// (`credentials: 'same-origin'`) and asks for messages in the UI language
+// (`Accept-Language`). Every failure, from a 401 to a dropped WiFi, comes
+// out as one `ApiError` whose `message` a delegate can act on.
+
+import { translate, type Language } from '../i18n/i18n';
+import type { ErrorCode, LoginResponse, Meeting, MeetingList, MeetingSummary, User } from './types';
+
+/** Codes the client gives failures that never reached, or never came back
+ * from, the server's error handling. */
+export type ClientErrorCode =
+  /** The request did not get an answer: offline, DNS, server down. */
+  | 'network_error'
+  /** An answer that is not the documented JSON (a proxy's HTML page, a
+   * truncated body, an error code newer than this client). */
+  | 'unexpected_response';
+
+export type ApiErrorCode = ErrorCode | ClientErrorCode;
+
+const knownErrorCodes: ReadonlySet<string> = new Set<ErrorCode>([
+  'bad_request',
+  'unauthenticated',
+  'invalid_credentials',
+  'account_disabled',
+  'too_many_attempts',
+  'forbidden',
+  'not_found',
+  'conflict',
+  'payload_too_large',
+  'unsupported_document',
+  'tool_missing',
+  'internal',
+]);
+
+/** A failed API call. `message` is ready to show; `code` is for deciding
+ * what to do (for example `unauthenticated` sends the user to log in). */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+
+  constructor(
+    /** HTTP status, or 0 when no answer came back. */
+    readonly status: number,
+    readonly code: ApiErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Builds the `ApiError` for a failed response from its status and body
+ * text. The server's own `message` is kept whenever the body has one, even
+ * with a code this client does not know yet. */
+export function parseErrorBody(status: number, bodyText: string, language: Language): ApiError {
+  const unexpected = () =>
+    new ApiError(status, 'unexpected_response', translate(language, 'error.unexpected', { status }));
+  let body: unknown;
+  try {
+    body = JSON.parse(bodyText);
+  } catch {
+    return unexpected();
+  }
+  if (typeof body !== 'object' || body === null) return unexpected();
+  const { code, message } = body as { code?: unknown; message?: unknown };
+  if (typeof message !== 'string' || message.trim() === '') return unexpected();
+  const knownCode =
+    typeof code === 'string' && knownErrorCodes.has(code) ? (code as ErrorCode) : 'unexpected_response';
+  return new ApiError(status, knownCode, message);
+}
+
+/** Whether `url` stays on the page's origin: a path such as
+ * `/api/v1/documents/d_1/file`, not `//host/…` nor `https://…`. Document
+ * URLs come from the server; checking them keeps every request this client
+ * makes on its own origin, as the CSP `connect-src 'self'` demands anyway. */
+export function isSameOriginPath(url: string): boolean {
+  return url.startsWith('/') && !url.startsWith('//') && !url.startsWith('/\\');
+}
+
+export interface ApiClientOptions {
+  /** The UI language at the moment of each call. */
+  language: () => Language;
+  /** Injected in tests; the browser's `fetch` otherwise. */
+  fetch?: typeof fetch;
+}
+
+export interface ApiClient {
+  login(username: string, password: string): Promise<User>;
+  logout(): Promise<void>;
+  /** The logged-in user; throws `ApiError` with code `unauthenticated`
+   * when there is no session. */
+  me(): Promise<User>;
+  listMeetings(): Promise<MeetingSummary[]>;
+  getMeeting(meetingId: string): Promise<Meeting>;
+  /** The PDF bytes of a document, kept in memory only (a confidential
+   * document must never be written to the tablet). */
+  fetchDocument(url: string, signal?: AbortSignal): Promise<Uint8Array>;
+}
+
+export function createApiClient(options: ApiClientOptions): ApiClient {
+  const fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
+
+  async function send(path: string, init: RequestInit & { accept?: string }): Promise<Response> {
+    const language = options.language();
+    const headers = new Headers(init.headers);
+    headers.set('Accept', init.accept ?? 'application/json');
+    headers.set('Accept-Language', language);
+    let response: Response;
+    try {
+      response = await fetchImpl(path, { ...init, headers, credentials: 'same-origin' });
+    } catch (error) {
+      if (error instanceof DOMException && error.name === 'AbortError') throw error;
+      throw new ApiError(0, 'network_error', translate(language, 'error.network'));
+    }
+    if (!response.ok) {
+      const bodyText = await response.text().catch(() => '');
+      throw parseErrorBody(response.status, bodyText, language);
+    }
+    return response;
+  }
+
+  async function json<T>(path: string, init: RequestInit = {}): Promise<T> {
+    const response = await send(path, init);
+    try {
+      return (await response.json()) as T;
+    } catch {
+      throw new ApiError(
+        response.status,
+        'unexpected_response',
+        translate(options.language(), 'error.unexpected', { status: response.status }),
+      );
+    }
+  }
+
+  return {
+    async login(username, password) {
+      const body = await json<LoginResponse>('/api/v1/auth/login', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ username, password }),
+      });
+      return body.user;
+    },
+    async logout() {
+      await send('/api/v1/auth/logout', { method: 'POST' });
+    },
+    me() {
+      return json<User>('/api/v1/auth/me');
+    },
+    async listMeetings() {
+      return (await json<MeetingList>('/api/v1/meetings')).meetings;
+    },
+    getMeeting(meetingId) {
+      return json<Meeting>(`/api/v1/meetings/${encodeURIComponent(meetingId)}`);
+    },
+    async fetchDocument(url, signal) {
+      if (!isSameOriginPath(url)) {
+        throw new ApiError(0, 'unexpected_response', translate(options.language(), 'reader.openFailed'));
+      }
+      const response = await send(
+        url,
+        signal ? { accept: 'application/pdf', signal } : { accept: 'application/pdf' },
+      );
+      try {
+        return new Uint8Array(await response.arrayBuffer());
+      } catch (error) {
+        if (error instanceof DOMException && error.name === 'AbortError') throw error;
+        // The connection dropped in the middle of the file.
+        throw new ApiError(0, 'network_error', translate(options.language(), 'error.network'));
+      }
+    },
+  };
+}

@@ -1,0 +1,130 @@
+// The JSON the server speaks under /api/v1, as the web client reads it.
+//
+// This file mirrors `shared/src/api.rs` (crate phonghop-protocol) field for
+// field, with the same snake_case names, so that a reader can hold the two
+// side by side. Nothing else in the client defines a wire shape: screens
+// import from here.
+
+/** Stable error codes; the client switches on these, never on `message`. */
+export type ErrorCode =
+  | 'bad_request'
+  | 'unauthenticated'
+  | 'invalid_credentials'
+  | 'account_disabled'
+  | 'too_many_attempts'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'payload_too_large'
+  | 'unsupported_document'
+  | 'tool_missing'
+  | 'internal';
+
+/** The one error body of every failed API call. `message` is already in the
+ * language the request asked for with `Accept-Language`. */
+export interface ApiErrorBody {
+  code: ErrorCode;
+  message: string;
+}
+
+/** Organization-wide role of an account. */
+export type OrgRole = 'admin' | 'secretary' | 'user';
+
+/** A participant's role in one meeting. */
+export type MeetingRole = 'chair' | 'secretary' | 'delegate' | 'observer' | 'remote_point';
+
+/** Where a meeting is in its life. */
+export type MeetingState = 'draft' | 'published' | 'in_session' | 'closed' | 'cancelled';
+
+/** `POST /api/v1/auth/login` body. */
+export interface LoginRequest {
+  username: string;
+  password: string;
+}
+
+/** `POST /api/v1/auth/login` answer; the session travels in an HttpOnly cookie. */
+export interface LoginResponse {
+  user: User;
+}
+
+/** `GET /api/v1/auth/me` answer. */
+export interface User {
+  id: string;
+  username: string;
+  display_name: string;
+  role: OrgRole;
+}
+
+/** `GET /api/v1/meetings` answer. */
+export interface MeetingList {
+  meetings: MeetingSummary[];
+}
+
+/** A meeting in a list. */
+export interface MeetingSummary {
+  id: string;
+  title: string;
+  /** RFC 3339 with the local offset, for example `2026-11-23T08:00:00+07:00`. */
+  starts_at: string;
+  place: string;
+  state: MeetingState;
+  /** `null` for an administrator who is not a participant. */
+  my_role: MeetingRole | null;
+}
+
+/** `GET /api/v1/meetings/{id}` answer. */
+export interface Meeting extends MeetingSummary {
+  video_link: string | null;
+  /** Ordered: each top-level item is followed by its sub-items. */
+  agenda: AgendaItem[];
+  sync_documents: SyncDocument[];
+}
+
+/** One item of the agenda (nội dung họp). */
+export interface AgendaItem {
+  id: string;
+  /** Set for a sub-item: the id of its parent item. */
+  parent_id: string | null;
+  /** Order among its siblings, from 0. */
+  position: number;
+  title: string;
+  presenter: string | null;
+  duration_minutes: number | null;
+  documents: DocumentInfo[];
+}
+
+/** A document (tài liệu) attached to an agenda item, always served as PDF. */
+export interface DocumentInfo {
+  id: string;
+  title: string;
+  file_name: string;
+  page_count: number;
+  size_bytes: number;
+  /** SHA-256 of the PDF served, lowercase hex. */
+  sha256: string;
+  /** Mật: streamed only, never cached offline, watermarked. */
+  confidential: boolean;
+  version: number;
+  /** Where to fetch the PDF, for example `/api/v1/documents/d_1/file`. */
+  url: string;
+}
+
+export type SyncDocumentKind = 'notebook' | 'shared_layer' | 'minutes';
+export type SyncAccess = 'read' | 'write';
+
+/** An Automerge document the caller may open over `/sync` (not used by the
+ * UI yet). */
+export interface SyncDocument {
+  kind: SyncDocumentKind;
+  /** `automerge:…`, as automerge-repo's `repo.find` takes it. */
+  url: string;
+  access: SyncAccess;
+  document_id: string | null;
+}
+
+/** `GET /healthz` answer. */
+export interface HealthStatus {
+  status: string;
+  version: string;
+  reason?: string;
+}

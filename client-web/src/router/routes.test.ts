@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { hrefFor, parseRoute, type Route } from './routes';
+
+describe('parseRoute', () => {
+  it('opens the meetings list for an empty address', () => {
+    expect(parseRoute('')).toEqual({ screen: 'meetings' });
+    expect(parseRoute('#/')).toEqual({ screen: 'meetings' });
+  });
+
+  it('reads the login screen', () => {
+    expect(parseRoute('#/login')).toEqual({ screen: 'login' });
+  });
+
+  it('reads a meeting id', () => {
+    expect(parseRoute('#/meetings/m_42')).toEqual({ screen: 'meeting', meetingId: 'm_42' });
+  });
+
+  it('reads a document in a meeting, on page 1 by default', () => {
+    expect(parseRoute('#/meetings/m_42/documents/d_7')).toEqual({
+      screen: 'document',
+      meetingId: 'm_42',
+      documentId: 'd_7',
+      page: 1,
+    });
+  });
+
+  it('reads the page to reopen a document at', () => {
+    expect(parseRoute('#/meetings/m_42/documents/d_7?page=5')).toMatchObject({ page: 5 });
+  });
+
+  it('ignores a page that is not a positive number', () => {
+    expect(parseRoute('#/meetings/m/documents/d?page=abc')).toMatchObject({ page: 1 });
+    expect(parseRoute('#/meetings/m/documents/d?page=0')).toMatchObject({ page: 1 });
+  });
+
+  it('decodes escaped ids', () => {
+    expect(parseRoute('#/meetings/m%2F1')).toEqual({ screen: 'meeting', meetingId: 'm/1' });
+  });
+
+  it('reports an unknown address as not found instead of guessing', () => {
+    expect(parseRoute('#/settings')).toEqual({ screen: 'not_found', hash: '#/settings' });
+    expect(parseRoute('#/meetings/m/agenda')).toMatchObject({ screen: 'not_found' });
+    expect(parseRoute('#/meetings/%E0%A4%A')).toMatchObject({ screen: 'not_found' });
+  });
+});
+
+describe('hrefFor', () => {
+  it('round-trips every kind of route through parseRoute', () => {
+    const routes: Route[] = [
+      { screen: 'login' },
+      { screen: 'meetings' },
+      { screen: 'meeting', meetingId: 'm_1' },
+      { screen: 'document', meetingId: 'm_1', documentId: 'd 2', page: 1 },
+      { screen: 'document', meetingId: 'm_1', documentId: 'd_2', page: 3 },
+    ];
+    for (const route of routes) {
+      expect(parseRoute(hrefFor(route))).toEqual(route);
+    }
+  });
+});

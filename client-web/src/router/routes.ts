@@ -1,0 +1,67 @@
+// The screens of the app as hash routes, and the two-way mapping between a
+// route and its `#/…` address.
+//
+// Hash routing keeps the server simple (it serves one index.html and never
+// needs to know the client's paths) and works from a saved tablet bookmark.
+
+export type Route =
+  | { screen: 'login' }
+  | { screen: 'meetings' }
+  | { screen: 'meeting'; meetingId: string }
+  | { screen: 'document'; meetingId: string; documentId: string; page: number }
+  | { screen: 'not_found'; hash: string };
+
+function decodeSegment(segment: string): string | null {
+  try {
+    const decoded = decodeURIComponent(segment);
+    return decoded === '' ? null : decoded;
+  } catch {
+    return null;
+  }
+}
+
+/** Reads `location.hash`. An empty hash is the meetings list (the app
+ * sends a visitor without a session on to the login screen). */
+export function parseRoute(hash: string): Route {
+  const withoutMark = hash.replace(/^#/, '');
+  const [pathPart = '', queryPart = ''] = withoutMark.split('?', 2);
+  const segments = pathPart.split('/').filter((segment) => segment !== '');
+  const notFound: Route = { screen: 'not_found', hash };
+
+  if (segments.length === 0) return { screen: 'meetings' };
+  if (segments.length === 1 && segments[0] === 'login') return { screen: 'login' };
+  if (segments[0] !== 'meetings') return notFound;
+  if (segments.length === 1) return { screen: 'meetings' };
+
+  const meetingId = decodeSegment(segments[1] ?? '');
+  if (meetingId === null) return notFound;
+  if (segments.length === 2) return { screen: 'meeting', meetingId };
+
+  if (segments.length === 4 && segments[2] === 'documents') {
+    const documentId = decodeSegment(segments[3] ?? '');
+    if (documentId === null) return notFound;
+    const pageText = new URLSearchParams(queryPart).get('page');
+    const page = pageText !== null && /^\d+$/.test(pageText) ? Math.max(1, Number(pageText)) : 1;
+    return { screen: 'document', meetingId, documentId, page };
+  }
+  return notFound;
+}
+
+/** The `#/…` address of a route; `parseRoute(hrefFor(route))` gives the
+ * route back. */
+export function hrefFor(route: Route): string {
+  switch (route.screen) {
+    case 'login':
+      return '#/login';
+    case 'meetings':
+      return '#/meetings';
+    case 'meeting':
+      return `#/meetings/${encodeURIComponent(route.meetingId)}`;
+    case 'document': {
+      const base = `#/meetings/${encodeURIComponent(route.meetingId)}/documents/${encodeURIComponent(route.documentId)}`;
+      return route.page > 1 ? `${base}?page=${route.page}` : base;
+    }
+    case 'not_found':
+      return route.hash.startsWith('#') ? route.hash : `#${route.hash}`;
+  }
+}

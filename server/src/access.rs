@@ -1,0 +1,219 @@
+//! Who may see and do what: pure functions over roles and states, used by
+//! the REST handlers and the sync policy alike, and tested without I/O.
+
+use phonghop_protocol::api::{MeetingRole, MeetingState, OrgRole, SyncAccess, SyncDocumentKind};
+
+/// What a caller is to one meeting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MeetingViewer {
+    pub org_role: OrgRole,
+    /// `None` when the caller is not a participant.
+    pub meeting_role: Option<MeetingRole>,
+}
+
+impl MeetingViewer {
+    /// The meeting's staff: they prepare it and see it as a draft.
+    pub fn is_staff(&self) -> bool {
+        matches!(
+            self.meeting_role,
+            Some(MeetingRole::Chair | MeetingRole::Secretary)
+        )
+    }
+}
+
+/// May this caller see the meeting at all? A draft is for its secretary
+/// and chair (and administrators); a published meeting for every
+/// participant.
+pub fn can_see_meeting(viewer: MeetingViewer, state: MeetingState) -> bool {
+    if viewer.org_role == OrgRole::Admin || viewer.is_staff() {
+        return true;
+    }
+    viewer.meeting_role.is_some() && state != MeetingState::Draft
+}
+
+/// May this caller download the meeting's documents? Participants of a
+/// meeting that is not a draft, and its staff. Administrators manage
+/// accounts, not content: they do not read documents of meetings they are
+/// not part of.
+pub fn can_read_documents(viewer: MeetingViewer, state: MeetingState) -> bool {
+    if viewer.is_staff() {
+        return true;
+    }
+    viewer.meeting_role.is_some() && !matches!(state, MeetingState::Draft | MeetingState::Cancelled)
+}
+
+/// May this caller read the meeting's audit trail?
+pub fn can_read_audit(viewer: MeetingViewer) -> bool {
+    viewer.org_role == OrgRole::Admin || viewer.is_staff()
+}
+
+/// A registered Automerge document as the access rules need it.
+#[derive(Debug, Clone, Copy)]
+pub struct SyncDocumentFacts<'a> {
+    pub kind: SyncDocumentKind,
+    pub owner_user_id: Option<&'a str>,
+}
+
+/// Access to one synced document for one user; `None` means deny (and the
+/// document then looks absent).
+pub fn sync_access(
+    document: SyncDocumentFacts<'_>,
+    user_id: &str,
+    viewer: MeetingViewer,
+    state: MeetingState,
+) -> Option<SyncAccess> {
+    if !can_read_documents(viewer, state) {
+        return None;
+    }
+    let closed = matches!(state, MeetingState::Closed);
+    let write_unless_closed = if closed {
+        SyncAccess::Read
+    } else {
+        SyncAccess::Write
+    };
+    match document.kind {
+        // Private notes: their owner only, on every device, even after
+        // the meeting (notes stay the delegate's).
+        SyncDocumentKind::Notebook => {
+            (document.owner_user_id == Some(user_id)).then_some(SyncAccess::Write)
+        }
+        // The shared layer: every participant but the big screens writes.
+        SyncDocumentKind::SharedLayer => match viewer.meeting_role {
+            Some(MeetingRole::RemotePoint) => Some(SyncAccess::Read),
+            Some(_) => Some(write_unless_closed),
+            None => None,
+        },
+        // The minutes: staff write, everyone else in the meeting reads.
+        SyncDocumentKind::Minutes => {
+            if viewer.is_staff() {
+                Some(write_unless_closed)
+            } else {
+                Some(SyncAccess::Read)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn viewer(role: Option<MeetingRole>) -> MeetingViewer {
+        MeetingViewer {
+            org_role: OrgRole::User,
+            meeting_role: role,
+        }
+    }
+
+    #[test]
+    fn drafts_are_seen_only_by_staff_and_admins() {
+        let draft = MeetingState::Draft;
+        assert!(can_see_meeting(viewer(Some(MeetingRole::Secretary)), draft));
+        assert!(can_see_meeting(viewer(Some(MeetingRole::Chair)), draft));
+        assert!(!can_see_meeting(viewer(Some(MeetingRole::Delegate)), draft));
+        assert!(!can_read_documents(
+            viewer(Some(MeetingRole::Delegate)),
+            draft
+        ));
+        let admin = MeetingViewer {
+            org_role: OrgRole::Admin,
+            meeting_role: None,
+        };
+        assert!(can_see_meeting(admin, draft));
+        assert!(!can_read_documents(admin, MeetingState::Published));
+    }
+
+    #[test]
+    fn outsiders_see_nothing_of_a_published_meeting() {
+        let published = MeetingState::Published;
+        assert!(!can_see_meeting(viewer(None), published));
+        assert!(!can_read_documents(viewer(None), published));
+        assert!(can_read_documents(
+            viewer(Some(MeetingRole::RemotePoint)),
+            published
+        ));
+    }
+
+    #[test]
+    fn notebook_belongs_to_its_owner_alone() {
+        let notebook = SyncDocumentFacts {
+            kind: SyncDocumentKind::Notebook,
+            owner_user_id: Some("u_a"),
+        };
+        let delegate = viewer(Some(MeetingRole::Delegate));
+        assert_eq!(
+            sync_access(notebook, "u_a", delegate, MeetingState::InSession),
+            Some(SyncAccess::Write)
+        );
+        assert_eq!(
+            sync_access(notebook, "u_b", delegate, MeetingState::InSession),
+            None
+        );
+        assert_eq!(
+            sync_access(
+                notebook,
+                "u_b",
+                viewer(Some(MeetingRole::Chair)),
+                MeetingState::InSession
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn minutes_are_written_by_staff_and_read_by_participants() {
+        let minutes = SyncDocumentFacts {
+            kind: SyncDocumentKind::Minutes,
+            owner_user_id: None,
+        };
+        let state = MeetingState::InSession;
+        assert_eq!(
+            sync_access(minutes, "u", viewer(Some(MeetingRole::Secretary)), state),
+            Some(SyncAccess::Write)
+        );
+        assert_eq!(
+            sync_access(minutes, "u", viewer(Some(MeetingRole::Chair)), state),
+            Some(SyncAccess::Write)
+        );
+        assert_eq!(
+            sync_access(minutes, "u", viewer(Some(MeetingRole::Delegate)), state),
+            Some(SyncAccess::Read)
+        );
+        assert_eq!(sync_access(minutes, "u", viewer(None), state), None);
+        assert_eq!(
+            sync_access(
+                minutes,
+                "u",
+                viewer(Some(MeetingRole::Secretary)),
+                MeetingState::Closed
+            ),
+            Some(SyncAccess::Read)
+        );
+    }
+
+    #[test]
+    fn shared_layer_is_written_by_participants_and_read_by_remote_points() {
+        let layer = SyncDocumentFacts {
+            kind: SyncDocumentKind::SharedLayer,
+            owner_user_id: None,
+        };
+        let state = MeetingState::Published;
+        assert_eq!(
+            sync_access(layer, "u", viewer(Some(MeetingRole::Delegate)), state),
+            Some(SyncAccess::Write)
+        );
+        assert_eq!(
+            sync_access(layer, "u", viewer(Some(MeetingRole::RemotePoint)), state),
+            Some(SyncAccess::Read)
+        );
+        assert_eq!(
+            sync_access(
+                layer,
+                "u",
+                viewer(Some(MeetingRole::Delegate)),
+                MeetingState::Draft
+            ),
+            None
+        );
+    }
+}

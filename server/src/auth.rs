@@ -1,0 +1,347 @@
+//! Who is calling: passwords, sessions, websocket tickets and the login
+//! throttle.
+//!
+//! A session is a random secret in an HttpOnly, SameSite=Strict cookie; the
+//! database keeps only its SHA-256, so reading the database does not give
+//! anyone a live session. Websocket clients that cannot send the cookie
+//! trade it for a one-use ticket that lives 60 seconds.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::time::{Duration, Instant};
+
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, SaltString};
+use argon2::{Argon2, PasswordVerifier};
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap};
+use base64::Engine;
+use phonghop_protocol::api::OrgRole;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use crate::error::AppError;
+use crate::store::{SessionRecord, UserRecord};
+use crate::AppState;
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "phonghop_session";
+
+/// How long a websocket ticket stays valid.
+pub const TICKET_LIFETIME: Duration = Duration::from_secs(60);
+
+/// Hashes a password with argon2id and a fresh salt.
+pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
+    let salt = SaltString::generate(&mut OsRng);
+    Ok(Argon2::default()
+        .hash_password(password.as_bytes(), &salt)?
+        .to_string())
+}
+
+/// Checks a password against a stored hash; a malformed hash never matches.
+pub fn verify_password(password: &str, password_hash: &str) -> bool {
+    match PasswordHash::new(password_hash) {
+        Ok(parsed) => Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// A fresh 256-bit secret, URL-safe base64.
+pub fn random_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The database id of a session: SHA-256 of the cookie's secret.
+pub fn session_id_of(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// The value of cookie `name` in a request's headers.
+pub fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value)
+}
+
+/// The `Set-Cookie` value that starts a session.
+pub fn session_cookie(secret: &str, max_age: Duration, secure: bool) -> String {
+    format!(
+        "{SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
+        max_age.as_secs(),
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// The `Set-Cookie` value that ends a session in the browser.
+pub fn clearing_cookie(secure: bool) -> String {
+    format!(
+        "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// A request's authenticated caller, resolved from the session cookie.
+#[derive(Debug, Clone)]
+pub struct AuthenticatedUser {
+    pub user: UserRecord,
+    pub session: SessionRecord,
+}
+
+impl AuthenticatedUser {
+    pub fn is_admin(&self) -> bool {
+        self.user.org_role == OrgRole::Admin
+    }
+
+    pub fn user_id(&self) -> &str {
+        &self.user.id
+    }
+}
+
+impl FromRequestParts<AppState> for AuthenticatedUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let secret =
+            cookie_value(&parts.headers, SESSION_COOKIE).ok_or_else(AppError::unauthenticated)?;
+        authenticate_secret(state, secret)
+            .await?
+            .ok_or_else(AppError::unauthenticated)
+    }
+}
+
+/// The live session behind a cookie secret, if any.
+pub async fn authenticate_secret(
+    state: &AppState,
+    secret: &str,
+) -> Result<Option<AuthenticatedUser>, AppError> {
+    let session_id = session_id_of(secret);
+    Ok(state
+        .store
+        .live_session(&session_id, crate::store::now_millis())
+        .await?
+        .map(|(session, user)| AuthenticatedUser { user, session }))
+}
+
+/// What a websocket ticket stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketGrant {
+    pub session_id: String,
+    pub user_id: String,
+}
+
+/// One-use websocket tickets, kept in memory (they live 60 s).
+#[derive(Debug, Default)]
+pub struct TicketBook {
+    tickets: HashMap<String, (TicketGrant, Instant)>,
+}
+
+impl TicketBook {
+    /// Issues a ticket for `grant`, valid until `now + TICKET_LIFETIME`.
+    pub fn issue(&mut self, grant: TicketGrant, now: Instant) -> String {
+        self.tickets.retain(|_, (_, expires_at)| *expires_at > now);
+        let ticket = random_secret();
+        self.tickets
+            .insert(ticket.clone(), (grant, now + TICKET_LIFETIME));
+        ticket
+    }
+
+    /// Takes a ticket: valid once, and only before it expires.
+    pub fn redeem(&mut self, ticket: &str, now: Instant) -> Option<TicketGrant> {
+        let (grant, expires_at) = self.tickets.remove(ticket)?;
+        (expires_at > now).then_some(grant)
+    }
+}
+
+/// Slows down password guessing: after a few failures for one account or
+/// from one address, further attempts are refused for a while that doubles
+/// with each failure. Pure state, fed the current time.
+#[derive(Debug, Default)]
+pub struct LoginThrottle {
+    failures: HashMap<ThrottleKey, FailureRecord>,
+}
+
+/// What failures are counted against.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ThrottleKey {
+    Account(String),
+    Address(IpAddr),
+}
+
+#[derive(Debug, Clone)]
+struct FailureRecord {
+    count: u32,
+    last: Instant,
+}
+
+impl LoginThrottle {
+    /// Failures allowed before attempts are slowed down.
+    pub const FREE_FAILURES: u32 = 5;
+    /// An address is shared (a whole office behind one NAT), so it gets
+    /// more room than one account.
+    pub const FREE_ADDRESS_FAILURES: u32 = 20;
+    /// Failures older than this are forgotten.
+    pub const MEMORY: Duration = Duration::from_secs(15 * 60);
+    /// The longest wait imposed.
+    pub const MAX_WAIT: Duration = Duration::from_secs(15 * 60);
+
+    fn free_failures(key: &ThrottleKey) -> u32 {
+        match key {
+            ThrottleKey::Account(_) => Self::FREE_FAILURES,
+            ThrottleKey::Address(_) => Self::FREE_ADDRESS_FAILURES,
+        }
+    }
+
+    /// How long the caller must still wait before trying `keys`, if at all.
+    pub fn wait_before_attempt(&self, keys: &[ThrottleKey], now: Instant) -> Option<Duration> {
+        keys.iter()
+            .filter_map(|key| {
+                let record = self.failures.get(key)?;
+                let free = Self::free_failures(key);
+                if record.count < free {
+                    return None;
+                }
+                let exponent = (record.count - free).min(10);
+                let wait = Duration::from_secs(1 << exponent).min(Self::MAX_WAIT);
+                let ready_at = record.last + wait;
+                (ready_at > now).then(|| ready_at - now)
+            })
+            .max()
+    }
+
+    /// Counts a failed attempt; returns whether this failure crossed into
+    /// throttling (worth reporting).
+    pub fn record_failure(&mut self, keys: &[ThrottleKey], now: Instant) -> bool {
+        self.forget_old(now);
+        let mut crossed = false;
+        for key in keys {
+            let record = self.failures.entry(key.clone()).or_insert(FailureRecord {
+                count: 0,
+                last: now,
+            });
+            record.count += 1;
+            record.last = now;
+            crossed |= record.count == Self::free_failures(key);
+        }
+        crossed
+    }
+
+    /// A success clears the account's failures (not the address's: one
+    /// right password must not hide a guessing campaign from that address).
+    pub fn record_success(&mut self, account: &str) {
+        self.failures
+            .remove(&ThrottleKey::Account(account.to_owned()));
+    }
+
+    fn forget_old(&mut self, now: Instant) {
+        self.failures
+            .retain(|_, record| now.duration_since(record.last) < Self::MEMORY);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn password_verifies_only_against_its_own_hash() {
+        let hash = hash_password("mật khẩu đúng").unwrap();
+        assert!(verify_password("mật khẩu đúng", &hash));
+        assert!(!verify_password("mat khau sai", &hash));
+        assert!(!verify_password("anything", "not a phc string"));
+    }
+
+    #[test]
+    fn session_cookie_is_httponly_and_samesite_strict() {
+        let cookie = session_cookie("abc", Duration::from_secs(60), true);
+        assert!(cookie.contains("HttpOnly"));
+        assert!(cookie.contains("SameSite=Strict"));
+        assert!(cookie.contains("Secure"));
+        assert!(!session_cookie("abc", Duration::from_secs(60), false).contains("Secure"));
+    }
+
+    #[test]
+    fn cookie_value_is_found_among_others() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::COOKIE,
+            "lang=vi; phonghop_session=s3cret; other=1".parse().unwrap(),
+        );
+        assert_eq!(cookie_value(&headers, SESSION_COOKIE), Some("s3cret"));
+        assert_eq!(cookie_value(&headers, "missing"), None);
+    }
+
+    #[test]
+    fn ticket_is_valid_once() {
+        let mut book = TicketBook::default();
+        let now = Instant::now();
+        let grant = TicketGrant {
+            session_id: "s".into(),
+            user_id: "u".into(),
+        };
+        let ticket = book.issue(grant.clone(), now);
+        assert_eq!(book.redeem(&ticket, now), Some(grant));
+        assert_eq!(book.redeem(&ticket, now), None);
+    }
+
+    #[test]
+    fn ticket_expires_after_sixty_seconds() {
+        let mut book = TicketBook::default();
+        let now = Instant::now();
+        let ticket = book.issue(
+            TicketGrant {
+                session_id: "s".into(),
+                user_id: "u".into(),
+            },
+            now,
+        );
+        assert_eq!(book.redeem(&ticket, now + Duration::from_secs(61)), None);
+    }
+
+    #[test]
+    fn five_failures_for_one_account_slow_down_the_sixth_attempt() {
+        let mut throttle = LoginThrottle::default();
+        let keys = [ThrottleKey::Account("daibieu01".into())];
+        let now = Instant::now();
+        for n in 1..=5 {
+            assert_eq!(throttle.wait_before_attempt(&keys, now), None);
+            let crossed = throttle.record_failure(&keys, now);
+            assert_eq!(crossed, n == 5);
+        }
+        let wait = throttle.wait_before_attempt(&keys, now).expect("throttled");
+        assert!(wait > Duration::ZERO);
+        // More failures make the wait grow.
+        throttle.record_failure(&keys, now);
+        throttle.record_failure(&keys, now);
+        assert!(throttle.wait_before_attempt(&keys, now).unwrap() > wait);
+        // Waiting it out lets the user try again.
+        assert_eq!(
+            throttle.wait_before_attempt(&keys, now + LoginThrottle::MAX_WAIT),
+            None
+        );
+    }
+
+    #[test]
+    fn success_clears_the_account_but_not_the_address() {
+        let mut throttle = LoginThrottle::default();
+        let address = ThrottleKey::Address("10.0.0.7".parse().unwrap());
+        let keys = [ThrottleKey::Account("thuky".into()), address.clone()];
+        let now = Instant::now();
+        for _ in 0..LoginThrottle::FREE_ADDRESS_FAILURES {
+            throttle.record_failure(&keys, now);
+        }
+        throttle.record_success("thuky");
+        assert!(throttle
+            .wait_before_attempt(&[ThrottleKey::Account("thuky".into())], now)
+            .is_none());
+        assert!(throttle.wait_before_attempt(&[address], now).is_some());
+    }
+}

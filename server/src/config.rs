@@ -1,0 +1,287 @@
+//! The command line: every option with an environment fallback
+//! (`PHONGHOP_…`), parsed by clap. `phonghop --help` documents them all.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// phonghop: a paperless meeting room server (phòng họp không giấy).
+#[derive(Debug, Parser)]
+#[command(name = "phonghop", version, about, long_about = None)]
+pub struct Cli {
+    /// How log lines look: `human` for a terminal, `json` for a collector.
+    #[arg(long, env = "PHONGHOP_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human, global = true)]
+    pub log_format: LogFormat,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server.
+    Serve(ServeOptions),
+    /// Manage accounts from the server's console.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Create a local certificate authority and a server certificate, so
+    /// tablets on the LAN get the secure context the offline app needs.
+    Cert(CertOptions),
+    /// Check the tamper-evident audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+/// Where the server keeps its data. Console commands take the same options
+/// as `serve` so they act on the same database.
+#[derive(Debug, Clone, Args)]
+pub struct StorageOptions {
+    /// The data directory: the SQLite database, document files, certificates.
+    #[arg(long, env = "PHONGHOP_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+
+    /// Database URL: `sqlite://PATH` (default: phonghop.db in the data
+    /// directory) or `postgres://USER@HOST/DB`.
+    #[arg(long, env = "PHONGHOP_DATABASE_URL")]
+    pub database_url: Option<String>,
+}
+
+impl StorageOptions {
+    /// The database URL in force.
+    pub fn database_url(&self, data_dir: &Path) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}", data_dir.join("phonghop.db").display()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeOptions {
+    #[command(flatten)]
+    pub storage: StorageOptions,
+
+    /// The address and port to listen on (HTTP and websockets, or HTTPS and
+    /// WSS with a certificate).
+    #[arg(long, env = "PHONGHOP_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// Seed the demo meeting and its accounts (password `demo`) if they are
+    /// not there yet.
+    #[arg(long, env = "PHONGHOP_DEMO")]
+    pub demo: bool,
+
+    /// Extra origins allowed to call the API and open websockets
+    /// (comma-separated, e.g. `https://hop.ubnd.local`); the server's own
+    /// origin is always allowed.
+    #[arg(
+        long = "allowed-origin",
+        env = "PHONGHOP_ALLOWED_ORIGINS",
+        value_delimiter = ','
+    )]
+    pub allowed_origins: Vec<String>,
+
+    /// TLS certificate chain (PEM). With --tls-key, serves HTTPS and WSS.
+    #[arg(long, env = "PHONGHOP_TLS_CERT")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// TLS private key (PEM).
+    #[arg(long, env = "PHONGHOP_TLS_KEY")]
+    pub tls_key: Option<PathBuf>,
+
+    /// The built web client to serve.
+    #[arg(long, env = "PHONGHOP_WEB_DIR", default_value = "client-web/dist")]
+    pub web_dir: PathBuf,
+
+    /// How many days a login lasts on a device.
+    #[arg(long, env = "PHONGHOP_SESSION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=365))]
+    pub session_days: u64,
+}
+
+impl std::ops::Deref for ServeOptions {
+    type Target = StorageOptions;
+    fn deref(&self) -> &StorageOptions {
+        &self.storage
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account.
+    Add {
+        #[command(flatten)]
+        storage: StorageOptions,
+        /// The login name (letters, digits, `.`, `_`, `-`).
+        username: String,
+        /// Organization role.
+        #[arg(long, value_enum, default_value_t = RoleArg::User)]
+        role: RoleArg,
+        /// The name shown to others (default: the username).
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Read the password from standard input instead of prompting.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List accounts.
+    List {
+        #[command(flatten)]
+        storage: StorageOptions,
+    },
+    /// Disable an account: its sessions end and its sockets close.
+    Disable {
+        #[command(flatten)]
+        storage: StorageOptions,
+        username: String,
+    },
+    /// Enable a disabled account again.
+    Enable {
+        #[command(flatten)]
+        storage: StorageOptions,
+        username: String,
+    },
+    /// Set a new password; the account's sessions end.
+    ResetPassword {
+        #[command(flatten)]
+        storage: StorageOptions,
+        username: String,
+        /// Read the password from standard input instead of prompting.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RoleArg {
+    Admin,
+    Secretary,
+    User,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check every entry's hash and link; name the first broken one.
+    Verify {
+        #[command(flatten)]
+        storage: StorageOptions,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CertOptions {
+    /// The data directory (certificates go to its `tls/` folder).
+    #[arg(long, env = "PHONGHOP_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+
+    /// A host name or IP address the tablets will use to reach the server;
+    /// repeat for several.
+    #[arg(long = "host", required = true)]
+    pub hosts: Vec<String>,
+}
+
+/// A mistake in how the program was started: printed as one line, exit 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// Creates the data directory if needed and checks that it is writable.
+pub fn prepare_data_dir(path: &Path) -> Result<PathBuf, UsageError> {
+    let explain = |what: &str, error: std::io::Error| {
+        UsageError(format!(
+            "cannot use data directory {}: {what}: {error}. Choose another with --data-dir or fix its permissions",
+            path.display()
+        ))
+    };
+    if path.exists() && !path.is_dir() {
+        return Err(UsageError(format!(
+            "data directory {} is a file, not a directory: choose another with --data-dir",
+            path.display()
+        )));
+    }
+    std::fs::create_dir_all(path).map_err(|e| explain("cannot create it", e))?;
+    let probe = path.join(".phonghop-write-test");
+    std::fs::write(&probe, b"ok").map_err(|e| explain("cannot write in it", e))?;
+    let _ = std::fs::remove_file(&probe);
+    std::fs::canonicalize(path).map_err(|e| explain("cannot resolve it", e))
+}
+
+/// A database URL with any password replaced by `***`, for messages.
+pub fn redact_url(url: &str) -> String {
+    let Some(scheme_end) = url.find("://") else {
+        return url.to_owned();
+    };
+    let rest = &url[scheme_end + 3..];
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let authority = &rest[..authority_end];
+    match (authority.rfind('@'), authority.find(':')) {
+        (Some(at), Some(colon)) if colon < at => format!(
+            "{}{}:***{}",
+            &url[..scheme_end + 3],
+            &authority[..colon],
+            &rest[at..]
+        ),
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn serve_defaults_are_local_and_in_data() {
+        let cli = Cli::try_parse_from(["phonghop", "serve"]).unwrap();
+        let Command::Serve(options) = cli.command else {
+            panic!("serve expected")
+        };
+        assert_eq!(options.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(
+            options.database_url(Path::new("/srv/data")),
+            "sqlite:///srv/data/phonghop.db"
+        );
+    }
+
+    #[test]
+    fn unknown_option_is_an_error() {
+        assert!(Cli::try_parse_from(["phonghop", "serve", "--no-such-option"]).is_err());
+    }
+
+    #[test]
+    fn passwords_are_hidden_in_database_urls() {
+        assert_eq!(
+            redact_url("postgres://phonghop:s3cret@db.local:5432/phonghop"),
+            "postgres://phonghop:***@db.local:5432/phonghop"
+        );
+        assert_eq!(
+            redact_url("postgres://postgres@127.0.0.1/test"),
+            "postgres://postgres@127.0.0.1/test"
+        );
+        assert_eq!(redact_url("sqlite:///a/b.db"), "sqlite:///a/b.db");
+    }
+
+    #[test]
+    fn a_file_is_not_a_data_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("file");
+        std::fs::write(&file, b"x").unwrap();
+        assert!(prepare_data_dir(&file).is_err());
+        assert!(prepare_data_dir(&dir.path().join("new/nested")).is_ok());
+    }
+}

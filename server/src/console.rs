@@ -1,0 +1,244 @@
+//! The administrator's console commands: `phonghop user …`,
+//! `phonghop audit verify` and `phonghop cert`. They open the same storage
+//! as `serve` (same `--data-dir` / `--database-url`).
+
+use std::io::{BufRead, IsTerminal};
+
+use anyhow::Context;
+use phonghop_protocol::api::OrgRole;
+
+use crate::config::{
+    prepare_data_dir, redact_url, AuditCommand, CertOptions, RoleArg, StorageOptions, UsageError,
+    UserCommand,
+};
+use crate::store::{new_id, now_millis, verify_audit_chain, NewAuditEntry, Store, UserRecord};
+
+async fn open_store(storage: &StorageOptions) -> anyhow::Result<Store> {
+    let data_dir = prepare_data_dir(&storage.data_dir)?;
+    let url = storage.database_url(&data_dir);
+    Store::open(&url)
+        .await
+        .with_context(|| format!("cannot open the database {}", redact_url(&url)))
+}
+
+/// Reads a new password from stdin (one line) or, interactively, twice
+/// without echo.
+fn read_new_password(from_stdin: bool) -> anyhow::Result<String> {
+    let password = if from_stdin || !std::io::stdin().is_terminal() {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    } else {
+        let first = rpassword::prompt_password("Mật khẩu mới / new password: ")?;
+        let second = rpassword::prompt_password("Nhập lại / repeat: ")?;
+        if first != second {
+            return Err(UsageError("the two passwords differ: nothing was changed".into()).into());
+        }
+        first
+    };
+    validate_password(&password)?;
+    Ok(password)
+}
+
+/// The password rule: long enough to resist guessing, short enough to hash.
+pub fn validate_password(password: &str) -> Result<(), UsageError> {
+    let length = password.chars().count();
+    if length < 8 {
+        return Err(UsageError(
+            "the password must have at least 8 characters: nothing was changed".into(),
+        ));
+    }
+    if password.len() > 1024 {
+        return Err(UsageError(
+            "the password is too long (over 1024 bytes)".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Usernames: lowercase letters, digits, `.`, `_`, `-`; 2 to 64 characters.
+pub fn validate_username(username: &str) -> Result<String, UsageError> {
+    let username = username.trim().to_lowercase();
+    let ok = (2..=64).contains(&username.len())
+        && username
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+    if !ok {
+        return Err(UsageError(format!(
+            "username {username:?} is not valid: use 2 to 64 letters a-z, digits, '.', '_' or '-'"
+        )));
+    }
+    Ok(username)
+}
+
+pub async fn user_command(command: UserCommand) -> anyhow::Result<()> {
+    match command {
+        UserCommand::Add {
+            storage,
+            username,
+            role,
+            display_name,
+            password_stdin,
+        } => {
+            let username = validate_username(&username)?;
+            let store = open_store(&storage).await?;
+            if store.user_by_username(&username).await?.is_some() {
+                return Err(UsageError(format!("user {username} already exists")).into());
+            }
+            let password = read_new_password(password_stdin)?;
+            let user = UserRecord {
+                id: new_id("u"),
+                display_name: display_name.unwrap_or_else(|| username.clone()),
+                username,
+                org_role: match role {
+                    RoleArg::Admin => OrgRole::Admin,
+                    RoleArg::Secretary => OrgRole::Secretary,
+                    RoleArg::User => OrgRole::User,
+                },
+                password_hash: crate::auth::hash_password(&password)
+                    .map_err(|e| anyhow::anyhow!("hashing the password: {e}"))?,
+                disabled: false,
+                created_at: now_millis(),
+            };
+            store.create_user(&user).await?;
+            audit(&store, "account.create", &user.username).await?;
+            println!("created user {} ({:?})", user.username, user.org_role);
+        }
+        UserCommand::List { storage } => {
+            let store = open_store(&storage).await?;
+            println!(
+                "{:<24} {:<10} {:<9} display name",
+                "username", "role", "state"
+            );
+            for user in store.list_users().await? {
+                println!(
+                    "{:<24} {:<10} {:<9} {}",
+                    user.username,
+                    crate::store::DbEnum::as_str(user.org_role),
+                    if user.disabled { "disabled" } else { "active" },
+                    user.display_name
+                );
+            }
+        }
+        UserCommand::Disable { storage, username } => {
+            let store = open_store(&storage).await?;
+            let user = find_user(&store, &username).await?;
+            store.set_user_disabled(&user.id, true).await?;
+            audit(&store, "account.disable", &user.username).await?;
+            println!("disabled {}: its sessions have ended", user.username);
+        }
+        UserCommand::Enable { storage, username } => {
+            let store = open_store(&storage).await?;
+            let user = find_user(&store, &username).await?;
+            store.set_user_disabled(&user.id, false).await?;
+            audit(&store, "account.enable", &user.username).await?;
+            println!("enabled {}", user.username);
+        }
+        UserCommand::ResetPassword {
+            storage,
+            username,
+            password_stdin,
+        } => {
+            let store = open_store(&storage).await?;
+            let user = find_user(&store, &username).await?;
+            let password = read_new_password(password_stdin)?;
+            let hash = crate::auth::hash_password(&password)
+                .map_err(|e| anyhow::anyhow!("hashing the password: {e}"))?;
+            store.set_password_hash(&user.id, &hash).await?;
+            audit(&store, "account.reset_password", &user.username).await?;
+            println!(
+                "new password set for {}: its sessions have ended",
+                user.username
+            );
+        }
+    }
+    Ok(())
+}
+
+async fn find_user(store: &Store, username: &str) -> anyhow::Result<UserRecord> {
+    let username = username.trim().to_lowercase();
+    store.user_by_username(&username).await?.ok_or_else(|| {
+        UsageError(format!(
+            "no user named {username}: see `phonghop user list`"
+        ))
+        .into()
+    })
+}
+
+async fn audit(store: &Store, action: &str, username: &str) -> anyhow::Result<()> {
+    store
+        .append_audit(NewAuditEntry {
+            actor_user_id: None,
+            meeting_id: None,
+            action,
+            details: serde_json::json!({ "username": username, "via": "console" }),
+        })
+        .await?;
+    Ok(())
+}
+
+/// `phonghop audit verify`: exit 0 when the chain holds, 1 naming the first
+/// broken entry otherwise.
+pub async fn audit_command(command: AuditCommand) -> anyhow::Result<std::process::ExitCode> {
+    match command {
+        AuditCommand::Verify { storage } => {
+            let store = open_store(&storage).await?;
+            let entries = store.audit_entries(None).await?;
+            match verify_audit_chain(&entries) {
+                Ok(count) => {
+                    println!("audit log intact: {count} entries verified");
+                    Ok(std::process::ExitCode::SUCCESS)
+                }
+                Err(broken) => {
+                    println!("AUDIT LOG TAMPERED: {broken}");
+                    Ok(std::process::ExitCode::from(1))
+                }
+            }
+        }
+    }
+}
+
+pub fn cert_command(options: CertOptions) -> anyhow::Result<()> {
+    let data_dir = prepare_data_dir(&options.data_dir)?;
+    let tls_dir = data_dir.join("tls");
+    let files = crate::tls::make_certificates(&tls_dir, &options.hosts)?;
+    println!("certificate authority: {}", files.ca_certificate.display());
+    println!(
+        "server certificate:    {}",
+        files.server_certificate.display()
+    );
+    println!("server key:            {}", files.server_key.display());
+    println!();
+    println!("Start the server with:");
+    println!(
+        "  phonghop serve --listen 0.0.0.0:8443 --data-dir {} --tls-cert {} --tls-key {}",
+        data_dir.display(),
+        files.server_certificate.display(),
+        files.server_key.display()
+    );
+    println!(
+        "On each tablet, open https://{}:8443/ca.pem once and install it as a trusted certificate \
+         (Cài đặt > Bảo mật > Cài chứng chỉ).",
+        options.hosts[0]
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_are_normalized_and_checked() {
+        assert_eq!(validate_username(" DaiBieu01 ").unwrap(), "daibieu01");
+        assert!(validate_username("a").is_err());
+        assert!(validate_username("../etc").is_err());
+        assert!(validate_username("đại biểu").is_err());
+    }
+
+    #[test]
+    fn short_passwords_are_refused() {
+        assert!(validate_password("1234567").is_err());
+        assert!(validate_password("mật khẩu dài").is_ok());
+    }
+}

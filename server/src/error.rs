@@ -1,0 +1,320 @@
+//! [`AppError`]: the one error type of the HTTP layer, and its mapping to
+//! the wire's stable codes and localized messages.
+//!
+//! A handler returns `Result<_, AppError>`. The response carries the code
+//! and a Vietnamese message; the [`localize`] middleware swaps in the
+//! English one when the request asked for English. Internal detail goes to
+//! the log, never to the client.
+
+use axum::extract::Request;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use phonghop_protocol::api::{ApiError, ErrorCode};
+
+use crate::store::StoreError;
+
+/// A message in both languages the product speaks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Localized {
+    pub vi: String,
+    pub en: String,
+}
+
+impl Localized {
+    pub fn new(vi: impl Into<String>, en: impl Into<String>) -> Self {
+        Localized {
+            vi: vi.into(),
+            en: en.into(),
+        }
+    }
+}
+
+/// The language a request asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Language {
+    Vietnamese,
+    English,
+}
+
+impl Language {
+    /// Picks the language from an `Accept-Language` header: English when it
+    /// ranks English above Vietnamese, Vietnamese otherwise.
+    pub fn from_accept_language(header: Option<&str>) -> Language {
+        let Some(header) = header else {
+            return Language::Vietnamese;
+        };
+        let mut best: Option<(f32, Language)> = None;
+        for part in header.split(',') {
+            let mut pieces = part.trim().split(';');
+            let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
+            let quality = pieces
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            let language = if tag == "en" || tag.starts_with("en-") {
+                Language::English
+            } else if tag == "vi" || tag.starts_with("vi-") {
+                Language::Vietnamese
+            } else {
+                continue;
+            };
+            if best.is_none_or(|(q, _)| quality > q) {
+                best = Some((quality, language));
+            }
+        }
+        best.map(|(_, language)| language)
+            .unwrap_or(Language::Vietnamese)
+    }
+
+    pub fn from_headers(headers: &HeaderMap) -> Language {
+        Language::from_accept_language(
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok()),
+        )
+    }
+
+    pub fn pick<'a>(&self, text: &'a Localized) -> &'a str {
+        match self {
+            Language::Vietnamese => &text.vi,
+            Language::English => &text.en,
+        }
+    }
+}
+
+/// An error a handler returns.
+#[derive(Debug)]
+pub struct AppError {
+    pub code: ErrorCode,
+    /// A specific message; the code's general message when `None`.
+    pub message: Option<Localized>,
+    /// Seconds to wait before retrying (for `too_many_attempts`).
+    pub retry_after_seconds: Option<u64>,
+}
+
+impl AppError {
+    pub fn new(code: ErrorCode) -> Self {
+        AppError {
+            code,
+            message: None,
+            retry_after_seconds: None,
+        }
+    }
+
+    pub fn with_message(code: ErrorCode, vi: impl Into<String>, en: impl Into<String>) -> Self {
+        AppError {
+            code,
+            message: Some(Localized::new(vi, en)),
+            retry_after_seconds: None,
+        }
+    }
+
+    pub fn unauthenticated() -> Self {
+        AppError::new(ErrorCode::Unauthenticated)
+    }
+
+    pub fn forbidden() -> Self {
+        AppError::new(ErrorCode::Forbidden)
+    }
+
+    pub fn not_found() -> Self {
+        AppError::new(ErrorCode::NotFound)
+    }
+
+    pub fn bad_request(vi: impl Into<String>, en: impl Into<String>) -> Self {
+        AppError::with_message(ErrorCode::BadRequest, vi, en)
+    }
+
+    /// Logs `detail` and answers with a generic internal error.
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %detail, "internal error");
+        AppError::new(ErrorCode::Internal)
+    }
+
+    fn message(&self) -> Localized {
+        self.message
+            .clone()
+            .unwrap_or_else(|| general_message(self.code))
+    }
+}
+
+/// The HTTP status of each wire code.
+pub fn status_of(code: ErrorCode) -> StatusCode {
+    match code {
+        ErrorCode::BadRequest => StatusCode::BAD_REQUEST,
+        ErrorCode::Unauthenticated | ErrorCode::InvalidCredentials => StatusCode::UNAUTHORIZED,
+        ErrorCode::AccountDisabled | ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+        ErrorCode::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::NotFound => StatusCode::NOT_FOUND,
+        ErrorCode::Conflict => StatusCode::CONFLICT,
+        ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorCode::UnsupportedDocument | ErrorCode::ToolMissing => StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// What each code says when the handler gave nothing more specific. Each
+/// message says what happened and what to do.
+pub fn general_message(code: ErrorCode) -> Localized {
+    let (vi, en) = match code {
+        ErrorCode::BadRequest => (
+            "Yêu cầu không hợp lệ. Vui lòng kiểm tra lại thông tin.",
+            "The request is not valid. Please check what you entered.",
+        ),
+        ErrorCode::Unauthenticated => (
+            "Bạn chưa đăng nhập hoặc phiên đăng nhập đã hết hạn. Vui lòng đăng nhập lại.",
+            "You are not logged in, or your session has expired. Please log in again.",
+        ),
+        ErrorCode::InvalidCredentials => (
+            "Tên đăng nhập hoặc mật khẩu không đúng. Vui lòng thử lại.",
+            "Wrong username or password. Please try again.",
+        ),
+        ErrorCode::AccountDisabled => (
+            "Tài khoản đã bị khóa. Vui lòng liên hệ quản trị viên.",
+            "This account is disabled. Please contact the administrator.",
+        ),
+        ErrorCode::TooManyAttempts => (
+            "Đăng nhập sai quá nhiều lần. Vui lòng đợi một lát rồi thử lại.",
+            "Too many failed logins. Please wait a moment and try again.",
+        ),
+        ErrorCode::Forbidden => (
+            "Bạn không có quyền thực hiện thao tác này.",
+            "You are not allowed to do this.",
+        ),
+        ErrorCode::NotFound => ("Không tìm thấy nội dung yêu cầu.", "Not found."),
+        ErrorCode::Conflict => (
+            "Dữ liệu đã tồn tại hoặc đã thay đổi. Vui lòng tải lại và thử lại.",
+            "This already exists or has changed. Please reload and try again.",
+        ),
+        ErrorCode::PayloadTooLarge => ("Tệp quá lớn.", "The file is too large."),
+        ErrorCode::UnsupportedDocument => (
+            "Tệp không phải là tài liệu được hỗ trợ (PDF, DOCX, DOC, ODT, XLSX, PPTX).",
+            "The file is not a supported document (PDF, DOCX, DOC, ODT, XLSX, PPTX).",
+        ),
+        ErrorCode::ToolMissing => (
+            "Máy chủ thiếu công cụ cần thiết. Vui lòng liên hệ quản trị viên.",
+            "The server is missing a tool it needs. Please contact the administrator.",
+        ),
+        ErrorCode::Internal => (
+            "Máy chủ gặp lỗi. Vui lòng thử lại sau ít phút.",
+            "The server hit an error. Please try again in a few minutes.",
+        ),
+    };
+    Localized::new(vi, en)
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let message = self.message();
+        let body = ApiError {
+            code: self.code,
+            message: message.vi.clone(),
+        };
+        let mut response = (status_of(self.code), axum::Json(body)).into_response();
+        if let Some(seconds) = self.retry_after_seconds {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
+            .extensions_mut()
+            .insert(LocalizableError(self.code, message));
+        response
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound(_) => AppError::not_found(),
+            StoreError::Conflict(_) => AppError::new(ErrorCode::Conflict),
+            other => AppError::internal(other),
+        }
+    }
+}
+
+/// Marks a response as an error whose message may be re-rendered in the
+/// request's language.
+#[derive(Debug, Clone)]
+struct LocalizableError(ErrorCode, Localized);
+
+/// Middleware: renders error bodies in the language the request asked for.
+pub async fn localize(request: Request, next: Next) -> Response {
+    let language = Language::from_headers(request.headers());
+    let mut response = next.run(request).await;
+    if language == Language::English {
+        if let Some(LocalizableError(code, message)) =
+            response.extensions_mut().remove::<LocalizableError>()
+        {
+            let status = response.status();
+            let mut headers = response.headers().clone();
+            headers.remove(header::CONTENT_LENGTH);
+            let body = ApiError {
+                code,
+                message: message.en,
+            };
+            let mut localized = (status, axum::Json(body)).into_response();
+            for (name, value) in headers.iter() {
+                if name != header::CONTENT_TYPE {
+                    localized.headers_mut().insert(name.clone(), value.clone());
+                }
+            }
+            return localized;
+        }
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vietnamese_is_the_default_language() {
+        assert_eq!(Language::from_accept_language(None), Language::Vietnamese);
+        assert_eq!(
+            Language::from_accept_language(Some("fr-FR,de")),
+            Language::Vietnamese
+        );
+    }
+
+    #[test]
+    fn english_is_chosen_when_ranked_above_vietnamese() {
+        assert_eq!(
+            Language::from_accept_language(Some("en-US,en;q=0.9")),
+            Language::English
+        );
+        assert_eq!(
+            Language::from_accept_language(Some("vi;q=0.5, en;q=0.8")),
+            Language::English
+        );
+        assert_eq!(
+            Language::from_accept_language(Some("vi-VN, en;q=0.8")),
+            Language::Vietnamese
+        );
+    }
+
+    #[test]
+    fn every_code_has_a_message_in_both_languages() {
+        for code in [
+            ErrorCode::BadRequest,
+            ErrorCode::Unauthenticated,
+            ErrorCode::InvalidCredentials,
+            ErrorCode::AccountDisabled,
+            ErrorCode::TooManyAttempts,
+            ErrorCode::Forbidden,
+            ErrorCode::NotFound,
+            ErrorCode::Conflict,
+            ErrorCode::PayloadTooLarge,
+            ErrorCode::UnsupportedDocument,
+            ErrorCode::ToolMissing,
+            ErrorCode::Internal,
+        ] {
+            let message = general_message(code);
+            assert!(!message.vi.is_empty() && !message.en.is_empty());
+            assert_ne!(message.vi, message.en, "{code:?} is not translated");
+            assert!(status_of(code).as_u16() >= 400);
+        }
+    }
+}

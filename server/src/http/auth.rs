@@ -1,0 +1,189 @@
+//! `/api/v1/auth/*`: login, logout, who am I, websocket tickets.
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use phonghop_protocol::api::{ErrorCode, LoginRequest, LoginResponse, WsTicketResponse};
+
+use crate::auth::{
+    clearing_cookie, cookie_value, random_secret, session_cookie, session_id_of, verify_password,
+    AuthenticatedUser, ThrottleKey, TicketGrant, SESSION_COOKIE,
+};
+use crate::error::AppError;
+use crate::http::meetings::user_to_wire;
+use crate::store::{now_millis, NewAuditEntry, SessionRecord};
+use crate::AppState;
+
+/// Turns axum's JSON rejection into our error shape.
+pub(crate) fn bad_json(rejection: JsonRejection) -> AppError {
+    AppError::bad_request(
+        format!("Dữ liệu gửi lên không hợp lệ: {}", rejection.body_text()),
+        format!("The request body is not valid: {}", rejection.body_text()),
+    )
+}
+
+/// A hash that verifies nothing, checked when the username is unknown so
+/// that both failures take as long.
+const TIMING_DECOY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$9sTbSlTio3Biev89thdrlKKiCaYsjjYVJxGAL3swxpQ";
+
+pub async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    payload: Result<Json<LoginRequest>, JsonRejection>,
+) -> Result<Response, AppError> {
+    let Json(request) = payload.map_err(bad_json)?;
+    let username = request.username.trim().to_lowercase();
+    if username.is_empty()
+        || request.password.is_empty()
+        || username.len() > 100
+        || request.password.len() > 1024
+    {
+        return Err(AppError::with_message(
+            ErrorCode::BadRequest,
+            "Vui lòng nhập tên đăng nhập và mật khẩu.",
+            "Please enter your username and password.",
+        ));
+    }
+    let keys = [
+        ThrottleKey::Account(username.clone()),
+        ThrottleKey::Address(peer.ip()),
+    ];
+    let wait = state
+        .login_throttle
+        .lock()
+        .expect("throttle lock")
+        .wait_before_attempt(&keys, Instant::now());
+    if let Some(wait) = wait {
+        let seconds = wait.as_secs().max(1);
+        return Err(AppError {
+            retry_after_seconds: Some(seconds),
+            ..AppError::with_message(
+                ErrorCode::TooManyAttempts,
+                format!("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {seconds} giây."),
+                format!("Too many failed logins. Please try again in {seconds} seconds."),
+            )
+        });
+    }
+
+    let user = state.store.user_by_username(&username).await?;
+    let hash = user
+        .as_ref()
+        .map(|u| u.password_hash.clone())
+        .unwrap_or_else(|| TIMING_DECOY_HASH.to_owned());
+    let password = request.password.clone();
+    let password_ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .map_err(AppError::internal)?;
+
+    let user = match user {
+        Some(user) if password_ok => user,
+        _ => {
+            state
+                .metrics
+                .failed_logins
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let crossed = state
+                .login_throttle
+                .lock()
+                .expect("throttle lock")
+                .record_failure(&keys, Instant::now());
+            let details =
+                serde_json::json!({ "username": username, "address": peer.ip().to_string() });
+            state
+                .store
+                .append_audit(NewAuditEntry {
+                    actor_user_id: None,
+                    meeting_id: None,
+                    action: "auth.login_failed",
+                    details: details.clone(),
+                })
+                .await?;
+            if crossed {
+                tracing::warn!(%username, address = %peer.ip(), "repeated failed logins: slowing down further attempts");
+                state
+                    .store
+                    .append_audit(NewAuditEntry {
+                        actor_user_id: None,
+                        meeting_id: None,
+                        action: "auth.login_throttled",
+                        details,
+                    })
+                    .await?;
+            }
+            return Err(AppError::new(ErrorCode::InvalidCredentials));
+        }
+    };
+    if user.disabled {
+        return Err(AppError::new(ErrorCode::AccountDisabled));
+    }
+    state
+        .login_throttle
+        .lock()
+        .expect("throttle lock")
+        .record_success(&username);
+
+    let secret = random_secret();
+    let now = now_millis();
+    let session = SessionRecord {
+        id: session_id_of(&secret),
+        user_id: user.id.clone(),
+        created_at: now,
+        expires_at: now + state.settings.session_lifetime.as_millis() as i64,
+    };
+    state.store.create_session(&session).await?;
+    state
+        .store
+        .append_audit(NewAuditEntry {
+            actor_user_id: Some(&user.id),
+            meeting_id: None,
+            action: "auth.login",
+            details: serde_json::json!({ "address": peer.ip().to_string() }),
+        })
+        .await?;
+    let cookie = session_cookie(&secret, state.settings.session_lifetime, state.settings.tls);
+    Ok((
+        [(header::SET_COOKIE, cookie)],
+        Json(LoginResponse {
+            user: user_to_wire(&user),
+        }),
+    )
+        .into_response())
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, AppError> {
+    if let Some(secret) = cookie_value(&headers, SESSION_COOKIE) {
+        state.store.revoke_session(&session_id_of(secret)).await?;
+    }
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(header::SET_COOKIE, clearing_cookie(state.settings.tls))],
+    )
+        .into_response())
+}
+
+pub async fn me(caller: AuthenticatedUser) -> Json<phonghop_protocol::api::User> {
+    Json(user_to_wire(&caller.user))
+}
+
+pub async fn ws_ticket(
+    State(state): State<AppState>,
+    caller: AuthenticatedUser,
+) -> Json<WsTicketResponse> {
+    let ticket = state.tickets.lock().expect("ticket lock").issue(
+        TicketGrant {
+            session_id: caller.session.id.clone(),
+            user_id: caller.user.id.clone(),
+        },
+        Instant::now(),
+    );
+    Json(WsTicketResponse { ticket })
+}

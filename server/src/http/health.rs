@@ -1,0 +1,94 @@
+//! Operational endpoints: `/healthz` (the process answers), `/readyz`
+//! (storage answers), `/metrics` (Prometheus text) and `/ca.pem` (the local
+//! certificate authority tablets install).
+
+use std::sync::atomic::Ordering;
+
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use phonghop_protocol::api::HealthStatus;
+
+use crate::error::AppError;
+use crate::metrics::Gauges;
+use crate::AppState;
+
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+pub async fn healthz() -> Json<HealthStatus> {
+    Json(HealthStatus {
+        status: "ok".into(),
+        version: VERSION.into(),
+        reason: None,
+    })
+}
+
+pub async fn readyz(State(state): State<AppState>) -> Response {
+    if state.shutdown.is_triggered() {
+        return unavailable("shutting down".into());
+    }
+    match tokio::time::timeout(std::time::Duration::from_secs(3), state.store.ping()).await {
+        Ok(Ok(_)) => Json(HealthStatus {
+            status: "ok".into(),
+            version: VERSION.into(),
+            reason: None,
+        })
+        .into_response(),
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "storage is not reachable");
+            unavailable("storage is not reachable".into())
+        }
+        Err(_) => unavailable("storage did not answer within 3 s".into()),
+    }
+}
+
+fn unavailable(reason: String) -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        Json(HealthStatus {
+            status: "unavailable".into(),
+            version: VERSION.into(),
+            reason: Some(reason),
+        }),
+    )
+        .into_response()
+}
+
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    let storage = state.store.metrics();
+    let gauges = Gauges {
+        uptime_seconds: state.started_at.elapsed().as_secs_f64(),
+        documents: state.store.count_documents().await.unwrap_or(-1),
+        storage_operations: storage.operations.load(Ordering::Relaxed),
+        storage_seconds_total: storage.total_micros.load(Ordering::Relaxed) as f64 / 1e6,
+        storage_ping_seconds: state.store.ping().await.ok().map(|d| d.as_secs_f64()),
+    };
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.metrics.render(&gauges),
+    )
+        .into_response()
+}
+
+/// The local CA certificate made by `phonghop cert`, for tablets to trust.
+pub async fn ca_certificate(State(state): State<AppState>) -> Result<Response, AppError> {
+    let Some(path) = &state.settings.ca_certificate_path else {
+        return Err(AppError::not_found());
+    };
+    let pem = tokio::fs::read(path).await.map_err(AppError::internal)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/x-pem-file"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"phonghop-ca.pem\"",
+            ),
+        ],
+        pem,
+    )
+        .into_response())
+}

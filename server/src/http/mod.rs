@@ -1,0 +1,186 @@
+//! The HTTP surface: [`app`] builds the router from the handlers in the
+//! sibling modules (one file per resource) and the cross-cutting layers
+//! (security headers, origin check, error localization, request counting).
+
+mod auth;
+mod documents;
+mod health;
+mod meetings;
+mod web;
+
+use std::sync::atomic::Ordering;
+
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+
+use crate::error::AppError;
+use crate::AppState;
+
+/// The Content-Security-Policy of every response: nothing from outside the
+/// server, no JavaScript `eval` (pdf.js runs with `isEvalSupported:
+/// false`), WebAssembly allowed (`'wasm-unsafe-eval'` compiles wasm only:
+/// pdf.js decodes JBIG2 scans with it), no framing by other sites.
+pub const CONTENT_SECURITY_POLICY: &str =
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; \
+worker-src 'self' blob:; connect-src 'self'; frame-src 'self' https:; object-src 'none'; \
+base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+/// Builds the whole application.
+pub fn app(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/auth/login", post(auth::login))
+        .route("/auth/logout", post(auth::logout))
+        .route("/auth/me", get(auth::me))
+        .route("/auth/ws-ticket", post(auth::ws_ticket))
+        .route("/meetings", get(meetings::list))
+        .route("/meetings/{meeting_id}", get(meetings::one))
+        .route("/meetings/{meeting_id}/audit", get(meetings::audit))
+        .route(
+            "/documents/{document_id}/file",
+            get(documents::current_file),
+        )
+        .route(
+            "/documents/{document_id}/versions/{version}/file",
+            get(documents::version_file),
+        )
+        .fallback(api_not_found)
+        .layer(DefaultBodyLimit::max(1024 * 1024));
+
+    Router::new()
+        .nest("/api/v1", api)
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
+        .route("/ca.pem", get(health::ca_certificate))
+        .fallback(web::static_files)
+        .layer(middleware::from_fn(crate::error::localize))
+        .layer(middleware::from_fn_with_state(state.clone(), check_origin))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            common_headers,
+        ))
+        .with_state(state)
+}
+
+async fn api_not_found() -> AppError {
+    AppError::not_found()
+}
+
+/// Sets the security headers on every response and counts requests.
+async fn common_headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    state.metrics.http_requests.fetch_add(1, Ordering::Relaxed);
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(
+        "permissions-policy",
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
+    );
+    if state.settings.tls {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
+    response
+}
+
+/// Refuses state-changing requests from a foreign `Origin` (defence in
+/// depth beside the SameSite=Strict cookie).
+async fn check_origin(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    if !safe && !origin_allowed(request.headers(), &state.settings.allowed_origins) {
+        tracing::warn!(
+            origin = ?request.headers().get(header::ORIGIN),
+            path = %request.uri().path(),
+            "refused a request from a foreign origin"
+        );
+        return AppError::forbidden().into_response();
+    }
+    next.run(request).await
+}
+
+/// True when the request has no `Origin` (not a browser's cross-site
+/// request), or its `Origin` is the server's own (same host, either
+/// scheme: a TLS-terminating proxy may sit in front) or in `allowed`.
+pub fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return true;
+    };
+    let Ok(origin) = origin.to_str() else {
+        return false;
+    };
+    if allowed.iter().any(|a| a.trim_end_matches('/') == origin) {
+        return true;
+    }
+    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
+        return false;
+    };
+    origin == format!("http://{host}") || origin == format!("https://{host}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(origin: Option<&str>, host: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::HOST, host.parse().unwrap());
+        if let Some(origin) = origin {
+            headers.insert(header::ORIGIN, origin.parse().unwrap());
+        }
+        headers
+    }
+
+    #[test]
+    fn same_origin_and_listed_origins_are_allowed() {
+        assert!(origin_allowed(&headers(None, "10.0.0.2:8080"), &[]));
+        assert!(origin_allowed(
+            &headers(Some("http://10.0.0.2:8080"), "10.0.0.2:8080"),
+            &[]
+        ));
+        assert!(origin_allowed(
+            &headers(Some("https://hop.ubnd.local"), "10.0.0.2:8080"),
+            &["https://hop.ubnd.local".into()]
+        ));
+    }
+
+    #[test]
+    fn foreign_origin_is_refused() {
+        assert!(!origin_allowed(
+            &headers(Some("https://evil.example"), "10.0.0.2:8080"),
+            &[]
+        ));
+        assert!(!origin_allowed(
+            &headers(Some("http://10.0.0.2:8081"), "10.0.0.2:8080"),
+            &[]
+        ));
+    }
+
+    #[test]
+    fn policy_forbids_eval_and_remote_origins() {
+        assert!(!CONTENT_SECURITY_POLICY.contains("'unsafe-eval'"));
+        assert!(CONTENT_SECURITY_POLICY.contains("frame-ancestors 'none'"));
+        assert!(!CONTENT_SECURITY_POLICY.contains("http:"));
+    }
+}

@@ -1,0 +1,231 @@
+//! phonghop's server: a paperless meeting room.
+//!
+//! Layout, from the outside in:
+//! - `main.rs` (the binary) parses the command line ([`config`]) and calls
+//!   [`serve`] or one of the console commands ([`console`]).
+//! - [`serve`] opens storage, seeds the demo when asked, binds the port
+//!   and hands a bound listener to [`run`], which serves until the shutdown
+//!   future completes.
+//! - [`http`] builds the router: the REST API, `/healthz`, `/readyz`,
+//!   `/metrics`, the CA certificate, and the web client's files.
+//! - [`auth`] resolves sessions and tickets; [`error`] maps errors to the
+//!   wire's codes; [`store`] is the one storage interface; [`blobs`] keeps
+//!   document files by SHA-256; [`tls`] loads and makes certificates;
+//!   [`demo`] seeds the demo meeting; [`shutdown`] tells long-lived tasks
+//!   that the server is stopping.
+
+pub mod access;
+pub mod auth;
+pub mod blobs;
+pub mod config;
+pub mod console;
+pub mod demo;
+pub mod error;
+pub mod http;
+pub mod metrics;
+pub mod pdf;
+pub mod shutdown;
+pub mod store;
+pub mod tls;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+
+use crate::auth::{LoginThrottle, TicketBook};
+use crate::blobs::BlobStore;
+use crate::config::ServeOptions;
+use crate::metrics::Metrics;
+use crate::shutdown::Shutdown;
+use crate::store::Store;
+
+/// Everything a request handler may need, shared by every request. Cheap
+/// to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<AppStateInner>);
+
+impl std::ops::Deref for AppState {
+    type Target = AppStateInner;
+    fn deref(&self) -> &AppStateInner {
+        &self.0
+    }
+}
+
+/// The fields of [`AppState`].
+pub struct AppStateInner {
+    /// Accounts, meetings, documents' metadata, audit log, CRDT chunks.
+    pub store: Store,
+    /// The PDFs, by SHA-256.
+    pub blobs: BlobStore,
+    /// Settings that requests consult (origins, cookie flags, limits).
+    pub settings: Settings,
+    /// Failed-login counts, to slow down guessing.
+    pub login_throttle: Mutex<LoginThrottle>,
+    /// Outstanding websocket tickets.
+    pub tickets: Mutex<TicketBook>,
+    /// Counters for `/metrics`.
+    pub metrics: Metrics,
+    /// Fires when the server begins to stop, so sockets can say goodbye.
+    pub shutdown: Shutdown,
+    /// When the process started (for the uptime metric).
+    pub started_at: Instant,
+}
+
+/// Settings that requests consult, fixed at start-up.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `Origin` values allowed on state-changing requests and websocket
+    /// upgrades; empty means "the server's own origin only".
+    pub allowed_origins: Vec<String>,
+    /// Served over TLS: cookies get `Secure`, responses get HSTS.
+    pub tls: bool,
+    /// How long a login lasts.
+    pub session_lifetime: Duration,
+    /// Where the built web client lives.
+    pub web_dir: PathBuf,
+    /// The CA certificate offered for download, when one exists.
+    pub ca_certificate_path: Option<PathBuf>,
+}
+
+impl AppState {
+    pub fn new(store: Store, blobs: BlobStore, settings: Settings, shutdown: Shutdown) -> Self {
+        AppState(Arc::new(AppStateInner {
+            store,
+            blobs,
+            settings,
+            login_throttle: Mutex::new(LoginThrottle::default()),
+            tickets: Mutex::new(TicketBook::default()),
+            metrics: Metrics::default(),
+            shutdown,
+            started_at: Instant::now(),
+        }))
+    }
+}
+
+/// Serves `app` on `listener` until `shutdown` fires, then drains: stops
+/// accepting, lets open requests finish (at most 8 s), and returns.
+pub async fn run(
+    listener: std::net::TcpListener,
+    state: AppState,
+    tls: Option<axum_server::tls_rustls::RustlsConfig>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let app = http::app(state.clone());
+    let handle = axum_server::Handle::new();
+    {
+        let handle = handle.clone();
+        let state = state.clone();
+        tokio::spawn(async move {
+            shutdown.await;
+            tracing::info!("shutting down: closing sockets and draining requests");
+            state.shutdown.trigger();
+            handle.graceful_shutdown(Some(Duration::from_secs(8)));
+        });
+    }
+    let service = app.into_make_service_with_connect_info::<SocketAddr>();
+    match tls {
+        Some(config) => {
+            let mut server = axum_server::from_tcp_rustls(listener, config).handle(handle);
+            configure_http(server.http_builder());
+            server.serve(service).await?
+        }
+        None => {
+            let mut server = axum_server::from_tcp(listener).handle(handle);
+            configure_http(server.http_builder());
+            server.serve(service).await?
+        }
+    }
+    // Websockets live outside hyper's connection tracking: wait for them
+    // to send their close frames.
+    state.shutdown.wait_for_tasks(Duration::from_secs(1)).await;
+    Ok(())
+}
+
+/// HTTP/1 settings that protect the server: a client that trickles its
+/// request headers is cut off.
+fn configure_http(
+    builder: &mut hyper_util::server::conn::auto::Builder<hyper_util::rt::TokioExecutor>,
+) {
+    builder
+        .http1()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(Duration::from_secs(10))
+        .max_buf_size(64 * 1024);
+}
+
+/// Starts the server as `phonghop serve` does: opens storage, seeds the
+/// demo if asked, binds, prints where it listens, serves until SIGTERM or
+/// Ctrl-C.
+pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
+    let data_dir = config::prepare_data_dir(&options.data_dir)?;
+    let database_url = options.database_url(&data_dir);
+    let store = Store::open(&database_url).await.with_context(|| {
+        format!(
+            "cannot open the database {}",
+            config::redact_url(&database_url)
+        )
+    })?;
+    let blobs = BlobStore::open(data_dir.join("blobs"))
+        .with_context(|| format!("cannot use {}", data_dir.join("blobs").display()))?;
+    if options.demo {
+        demo::seed(&store, &blobs)
+            .await
+            .context("cannot seed the demo meeting")?;
+    } else if store.count_users().await? == 0 {
+        tracing::warn!(
+            "no account exists yet: create an administrator with `phonghop user add NAME --role admin`"
+        );
+    }
+    let tls_config = match (&options.tls_cert, &options.tls_key) {
+        (Some(cert), Some(key)) => Some(tls::load_server_config(cert, key)?),
+        (None, None) => None,
+        _ => anyhow::bail!(config::UsageError(
+            "--tls-cert and --tls-key go together: give both or neither".into()
+        )),
+    };
+    let listener = std::net::TcpListener::bind(options.listen).map_err(|error| {
+        config::UsageError(if error.kind() == std::io::ErrorKind::AddrInUse {
+            format!(
+                "address {} is already in use: stop the program using it, or choose another with --listen",
+                options.listen
+            )
+        } else {
+            format!("cannot listen on {}: {error}", options.listen)
+        })
+    })?;
+    listener.set_nonblocking(true)?;
+    let local = listener.local_addr()?;
+    let scheme = if tls_config.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    let ca_certificate_path = Some(data_dir.join("tls").join("ca.pem")).filter(|p| p.exists());
+    let settings = Settings {
+        allowed_origins: options.allowed_origins.clone(),
+        tls: tls_config.is_some(),
+        session_lifetime: Duration::from_secs(options.session_days * 24 * 3600),
+        web_dir: options.web_dir.clone(),
+        ca_certificate_path,
+    };
+    if !settings.web_dir.join("index.html").exists() {
+        tracing::warn!(
+            web_dir = %settings.web_dir.display(),
+            "the web client is not built there: run `make run`, or `npm run build` in client-web"
+        );
+    }
+    let shutdown = Shutdown::new();
+    let state = AppState::new(store.clone(), blobs, settings, shutdown);
+    // One line a machine can read (tests wait for it), then the human text.
+    println!("phonghop listening on {scheme}://{local}");
+    if options.demo {
+        println!("{}", demo::logins_text(&format!("{scheme}://{local}")));
+    }
+    run(listener, state, tls_config, shutdown::signal()).await?;
+    store.close().await;
+    tracing::info!("stopped cleanly");
+    Ok(())
+}

@@ -1,0 +1,462 @@
+//! One conformance suite for [`Store`], run against every backend: SQLite
+//! always, PostgreSQL when `PHONGHOP_TEST_DATABASE_URL` names a server
+//! (each run creates and drops a database of its own there).
+
+use super::*;
+
+/// A store on a fresh database of each available backend, with a guard
+/// that removes it afterwards.
+async fn backends() -> Vec<(String, Store, Option<TestDatabase>)> {
+    let mut stores = Vec::new();
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("conformance.db").display());
+    let store = Store::open(&url).await.expect("open sqlite");
+    stores.push(("sqlite".to_owned(), store, Some(TestDatabase::Sqlite(dir))));
+    match std::env::var("PHONGHOP_TEST_DATABASE_URL") {
+        Ok(admin_url) if !admin_url.is_empty() => {
+            let (store, guard) = fresh_postgres(&admin_url).await;
+            stores.push(("postgres".to_owned(), store, Some(guard)));
+        }
+        _ => {
+            eprintln!(
+                "!!! PostgreSQL conformance NOT RUN: set PHONGHOP_TEST_DATABASE_URL=postgres://… to run it"
+            );
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "CI=true requires PHONGHOP_TEST_DATABASE_URL so the PostgreSQL backend is tested"
+            );
+        }
+    }
+    stores
+}
+
+enum TestDatabase {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let TestDatabase::Postgres { admin_url, name } = self {
+            let admin_url = admin_url.clone();
+            let name = name.clone();
+            // Dropping needs async; do it on a thread of its own so it works
+            // from inside or outside a runtime.
+            let _ = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                runtime.block_on(async {
+                    if let Ok(pool) = AnyPoolOptions::new().connect(&admin_url).await {
+                        let _ = pool
+                            .execute(
+                                format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str(),
+                            )
+                            .await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+async fn fresh_postgres(admin_url: &str) -> (Store, TestDatabase) {
+    sqlx::any::install_default_drivers();
+    let name = format!("phonghop_test_{}", uuid::Uuid::new_v4().simple());
+    let admin = AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(admin_url)
+        .await
+        .expect("PHONGHOP_TEST_DATABASE_URL must name a reachable PostgreSQL server");
+    admin
+        .execute(format!("CREATE DATABASE {name}").as_str())
+        .await
+        .expect("create test database");
+    admin.close().await;
+    let url = with_database_name(admin_url, &name);
+    let store = Store::open(&url).await.expect("open postgres");
+    (
+        store,
+        TestDatabase::Postgres {
+            admin_url: admin_url.to_owned(),
+            name,
+        },
+    )
+}
+
+/// `postgres://user@host:5432/db?x=y` with `db` replaced by `name`.
+fn with_database_name(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let path_start = base[scheme_end..]
+        .find('/')
+        .map(|i| i + scheme_end)
+        .unwrap_or(base.len());
+    let mut out = format!("{}/{}", &base[..path_start], name);
+    if let Some(query) = query {
+        out.push('?');
+        out.push_str(query);
+    }
+    out
+}
+
+fn user(username: &str, role: OrgRole) -> UserRecord {
+    UserRecord {
+        id: new_id("u"),
+        username: username.to_owned(),
+        display_name: format!("Người dùng {username}"),
+        org_role: role,
+        password_hash: "$argon2id$fake".to_owned(),
+        disabled: false,
+        created_at: now_millis(),
+    }
+}
+
+fn meeting(created_by: &str, title: &str, starts_at: &str) -> MeetingRecord {
+    MeetingRecord {
+        id: new_id("m"),
+        title: title.to_owned(),
+        starts_at: starts_at.to_owned(),
+        place: "Hội trường UBND huyện".to_owned(),
+        state: MeetingState::Draft,
+        video_link: None,
+        created_by: created_by.to_owned(),
+        created_at: now_millis(),
+        updated_at: now_millis(),
+    }
+}
+
+#[tokio::test]
+async fn users_round_trip_and_usernames_are_unique() {
+    for (backend, store, _guard) in backends().await {
+        let secretary = user("thuky", OrgRole::Secretary);
+        store.create_user(&secretary).await.unwrap();
+        let loaded = store.user_by_username("thuky").await.unwrap().unwrap();
+        assert_eq!(loaded, secretary, "{backend}");
+        assert_eq!(
+            store.user_by_id(&secretary.id).await.unwrap(),
+            Some(secretary.clone())
+        );
+        let duplicate = user("thuky", OrgRole::User);
+        assert!(
+            matches!(
+                store.create_user(&duplicate).await,
+                Err(StoreError::Conflict(_))
+            ),
+            "{backend}: duplicate username must be a conflict"
+        );
+        assert_eq!(store.count_users().await.unwrap(), 1, "{backend}");
+        assert!(store.user_by_username("nobody").await.unwrap().is_none());
+    }
+}
+
+#[tokio::test]
+async fn disabling_a_user_ends_their_sessions() {
+    for (backend, store, _guard) in backends().await {
+        let delegate = user("daibieu01", OrgRole::User);
+        store.create_user(&delegate).await.unwrap();
+        let session = SessionRecord {
+            id: "session-hash".into(),
+            user_id: delegate.id.clone(),
+            created_at: now_millis(),
+            expires_at: now_millis() + 60_000,
+        };
+        store.create_session(&session).await.unwrap();
+        let (live, live_user) = store
+            .live_session("session-hash", now_millis())
+            .await
+            .unwrap()
+            .expect("live session");
+        assert_eq!(live, session, "{backend}");
+        assert_eq!(live_user.id, delegate.id);
+
+        store.set_user_disabled(&delegate.id, true).await.unwrap();
+        assert!(store
+            .live_session("session-hash", now_millis())
+            .await
+            .unwrap()
+            .is_none());
+        assert!(store
+            .unrevoked_session_ids(&delegate.id)
+            .await
+            .unwrap()
+            .is_empty());
+        assert!(matches!(
+            store.set_user_disabled("u_missing", true).await,
+            Err(StoreError::NotFound(_))
+        ));
+    }
+}
+
+#[tokio::test]
+async fn expired_and_revoked_sessions_are_not_live() {
+    for (backend, store, _guard) in backends().await {
+        let delegate = user("daibieu02", OrgRole::User);
+        store.create_user(&delegate).await.unwrap();
+        let now = now_millis();
+        for (id, expires_at) in [("expired", now - 1), ("revoked", now + 60_000)] {
+            store
+                .create_session(&SessionRecord {
+                    id: id.into(),
+                    user_id: delegate.id.clone(),
+                    created_at: now,
+                    expires_at,
+                })
+                .await
+                .unwrap();
+        }
+        store.revoke_session("revoked").await.unwrap();
+        assert!(
+            store.live_session("expired", now).await.unwrap().is_none(),
+            "{backend}"
+        );
+        assert!(
+            store.live_session("revoked", now).await.unwrap().is_none(),
+            "{backend}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn meetings_agenda_and_documents_round_trip() {
+    for (backend, store, _guard) in backends().await {
+        let secretary = user("thuky", OrgRole::Secretary);
+        let delegate = user("daibieu01", OrgRole::User);
+        store.create_user(&secretary).await.unwrap();
+        store.create_user(&delegate).await.unwrap();
+        let older = meeting(&secretary.id, "Họp tháng 10", "2026-10-01T08:00:00+07:00");
+        let newer = meeting(&secretary.id, "Họp tháng 11", "2026-11-23T08:00:00+07:00");
+        store.create_meeting(&older).await.unwrap();
+        store.create_meeting(&newer).await.unwrap();
+        store
+            .set_participant(&newer.id, &delegate.id, MeetingRole::Observer)
+            .await
+            .unwrap();
+        store
+            .set_participant(&newer.id, &delegate.id, MeetingRole::Delegate)
+            .await
+            .unwrap();
+        let mine = store.meetings_of_participant(&delegate.id).await.unwrap();
+        assert_eq!(mine.len(), 1, "{backend}");
+        assert_eq!(mine[0].0, newer);
+        assert_eq!(mine[0].1, MeetingRole::Delegate);
+        let all = store.all_meetings().await.unwrap();
+        assert_eq!(
+            all.iter().map(|m| m.title.as_str()).collect::<Vec<_>>(),
+            ["Họp tháng 11", "Họp tháng 10"],
+            "{backend}: newest first"
+        );
+        store
+            .set_meeting_state(&newer.id, MeetingState::Published)
+            .await
+            .unwrap();
+        assert_eq!(
+            store.meeting(&newer.id).await.unwrap().unwrap().state,
+            MeetingState::Published
+        );
+
+        let item = AgendaItemRecord {
+            id: new_id("a"),
+            meeting_id: newer.id.clone(),
+            parent_id: None,
+            position: 0,
+            title: "Báo cáo cải cách hành chính".into(),
+            presenter: Some("Chánh Văn phòng".into()),
+            duration_minutes: Some(20),
+            updated_at: now_millis(),
+        };
+        let sub_item = AgendaItemRecord {
+            id: new_id("a"),
+            parent_id: Some(item.id.clone()),
+            position: 0,
+            title: "Thảo luận".into(),
+            presenter: None,
+            duration_minutes: None,
+            ..item.clone()
+        };
+        store.create_agenda_item(&item).await.unwrap();
+        store.create_agenda_item(&sub_item).await.unwrap();
+        let items = store.agenda_items(&newer.id).await.unwrap();
+        assert_eq!(items.len(), 2, "{backend}");
+        assert!(items.contains(&sub_item));
+
+        let document = DocumentRecord {
+            id: new_id("d"),
+            meeting_id: newer.id.clone(),
+            agenda_item_id: item.id.clone(),
+            position: 0,
+            title: "Báo cáo".into(),
+            confidential: true,
+            current_version: 1,
+            created_at: now_millis(),
+        };
+        let version = DocumentVersionRecord {
+            document_id: document.id.clone(),
+            version: 1,
+            file_name: "bao-cao.pdf".into(),
+            blob_sha256: "ab".repeat(32),
+            page_count: 5,
+            size_bytes: 47_833,
+            uploaded_by: secretary.id.clone(),
+            uploaded_at: now_millis(),
+        };
+        store.create_document(&document, &version).await.unwrap();
+        let documents = store.documents_of_meeting(&newer.id).await.unwrap();
+        assert_eq!(
+            documents,
+            vec![(document.clone(), version.clone())],
+            "{backend}"
+        );
+        assert_eq!(
+            store.document(&document.id).await.unwrap(),
+            Some((document, version))
+        );
+    }
+}
+
+#[tokio::test]
+async fn chunks_put_get_list_by_prefix_and_delete() {
+    for (backend, store, _guard) in backends().await {
+        store.chunk_put("doc1/incremental/a", b"one").await.unwrap();
+        store.chunk_put("doc1/snapshot/b", b"two").await.unwrap();
+        store.chunk_put("doc10/snapshot/c", b"three").await.unwrap();
+        store
+            .chunk_put("doc1/snapshot/b", b"two again")
+            .await
+            .unwrap();
+        assert_eq!(
+            store.chunk_get("doc1/snapshot/b").await.unwrap().as_deref(),
+            Some(&b"two again"[..]),
+            "{backend}: put replaces"
+        );
+        let listed = store.chunk_list_prefix("doc1/").await.unwrap();
+        assert_eq!(
+            listed
+                .iter()
+                .map(|(key, _)| key.as_str())
+                .collect::<Vec<_>>(),
+            ["doc1/incremental/a", "doc1/snapshot/b"],
+            "{backend}: the prefix does not match doc10"
+        );
+        // Binary data with every byte value survives.
+        let all_bytes: Vec<u8> = (0..=255).collect();
+        store.chunk_put("bin", &all_bytes).await.unwrap();
+        assert_eq!(store.chunk_get("bin").await.unwrap(), Some(all_bytes));
+        store.chunk_delete("doc1/incremental/a").await.unwrap();
+        assert_eq!(store.chunk_get("doc1/incremental/a").await.unwrap(), None);
+        assert_eq!(store.chunk_list_prefix("").await.unwrap().len(), 3);
+    }
+}
+
+#[tokio::test]
+async fn audit_chain_verifies_and_detects_tampering() {
+    for (backend, store, _guard) in backends().await {
+        for action in ["auth.login", "meeting.create", "meeting.publish"] {
+            store
+                .append_audit(NewAuditEntry {
+                    actor_user_id: None,
+                    meeting_id: Some("m_1"),
+                    action,
+                    details: serde_json::json!({ "n": action }),
+                })
+                .await
+                .unwrap();
+        }
+        let entries = store.audit_entries(None).await.unwrap();
+        assert_eq!(verify_audit_chain(&entries), Ok(3), "{backend}");
+        assert_eq!(store.audit_entries(Some("m_1")).await.unwrap().len(), 3);
+        assert!(store.audit_entries(Some("m_2")).await.unwrap().is_empty());
+
+        store
+            .tamper_audit_details_for_tests(2, r#"{"n":"forged"}"#)
+            .await
+            .unwrap();
+        let entries = store.audit_entries(None).await.unwrap();
+        let broken = verify_audit_chain(&entries).unwrap_err();
+        assert_eq!(broken.seq, 2, "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn concurrent_audit_appends_keep_one_chain() {
+    for (backend, store, _guard) in backends().await {
+        let mut tasks = Vec::new();
+        for n in 0..20 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                store
+                    .append_audit(NewAuditEntry {
+                        actor_user_id: None,
+                        meeting_id: None,
+                        action: "test.append",
+                        details: serde_json::json!({ "n": n }),
+                    })
+                    .await
+                    .unwrap();
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+        let entries = store.audit_entries(None).await.unwrap();
+        assert_eq!(verify_audit_chain(&entries), Ok(20), "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn settings_are_upserted() {
+    for (backend, store, _guard) in backends().await {
+        assert_eq!(
+            store.setting("demo_seeded").await.unwrap(),
+            None,
+            "{backend}"
+        );
+        store.set_setting("demo_seeded", "1").await.unwrap();
+        store.set_setting("demo_seeded", "2").await.unwrap();
+        assert_eq!(
+            store.setting("demo_seeded").await.unwrap().as_deref(),
+            Some("2")
+        );
+    }
+}
+
+#[tokio::test]
+async fn reopening_a_database_keeps_data_and_skips_done_migrations() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("reopen.db").display());
+    let store = Store::open(&url).await.unwrap();
+    store
+        .create_user(&user("quantri", OrgRole::Admin))
+        .await
+        .unwrap();
+    store.close().await;
+    let store = Store::open(&url).await.unwrap();
+    assert!(store.user_by_username("quantri").await.unwrap().is_some());
+}
+
+#[test]
+fn database_name_is_replaced_in_postgres_urls() {
+    assert_eq!(
+        with_database_name("postgres://postgres@127.0.0.1:5432/test", "x"),
+        "postgres://postgres@127.0.0.1:5432/x"
+    );
+    assert_eq!(
+        with_database_name("postgres://127.0.0.1/test?sslmode=disable", "x"),
+        "postgres://127.0.0.1/x?sslmode=disable"
+    );
+    assert_eq!(
+        with_database_name("postgres://localhost", "x"),
+        "postgres://localhost/x"
+    );
+}
+
+#[test]
+fn prefix_upper_bound_is_the_next_string() {
+    assert_eq!(prefix_upper_bound("doc1/").as_deref(), Some("doc10"));
+    assert_eq!(prefix_upper_bound("").as_deref(), None);
+}

@@ -1,0 +1,991 @@
+//! The one storage interface for everything the server keeps: accounts,
+//! sessions, meetings, agenda, document metadata, the sync registry, the
+//! audit log and Automerge chunks.
+//!
+//! [`Store`] is a cheap-to-clone handle over a SQL pool. It speaks to two
+//! backends through sqlx's `Any` driver: SQLite (the embedded default, in
+//! WAL mode with `synchronous=FULL`, so a write that returned is on disk)
+//! and PostgreSQL. Queries are written once in the SQL both understand;
+//! only the schema's binary column type differs (see [`schema`]).
+//!
+//! **Invariant:** nothing outside this module writes SQL. The conformance
+//! tests at the bottom run against SQLite always and against PostgreSQL
+//! when `PHONGHOP_TEST_DATABASE_URL` is set.
+//!
+//! Document files (PDFs) are not here: they live in the content-addressed
+//! [`crate::blobs::BlobStore`], and rows here name them by SHA-256.
+
+mod records;
+mod schema;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sha2::{Digest, Sha256};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Executor, Row};
+
+pub use records::*;
+
+/// Which SQL backend a [`Store`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+/// What can go wrong in storage. The HTTP layer maps every variant but
+/// `Conflict` and `NotFound` to an internal error and logs the detail.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("unsupported database url {0:?}: use sqlite://PATH or postgres://…")]
+    UnsupportedUrl(String),
+    #[error("cannot open the database: {0}")]
+    Connect(#[source] sqlx::Error),
+    #[error("migration {version} failed: {source}")]
+    Migration {
+        version: i64,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error("already exists: {0}")]
+    Conflict(String),
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("corrupt value in column {column}: {value:?}")]
+    CorruptValue { column: &'static str, value: String },
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Counters the `/metrics` endpoint reports about storage.
+#[derive(Debug, Default)]
+pub struct StoreMetrics {
+    /// Number of timed storage operations.
+    pub operations: AtomicU64,
+    /// Their total duration, in microseconds.
+    pub total_micros: AtomicU64,
+}
+
+/// A handle on the database. Clone it freely: clones share one pool.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    dialect: Dialect,
+    /// Serializes audit appends inside this process, so two appends never
+    /// race for the same sequence number (another node's race is caught by
+    /// the primary key and retried).
+    audit_lock: Arc<tokio::sync::Mutex<()>>,
+    metrics: Arc<StoreMetrics>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("dialect", &self.dialect)
+            .finish()
+    }
+}
+
+/// Milliseconds since the Unix epoch, the one time format in the database.
+pub fn now_millis() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+/// A new random identifier with a readable prefix, e.g. `m_3f9c…`.
+pub fn new_id(prefix: &str) -> String {
+    format!("{prefix}_{}", uuid::Uuid::new_v4().simple())
+}
+
+impl Store {
+    /// Opens (creating it if needed) the database at `url` and runs the
+    /// migrations it lacks.
+    pub async fn open(url: &str) -> StoreResult<Store> {
+        sqlx::any::install_default_drivers();
+        let dialect = if url.starts_with("sqlite:") {
+            Dialect::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Dialect::Postgres
+        } else {
+            return Err(StoreError::UnsupportedUrl(url.to_owned()));
+        };
+        let url = match dialect {
+            Dialect::Sqlite if !url.contains('?') => format!("{url}?mode=rwc"),
+            _ => url.to_owned(),
+        };
+        let options = AnyPoolOptions::new()
+            .max_connections(match dialect {
+                Dialect::Sqlite => 4,
+                Dialect::Postgres => 10,
+            })
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if dialect == Dialect::Sqlite {
+                        // WAL lets readers run beside the writer; FULL makes
+                        // every commit durable before it returns.
+                        conn.execute("PRAGMA journal_mode = WAL").await?;
+                        conn.execute("PRAGMA synchronous = FULL").await?;
+                        conn.execute("PRAGMA foreign_keys = ON").await?;
+                        conn.execute("PRAGMA busy_timeout = 10000").await?;
+                    }
+                    Ok(())
+                })
+            });
+        let pool = options.connect(&url).await.map_err(StoreError::Connect)?;
+        let store = Store {
+            pool,
+            dialect,
+            audit_lock: Arc::new(tokio::sync::Mutex::new(())),
+            metrics: Arc::new(StoreMetrics::default()),
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    pub fn metrics(&self) -> &StoreMetrics {
+        &self.metrics
+    }
+
+    /// Closes the pool; SQLite checkpoints its WAL on the last close.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    async fn migrate(&self) -> StoreResult<()> {
+        self.pool
+            .execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
+            )
+            .await?;
+        for migration in schema::MIGRATIONS {
+            let applied: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM schema_migrations WHERE version = $1")
+                    .bind(migration.version)
+                    .fetch_one(&self.pool)
+                    .await?;
+            if applied > 0 {
+                continue;
+            }
+            tracing::info!(
+                version = migration.version,
+                description = migration.description,
+                "running migration"
+            );
+            let mut tx = self.pool.begin().await?;
+            for statement in migration.statements(self.dialect) {
+                sqlx::query(&statement)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|source| StoreError::Migration {
+                        version: migration.version,
+                        source,
+                    })?;
+            }
+            sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
+                .bind(migration.version)
+                .bind(now_millis())
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        }
+        Ok(())
+    }
+
+    /// Answers whether the database is reachable (for `/readyz`).
+    pub async fn ping(&self) -> StoreResult<Duration> {
+        let started = Instant::now();
+        let _: i64 = sqlx::query_scalar("SELECT 1").fetch_one(&self.pool).await?;
+        Ok(started.elapsed())
+    }
+
+    fn record_timing(&self, started: Instant) {
+        self.metrics.operations.fetch_add(1, Ordering::Relaxed);
+        self.metrics
+            .total_micros
+            .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+    }
+
+    // ----- settings -------------------------------------------------------
+
+    pub async fn setting(&self, name: &str) -> StoreResult<Option<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT value FROM settings WHERE name = $1")
+                .bind(name)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    pub async fn set_setting(&self, name: &str, value: &str) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO settings (name, value) VALUES ($1, $2) \
+             ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        )
+        .bind(name)
+        .bind(value)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    // ----- users ----------------------------------------------------------
+
+    pub async fn create_user(&self, user: &UserRecord) -> StoreResult<()> {
+        let result = sqlx::query(
+            "INSERT INTO users (id, username, display_name, org_role, password_hash, disabled, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&user.id)
+        .bind(&user.username)
+        .bind(&user.display_name)
+        .bind(user.org_role.as_str())
+        .bind(&user.password_hash)
+        .bind(i64::from(user.disabled))
+        .bind(user.created_at)
+        .execute(&self.pool)
+        .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(error) if is_unique_violation(&error) => Err(StoreError::Conflict(format!(
+                "username {:?}",
+                user.username
+            ))),
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    pub async fn user_by_username(&self, username: &str) -> StoreResult<Option<UserRecord>> {
+        let row = sqlx::query(&format!("{USER_COLUMNS} WHERE username = $1"))
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|row| UserRecord::from_row(&row)).transpose()
+    }
+
+    pub async fn user_by_id(&self, user_id: &str) -> StoreResult<Option<UserRecord>> {
+        let row = sqlx::query(&format!("{USER_COLUMNS} WHERE id = $1"))
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|row| UserRecord::from_row(&row)).transpose()
+    }
+
+    pub async fn list_users(&self) -> StoreResult<Vec<UserRecord>> {
+        let rows = sqlx::query(&format!("{USER_COLUMNS} ORDER BY username"))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(UserRecord::from_row).collect()
+    }
+
+    pub async fn count_users(&self) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    /// Disables or re-enables an account; disabling also revokes every one
+    /// of its sessions.
+    pub async fn set_user_disabled(&self, user_id: &str, disabled: bool) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        let changed = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
+            .bind(i64::from(disabled))
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::NotFound(format!("user {user_id}")));
+        }
+        if disabled {
+            sqlx::query("UPDATE sessions SET revoked = 1 WHERE user_id = $1")
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Replaces an account's password hash and revokes its sessions.
+    pub async fn set_password_hash(&self, user_id: &str, password_hash: &str) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        let changed = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(password_hash)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::NotFound(format!("user {user_id}")));
+        }
+        sqlx::query("UPDATE sessions SET revoked = 1 WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    // ----- sessions -------------------------------------------------------
+
+    pub async fn create_session(&self, session: &SessionRecord) -> StoreResult<()> {
+        let started = Instant::now();
+        sqlx::query(
+            "INSERT INTO sessions (id, user_id, created_at, expires_at, revoked) VALUES ($1, $2, $3, $4, 0)",
+        )
+        .bind(&session.id)
+        .bind(&session.user_id)
+        .bind(session.created_at)
+        .bind(session.expires_at)
+        .execute(&self.pool)
+        .await?;
+        self.record_timing(started);
+        Ok(())
+    }
+
+    /// The live session with this id and its (enabled) user, if any: a
+    /// revoked or expired session, or one whose account is disabled, is
+    /// `None`.
+    pub async fn live_session(
+        &self,
+        session_id: &str,
+        now: i64,
+    ) -> StoreResult<Option<(SessionRecord, UserRecord)>> {
+        let started = Instant::now();
+        let row = sqlx::query(
+            "SELECT s.id AS session_id, s.user_id AS session_user_id, s.created_at AS session_created_at, \
+                    s.expires_at AS session_expires_at, \
+                    u.id, u.username, u.display_name, u.org_role, u.password_hash, u.disabled, u.created_at \
+             FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.id = $1 AND s.revoked = 0 AND s.expires_at > $2 AND u.disabled = 0",
+        )
+        .bind(session_id)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        self.record_timing(started);
+        let Some(row) = row else { return Ok(None) };
+        let session = SessionRecord {
+            id: row.try_get("session_id")?,
+            user_id: row.try_get("session_user_id")?,
+            created_at: row.try_get("session_created_at")?,
+            expires_at: row.try_get("session_expires_at")?,
+        };
+        Ok(Some((session, UserRecord::from_row(&row)?)))
+    }
+
+    pub async fn revoke_session(&self, session_id: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE sessions SET revoked = 1 WHERE id = $1")
+            .bind(session_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Ids of the user's sessions that are not revoked (expired ones
+    /// included: they cost nothing to list and end on their own).
+    pub async fn unrevoked_session_ids(&self, user_id: &str) -> StoreResult<Vec<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT id FROM sessions WHERE user_id = $1 AND revoked = 0")
+                .bind(user_id)
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
+    // ----- meetings -------------------------------------------------------
+
+    pub async fn create_meeting(&self, meeting: &MeetingRecord) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO meetings (id, title, starts_at, place, state, video_link, created_by, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(&meeting.id)
+        .bind(&meeting.title)
+        .bind(&meeting.starts_at)
+        .bind(&meeting.place)
+        .bind(meeting.state.as_str())
+        .bind(meeting.video_link.clone())
+        .bind(&meeting.created_by)
+        .bind(meeting.created_at)
+        .bind(meeting.updated_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn meeting(&self, meeting_id: &str) -> StoreResult<Option<MeetingRecord>> {
+        let row = sqlx::query(&format!("{MEETING_COLUMNS} WHERE id = $1"))
+            .bind(meeting_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|row| MeetingRecord::from_row(&row)).transpose()
+    }
+
+    /// Every meeting, newest first (for administrators).
+    pub async fn all_meetings(&self) -> StoreResult<Vec<MeetingRecord>> {
+        let rows = sqlx::query(&format!("{MEETING_COLUMNS} ORDER BY starts_at DESC"))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(MeetingRecord::from_row).collect()
+    }
+
+    /// The meetings `user_id` takes part in, with their role, newest first.
+    pub async fn meetings_of_participant(
+        &self,
+        user_id: &str,
+    ) -> StoreResult<Vec<(MeetingRecord, MeetingRole)>> {
+        let rows = sqlx::query(
+            "SELECT m.id, m.title, m.starts_at, m.place, m.state, m.video_link, m.created_by, \
+                    m.created_at, m.updated_at, p.role AS participant_role \
+             FROM meetings m JOIN meeting_participants p ON p.meeting_id = m.id \
+             WHERE p.user_id = $1 ORDER BY m.starts_at DESC",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let role: String = row.try_get("participant_role")?;
+                Ok((MeetingRecord::from_row(row)?, MeetingRole::parse(&role)?))
+            })
+            .collect()
+    }
+
+    pub async fn set_meeting_state(
+        &self,
+        meeting_id: &str,
+        state: MeetingState,
+    ) -> StoreResult<()> {
+        let changed = sqlx::query("UPDATE meetings SET state = $1, updated_at = $2 WHERE id = $3")
+            .bind(state.as_str())
+            .bind(now_millis())
+            .bind(meeting_id)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::NotFound(format!("meeting {meeting_id}")));
+        }
+        Ok(())
+    }
+
+    /// Adds a participant, or changes the role of one already there.
+    pub async fn set_participant(
+        &self,
+        meeting_id: &str,
+        user_id: &str,
+        role: MeetingRole,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO meeting_participants (meeting_id, user_id, role) VALUES ($1, $2, $3) \
+             ON CONFLICT (meeting_id, user_id) DO UPDATE SET role = excluded.role",
+        )
+        .bind(meeting_id)
+        .bind(user_id)
+        .bind(role.as_str())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn participant_role(
+        &self,
+        meeting_id: &str,
+        user_id: &str,
+    ) -> StoreResult<Option<MeetingRole>> {
+        let role: Option<String> = sqlx::query_scalar(
+            "SELECT role FROM meeting_participants WHERE meeting_id = $1 AND user_id = $2",
+        )
+        .bind(meeting_id)
+        .bind(user_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        role.map(|role| MeetingRole::parse(&role)).transpose()
+    }
+
+    pub async fn participants(&self, meeting_id: &str) -> StoreResult<Vec<(String, MeetingRole)>> {
+        let rows = sqlx::query(
+            "SELECT user_id, role FROM meeting_participants WHERE meeting_id = $1 ORDER BY user_id",
+        )
+        .bind(meeting_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let role: String = row.try_get("role")?;
+                Ok((row.try_get("user_id")?, MeetingRole::parse(&role)?))
+            })
+            .collect()
+    }
+
+    // ----- agenda and documents ---------------------------------------------
+
+    pub async fn create_agenda_item(&self, item: &AgendaItemRecord) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO agenda_items (id, meeting_id, parent_id, position, title, presenter, duration_minutes, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&item.id)
+        .bind(&item.meeting_id)
+        .bind(item.parent_id.clone())
+        .bind(item.position)
+        .bind(&item.title)
+        .bind(item.presenter.clone())
+        .bind(item.duration_minutes)
+        .bind(item.updated_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The meeting's agenda items ordered by position (top-level and
+    /// sub-items mixed; the caller nests them).
+    pub async fn agenda_items(&self, meeting_id: &str) -> StoreResult<Vec<AgendaItemRecord>> {
+        let rows = sqlx::query(
+            "SELECT id, meeting_id, parent_id, position, title, presenter, duration_minutes, updated_at \
+             FROM agenda_items WHERE meeting_id = $1 ORDER BY position, id",
+        )
+        .bind(meeting_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(AgendaItemRecord::from_row).collect()
+    }
+
+    /// Creates a document with its first version in one transaction.
+    pub async fn create_document(
+        &self,
+        document: &DocumentRecord,
+        version: &DocumentVersionRecord,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO documents (id, meeting_id, agenda_item_id, position, title, confidential, current_version, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&document.id)
+        .bind(&document.meeting_id)
+        .bind(&document.agenda_item_id)
+        .bind(document.position)
+        .bind(&document.title)
+        .bind(i64::from(document.confidential))
+        .bind(version.version)
+        .bind(document.created_at)
+        .execute(&mut *tx)
+        .await?;
+        insert_document_version(&mut tx, version).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The meeting's documents with their current version.
+    pub async fn documents_of_meeting(
+        &self,
+        meeting_id: &str,
+    ) -> StoreResult<Vec<(DocumentRecord, DocumentVersionRecord)>> {
+        let rows = sqlx::query(&format!(
+            "{DOCUMENT_WITH_VERSION_COLUMNS} WHERE d.meeting_id = $1 ORDER BY d.position, d.id"
+        ))
+        .bind(meeting_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(document_with_version_from_row).collect()
+    }
+
+    /// How many agenda documents exist (for `/metrics`).
+    pub async fn count_documents(&self) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM documents")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    pub async fn document(
+        &self,
+        document_id: &str,
+    ) -> StoreResult<Option<(DocumentRecord, DocumentVersionRecord)>> {
+        let row = sqlx::query(&format!("{DOCUMENT_WITH_VERSION_COLUMNS} WHERE d.id = $1"))
+            .bind(document_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(document_with_version_from_row).transpose()
+    }
+
+    /// One version of a document, current or earlier.
+    pub async fn document_version(
+        &self,
+        document_id: &str,
+        version: i64,
+    ) -> StoreResult<Option<DocumentVersionRecord>> {
+        let row = sqlx::query(
+            "SELECT document_id, version, file_name, blob_sha256, page_count, size_bytes, uploaded_by, uploaded_at \
+             FROM document_versions WHERE document_id = $1 AND version = $2",
+        )
+        .bind(document_id)
+        .bind(version)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some(DocumentVersionRecord {
+            document_id: row.try_get("document_id")?,
+            version: row.try_get("version")?,
+            file_name: row.try_get("file_name")?,
+            blob_sha256: row.try_get("blob_sha256")?,
+            page_count: row.try_get("page_count")?,
+            size_bytes: row.try_get("size_bytes")?,
+            uploaded_by: row.try_get("uploaded_by")?,
+            uploaded_at: row.try_get("uploaded_at")?,
+        }))
+    }
+
+    // ----- sync registry ----------------------------------------------------
+
+    pub async fn register_sync_document(&self, record: &SyncDocumentRecord) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO sync_documents (document_id, meeting_id, kind, owner_user_id, agenda_document_id) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&record.document_id)
+        .bind(&record.meeting_id)
+        .bind(record.kind.as_str())
+        .bind(record.owner_user_id.clone())
+        .bind(record.agenda_document_id.clone())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn sync_document(
+        &self,
+        document_id: &str,
+    ) -> StoreResult<Option<SyncDocumentRecord>> {
+        let row = sqlx::query(&format!("{SYNC_DOCUMENT_COLUMNS} WHERE document_id = $1"))
+            .bind(document_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(SyncDocumentRecord::from_row).transpose()
+    }
+
+    pub async fn sync_documents_of_meeting(
+        &self,
+        meeting_id: &str,
+    ) -> StoreResult<Vec<SyncDocumentRecord>> {
+        let rows = sqlx::query(&format!(
+            "{SYNC_DOCUMENT_COLUMNS} WHERE meeting_id = $1 ORDER BY kind, document_id"
+        ))
+        .bind(meeting_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(SyncDocumentRecord::from_row).collect()
+    }
+
+    // ----- automerge chunks -------------------------------------------------
+
+    pub async fn chunk_get(&self, key: &str) -> StoreResult<Option<Vec<u8>>> {
+        let started = Instant::now();
+        let data = sqlx::query_scalar("SELECT data FROM automerge_chunks WHERE chunk_key = $1")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?;
+        self.record_timing(started);
+        Ok(data)
+    }
+
+    /// Every chunk whose key starts with `prefix`, in key order.
+    pub async fn chunk_list_prefix(&self, prefix: &str) -> StoreResult<Vec<(String, Vec<u8>)>> {
+        let started = Instant::now();
+        // A range scan rather than LIKE, so no character of the prefix is
+        // special and the primary key index serves it on both backends.
+        let rows = match prefix_upper_bound(prefix) {
+            Some(upper) => {
+                sqlx::query(
+                    "SELECT chunk_key, data FROM automerge_chunks \
+                     WHERE chunk_key >= $1 AND chunk_key < $2 ORDER BY chunk_key",
+                )
+                .bind(prefix)
+                .bind(upper)
+                .fetch_all(&self.pool)
+                .await?
+            }
+            None => {
+                sqlx::query(
+                    "SELECT chunk_key, data FROM automerge_chunks WHERE chunk_key >= $1 ORDER BY chunk_key",
+                )
+                .bind(prefix)
+                .fetch_all(&self.pool)
+                .await?
+            }
+        };
+        self.record_timing(started);
+        rows.iter()
+            .map(|row: &AnyRow| Ok((row.try_get("chunk_key")?, row.try_get("data")?)))
+            .collect()
+    }
+
+    /// Writes a chunk; when this returns the chunk is durable.
+    pub async fn chunk_put(&self, key: &str, data: &[u8]) -> StoreResult<()> {
+        let started = Instant::now();
+        sqlx::query(
+            "INSERT INTO automerge_chunks (chunk_key, data) VALUES ($1, $2) \
+             ON CONFLICT (chunk_key) DO UPDATE SET data = excluded.data",
+        )
+        .bind(key)
+        .bind(data.to_vec())
+        .execute(&self.pool)
+        .await?;
+        self.record_timing(started);
+        Ok(())
+    }
+
+    pub async fn chunk_delete(&self, key: &str) -> StoreResult<()> {
+        let started = Instant::now();
+        sqlx::query("DELETE FROM automerge_chunks WHERE chunk_key = $1")
+            .bind(key)
+            .execute(&self.pool)
+            .await?;
+        self.record_timing(started);
+        Ok(())
+    }
+
+    // ----- audit log --------------------------------------------------------
+
+    /// Appends an entry to the tamper-evident audit log: each entry's hash
+    /// covers its content and the previous entry's hash.
+    pub async fn append_audit(&self, entry: NewAuditEntry<'_>) -> StoreResult<AuditEntry> {
+        let _serialized = self.audit_lock.lock().await;
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            match self.try_append_audit(&entry).await {
+                Err(StoreError::Database(error)) if is_unique_violation(&error) && attempts < 5 => {
+                    continue
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn try_append_audit(&self, entry: &NewAuditEntry<'_>) -> StoreResult<AuditEntry> {
+        let mut tx = self.pool.begin().await?;
+        let last = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut *tx)
+            .await?;
+        let (prev_seq, prev_hash) = match last {
+            Some(row) => (row.try_get::<i64, _>("seq")?, row.try_get("hash")?),
+            None => (0, GENESIS_HASH.to_owned()),
+        };
+        let mut record = AuditEntry {
+            seq: prev_seq + 1,
+            at: now_millis(),
+            actor_user_id: entry.actor_user_id.map(str::to_owned),
+            meeting_id: entry.meeting_id.map(str::to_owned),
+            action: entry.action.to_owned(),
+            details: entry.details.to_string(),
+            prev_hash,
+            hash: String::new(),
+        };
+        record.hash = record.compute_hash();
+        sqlx::query(
+            "INSERT INTO audit_log (seq, at, actor_user_id, meeting_id, action, details, prev_hash, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(record.seq)
+        .bind(record.at)
+        .bind(record.actor_user_id.clone())
+        .bind(record.meeting_id.clone())
+        .bind(&record.action)
+        .bind(&record.details)
+        .bind(&record.prev_hash)
+        .bind(&record.hash)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    /// The audit entries, oldest first; only those of one meeting when
+    /// `meeting_id` is given.
+    pub async fn audit_entries(&self, meeting_id: Option<&str>) -> StoreResult<Vec<AuditEntry>> {
+        let rows = match meeting_id {
+            Some(meeting_id) => {
+                sqlx::query(&format!(
+                    "{AUDIT_COLUMNS} WHERE meeting_id = $1 ORDER BY seq"
+                ))
+                .bind(meeting_id)
+                .fetch_all(&self.pool)
+                .await?
+            }
+            None => {
+                sqlx::query(&format!("{AUDIT_COLUMNS} ORDER BY seq"))
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+        };
+        rows.iter().map(AuditEntry::from_row).collect()
+    }
+
+    /// Rewrites one audit entry's details in place, bypassing the chain:
+    /// only tests use it, to prove that verification notices.
+    #[doc(hidden)]
+    pub async fn tamper_audit_details_for_tests(&self, seq: i64, details: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE audit_log SET details = $1 WHERE seq = $2")
+            .bind(details)
+            .bind(seq)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+/// The `prev_hash` of the first audit entry.
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Checks the audit chain: the first entry whose hash does not match its
+/// content, or whose `prev_hash` is not its predecessor's hash, or whose
+/// sequence number skips.
+pub fn verify_audit_chain(entries: &[AuditEntry]) -> Result<usize, AuditChainBreak> {
+    let mut expected_prev = GENESIS_HASH.to_owned();
+    for (expected_seq, entry) in (1..).zip(entries) {
+        if entry.seq != expected_seq {
+            return Err(AuditChainBreak {
+                seq: entry.seq,
+                reason: format!("sequence jumps from {} to {}", expected_seq - 1, entry.seq),
+            });
+        }
+        if entry.prev_hash != expected_prev {
+            return Err(AuditChainBreak {
+                seq: entry.seq,
+                reason: "its link to the previous entry does not match".into(),
+            });
+        }
+        if entry.compute_hash() != entry.hash {
+            return Err(AuditChainBreak {
+                seq: entry.seq,
+                reason: "its content does not match its hash (it was changed)".into(),
+            });
+        }
+        expected_prev = entry.hash.clone();
+    }
+    Ok(entries.len())
+}
+
+/// Where the audit chain breaks.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("audit entry {seq} is broken: {reason}")]
+pub struct AuditChainBreak {
+    pub seq: i64,
+    pub reason: String,
+}
+
+impl AuditEntry {
+    fn compute_hash(&self) -> String {
+        let mut hasher = Sha256::new();
+        // Length-prefixed fields, so no two different entries hash alike.
+        for field in [
+            self.prev_hash.as_str(),
+            &self.seq.to_string(),
+            &self.at.to_string(),
+            self.actor_user_id.as_deref().unwrap_or(""),
+            self.meeting_id.as_deref().unwrap_or(""),
+            &self.action,
+            &self.details,
+        ] {
+            hasher.update((field.len() as u64).to_be_bytes());
+            hasher.update(field.as_bytes());
+        }
+        hex::encode(hasher.finalize())
+    }
+}
+
+/// The smallest string greater than every string starting with `prefix`,
+/// or `None` when there is none (a prefix of only `char::MAX`).
+fn prefix_upper_bound(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        if let Some(next) = char::from_u32(last as u32 + 1) {
+            chars.push(next);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
+fn is_unique_violation(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Database(db) => {
+            db.is_unique_violation()
+                || db.code().as_deref() == Some("23505")
+                || db.message().contains("UNIQUE constraint failed")
+        }
+        _ => false,
+    }
+}
+
+async fn insert_document_version(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    version: &DocumentVersionRecord,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO document_versions (document_id, version, file_name, blob_sha256, page_count, size_bytes, uploaded_by, uploaded_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(&version.document_id)
+    .bind(version.version)
+    .bind(&version.file_name)
+    .bind(&version.blob_sha256)
+    .bind(version.page_count)
+    .bind(version.size_bytes)
+    .bind(&version.uploaded_by)
+    .bind(version.uploaded_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+const USER_COLUMNS: &str =
+    "SELECT id, username, display_name, org_role, password_hash, disabled, created_at FROM users";
+const MEETING_COLUMNS: &str = "SELECT id, title, starts_at, place, state, video_link, created_by, created_at, updated_at FROM meetings";
+const SYNC_DOCUMENT_COLUMNS: &str =
+    "SELECT document_id, meeting_id, kind, owner_user_id, agenda_document_id FROM sync_documents";
+const AUDIT_COLUMNS: &str =
+    "SELECT seq, at, actor_user_id, meeting_id, action, details, prev_hash, hash FROM audit_log";
+const DOCUMENT_WITH_VERSION_COLUMNS: &str = "SELECT d.id, d.meeting_id, d.agenda_item_id, d.position, d.title, d.confidential, \
+            d.current_version, d.created_at, v.version, v.file_name, v.blob_sha256, v.page_count, \
+            v.size_bytes, v.uploaded_by, v.uploaded_at \
+     FROM documents d JOIN document_versions v ON v.document_id = d.id AND v.version = d.current_version";
+
+fn document_with_version_from_row(
+    row: &AnyRow,
+) -> StoreResult<(DocumentRecord, DocumentVersionRecord)> {
+    let document = DocumentRecord {
+        id: row.try_get("id")?,
+        meeting_id: row.try_get("meeting_id")?,
+        agenda_item_id: row.try_get("agenda_item_id")?,
+        position: row.try_get("position")?,
+        title: row.try_get("title")?,
+        confidential: row.try_get::<i64, _>("confidential")? != 0,
+        current_version: row.try_get("current_version")?,
+        created_at: row.try_get("created_at")?,
+    };
+    let version = DocumentVersionRecord {
+        document_id: document.id.clone(),
+        version: row.try_get("version")?,
+        file_name: row.try_get("file_name")?,
+        blob_sha256: row.try_get("blob_sha256")?,
+        page_count: row.try_get("page_count")?,
+        size_bytes: row.try_get("size_bytes")?,
+        uploaded_by: row.try_get("uploaded_by")?,
+        uploaded_at: row.try_get("uploaded_at")?,
+    };
+    Ok((document, version))
+}
+
+#[cfg(test)]
+mod conformance;

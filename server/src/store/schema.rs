@@ -1,0 +1,135 @@
+//! The database schema as an ordered list of migrations, one SQL text per
+//! dialect. Migrations only ever get appended; a database remembers which
+//! ones it has run in `schema_migrations`.
+//!
+//! The two dialects differ only where they must (binary columns); every
+//! query elsewhere is written once in the SQL both understand, with `$1`
+//! style placeholders.
+
+use super::Dialect;
+
+/// One step of the schema's history.
+pub struct Migration {
+    pub version: i64,
+    pub description: &'static str,
+    statements: &'static str,
+}
+
+impl Migration {
+    /// The statements of this migration for `dialect`, split on `;`.
+    pub fn statements(&self, dialect: Dialect) -> Vec<String> {
+        let blob = match dialect {
+            Dialect::Sqlite => "BLOB",
+            Dialect::Postgres => "BYTEA",
+        };
+        self.statements
+            .replace("{BLOB}", blob)
+            .split(';')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+/// Every migration, in order.
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    description: "accounts, sessions, meetings, agenda, documents, sync registry, audit log, automerge chunks",
+    statements: r#"
+CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE,
+    display_name TEXT NOT NULL,
+    org_role TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    disabled BIGINT NOT NULL DEFAULT 0,
+    created_at BIGINT NOT NULL
+);
+CREATE TABLE sessions (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id),
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    revoked BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX sessions_by_user ON sessions(user_id);
+CREATE TABLE meetings (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    starts_at TEXT NOT NULL,
+    place TEXT NOT NULL,
+    state TEXT NOT NULL,
+    video_link TEXT,
+    created_by TEXT NOT NULL REFERENCES users(id),
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE TABLE meeting_participants (
+    meeting_id TEXT NOT NULL REFERENCES meetings(id),
+    user_id TEXT NOT NULL REFERENCES users(id),
+    role TEXT NOT NULL,
+    PRIMARY KEY (meeting_id, user_id)
+);
+CREATE INDEX participants_by_user ON meeting_participants(user_id);
+CREATE TABLE agenda_items (
+    id TEXT PRIMARY KEY,
+    meeting_id TEXT NOT NULL REFERENCES meetings(id),
+    parent_id TEXT REFERENCES agenda_items(id),
+    position BIGINT NOT NULL,
+    title TEXT NOT NULL,
+    presenter TEXT,
+    duration_minutes BIGINT,
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX agenda_by_meeting ON agenda_items(meeting_id);
+CREATE TABLE documents (
+    id TEXT PRIMARY KEY,
+    meeting_id TEXT NOT NULL REFERENCES meetings(id),
+    agenda_item_id TEXT NOT NULL REFERENCES agenda_items(id),
+    position BIGINT NOT NULL,
+    title TEXT NOT NULL,
+    confidential BIGINT NOT NULL DEFAULT 0,
+    current_version BIGINT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX documents_by_meeting ON documents(meeting_id);
+CREATE TABLE document_versions (
+    document_id TEXT NOT NULL REFERENCES documents(id),
+    version BIGINT NOT NULL,
+    file_name TEXT NOT NULL,
+    blob_sha256 TEXT NOT NULL,
+    page_count BIGINT NOT NULL,
+    size_bytes BIGINT NOT NULL,
+    uploaded_by TEXT NOT NULL REFERENCES users(id),
+    uploaded_at BIGINT NOT NULL,
+    PRIMARY KEY (document_id, version)
+);
+CREATE TABLE sync_documents (
+    document_id TEXT PRIMARY KEY,
+    meeting_id TEXT NOT NULL REFERENCES meetings(id),
+    kind TEXT NOT NULL,
+    owner_user_id TEXT REFERENCES users(id),
+    agenda_document_id TEXT REFERENCES documents(id)
+);
+CREATE INDEX sync_documents_by_meeting ON sync_documents(meeting_id);
+CREATE TABLE audit_log (
+    seq BIGINT PRIMARY KEY,
+    at BIGINT NOT NULL,
+    actor_user_id TEXT,
+    meeting_id TEXT,
+    action TEXT NOT NULL,
+    details TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE TABLE automerge_chunks (
+    chunk_key TEXT PRIMARY KEY,
+    data {BLOB} NOT NULL
+);
+CREATE TABLE settings (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+)
+"#,
+}];

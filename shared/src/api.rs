@@ -1,0 +1,293 @@
+//! The REST API under `/api/v1`: JSON bodies, one error shape.
+//!
+//! Identifiers are opaque strings with a readable prefix (`u_` users,
+//! `m_` meetings, `a_` agenda items, `d_` documents) so a log line or a
+//! support call says at once what kind of thing an id names.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// The one error body of every failed API call.
+///
+/// `code` is stable and meant for programs; `message` is for people, in the
+/// language the request asked for with `Accept-Language` (Vietnamese by
+/// default, English on request).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+/// Stable error codes. Clients switch on these, never on the message text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The request is malformed (bad JSON, a missing or invalid field).
+    BadRequest,
+    /// No valid session cookie or ticket came with the request.
+    Unauthenticated,
+    /// Wrong username or password (deliberately not saying which).
+    InvalidCredentials,
+    /// The account exists but an administrator disabled it.
+    AccountDisabled,
+    /// Too many failed logins for this account or address; wait and retry.
+    TooManyAttempts,
+    /// Logged in, but this action is not allowed for this user.
+    Forbidden,
+    /// Nothing there, or nothing this user may see (the two look alike).
+    NotFound,
+    /// The request conflicts with the current state (for example a username
+    /// that is already taken).
+    Conflict,
+    /// An upload that is too large.
+    PayloadTooLarge,
+    /// An upload whose content is not an accepted kind of document.
+    UnsupportedDocument,
+    /// The server is missing a tool it needs (for example LibreOffice).
+    ToolMissing,
+    /// Something failed on the server; the log has the detail.
+    Internal,
+}
+
+/// Organization-wide role of an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OrgRole {
+    /// Manages accounts; sees every meeting.
+    Admin,
+    /// Creates meetings, builds agendas, uploads documents.
+    Secretary,
+    /// Everyone else: delegates, chairs, remote points.
+    User,
+}
+
+/// A participant's role in one meeting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MeetingRole {
+    /// Chủ trì: runs the meeting.
+    Chair,
+    /// Thư ký: builds the agenda, takes attendance, writes the minutes.
+    Secretary,
+    /// Đại biểu: reads, annotates, speaks and votes.
+    Delegate,
+    /// Follows and reads, does not vote.
+    Observer,
+    /// Điểm cầu: a commune hall's big screen.
+    RemotePoint,
+}
+
+/// Where a meeting is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MeetingState {
+    /// Being prepared; only its secretary and chair see it.
+    Draft,
+    /// Visible to every participant; tablets download the pack.
+    Published,
+    /// The meeting is running.
+    InSession,
+    /// Over; kept as a record.
+    Closed,
+    /// Called off.
+    Cancelled,
+}
+
+/// `POST /api/v1/auth/login` body.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+/// `POST /api/v1/auth/login` answer (the session itself travels in an
+/// HttpOnly cookie).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct LoginResponse {
+    pub user: User,
+}
+
+/// An account as its owner and the meeting's staff see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct User {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub role: OrgRole,
+}
+
+/// `POST /api/v1/auth/ws-ticket` answer: a one-use ticket valid for 60 s,
+/// for websocket clients that cannot send the session cookie
+/// (`/sync?ticket=…`, `/live?ticket=…`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct WsTicketResponse {
+    pub ticket: String,
+}
+
+/// `GET /api/v1/meetings` answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct MeetingList {
+    pub meetings: Vec<MeetingSummary>,
+}
+
+/// A meeting in a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct MeetingSummary {
+    pub id: String,
+    pub title: String,
+    /// RFC 3339 with the local offset, for example `2026-11-23T08:00:00+07:00`.
+    pub starts_at: String,
+    pub place: String,
+    pub state: MeetingState,
+    /// The caller's role in this meeting; `None` for an administrator who
+    /// is not a participant.
+    pub my_role: Option<MeetingRole>,
+}
+
+/// `GET /api/v1/meetings/{id}` answer: one meeting as the caller may see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Meeting {
+    pub id: String,
+    pub title: String,
+    pub starts_at: String,
+    pub place: String,
+    pub state: MeetingState,
+    pub my_role: Option<MeetingRole>,
+    /// The URL of the agency's existing video-conference system, if any.
+    pub video_link: Option<String>,
+    /// Ordered: each top-level item is followed by its sub-items.
+    pub agenda: Vec<AgendaItem>,
+    /// The Automerge documents this caller may sync, with their access.
+    pub sync_documents: Vec<SyncDocument>,
+}
+
+/// One item of the agenda (nội dung họp).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AgendaItem {
+    pub id: String,
+    /// Set for a sub-item: the id of its parent item.
+    pub parent_id: Option<String>,
+    /// Order among its siblings, from 0.
+    pub position: i64,
+    pub title: String,
+    pub presenter: Option<String>,
+    pub duration_minutes: Option<i64>,
+    pub documents: Vec<DocumentInfo>,
+}
+
+/// A document (tài liệu) attached to an agenda item, always served as PDF.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DocumentInfo {
+    pub id: String,
+    pub title: String,
+    /// The name it was uploaded under (for display only).
+    pub file_name: String,
+    pub page_count: i64,
+    pub size_bytes: i64,
+    /// SHA-256 of the PDF served, lowercase hex.
+    pub sha256: String,
+    /// Mật: streamed only, never cached offline, watermarked.
+    pub confidential: bool,
+    /// 1 for the first upload; each replacement adds one.
+    pub version: i64,
+    /// Where to fetch the PDF.
+    pub url: String,
+}
+
+/// What an Automerge document is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncDocumentKind {
+    /// A participant's private notes and ink for one meeting.
+    Notebook,
+    /// The annotations shared with the meeting on one agenda document.
+    SharedLayer,
+    /// The minutes draft (biên bản).
+    Minutes,
+}
+
+/// Read or read-write access to a synced document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncAccess {
+    Read,
+    Write,
+}
+
+/// An Automerge document the caller may open over `/sync`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SyncDocument {
+    pub kind: SyncDocumentKind,
+    /// `automerge:…`, as automerge-repo's `repo.find` takes it.
+    pub url: String,
+    pub access: SyncAccess,
+    /// For a shared layer: the agenda document it annotates.
+    pub document_id: Option<String>,
+}
+
+/// `GET /api/v1/meetings/{id}/audit` answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct AuditLog {
+    pub entries: Vec<AuditLogEntry>,
+}
+
+/// One entry of the tamper-evident audit log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct AuditLogEntry {
+    /// 1, 2, 3… across the whole server (gaps in one meeting's view are
+    /// other meetings' entries).
+    pub seq: i64,
+    /// Milliseconds since the Unix epoch.
+    pub at_ms: i64,
+    pub actor_user_id: Option<String>,
+    /// A stable dotted name such as `auth.login` or `meeting.publish`.
+    pub action: String,
+    #[schema(value_type = Object)]
+    pub details: serde_json::Value,
+    /// SHA-256 over this entry and the previous entry's hash.
+    pub hash: String,
+}
+
+/// `GET /healthz` and `GET /readyz` answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct HealthStatus {
+    /// `ok`, or `unavailable` with a reason.
+    pub status: String,
+    pub version: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub reason: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_codes_serialize_as_stable_snake_case() {
+        let body = ApiError {
+            code: ErrorCode::TooManyAttempts,
+            message: "x".into(),
+        };
+        let json = serde_json::to_value(&body).unwrap();
+        assert_eq!(json["code"], "too_many_attempts");
+    }
+
+    #[test]
+    fn meeting_roles_and_states_use_the_documented_spelling() {
+        assert_eq!(
+            serde_json::to_value(MeetingRole::RemotePoint).unwrap(),
+            "remote_point"
+        );
+        assert_eq!(
+            serde_json::to_value(MeetingState::InSession).unwrap(),
+            "in_session"
+        );
+        let role: OrgRole = serde_json::from_str("\"secretary\"").unwrap();
+        assert_eq!(role, OrgRole::Secretary);
+    }
+
+    #[test]
+    fn unknown_role_is_rejected_not_defaulted() {
+        assert!(serde_json::from_str::<OrgRole>("\"root\"").is_err());
+    }
+}

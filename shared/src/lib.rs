@@ -1,0 +1,12 @@
+//! `phonghop-protocol`: every type that crosses the wire between the phonghop
+//! server and its clients, defined once.
+//!
+//! Layout:
+//! - [`api`]: the REST API under `/api/v1` (requests, responses, the one error
+//!   shape and its stable codes).
+//!
+//! **Invariant:** this crate knows serde and nothing else of the server: no
+//! tokio, no axum, no database. A type that derives `Serialize` here is a
+//! protocol boundary; changing its JSON shape is a protocol change.
+
+pub mod api;
