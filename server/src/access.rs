@@ -217,3 +217,68 @@ mod tests {
         );
     }
 }
+
+/// Where a meeting may go from where it is.
+pub fn transition_allowed(from: MeetingState, to: MeetingState) -> bool {
+    use MeetingState::*;
+    matches!(
+        (from, to),
+        (Draft, Published)
+            | (Draft, Cancelled)
+            | (Published, InSession)
+            | (Published, Cancelled)
+            | (InSession, Closed)
+    )
+}
+
+/// May the meeting's content (details, participants, agenda, documents)
+/// still change? Not once it is closed or cancelled: it is a record then.
+pub fn meeting_editable(state: MeetingState) -> bool {
+    !matches!(state, MeetingState::Closed | MeetingState::Cancelled)
+}
+
+/// May this caller edit the meeting? Its secretary and chair, and
+/// administrators.
+pub fn can_edit_meeting(viewer: MeetingViewer) -> bool {
+    viewer.is_staff() || viewer.org_role == OrgRole::Admin
+}
+
+/// May this caller create meetings? Secretaries and administrators.
+pub fn can_create_meetings(org_role: OrgRole) -> bool {
+    matches!(org_role, OrgRole::Secretary | OrgRole::Admin)
+}
+
+#[cfg(test)]
+mod lifecycle_tests {
+    use super::*;
+
+    #[test]
+    fn meetings_move_forward_only() {
+        use MeetingState::*;
+        assert!(transition_allowed(Draft, Published));
+        assert!(transition_allowed(Published, InSession));
+        assert!(transition_allowed(InSession, Closed));
+        assert!(!transition_allowed(Closed, InSession));
+        assert!(!transition_allowed(Published, Draft));
+        assert!(!transition_allowed(Cancelled, Published));
+        assert!(!transition_allowed(InSession, Cancelled));
+        assert!(!meeting_editable(Closed));
+        assert!(meeting_editable(InSession));
+    }
+
+    #[test]
+    fn only_staff_and_admins_edit_and_only_secretaries_create() {
+        let delegate = MeetingViewer {
+            org_role: OrgRole::User,
+            meeting_role: Some(MeetingRole::Delegate),
+        };
+        let chair = MeetingViewer {
+            org_role: OrgRole::User,
+            meeting_role: Some(MeetingRole::Chair),
+        };
+        assert!(!can_edit_meeting(delegate));
+        assert!(can_edit_meeting(chair));
+        assert!(can_create_meetings(OrgRole::Secretary));
+        assert!(!can_create_meetings(OrgRole::User));
+    }
+}

@@ -104,6 +104,18 @@ pub struct ServeOptions {
     #[arg(long, env = "PHONGHOP_WEB_DIR", default_value = "client-web/dist")]
     pub web_dir: PathBuf,
 
+    /// The largest document upload accepted, in megabytes.
+    #[arg(long, env = "PHONGHOP_MAX_UPLOAD_MB", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=2048))]
+    pub max_upload_mb: u64,
+
+    /// Seconds an Office-to-PDF conversion may take before it is stopped.
+    #[arg(long, env = "PHONGHOP_CONVERSION_TIMEOUT_SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(5..=3600))]
+    pub conversion_timeout_secs: u64,
+
+    /// How many Office conversions may run at once.
+    #[arg(long, env = "PHONGHOP_MAX_CONVERSIONS", default_value_t = 2)]
+    pub max_conversions: usize,
+
     /// How many days a login lasts on a device.
     #[arg(long, env = "PHONGHOP_SESSION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=365))]
     pub session_days: u64,

@@ -144,6 +144,7 @@ pub async fn seed(store: &Store, blobs: &BlobStore) -> anyhow::Result<bool> {
         created_by: secretary_id.clone(),
         created_at: now_millis(),
         updated_at: now_millis(),
+        published_at: Some(now_millis()),
     };
     store.create_meeting(&meeting).await?;
     for (user_id, role) in &participants {

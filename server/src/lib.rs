@@ -18,7 +18,9 @@ pub mod access;
 pub mod auth;
 pub mod blobs;
 pub mod config;
+pub mod connections;
 pub mod console;
+pub mod convert;
 pub mod demo;
 pub mod error;
 pub mod http;
@@ -27,6 +29,7 @@ pub mod pdf;
 pub mod shutdown;
 pub mod store;
 pub mod tls;
+pub mod upload;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -38,6 +41,8 @@ use anyhow::Context;
 use crate::auth::{LoginThrottle, TicketBook};
 use crate::blobs::BlobStore;
 use crate::config::ServeOptions;
+use crate::connections::ConnectionRegistry;
+use crate::convert::Converter;
 use crate::metrics::Metrics;
 use crate::shutdown::Shutdown;
 use crate::store::Store;
@@ -66,6 +71,10 @@ pub struct AppStateInner {
     pub login_throttle: Mutex<LoginThrottle>,
     /// Outstanding websocket tickets.
     pub tickets: Mutex<TicketBook>,
+    /// Open websockets, so they can be closed when access ends.
+    pub connections: Arc<ConnectionRegistry>,
+    /// Turns Office uploads into PDFs.
+    pub converter: Converter,
     /// Counters for `/metrics`.
     pub metrics: Metrics,
     /// Fires when the server begins to stop, so sockets can say goodbye.
@@ -88,16 +97,26 @@ pub struct Settings {
     pub web_dir: PathBuf,
     /// The CA certificate offered for download, when one exists.
     pub ca_certificate_path: Option<PathBuf>,
+    /// The largest upload accepted, in bytes.
+    pub max_upload_bytes: usize,
 }
 
 impl AppState {
-    pub fn new(store: Store, blobs: BlobStore, settings: Settings, shutdown: Shutdown) -> Self {
+    pub fn new(
+        store: Store,
+        blobs: BlobStore,
+        settings: Settings,
+        converter: Converter,
+        shutdown: Shutdown,
+    ) -> Self {
         AppState(Arc::new(AppStateInner {
             store,
             blobs,
             settings,
             login_throttle: Mutex::new(LoginThrottle::default()),
             tickets: Mutex::new(TicketBook::default()),
+            connections: Arc::new(ConnectionRegistry::default()),
+            converter,
             metrics: Metrics::default(),
             shutdown,
             started_at: Instant::now(),
@@ -210,6 +229,7 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
         session_lifetime: Duration::from_secs(options.session_days * 24 * 3600),
         web_dir: options.web_dir.clone(),
         ca_certificate_path,
+        max_upload_bytes: (options.max_upload_mb * 1024 * 1024) as usize,
     };
     if !settings.web_dir.join("index.html").exists() {
         tracing::warn!(
@@ -218,7 +238,12 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
         );
     }
     let shutdown = Shutdown::new();
-    let state = AppState::new(store.clone(), blobs, settings, shutdown);
+    let converter = Converter::detect(
+        Duration::from_secs(options.conversion_timeout_secs),
+        options.max_conversions,
+    );
+    let state = AppState::new(store.clone(), blobs, settings, converter, shutdown.clone());
+    connections::spawn_sweeper(state.connections.clone(), store.clone(), shutdown);
     // One line a machine can read (tests wait for it), then the human text.
     println!("phonghop listening on {scheme}://{local}");
     if options.demo {

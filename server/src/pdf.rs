@@ -73,6 +73,14 @@ mod tests {
     }
 
     #[test]
+    fn encrypted_pdf_is_refused() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/fixtures/encrypted.pdf");
+        let bytes = std::fs::read(path).unwrap();
+        assert_eq!(inspect_pdf(&bytes), Err(PdfError::Encrypted));
+    }
+
+    #[test]
     fn text_is_not_a_pdf() {
         assert_eq!(inspect_pdf(b"hello"), Err(PdfError::NotPdf));
     }

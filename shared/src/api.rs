@@ -172,6 +172,8 @@ pub struct AgendaItem {
     pub title: String,
     pub presenter: Option<String>,
     pub duration_minutes: Option<i64>,
+    /// Changed after the meeting was published (shown as "đã cập nhật").
+    pub updated: bool,
     pub documents: Vec<DocumentInfo>,
 }
 
@@ -223,6 +225,156 @@ pub struct SyncDocument {
     pub access: SyncAccess,
     /// For a shared layer: the agenda document it annotates.
     pub document_id: Option<String>,
+}
+
+/// Deserializes a field that may be absent (leave as is), `null` (clear)
+/// or a value (set): `None`, `Some(None)`, `Some(Some(v))`.
+pub fn double_option<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// `POST /api/v1/meetings` body. The creator becomes the meeting's secretary.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CreateMeetingRequest {
+    pub title: String,
+    /// RFC 3339, e.g. `2026-12-01T08:00:00+07:00`.
+    pub starts_at: String,
+    pub place: String,
+    #[serde(default)]
+    pub video_link: Option<String>,
+}
+
+/// `PATCH /api/v1/meetings/{id}` body: only the fields present change.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct UpdateMeetingRequest {
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub starts_at: Option<String>,
+    #[serde(default)]
+    pub place: Option<String>,
+    /// `null` removes the link.
+    #[serde(
+        default,
+        deserialize_with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(value_type = Option<String>)]
+    pub video_link: Option<Option<String>>,
+}
+
+/// `PUT /api/v1/meetings/{id}/participants/{user_id}` body.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SetParticipantRequest {
+    pub role: MeetingRole,
+}
+
+/// A participant as the meeting's members see them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Participant {
+    pub user_id: String,
+    pub username: String,
+    pub display_name: String,
+    pub role: MeetingRole,
+}
+
+/// `GET /api/v1/meetings/{id}/participants` answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ParticipantList {
+    pub participants: Vec<Participant>,
+}
+
+/// `POST /api/v1/meetings/{id}/agenda` body.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CreateAgendaItemRequest {
+    pub title: String,
+    #[serde(default)]
+    pub presenter: Option<String>,
+    #[serde(default)]
+    pub duration_minutes: Option<i64>,
+    /// Makes it a sub-item of this top-level item.
+    #[serde(default)]
+    pub parent_id: Option<String>,
+}
+
+/// `PATCH /api/v1/meetings/{id}/agenda/{item_id}` body.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct UpdateAgendaItemRequest {
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(value_type = Option<String>)]
+    pub presenter: Option<Option<String>>,
+    #[serde(
+        default,
+        deserialize_with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(value_type = Option<i64>)]
+    pub duration_minutes: Option<Option<i64>>,
+}
+
+/// `PUT /api/v1/meetings/{id}/agenda/order` body: the whole agenda in its
+/// new order. Every item of the meeting appears once.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AgendaOrderRequest {
+    pub items: Vec<AgendaOrderEntry>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AgendaOrderEntry {
+    pub id: String,
+    /// `None` for a top-level item.
+    #[serde(default)]
+    pub parent_id: Option<String>,
+}
+
+/// `PATCH /api/v1/documents/{id}` body.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct UpdateDocumentRequest {
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub confidential: Option<bool>,
+}
+
+/// An account as administrators (and secretaries picking participants) see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct UserAccount {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub role: OrgRole,
+    pub disabled: bool,
+}
+
+/// `GET /api/v1/users` answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct UserList {
+    pub users: Vec<UserAccount>,
+}
+
+/// `POST /api/v1/users` body (administrators).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CreateUserRequest {
+    pub username: String,
+    pub display_name: String,
+    pub role: OrgRole,
+    pub password: String,
+}
+
+/// `POST /api/v1/users/{id}/password` body (administrators).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ResetPasswordRequest {
+    pub password: String,
 }
 
 /// `GET /api/v1/meetings/{id}/audit` answer.

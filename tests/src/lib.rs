@@ -155,14 +155,17 @@ impl Server {
         self.child.id()
     }
 
-    /// Sends a signal (`TERM`, `KILL`, `INT`) with the system's `kill`.
+    /// Sends a signal (`TERM`, `KILL`, `INT`) to the server process.
     pub fn signal(&self, name: &str) {
-        let status = Command::new("kill")
-            .arg(format!("-{name}"))
-            .arg(self.pid().to_string())
-            .status()
-            .expect("run kill");
-        assert!(status.success(), "kill -{name} failed");
+        use nix::sys::signal::Signal;
+        let signal = match name {
+            "TERM" => Signal::SIGTERM,
+            "KILL" => Signal::SIGKILL,
+            "INT" => Signal::SIGINT,
+            other => panic!("unknown signal {other}"),
+        };
+        let pid = i32::try_from(self.pid()).expect("pid fits i32");
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), signal).expect("send signal");
     }
 
     /// Waits for the process to exit, at most `limit`.

@@ -14,6 +14,14 @@ use crate::auth::AuthenticatedUser;
 use crate::error::AppError;
 use crate::store::{DocumentRecord, DocumentVersionRecord};
 use crate::AppState;
+use axum::extract::Multipart;
+use phonghop_protocol::api::{DocumentInfo, ErrorCode, UpdateDocumentRequest};
+
+use crate::convert::ConversionError;
+use crate::http::editing::{audit, editable_meeting};
+use crate::pdf::PdfError;
+use crate::store::{new_id, now_millis};
+use crate::upload::{self, ArchiveLimits, UploadKind, UploadRejection};
 
 /// The document as the caller may read it, or `not_found`.
 async fn readable_document(
@@ -155,6 +163,333 @@ fn percent_encode(name: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+// ----- uploads ---------------------------------------------------------------
+
+/// What a multipart upload carried.
+struct UploadForm {
+    file_name: String,
+    bytes: Vec<u8>,
+    title: Option<String>,
+    confidential: bool,
+}
+
+async fn read_upload_form(
+    state: &AppState,
+    mut multipart: Multipart,
+) -> Result<UploadForm, AppError> {
+    let too_large = || {
+        let megabytes = state.settings.max_upload_bytes / (1024 * 1024);
+        AppError::with_message(
+            ErrorCode::PayloadTooLarge,
+            format!("Tệp quá lớn: tối đa {megabytes} MB."),
+            format!("The file is too large: at most {megabytes} MB."),
+        )
+    };
+    let broken = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            too_large()
+        } else {
+            AppError::bad_request(
+                format!("Không đọc được tệp gửi lên: {}", e.body_text()),
+                format!("The upload could not be read: {}", e.body_text()),
+            )
+        }
+    };
+    let mut form = UploadForm {
+        file_name: String::new(),
+        bytes: Vec::new(),
+        title: None,
+        confidential: false,
+    };
+    let mut has_file = false;
+    while let Some(mut field) = multipart.next_field().await.map_err(broken)? {
+        match field.name().unwrap_or("") {
+            "file" => {
+                has_file = true;
+                form.file_name = upload::check_file_name(field.file_name().unwrap_or(""))
+                    .map_err(|_| {
+                        AppError::bad_request(
+                            "Tên tệp không hợp lệ (chứa đường dẫn hoặc ký tự điều khiển). Hãy đổi tên tệp rồi tải lên lại.",
+                            "The file name is not acceptable (it contains a path or control characters). Rename the file and upload again.",
+                        )
+                    })?;
+                while let Some(chunk) = field.chunk().await.map_err(broken)? {
+                    if form.bytes.len() + chunk.len() > state.settings.max_upload_bytes {
+                        return Err(too_large());
+                    }
+                    form.bytes.extend_from_slice(&chunk);
+                }
+            }
+            "title" => {
+                let text = field.text().await.map_err(broken)?;
+                let text = text.trim();
+                if !text.is_empty() {
+                    form.title = Some(text.chars().take(300).collect());
+                }
+            }
+            "confidential" => {
+                let text = field.text().await.map_err(broken)?;
+                form.confidential = matches!(text.trim(), "true" | "1" | "on" | "yes");
+            }
+            _ => {}
+        }
+    }
+    if !has_file {
+        return Err(AppError::bad_request(
+            "Chưa chọn tệp tài liệu để tải lên.",
+            "No document file was chosen for upload.",
+        ));
+    }
+    Ok(form)
+}
+
+fn rejection_error(rejection: UploadRejection) -> AppError {
+    let (vi, en) = match &rejection {
+        UploadRejection::Empty => ("Tệp rỗng (0 byte). Hãy chọn lại tệp.".to_owned(), "The file is empty (0 bytes). Please choose the file again.".to_owned()),
+        UploadRejection::UnknownKind => (
+            "Tệp không phải PDF, DOCX, DOC, ODT, XLSX hay PPTX (kiểm tra theo nội dung, không theo tên tệp).".to_owned(),
+            "The file is not a PDF, DOCX, DOC, ODT, XLSX or PPTX (checked by content, not by name).".to_owned(),
+        ),
+        UploadRejection::BrokenArchive(_) => (
+            "Tệp Office bị hỏng, không mở được. Hãy lưu lại tệp rồi tải lên lần nữa.".to_owned(),
+            "The Office file is damaged. Save it again and re-upload.".to_owned(),
+        ),
+        UploadRejection::ZipBomb => (
+            "Tệp bị từ chối: khi giải nén quá lớn bất thường.".to_owned(),
+            "The file was refused: it unpacks to an abnormally large size.".to_owned(),
+        ),
+        UploadRejection::UnsafeEntryName(_) => (
+            "Tệp bị từ chối: chứa đường dẫn không an toàn.".to_owned(),
+            "The file was refused: it contains an unsafe path.".to_owned(),
+        ),
+        UploadRejection::UnsafeFileName(_) => (
+            "Tên tệp không hợp lệ.".to_owned(),
+            "The file name is not acceptable.".to_owned(),
+        ),
+        UploadRejection::ExternalLink(target) => (
+            format!("Tệp bị từ chối: liên kết tới tài nguyên bên ngoài ({target}). Hãy nhúng nội dung vào tệp rồi tải lên lại."),
+            format!("The file was refused: it links an external resource ({target}). Embed the content and re-upload."),
+        ),
+    };
+    tracing::info!(%rejection, "upload refused");
+    AppError::with_message(ErrorCode::UnsupportedDocument, vi, en)
+}
+
+fn pdf_error(error: PdfError) -> AppError {
+    let (vi, en) = match error {
+        PdfError::Encrypted => (
+            "Tệp PDF có mật khẩu hoặc bị mã hóa. Hãy gỡ mật khẩu rồi tải lên lại.",
+            "The PDF is password-protected or encrypted. Remove the password and re-upload.",
+        ),
+        PdfError::NoPages => ("Tệp PDF không có trang nào.", "The PDF has no pages."),
+        PdfError::NotPdf | PdfError::Broken(_) => (
+            "Tệp PDF bị hỏng, không mở được. Hãy xuất lại PDF rồi tải lên.",
+            "The PDF is damaged and cannot be opened. Export it again and re-upload.",
+        ),
+    };
+    AppError::with_message(ErrorCode::UnsupportedDocument, vi, en)
+}
+
+fn conversion_error(error: ConversionError) -> AppError {
+    match error {
+        ConversionError::NotInstalled => AppError::with_message(
+            ErrorCode::ToolMissing,
+            "Máy chủ chưa cài LibreOffice nên chưa chuyển được tệp Office sang PDF. Quản trị viên cài bằng lệnh: apt-get install libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui. Hoặc tải lên bản PDF.",
+            "LibreOffice is not installed on the server, so Office files cannot be converted. The administrator installs it with: apt-get install libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui. Or upload a PDF.",
+        ),
+        ConversionError::TimedOut(seconds) => AppError::with_message(
+            ErrorCode::UnsupportedDocument,
+            format!("Chuyển đổi sang PDF quá {seconds} giây nên đã dừng. Hãy tải lên bản PDF của tài liệu."),
+            format!("Converting to PDF took over {seconds} seconds and was stopped. Please upload a PDF of the document."),
+        ),
+        ConversionError::Failed(detail) => {
+            tracing::warn!(%detail, "conversion failed");
+            AppError::with_message(
+                ErrorCode::UnsupportedDocument,
+                "LibreOffice không chuyển được tệp này sang PDF. Hãy mở tệp, lưu lại rồi tải lên, hoặc tải lên bản PDF.",
+                "LibreOffice could not convert this file to PDF. Open and save it again, or upload a PDF.",
+            )
+        }
+        ConversionError::Io(error) => AppError::internal(error),
+    }
+}
+
+/// Turns an upload into a checked PDF and its page count, writing nothing.
+async fn prepare_pdf(state: &AppState, bytes: Vec<u8>) -> Result<(Vec<u8>, i64), AppError> {
+    let kind = {
+        let bytes = bytes.clone();
+        tokio::task::spawn_blocking(move || upload::classify(&bytes, ArchiveLimits::default()))
+            .await
+            .map_err(AppError::internal)?
+            .map_err(rejection_error)?
+    };
+    let pdf = if kind == UploadKind::Pdf {
+        bytes
+    } else {
+        state
+            .converter
+            .to_pdf(&bytes, kind)
+            .await
+            .map_err(conversion_error)?
+    };
+    let (pdf, info) = tokio::task::spawn_blocking(move || {
+        let info = crate::pdf::inspect_pdf(&pdf);
+        (pdf, info)
+    })
+    .await
+    .map_err(AppError::internal)?;
+    let info = info.map_err(pdf_error)?;
+    Ok((pdf, info.page_count))
+}
+
+/// `POST /meetings/{id}/agenda/{item_id}/documents` (multipart: `file`,
+/// optional `title`, optional `confidential`).
+pub async fn upload(
+    State(state): State<AppState>,
+    caller: AuthenticatedUser,
+    Path((meeting_id, item_id)): Path<(String, String)>,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
+    editable_meeting(&state, &caller, &meeting_id).await?;
+    let item = state
+        .store
+        .agenda_item(&item_id)
+        .await?
+        .filter(|item| item.meeting_id == meeting_id)
+        .ok_or_else(AppError::not_found)?;
+    let form = read_upload_form(&state, multipart).await?;
+    let (pdf, page_count) = prepare_pdf(&state, form.bytes).await?;
+    let sha256 = state.blobs.put(&pdf).map_err(AppError::internal)?;
+    let title = form.title.unwrap_or_else(|| {
+        form.file_name
+            .rsplit_once('.')
+            .map(|(stem, _)| stem.to_owned())
+            .unwrap_or_else(|| form.file_name.clone())
+    });
+    let document = DocumentRecord {
+        id: new_id("d"),
+        meeting_id: meeting_id.clone(),
+        agenda_item_id: item.id.clone(),
+        position: state.store.next_document_position(&item.id).await?,
+        title,
+        confidential: form.confidential,
+        current_version: 1,
+        created_at: now_millis(),
+    };
+    let version = DocumentVersionRecord {
+        document_id: document.id.clone(),
+        version: 1,
+        file_name: form.file_name,
+        blob_sha256: sha256,
+        page_count,
+        size_bytes: pdf.len() as i64,
+        uploaded_by: caller.user_id().to_owned(),
+        uploaded_at: now_millis(),
+    };
+    state.store.create_document(&document, &version).await?;
+    state.store.touch_agenda_item(&item.id).await?;
+    audit(
+        &state,
+        &caller,
+        &meeting_id,
+        "document.upload",
+        serde_json::json!({ "document_id": document.id, "file_name": version.file_name, "sha256": version.blob_sha256, "pages": page_count, "confidential": document.confidential }),
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(crate::http::meetings::document_to_wire(&document, &version)),
+    )
+        .into_response())
+}
+
+/// `POST /documents/{id}/versions` (multipart `file`): replaces the
+/// document, keeping earlier versions; its agenda item shows as updated.
+pub async fn replace(
+    State(state): State<AppState>,
+    caller: AuthenticatedUser,
+    Path(document_id): Path<String>,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
+    let (document, current) = state
+        .store
+        .document(&document_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    editable_meeting(&state, &caller, &document.meeting_id).await?;
+    let form = read_upload_form(&state, multipart).await?;
+    let (pdf, page_count) = prepare_pdf(&state, form.bytes).await?;
+    let sha256 = state.blobs.put(&pdf).map_err(AppError::internal)?;
+    let version = DocumentVersionRecord {
+        document_id: document.id.clone(),
+        version: current.version + 1,
+        file_name: form.file_name,
+        blob_sha256: sha256,
+        page_count,
+        size_bytes: pdf.len() as i64,
+        uploaded_by: caller.user_id().to_owned(),
+        uploaded_at: now_millis(),
+    };
+    state
+        .store
+        .add_document_version(&document, &version)
+        .await?;
+    audit(
+        &state,
+        &caller,
+        &document.meeting_id,
+        "document.replace",
+        serde_json::json!({ "document_id": document.id, "version": version.version, "sha256": version.blob_sha256 }),
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(crate::http::meetings::document_to_wire(&document, &version)),
+    )
+        .into_response())
+}
+
+/// `PATCH /documents/{id}`: title, confidential mark.
+pub async fn update(
+    State(state): State<AppState>,
+    caller: AuthenticatedUser,
+    Path(document_id): Path<String>,
+    payload: Result<axum::Json<UpdateDocumentRequest>, axum::extract::rejection::JsonRejection>,
+) -> Result<axum::Json<DocumentInfo>, AppError> {
+    let axum::Json(request) = payload.map_err(crate::http::auth::bad_json)?;
+    let (document, _) = state
+        .store
+        .document(&document_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    editable_meeting(&state, &caller, &document.meeting_id).await?;
+    let title = request
+        .title
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    state
+        .store
+        .update_document(&document_id, title, request.confidential)
+        .await?;
+    audit(
+        &state,
+        &caller,
+        &document.meeting_id,
+        "document.update",
+        serde_json::json!({ "document_id": document_id, "title": title, "confidential": request.confidential }),
+    )
+    .await?;
+    let (document, version) = state
+        .store
+        .document(&document_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    Ok(axum::Json(crate::http::meetings::document_to_wire(
+        &document, &version,
+    )))
 }
 
 #[cfg(test)]

@@ -146,7 +146,16 @@ pub async fn one(
     caller: AuthenticatedUser,
     Path(meeting_id): Path<String>,
 ) -> Result<Json<Meeting>, AppError> {
-    let (meeting, viewer) = visible_meeting(&state, &caller, &meeting_id).await?;
+    Ok(Json(load_meeting_view(&state, &caller, &meeting_id).await?))
+}
+
+/// One meeting as `caller` may see it: agenda, documents, sync documents.
+pub async fn load_meeting_view(
+    state: &AppState,
+    caller: &AuthenticatedUser,
+    meeting_id: &str,
+) -> Result<Meeting, AppError> {
+    let (meeting, viewer) = visible_meeting(state, caller, meeting_id).await?;
     let documents_visible = access::can_read_documents(viewer, meeting.state) || caller.is_admin();
     let mut documents_by_item: HashMap<String, Vec<DocumentInfo>> = HashMap::new();
     if documents_visible {
@@ -157,10 +166,12 @@ pub async fn one(
                 .push(document_to_wire(&document, &version));
         }
     }
+    let published_at = meeting.published_at;
     let agenda = order_agenda(state.store.agenda_items(&meeting.id).await?)
         .into_iter()
         .map(|item| AgendaItem {
             documents: documents_by_item.remove(&item.id).unwrap_or_default(),
+            updated: published_at.is_some_and(|published| item.updated_at > published),
             id: item.id,
             parent_id: item.parent_id,
             position: item.position,
@@ -189,7 +200,7 @@ pub async fn one(
         })
         .collect();
     let summary = summary(&meeting, viewer);
-    Ok(Json(Meeting {
+    Ok(Meeting {
         id: summary.id,
         title: summary.title,
         starts_at: summary.starts_at,
@@ -199,7 +210,7 @@ pub async fn one(
         video_link: meeting.video_link,
         agenda,
         sync_documents,
-    }))
+    })
 }
 
 pub async fn audit(

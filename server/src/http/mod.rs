@@ -4,8 +4,10 @@
 
 mod auth;
 mod documents;
+mod editing;
 mod health;
 mod meetings;
+mod users;
 mod web;
 
 use std::sync::atomic::Ordering;
@@ -14,7 +16,7 @@ use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post, put};
 use axum::Router;
 
 use crate::error::AppError;
@@ -37,9 +39,40 @@ pub fn app(state: AppState) -> Router {
         .route("/auth/logout", post(auth::logout))
         .route("/auth/me", get(auth::me))
         .route("/auth/ws-ticket", post(auth::ws_ticket))
-        .route("/meetings", get(meetings::list))
-        .route("/meetings/{meeting_id}", get(meetings::one))
+        .route("/users", get(users::list).post(users::create))
+        .route("/users/{user_id}/password", post(users::reset_password))
+        .route("/users/{user_id}/{action}", post(users::set_disabled))
+        .route(
+            "/meetings",
+            get(meetings::list).post(editing::create_meeting),
+        )
+        .route(
+            "/meetings/{meeting_id}",
+            get(meetings::one).patch(editing::update_meeting),
+        )
         .route("/meetings/{meeting_id}/audit", get(meetings::audit))
+        .route(
+            "/meetings/{meeting_id}/participants",
+            get(editing::participants),
+        )
+        .route(
+            "/meetings/{meeting_id}/participants/{user_id}",
+            put(editing::set_participant).delete(editing::remove_participant),
+        )
+        .route(
+            "/meetings/{meeting_id}/agenda",
+            post(editing::create_agenda_item),
+        )
+        .route(
+            "/meetings/{meeting_id}/agenda/order",
+            put(editing::reorder_agenda),
+        )
+        .route(
+            "/meetings/{meeting_id}/agenda/{item_id}",
+            patch(editing::update_agenda_item).delete(editing::delete_agenda_item),
+        )
+        .route("/meetings/{meeting_id}/{action}", post(editing::transition))
+        .route("/documents/{document_id}", patch(documents::update))
         .route(
             "/documents/{document_id}/file",
             get(documents::current_file),
@@ -48,8 +81,21 @@ pub fn app(state: AppState) -> Router {
             "/documents/{document_id}/versions/{version}/file",
             get(documents::version_file),
         )
-        .fallback(api_not_found)
         .layer(DefaultBodyLimit::max(1024 * 1024));
+    // Uploads get their own, larger body limit.
+    let uploads = Router::new()
+        .route(
+            "/meetings/{meeting_id}/agenda/{item_id}/documents",
+            post(documents::upload),
+        )
+        .route(
+            "/documents/{document_id}/versions",
+            post(documents::replace),
+        )
+        .layer(DefaultBodyLimit::max(
+            state.settings.max_upload_bytes + 64 * 1024,
+        ));
+    let api = api.merge(uploads).fallback(api_not_found);
 
     Router::new()
         .nest("/api/v1", api)

@@ -128,6 +128,7 @@ fn meeting(created_by: &str, title: &str, starts_at: &str) -> MeetingRecord {
         created_by: created_by.to_owned(),
         created_at: now_millis(),
         updated_at: now_millis(),
+        published_at: None,
     }
 }
 

@@ -15,6 +15,8 @@
 //! Document files (PDFs) are not here: they live in the content-addressed
 //! [`crate::blobs::BlobStore`], and rows here name them by SHA-256.
 
+mod editing;
+pub use editing::{AgendaItemChanges, AgendaPlacement, MeetingChanges};
 mod records;
 mod schema;
 
@@ -73,7 +75,7 @@ pub struct StoreMetrics {
 /// A handle on the database. Clone it freely: clones share one pool.
 #[derive(Clone)]
 pub struct Store {
-    pool: AnyPool,
+    pub(crate) pool: AnyPool,
     dialect: Dialect,
     /// Serializes audit appends inside this process, so two appends never
     /// race for the same sequence number (another node's race is caught by
@@ -405,8 +407,8 @@ impl Store {
 
     pub async fn create_meeting(&self, meeting: &MeetingRecord) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO meetings (id, title, starts_at, place, state, video_link, created_by, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            "INSERT INTO meetings (id, title, starts_at, place, state, video_link, created_by, created_at, updated_at, published_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(&meeting.id)
         .bind(&meeting.title)
@@ -417,6 +419,7 @@ impl Store {
         .bind(&meeting.created_by)
         .bind(meeting.created_at)
         .bind(meeting.updated_at)
+        .bind(meeting.published_at)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -445,7 +448,7 @@ impl Store {
     ) -> StoreResult<Vec<(MeetingRecord, MeetingRole)>> {
         let rows = sqlx::query(
             "SELECT m.id, m.title, m.starts_at, m.place, m.state, m.video_link, m.created_by, \
-                    m.created_at, m.updated_at, p.role AS participant_role \
+                    m.created_at, m.updated_at, m.published_at, p.role AS participant_role \
              FROM meetings m JOIN meeting_participants p ON p.meeting_id = m.id \
              WHERE p.user_id = $1 ORDER BY m.starts_at DESC",
         )
@@ -928,7 +931,7 @@ fn is_unique_violation(error: &sqlx::Error) -> bool {
     }
 }
 
-async fn insert_document_version(
+pub(crate) async fn insert_document_version(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     version: &DocumentVersionRecord,
 ) -> StoreResult<()> {
@@ -951,7 +954,7 @@ async fn insert_document_version(
 
 const USER_COLUMNS: &str =
     "SELECT id, username, display_name, org_role, password_hash, disabled, created_at FROM users";
-const MEETING_COLUMNS: &str = "SELECT id, title, starts_at, place, state, video_link, created_by, created_at, updated_at FROM meetings";
+const MEETING_COLUMNS: &str = "SELECT id, title, starts_at, place, state, video_link, created_by, created_at, updated_at, published_at FROM meetings";
 const SYNC_DOCUMENT_COLUMNS: &str =
     "SELECT document_id, meeting_id, kind, owner_user_id, agenda_document_id FROM sync_documents";
 const AUDIT_COLUMNS: &str =

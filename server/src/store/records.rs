@@ -128,6 +128,9 @@ pub struct MeetingRecord {
     pub created_by: String,
     pub created_at: i64,
     pub updated_at: i64,
+    /// When it was (last) published; agenda items changed after this are
+    /// marked as updated.
+    pub published_at: Option<i64>,
 }
 
 impl MeetingRecord {
@@ -143,6 +146,7 @@ impl MeetingRecord {
             created_by: row.try_get("created_by")?,
             created_at: row.try_get("created_at")?,
             updated_at: row.try_get("updated_at")?,
+            published_at: row.try_get("published_at")?,
         })
     }
 }

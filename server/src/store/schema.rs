@@ -33,10 +33,11 @@ impl Migration {
 }
 
 /// Every migration, in order.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    description: "accounts, sessions, meetings, agenda, documents, sync registry, audit log, automerge chunks",
-    statements: r#"
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "accounts, sessions, meetings, agenda, documents, sync registry, audit log, automerge chunks",
+        statements: r#"
 CREATE TABLE users (
     id TEXT PRIMARY KEY,
     username TEXT NOT NULL UNIQUE,
@@ -132,4 +133,12 @@ CREATE TABLE settings (
     value TEXT NOT NULL
 )
 "#,
-}];
+    },
+    Migration {
+        version: 2,
+        description: "publication time, to mark agenda items changed after publishing",
+        statements: r#"
+ALTER TABLE meetings ADD COLUMN published_at BIGINT
+"#,
+    },
+];

@@ -1,0 +1,631 @@
+//! The secretary's work on a meeting: create and edit it, move it through
+//! its states, manage participants, build the agenda. Every change is in
+//! the audit log.
+
+use std::collections::{HashMap, HashSet};
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use phonghop_protocol::api::{
+    AgendaItem, AgendaOrderRequest, CreateAgendaItemRequest, CreateMeetingRequest, ErrorCode,
+    Meeting, MeetingRole, MeetingState, Participant, ParticipantList, SetParticipantRequest,
+    UpdateAgendaItemRequest, UpdateMeetingRequest,
+};
+
+use crate::access::{self, MeetingViewer};
+use crate::auth::AuthenticatedUser;
+use crate::error::AppError;
+use crate::http::auth::bad_json;
+use crate::http::meetings::{load_meeting_view, visible_meeting};
+use crate::store::{
+    new_id, now_millis, AgendaItemChanges, AgendaItemRecord, AgendaPlacement, MeetingChanges,
+    MeetingRecord, NewAuditEntry,
+};
+use crate::AppState;
+
+/// The meeting, if the caller may edit it and it is still editable.
+pub(crate) async fn editable_meeting(
+    state: &AppState,
+    caller: &AuthenticatedUser,
+    meeting_id: &str,
+) -> Result<(MeetingRecord, MeetingViewer), AppError> {
+    let (meeting, viewer) = visible_meeting(state, caller, meeting_id).await?;
+    if !access::can_edit_meeting(viewer) {
+        return Err(AppError::forbidden());
+    }
+    if !access::meeting_editable(meeting.state) {
+        return Err(AppError::with_message(
+            ErrorCode::Conflict,
+            "Cuộc họp đã kết thúc hoặc đã hủy nên không thể sửa.",
+            "The meeting is closed or cancelled and can no longer be changed.",
+        ));
+    }
+    Ok((meeting, viewer))
+}
+
+pub(crate) async fn audit(
+    state: &AppState,
+    caller: &AuthenticatedUser,
+    meeting_id: &str,
+    action: &str,
+    details: serde_json::Value,
+) -> Result<(), AppError> {
+    state
+        .store
+        .append_audit(NewAuditEntry {
+            actor_user_id: Some(caller.user_id()),
+            meeting_id: Some(meeting_id),
+            action,
+            details,
+        })
+        .await?;
+    Ok(())
+}
+
+fn check_text(value: &str, field_vi: &str, field_en: &str, max: usize) -> Result<String, AppError> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() || trimmed.chars().count() > max {
+        return Err(AppError::bad_request(
+            format!("{field_vi} không được để trống và tối đa {max} ký tự."),
+            format!("{field_en} must not be empty and has at most {max} characters."),
+        ));
+    }
+    Ok(trimmed.to_owned())
+}
+
+fn check_start_time(value: &str) -> Result<String, AppError> {
+    time::OffsetDateTime::parse(value.trim(), &time::format_description::well_known::Rfc3339)
+        .map_err(|_| {
+            AppError::bad_request(
+                "Thời gian bắt đầu không hợp lệ (ví dụ: 2026-12-01T08:00:00+07:00).",
+                "The start time is not valid (example: 2026-12-01T08:00:00+07:00).",
+            )
+        })?;
+    Ok(value.trim().to_owned())
+}
+
+fn check_video_link(value: &str) -> Result<String, AppError> {
+    let value = value.trim();
+    let ok = (value.starts_with("https://") || value.starts_with("http://"))
+        && value.len() <= 2000
+        && !value.chars().any(|c| c.is_whitespace() || c.is_control());
+    if !ok {
+        return Err(AppError::bad_request(
+            "Đường dẫn hội nghị truyền hình phải bắt đầu bằng https:// hoặc http://.",
+            "The video-conference link must start with https:// or http://.",
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+fn check_duration(value: Option<i64>) -> Result<Option<i64>, AppError> {
+    match value {
+        Some(minutes) if !(1..=1440).contains(&minutes) => Err(AppError::bad_request(
+            "Thời lượng phải từ 1 đến 1440 phút.",
+            "The duration must be between 1 and 1440 minutes.",
+        )),
+        other => Ok(other),
+    }
+}
+
+pub async fn create_meeting(
+    State(state): State<AppState>,
+    caller: AuthenticatedUser,
+    payload: Result<Json<CreateMeetingRequest>, JsonRejection>,
+) -> Result<Response, AppError> {
+    let Json(request) = payload.map_err(bad_json)?;
+    if !access::can_create_meetings(caller.user.org_role) {
+        return Err(AppError::forbidden());
+    }
+    let meeting = MeetingRecord {
+        id: new_id("m"),
+        title: check_text(&request.title, "Tên cuộc họp", "The title", 300)?,
+        starts_at: check_start_time(&request.starts_at)?,
+        place: check_text(&request.place, "Địa điểm", "The place", 300)?,
+        state: MeetingState::Draft,
+        video_link: request
+            .video_link
+            .as_deref()
+            .map(check_video_link)
+            .transpose()?,
+        created_by: caller.user_id().to_owned(),
+        created_at: now_millis(),
+        updated_at: now_millis(),
+        published_at: None,
+    };
+    state.store.create_meeting(&meeting).await?;
+    state
+        .store
+        .set_participant(&meeting.id, caller.user_id(), MeetingRole::Secretary)
+        .await?;
+    audit(
+        &state,
+        &caller,
+        &meeting.id,
+        "meeting.create",
+        serde_json::json!({ "title": meeting.title }),
+    )
+    .await?;
+    let view = load_meeting_view(&state, &caller, &meeting.id).await?;
+    Ok((StatusCode::CREATED, Json(view)).into_response())
+}
+
+pub async fn update_meeting(
+    State(state): State<AppState>,
+    caller: AuthenticatedUser,
+    Path(meeting_id): Path<String>,
+    payload: Result<Json<UpdateMeetingRequest>, JsonRejection>,
+) -> Result<Json<Meeting>, AppError> {
+    let Json(request) = payload.map_err(bad_json)?;
+    editable_meeting(&state, &caller, &meeting_id).await?;
+    let changes = MeetingChanges {
+        title: request
+            .title
+            .as_deref()
+            .map(|t| check_text(t, "Tên cuộc họp", "The title", 300))
+            .transpose()?,
+        starts_at: request
+            .starts_at
+            .as_deref()
+            .map(check_start_time)
+            .transpose()?,
+        place: request
+            .place
+            .as_deref()
+            .map(|p| check_text(p, "Địa điểm", "The place", 300))
+            .transpose()?,
+        video_link: match request.video_link {
+            Some(Some(link)) => Some(Some(check_video_link(&link)?)),
+            Some(None) => Some(None),
+            None => None,
+        },
+    };
+    state.store.update_meeting(&meeting_id, &changes).await?;
+    audit(
+        &state,
+        &caller,
+        &meeting_id,
+        "meeting.update",
+        serde_json::json!({ "title": changes.title, "starts_at": changes.starts_at, "place": changes.place }),
+    )
+    .await?;
+    Ok(Json(load_meeting_view(&state, &caller, &meeting_id).await?))
+}
+
+/// `POST /meetings/{id}/publish|start|close|cancel`.
+pub async fn transition(
+    State(state): State<AppState>,
+    caller: AuthenticatedUser,
+    Path((meeting_id, action)): Path<(String, String)>,
+) -> Result<Json<Meeting>, AppError> {
+    let target = match action.as_str() {
+        "publish" => MeetingState::Published,
+        "start" => MeetingState::InSession,
+        "close" => MeetingState::Closed,
+        "cancel" => MeetingState::Cancelled,
+        _ => return Err(AppError::not_found()),
+    };
+    let (meeting, viewer) = visible_meeting(&state, &caller, &meeting_id).await?;
+    if !access::can_edit_meeting(viewer) {
+        return Err(AppError::forbidden());
+    }
+    if !access::transition_allowed(meeting.state, target) {
+        return Err(AppError::with_message(
+            ErrorCode::Conflict,
+            format!(
+                "Không thể chuyển cuộc họp từ trạng thái \"{}\" sang \"{}\".",
+                state_name_vi(meeting.state),
+                state_name_vi(target)
+            ),
+            format!(
+                "A meeting cannot go from {:?} to {:?}.",
+                meeting.state, target
+            ),
+        ));
+    }
+    state.store.transition_meeting(&meeting_id, target).await?;
+    audit(
+        &state,
+        &caller,
+        &meeting_id,
+        &format!("meeting.{action}"),
+        serde_json::json!({ "from": format!("{:?}", meeting.state) }),
+    )
+    .await?;
+    Ok(Json(load_meeting_view(&state, &caller, &meeting_id).await?))
+}
+
+fn state_name_vi(state: MeetingState) -> &'static str {
+    match state {
+        MeetingState::Draft => "dự thảo",
+        MeetingState::Published => "đã phát hành",
+        MeetingState::InSession => "đang họp",
+        MeetingState::Closed => "đã kết thúc",
+        MeetingState::Cancelled => "đã hủy",
+    }
+}
+
+pub async fn participants(
+    State(state): State<AppState>,
+    caller: AuthenticatedUser,
+    Path(meeting_id): Path<String>,
+) -> Result<Json<ParticipantList>, AppError> {
+    visible_meeting(&state, &caller, &meeting_id).await?;
+    let mut participants = Vec::new();
+    for (user_id, role) in state.store.participants(&meeting_id).await? {
+        if let Some(user) = state.store.user_by_id(&user_id).await? {
+            participants.push(Participant {
+                user_id,
+                username: user.username,
+                display_name: user.display_name,
+                role,
+            });
+        }
+    }
+    participants.sort_by(|a, b| a.username.cmp(&b.username));
+    Ok(Json(ParticipantList { participants }))
+}
+
+pub async fn set_participant(
+    State(state): State<AppState>,
+    caller: AuthenticatedUser,
+    Path((meeting_id, user_id)): Path<(String, String)>,
+    payload: Result<Json<SetParticipantRequest>, JsonRejection>,
+) -> Result<StatusCode, AppError> {
+    let Json(request) = payload.map_err(bad_json)?;
+    editable_meeting(&state, &caller, &meeting_id).await?;
+    let user = state
+        .store
+        .user_by_id(&user_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    state
+        .store
+        .set_participant(&meeting_id, &user.id, request.role)
+        .await?;
+    audit(
+        &state,
+        &caller,
+        &meeting_id,
+        "participant.set",
+        serde_json::json!({ "user": user.username, "role": request.role }),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn remove_participant(
+    State(state): State<AppState>,
+    caller: AuthenticatedUser,
+    Path((meeting_id, user_id)): Path<(String, String)>,
+) -> Result<StatusCode, AppError> {
+    editable_meeting(&state, &caller, &meeting_id).await?;
+    if !state
+        .store
+        .remove_participant(&meeting_id, &user_id)
+        .await?
+    {
+        return Err(AppError::not_found());
+    }
+    audit(
+        &state,
+        &caller,
+        &meeting_id,
+        "participant.remove",
+        serde_json::json!({ "user_id": user_id }),
+    )
+    .await?;
+    state
+        .connections
+        .close_user_in_meeting(&user_id, &meeting_id);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn create_agenda_item(
+    State(state): State<AppState>,
+    caller: AuthenticatedUser,
+    Path(meeting_id): Path<String>,
+    payload: Result<Json<CreateAgendaItemRequest>, JsonRejection>,
+) -> Result<Response, AppError> {
+    let Json(request) = payload.map_err(bad_json)?;
+    editable_meeting(&state, &caller, &meeting_id).await?;
+    if let Some(parent_id) = &request.parent_id {
+        let parent = state.store.agenda_item(parent_id).await?;
+        match parent {
+            Some(parent) if parent.meeting_id == meeting_id && parent.parent_id.is_none() => {}
+            _ => {
+                return Err(AppError::bad_request(
+                    "Mục cha không tồn tại hoặc đã là mục con (chỉ có một cấp mục con).",
+                    "The parent item does not exist or is itself a sub-item (one level of sub-items only).",
+                ))
+            }
+        }
+    }
+    let position = state
+        .store
+        .next_agenda_position(&meeting_id, request.parent_id.as_deref())
+        .await?;
+    let item = AgendaItemRecord {
+        id: new_id("a"),
+        meeting_id: meeting_id.clone(),
+        parent_id: request.parent_id.clone(),
+        position,
+        title: check_text(&request.title, "Tên nội dung", "The item title", 500)?,
+        presenter: request
+            .presenter
+            .as_deref()
+            .map(|p| check_text(p, "Người trình bày", "The presenter", 200))
+            .transpose()?,
+        duration_minutes: check_duration(request.duration_minutes)?,
+        updated_at: now_millis(),
+    };
+    state.store.create_agenda_item(&item).await?;
+    audit(
+        &state,
+        &caller,
+        &meeting_id,
+        "agenda.create",
+        serde_json::json!({ "item_id": item.id, "title": item.title }),
+    )
+    .await?;
+    let view = load_meeting_view(&state, &caller, &meeting_id).await?;
+    let created = find_item(&view.agenda, &item.id)?;
+    Ok((StatusCode::CREATED, Json(created)).into_response())
+}
+
+fn find_item(agenda: &[AgendaItem], item_id: &str) -> Result<AgendaItem, AppError> {
+    agenda
+        .iter()
+        .find(|i| i.id == item_id)
+        .cloned()
+        .ok_or_else(|| AppError::internal("a created agenda item is missing from its meeting"))
+}
+
+async fn item_of_meeting(
+    state: &AppState,
+    meeting_id: &str,
+    item_id: &str,
+) -> Result<AgendaItemRecord, AppError> {
+    state
+        .store
+        .agenda_item(item_id)
+        .await?
+        .filter(|item| item.meeting_id == meeting_id)
+        .ok_or_else(AppError::not_found)
+}
+
+pub async fn update_agenda_item(
+    State(state): State<AppState>,
+    caller: AuthenticatedUser,
+    Path((meeting_id, item_id)): Path<(String, String)>,
+    payload: Result<Json<UpdateAgendaItemRequest>, JsonRejection>,
+) -> Result<Json<AgendaItem>, AppError> {
+    let Json(request) = payload.map_err(bad_json)?;
+    editable_meeting(&state, &caller, &meeting_id).await?;
+    item_of_meeting(&state, &meeting_id, &item_id).await?;
+    let changes = AgendaItemChanges {
+        title: request
+            .title
+            .as_deref()
+            .map(|t| check_text(t, "Tên nội dung", "The item title", 500))
+            .transpose()?,
+        presenter: match request.presenter {
+            Some(Some(p)) => Some(Some(check_text(
+                &p,
+                "Người trình bày",
+                "The presenter",
+                200,
+            )?)),
+            other => other.map(|_| None),
+        },
+        duration_minutes: match request.duration_minutes {
+            Some(value) => Some(check_duration(value)?),
+            None => None,
+        },
+    };
+    state.store.update_agenda_item(&item_id, &changes).await?;
+    audit(
+        &state,
+        &caller,
+        &meeting_id,
+        "agenda.update",
+        serde_json::json!({ "item_id": item_id }),
+    )
+    .await?;
+    let view = load_meeting_view(&state, &caller, &meeting_id).await?;
+    Ok(Json(find_item(&view.agenda, &item_id)?))
+}
+
+pub async fn delete_agenda_item(
+    State(state): State<AppState>,
+    caller: AuthenticatedUser,
+    Path((meeting_id, item_id)): Path<(String, String)>,
+) -> Result<StatusCode, AppError> {
+    editable_meeting(&state, &caller, &meeting_id).await?;
+    let item = item_of_meeting(&state, &meeting_id, &item_id).await?;
+    state.store.delete_agenda_item(&item_id).await?;
+    audit(
+        &state,
+        &caller,
+        &meeting_id,
+        "agenda.delete",
+        serde_json::json!({ "item_id": item_id, "title": item.title }),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Checks a complete new agenda order against the meeting's items and
+/// turns it into placements: every item exactly once, parents before their
+/// children, one level of sub-items.
+pub fn plan_agenda_order(
+    existing: &[AgendaItemRecord],
+    request: &AgendaOrderRequest,
+) -> Result<Vec<AgendaPlacement>, String> {
+    let known: HashSet<&str> = existing.iter().map(|i| i.id.as_str()).collect();
+    let mut seen = HashSet::new();
+    let mut top_level = HashSet::new();
+    let mut positions: HashMap<Option<String>, i64> = HashMap::new();
+    let mut placements = Vec::with_capacity(request.items.len());
+    for entry in &request.items {
+        if !known.contains(entry.id.as_str()) {
+            return Err(format!("unknown item {}", entry.id));
+        }
+        if !seen.insert(entry.id.clone()) {
+            return Err(format!("item {} appears twice", entry.id));
+        }
+        match &entry.parent_id {
+            None => {
+                top_level.insert(entry.id.clone());
+            }
+            Some(parent) if top_level.contains(parent) => {}
+            Some(parent) => {
+                return Err(format!(
+                    "item {} must follow its parent {parent}, which must be a top-level item",
+                    entry.id
+                ))
+            }
+        }
+        let position = positions.entry(entry.parent_id.clone()).or_insert(0);
+        placements.push(AgendaPlacement {
+            item_id: entry.id.clone(),
+            parent_id: entry.parent_id.clone(),
+            position: *position,
+        });
+        *position += 1;
+    }
+    if seen.len() != known.len() {
+        return Err("every agenda item must appear in the new order".into());
+    }
+    Ok(placements)
+}
+
+pub async fn reorder_agenda(
+    State(state): State<AppState>,
+    caller: AuthenticatedUser,
+    Path(meeting_id): Path<String>,
+    payload: Result<Json<AgendaOrderRequest>, JsonRejection>,
+) -> Result<Json<Meeting>, AppError> {
+    let Json(request) = payload.map_err(bad_json)?;
+    editable_meeting(&state, &caller, &meeting_id).await?;
+    let existing = state.store.agenda_items(&meeting_id).await?;
+    let placements = plan_agenda_order(&existing, &request).map_err(|reason| {
+        AppError::bad_request(
+            format!("Thứ tự chương trình họp không hợp lệ: {reason}."),
+            format!("The agenda order is not valid: {reason}."),
+        )
+    })?;
+    // Only items whose place changed count as changed.
+    let before: HashMap<&str, (Option<&str>, i64)> = existing
+        .iter()
+        .map(|i| (i.id.as_str(), (i.parent_id.as_deref(), i.position)))
+        .collect();
+    let moved: Vec<AgendaPlacement> = placements
+        .into_iter()
+        .filter(|p| before.get(p.item_id.as_str()) != Some(&(p.parent_id.as_deref(), p.position)))
+        .collect();
+    state.store.reorder_agenda(&meeting_id, &moved).await?;
+    audit(
+        &state,
+        &caller,
+        &meeting_id,
+        "agenda.reorder",
+        serde_json::json!({ "moved": moved.len() }),
+    )
+    .await?;
+    Ok(Json(load_meeting_view(&state, &caller, &meeting_id).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use phonghop_protocol::api::AgendaOrderEntry;
+
+    fn item(id: &str) -> AgendaItemRecord {
+        AgendaItemRecord {
+            id: id.into(),
+            meeting_id: "m".into(),
+            parent_id: None,
+            position: 0,
+            title: id.into(),
+            presenter: None,
+            duration_minutes: None,
+            updated_at: 0,
+        }
+    }
+
+    fn entry(id: &str, parent: Option<&str>) -> AgendaOrderEntry {
+        AgendaOrderEntry {
+            id: id.into(),
+            parent_id: parent.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn a_valid_order_numbers_siblings_from_zero() {
+        let existing = [item("a"), item("b"), item("c")];
+        let plan = plan_agenda_order(
+            &existing,
+            &AgendaOrderRequest {
+                items: vec![entry("b", None), entry("c", Some("b")), entry("a", None)],
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            plan[0],
+            AgendaPlacement {
+                item_id: "b".into(),
+                parent_id: None,
+                position: 0
+            }
+        );
+        assert_eq!(
+            plan[1],
+            AgendaPlacement {
+                item_id: "c".into(),
+                parent_id: Some("b".into()),
+                position: 0
+            }
+        );
+        assert_eq!(
+            plan[2],
+            AgendaPlacement {
+                item_id: "a".into(),
+                parent_id: None,
+                position: 1
+            }
+        );
+    }
+
+    #[test]
+    fn orders_that_lose_duplicate_or_nest_too_deep_are_refused() {
+        let existing = [item("a"), item("b"), item("c")];
+        let order = |items| AgendaOrderRequest { items };
+        assert!(
+            plan_agenda_order(&existing, &order(vec![entry("a", None), entry("b", None)])).is_err()
+        );
+        assert!(plan_agenda_order(
+            &existing,
+            &order(vec![
+                entry("a", None),
+                entry("a", None),
+                entry("b", None),
+                entry("c", None)
+            ])
+        )
+        .is_err());
+        assert!(plan_agenda_order(
+            &existing,
+            &order(vec![
+                entry("a", None),
+                entry("b", Some("a")),
+                entry("c", Some("b"))
+            ])
+        )
+        .is_err());
+        assert!(plan_agenda_order(&existing, &order(vec![entry("x", None)])).is_err());
+    }
+}

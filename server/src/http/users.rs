@@ -1,0 +1,181 @@
+//! `/api/v1/users*`: accounts, for administrators (and the list for
+//! secretaries, who pick participants from it).
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use phonghop_protocol::api::{
+    CreateUserRequest, OrgRole, ResetPasswordRequest, UserAccount, UserList,
+};
+
+use crate::auth::AuthenticatedUser;
+use crate::connections::CloseReason;
+use crate::console::{validate_password, validate_username};
+use crate::error::AppError;
+use crate::http::auth::bad_json;
+use crate::store::{new_id, now_millis, NewAuditEntry, UserRecord};
+use crate::AppState;
+
+fn account(user: &UserRecord) -> UserAccount {
+    UserAccount {
+        id: user.id.clone(),
+        username: user.username.clone(),
+        display_name: user.display_name.clone(),
+        role: user.org_role,
+        disabled: user.disabled,
+    }
+}
+
+fn require_admin(caller: &AuthenticatedUser) -> Result<(), AppError> {
+    if caller.is_admin() {
+        Ok(())
+    } else {
+        Err(AppError::forbidden())
+    }
+}
+
+async fn audit(
+    state: &AppState,
+    caller: &AuthenticatedUser,
+    action: &str,
+    username: &str,
+) -> Result<(), AppError> {
+    state
+        .store
+        .append_audit(NewAuditEntry {
+            actor_user_id: Some(caller.user_id()),
+            meeting_id: None,
+            action,
+            details: serde_json::json!({ "username": username }),
+        })
+        .await?;
+    Ok(())
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    caller: AuthenticatedUser,
+) -> Result<Json<UserList>, AppError> {
+    if !matches!(caller.user.org_role, OrgRole::Admin | OrgRole::Secretary) {
+        return Err(AppError::forbidden());
+    }
+    let users = state
+        .store
+        .list_users()
+        .await?
+        .iter()
+        .map(account)
+        .collect();
+    Ok(Json(UserList { users }))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    caller: AuthenticatedUser,
+    payload: Result<Json<CreateUserRequest>, JsonRejection>,
+) -> Result<Response, AppError> {
+    let Json(request) = payload.map_err(bad_json)?;
+    require_admin(&caller)?;
+    let username = validate_username(&request.username)
+        .map_err(|e| AppError::bad_request(format!("Tên đăng nhập không hợp lệ: chỉ dùng chữ a-z, số, '.', '_', '-' (2–64 ký tự). ({e})"), e.to_string()))?;
+    validate_password(&request.password)
+        .map_err(|e| AppError::bad_request("Mật khẩu phải có ít nhất 8 ký tự.", e.to_string()))?;
+    let display_name = request.display_name.trim();
+    if display_name.is_empty() || display_name.chars().count() > 200 {
+        return Err(AppError::bad_request(
+            "Họ tên không được để trống (tối đa 200 ký tự).",
+            "The display name must not be empty (at most 200 characters).",
+        ));
+    }
+    let password = request.password.clone();
+    let password_hash = tokio::task::spawn_blocking(move || crate::auth::hash_password(&password))
+        .await
+        .map_err(AppError::internal)?
+        .map_err(AppError::internal)?;
+    let user = UserRecord {
+        id: new_id("u"),
+        username,
+        display_name: display_name.to_owned(),
+        org_role: request.role,
+        password_hash,
+        disabled: false,
+        created_at: now_millis(),
+    };
+    state.store.create_user(&user).await?;
+    audit(&state, &caller, "account.create", &user.username).await?;
+    Ok((StatusCode::CREATED, Json(account(&user))).into_response())
+}
+
+/// `POST /users/{id}/disable|enable`.
+pub async fn set_disabled(
+    State(state): State<AppState>,
+    caller: AuthenticatedUser,
+    Path((user_id, action)): Path<(String, String)>,
+) -> Result<Json<UserAccount>, AppError> {
+    require_admin(&caller)?;
+    let disabled = match action.as_str() {
+        "disable" => true,
+        "enable" => false,
+        _ => return Err(AppError::not_found()),
+    };
+    if disabled && user_id == caller.user_id() {
+        return Err(AppError::bad_request(
+            "Bạn không thể tự khóa tài khoản của mình.",
+            "You cannot disable your own account.",
+        ));
+    }
+    let user = state
+        .store
+        .user_by_id(&user_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    state.store.set_user_disabled(&user.id, disabled).await?;
+    if disabled {
+        state
+            .connections
+            .close_user(&user.id, CloseReason::SessionEnded);
+    }
+    audit(
+        &state,
+        &caller,
+        &format!("account.{action}"),
+        &user.username,
+    )
+    .await?;
+    let user = state
+        .store
+        .user_by_id(&user_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    Ok(Json(account(&user)))
+}
+
+pub async fn reset_password(
+    State(state): State<AppState>,
+    caller: AuthenticatedUser,
+    Path(user_id): Path<String>,
+    payload: Result<Json<ResetPasswordRequest>, JsonRejection>,
+) -> Result<StatusCode, AppError> {
+    let Json(request) = payload.map_err(bad_json)?;
+    require_admin(&caller)?;
+    validate_password(&request.password)
+        .map_err(|e| AppError::bad_request("Mật khẩu phải có ít nhất 8 ký tự.", e.to_string()))?;
+    let user = state
+        .store
+        .user_by_id(&user_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let password = request.password.clone();
+    let hash = tokio::task::spawn_blocking(move || crate::auth::hash_password(&password))
+        .await
+        .map_err(AppError::internal)?
+        .map_err(AppError::internal)?;
+    state.store.set_password_hash(&user.id, &hash).await?;
+    state
+        .connections
+        .close_user(&user.id, CloseReason::SessionEnded);
+    audit(&state, &caller, "account.reset_password", &user.username).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,333 @@
+//! Changing meetings, agendas and documents: what a secretary does while
+//! preparing a meeting. Multi-row changes run in one transaction.
+
+use sqlx::Row;
+
+use super::records::DbEnum;
+use super::{
+    insert_document_version, now_millis, AgendaItemRecord, DocumentRecord, DocumentVersionRecord,
+    MeetingRecord, MeetingState, Store, StoreError, StoreResult,
+};
+
+/// A meeting's editable fields.
+#[derive(Debug, Clone, Default)]
+pub struct MeetingChanges {
+    pub title: Option<String>,
+    pub starts_at: Option<String>,
+    pub place: Option<String>,
+    /// `Some(None)` clears the link.
+    pub video_link: Option<Option<String>>,
+}
+
+/// An agenda item's editable fields.
+#[derive(Debug, Clone, Default)]
+pub struct AgendaItemChanges {
+    pub title: Option<String>,
+    pub presenter: Option<Option<String>>,
+    pub duration_minutes: Option<Option<i64>>,
+}
+
+/// One entry of a complete agenda order: the item, its parent, its place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgendaPlacement {
+    pub item_id: String,
+    pub parent_id: Option<String>,
+    pub position: i64,
+}
+
+impl Store {
+    pub async fn update_meeting(
+        &self,
+        meeting_id: &str,
+        changes: &MeetingChanges,
+    ) -> StoreResult<MeetingRecord> {
+        let mut meeting = self
+            .meeting(meeting_id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("meeting {meeting_id}")))?;
+        if let Some(title) = &changes.title {
+            meeting.title = title.clone();
+        }
+        if let Some(starts_at) = &changes.starts_at {
+            meeting.starts_at = starts_at.clone();
+        }
+        if let Some(place) = &changes.place {
+            meeting.place = place.clone();
+        }
+        if let Some(video_link) = &changes.video_link {
+            meeting.video_link = video_link.clone();
+        }
+        meeting.updated_at = now_millis();
+        sqlx::query(
+            "UPDATE meetings SET title = $1, starts_at = $2, place = $3, video_link = $4, updated_at = $5 WHERE id = $6",
+        )
+        .bind(&meeting.title)
+        .bind(&meeting.starts_at)
+        .bind(&meeting.place)
+        .bind(meeting.video_link.clone())
+        .bind(meeting.updated_at)
+        .bind(meeting_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(meeting)
+    }
+
+    /// Moves a meeting to `state`; publishing also records when.
+    pub async fn transition_meeting(
+        &self,
+        meeting_id: &str,
+        state: MeetingState,
+    ) -> StoreResult<()> {
+        let now = now_millis();
+        let changed = if state == MeetingState::Published {
+            sqlx::query(
+                "UPDATE meetings SET state = $1, updated_at = $2, published_at = $2 WHERE id = $3",
+            )
+            .bind(state.as_str())
+            .bind(now)
+            .bind(meeting_id)
+            .execute(&self.pool)
+            .await?
+        } else {
+            sqlx::query("UPDATE meetings SET state = $1, updated_at = $2 WHERE id = $3")
+                .bind(state.as_str())
+                .bind(now)
+                .bind(meeting_id)
+                .execute(&self.pool)
+                .await?
+        }
+        .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::NotFound(format!("meeting {meeting_id}")));
+        }
+        Ok(())
+    }
+
+    pub async fn remove_participant(&self, meeting_id: &str, user_id: &str) -> StoreResult<bool> {
+        Ok(
+            sqlx::query("DELETE FROM meeting_participants WHERE meeting_id = $1 AND user_id = $2")
+                .bind(meeting_id)
+                .bind(user_id)
+                .execute(&self.pool)
+                .await?
+                .rows_affected()
+                > 0,
+        )
+    }
+
+    pub async fn agenda_item(&self, item_id: &str) -> StoreResult<Option<AgendaItemRecord>> {
+        let row = sqlx::query(
+            "SELECT id, meeting_id, parent_id, position, title, presenter, duration_minutes, updated_at \
+             FROM agenda_items WHERE id = $1",
+        )
+        .bind(item_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(AgendaItemRecord::from_row).transpose()
+    }
+
+    pub async fn update_agenda_item(
+        &self,
+        item_id: &str,
+        changes: &AgendaItemChanges,
+    ) -> StoreResult<AgendaItemRecord> {
+        let mut item = self
+            .agenda_item(item_id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("agenda item {item_id}")))?;
+        if let Some(title) = &changes.title {
+            item.title = title.clone();
+        }
+        if let Some(presenter) = &changes.presenter {
+            item.presenter = presenter.clone();
+        }
+        if let Some(duration) = changes.duration_minutes {
+            item.duration_minutes = duration;
+        }
+        item.updated_at = now_millis();
+        sqlx::query(
+            "UPDATE agenda_items SET title = $1, presenter = $2, duration_minutes = $3, updated_at = $4 WHERE id = $5",
+        )
+        .bind(&item.title)
+        .bind(item.presenter.clone())
+        .bind(item.duration_minutes)
+        .bind(item.updated_at)
+        .bind(item_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(item)
+    }
+
+    /// Deletes an item, its sub-items and their document links (the files
+    /// stay in the blob store; earlier records may name them).
+    pub async fn delete_agenda_item(&self, item_id: &str) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        let children: Vec<String> =
+            sqlx::query_scalar("SELECT id FROM agenda_items WHERE parent_id = $1")
+                .bind(item_id)
+                .fetch_all(&mut *tx)
+                .await?;
+        for id in children.iter().chain(std::iter::once(&item_id.to_owned())) {
+            let documents: Vec<String> =
+                sqlx::query_scalar("SELECT id FROM documents WHERE agenda_item_id = $1")
+                    .bind(id)
+                    .fetch_all(&mut *tx)
+                    .await?;
+            for document_id in documents {
+                sqlx::query("UPDATE sync_documents SET agenda_document_id = NULL WHERE agenda_document_id = $1")
+                    .bind(&document_id)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("DELETE FROM document_versions WHERE document_id = $1")
+                    .bind(&document_id)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("DELETE FROM documents WHERE id = $1")
+                    .bind(&document_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        for id in &children {
+            sqlx::query("DELETE FROM agenda_items WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let deleted = sqlx::query("DELETE FROM agenda_items WHERE id = $1")
+            .bind(item_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if deleted == 0 {
+            return Err(StoreError::NotFound(format!("agenda item {item_id}")));
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Applies a complete new order of a meeting's agenda in one step.
+    pub async fn reorder_agenda(
+        &self,
+        meeting_id: &str,
+        placements: &[AgendaPlacement],
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        let now = now_millis();
+        for placement in placements {
+            let changed = sqlx::query(
+                "UPDATE agenda_items SET parent_id = $1, position = $2, updated_at = $3 \
+                 WHERE id = $4 AND meeting_id = $5",
+            )
+            .bind(placement.parent_id.clone())
+            .bind(placement.position)
+            .bind(now)
+            .bind(&placement.item_id)
+            .bind(meeting_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if changed == 0 {
+                return Err(StoreError::NotFound(format!(
+                    "agenda item {}",
+                    placement.item_id
+                )));
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Marks an agenda item as changed now (a document was added or
+    /// replaced).
+    pub async fn touch_agenda_item(&self, item_id: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE agenda_items SET updated_at = $1 WHERE id = $2")
+            .bind(now_millis())
+            .bind(item_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The next free position among a meeting's documents of one item.
+    pub async fn next_document_position(&self, item_id: &str) -> StoreResult<i64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM documents WHERE agenda_item_id = $1")
+            .bind(item_id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get("n")?)
+    }
+
+    /// The next free position among siblings (items with this parent).
+    pub async fn next_agenda_position(
+        &self,
+        meeting_id: &str,
+        parent_id: Option<&str>,
+    ) -> StoreResult<i64> {
+        let count: i64 =
+            match parent_id {
+                Some(parent_id) => sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM agenda_items WHERE meeting_id = $1 AND parent_id = $2",
+                )
+                .bind(meeting_id)
+                .bind(parent_id)
+                .fetch_one(&self.pool)
+                .await?,
+                None => sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM agenda_items WHERE meeting_id = $1 AND parent_id IS NULL",
+                )
+                .bind(meeting_id)
+                .fetch_one(&self.pool)
+                .await?,
+            };
+        Ok(count)
+    }
+
+    /// Adds a new version of a document and makes it current; earlier
+    /// versions are kept.
+    pub async fn add_document_version(
+        &self,
+        document: &DocumentRecord,
+        version: &DocumentVersionRecord,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        insert_document_version(&mut tx, version).await?;
+        sqlx::query("UPDATE documents SET current_version = $1 WHERE id = $2")
+            .bind(version.version)
+            .bind(&document.id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE agenda_items SET updated_at = $1 WHERE id = $2")
+            .bind(now_millis())
+            .bind(&document.agenda_item_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn update_document(
+        &self,
+        document_id: &str,
+        title: Option<&str>,
+        confidential: Option<bool>,
+    ) -> StoreResult<()> {
+        let (mut document, _) = self
+            .document(document_id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("document {document_id}")))?;
+        if let Some(title) = title {
+            document.title = title.to_owned();
+        }
+        if let Some(confidential) = confidential {
+            document.confidential = confidential;
+        }
+        sqlx::query("UPDATE documents SET title = $1, confidential = $2 WHERE id = $3")
+            .bind(&document.title)
+            .bind(i64::from(document.confidential))
+            .bind(document_id)
+            .execute(&self.pool)
+            .await?;
+        self.touch_agenda_item(&document.agenda_item_id).await
+    }
+}
