@@ -4,11 +4,14 @@
 // (`script-src 'self'`, `worker-src 'self' blob:`, `connect-src 'self'`)
 // with no internet at all, so everything it loads, including the pdf.js
 // worker and pdf.js's font, CMap and decoder data, ships inside `dist/`.
+// The service worker (`dist/sw.js`) is built last, from the finished
+// `dist/`, so that it can precache the app shell for offline use.
 
 import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { defineConfig, type Plugin } from 'vitest/config';
+import { serviceWorker } from './build/serviceWorker';
 
 const pdfjsRoot = path.dirname(
   fileURLToPath(new URL('./node_modules/pdfjs-dist/package.json', import.meta.url)),
@@ -64,7 +67,13 @@ function pdfjsData(): Plugin {
 const devApiTarget = process.env['PHONGHOP_API'] ?? 'http://127.0.0.1:8080';
 
 export default defineConfig({
-  plugins: [pdfjsData()],
+  plugins: [
+    pdfjsData(),
+    // pdf.js CMaps (1.7 MB, 170 files) are needed only by documents with
+    // CJK-style encodings; the service worker keeps each when first used
+    // instead of every tablet downloading all of them up front.
+    serviceWorker({ entry: 'src/serviceWorker/sw.ts', runtimeOnly: (file) => file.startsWith('pdfjs/cmaps/') }),
+  ],
   build: {
     outDir: 'dist',
     emptyOutDir: true,

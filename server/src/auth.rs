@@ -136,7 +136,13 @@ pub async fn authenticate_secret(
 pub struct TicketGrant {
     pub session_id: String,
     pub user_id: String,
+    /// The device the ticket was asked for (a sync peer is per user and
+    /// device); `default` when the client named none.
+    pub device_id: String,
 }
+
+/// The device id of a client that names none.
+pub const DEFAULT_DEVICE_ID: &str = "default";
 
 /// One-use websocket tickets, kept in memory (they live 60 s).
 #[derive(Debug, Default)]
@@ -286,6 +292,7 @@ mod tests {
         let grant = TicketGrant {
             session_id: "s".into(),
             user_id: "u".into(),
+            device_id: DEFAULT_DEVICE_ID.into(),
         };
         let ticket = book.issue(grant.clone(), now);
         assert_eq!(book.redeem(&ticket, now), Some(grant));
@@ -300,6 +307,7 @@ mod tests {
             TicketGrant {
                 session_id: "s".into(),
                 user_id: "u".into(),
+                device_id: DEFAULT_DEVICE_ID.into(),
             },
             now,
         );

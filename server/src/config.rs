@@ -116,6 +116,22 @@ pub struct ServeOptions {
     #[arg(long, env = "PHONGHOP_MAX_CONVERSIONS", default_value_t = 2)]
     pub max_conversions: usize,
 
+    /// The largest websocket frame or message on `/sync`, in megabytes.
+    #[arg(long, env = "PHONGHOP_SYNC_MAX_MESSAGE_MB", default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=256))]
+    pub sync_max_message_mb: u64,
+
+    /// The largest stored size of one synced document (notes, ink,
+    /// minutes), in megabytes; changes that would grow it further are
+    /// refused.
+    #[arg(long, env = "PHONGHOP_SYNC_MAX_DOCUMENT_MB", default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    pub sync_max_document_mb: u64,
+
+    /// Messages per second one `/sync` connection may send on average
+    /// (bursts of five seconds' worth pass); a connection that stays above
+    /// it for 10 s is closed.
+    #[arg(long, env = "PHONGHOP_SYNC_MESSAGES_PER_SECOND", default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub sync_messages_per_second: u32,
+
     /// How many days a login lasts on a device.
     #[arg(long, env = "PHONGHOP_SESSION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=365))]
     pub session_days: u64,

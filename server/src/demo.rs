@@ -253,6 +253,21 @@ pub async fn seed(store: &Store, blobs: &BlobStore) -> anyhow::Result<bool> {
     Ok(true)
 }
 
+/// Creates the demo meeting's minutes and the shared layers of its three
+/// documents, if they are missing (idempotent: runs on every `--demo`
+/// start, so a data directory seeded before sync existed gets them too).
+pub async fn seed_sync_documents(
+    store: &Store,
+    sync: &crate::sync::SyncService,
+) -> anyhow::Result<()> {
+    for meeting in store.all_meetings().await? {
+        if meeting.title == DEMO_MEETING_TITLE {
+            crate::sync::documents::ensure_meeting_documents(sync, &meeting.id).await?;
+        }
+    }
+    Ok(())
+}
+
 /// Today's date in Vietnam (UTC+7) at `time`, as RFC 3339.
 fn today_at_local(time: &str) -> String {
     let offset = time::UtcOffset::from_hms(7, 0, 0).expect("valid offset");

@@ -13,6 +13,8 @@
 //!   document files by SHA-256; [`tls`] loads and makes certificates;
 //!   [`demo`] seeds the demo meeting; [`shutdown`] tells long-lived tasks
 //!   that the server is stopping.
+//! - [`sync`] runs the Automerge documents behind `/sync` (samod), with
+//!   their access rules, storage and durability gate.
 
 pub mod access;
 pub mod auth;
@@ -24,10 +26,12 @@ pub mod convert;
 pub mod demo;
 pub mod error;
 pub mod http;
+pub mod live;
 pub mod metrics;
 pub mod pdf;
 pub mod shutdown;
 pub mod store;
+pub mod sync;
 pub mod tls;
 pub mod upload;
 
@@ -46,6 +50,7 @@ use crate::convert::Converter;
 use crate::metrics::Metrics;
 use crate::shutdown::Shutdown;
 use crate::store::Store;
+use crate::sync::{SyncConfig, SyncLimits, SyncService};
 
 /// Everything a request handler may need, shared by every request. Cheap
 /// to clone.
@@ -79,6 +84,10 @@ pub struct AppStateInner {
     pub metrics: Metrics,
     /// Fires when the server begins to stop, so sockets can say goodbye.
     pub shutdown: Shutdown,
+    /// The Automerge documents served on `/sync`.
+    pub sync: SyncService,
+    /// The live meetings' rooms (`/live`).
+    pub live: live::LiveHub,
     /// When the process started (for the uptime metric).
     pub started_at: Instant,
 }
@@ -108,6 +117,7 @@ impl AppState {
         settings: Settings,
         converter: Converter,
         shutdown: Shutdown,
+        sync: SyncService,
     ) -> Self {
         AppState(Arc::new(AppStateInner {
             store,
@@ -119,6 +129,8 @@ impl AppState {
             converter,
             metrics: Metrics::default(),
             shutdown,
+            sync,
+            live: live::LiveHub::default(),
             started_at: Instant::now(),
         }))
     }
@@ -189,10 +201,16 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
     })?;
     let blobs = BlobStore::open(data_dir.join("blobs"))
         .with_context(|| format!("cannot use {}", data_dir.join("blobs").display()))?;
+    let sync = SyncService::start(store.clone(), sync_config(&options))
+        .await
+        .context("cannot start document sync")?;
     if options.demo {
         demo::seed(&store, &blobs)
             .await
             .context("cannot seed the demo meeting")?;
+        demo::seed_sync_documents(&store, &sync)
+            .await
+            .context("cannot create the demo meeting's documents")?;
     } else if store.count_users().await? == 0 {
         tracing::warn!(
             "no account exists yet: create an administrator with `phonghop user add NAME --role admin`"
@@ -242,7 +260,14 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
         Duration::from_secs(options.conversion_timeout_secs),
         options.max_conversions,
     );
-    let state = AppState::new(store.clone(), blobs, settings, converter, shutdown.clone());
+    let state = AppState::new(
+        store.clone(),
+        blobs,
+        settings,
+        converter,
+        shutdown.clone(),
+        sync.clone(),
+    );
     connections::spawn_sweeper(state.connections.clone(), store.clone(), shutdown);
     // One line a machine can read (tests wait for it), then the human text.
     println!("phonghop listening on {scheme}://{local}");
@@ -250,7 +275,25 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
         println!("{}", demo::logins_text(&format!("{scheme}://{local}")));
     }
     run(listener, state, tls_config, shutdown::signal()).await?;
+    // Sockets are closed by now; let samod finish writing what it holds.
+    if let Err(error) = sync.shutdown(Duration::from_secs(5)).await {
+        tracing::error!(%error, "document sync did not stop cleanly");
+    }
     store.close().await;
     tracing::info!("stopped cleanly");
     Ok(())
+}
+
+/// The sync settings from the command line.
+fn sync_config(options: &ServeOptions) -> SyncConfig {
+    SyncConfig {
+        limits: SyncLimits {
+            max_message_bytes: (options.sync_max_message_mb * 1024 * 1024) as usize,
+            max_document_bytes: options.sync_max_document_mb * 1024 * 1024,
+            messages_per_second: options.sync_messages_per_second,
+            message_burst: options.sync_messages_per_second.saturating_mul(5),
+            ..SyncLimits::default()
+        },
+        ..SyncConfig::default()
+    }
 }

@@ -212,6 +212,10 @@ fn attribute(element: &str, name: &str) -> Option<String> {
 /// or text-direction characters that disguise the extension) marks a
 /// hostile client, and is refused.
 pub fn check_file_name(raw: &str) -> Result<String, UploadRejection> {
+    // Browsers escape `"`, CR and LF as %22, %0D, %0A; some clients
+    // percent-encode every non-ASCII byte. Decode before checking.
+    let decoded = percent_decode(raw);
+    let raw = decoded.as_str();
     let refuse = || UploadRejection::UnsafeFileName(raw.chars().take(80).collect());
     let is_direction_control = |c: char| matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}');
     if raw.contains(['/', '\\'])
@@ -227,6 +231,30 @@ pub fn check_file_name(raw: &str) -> Result<String, UploadRejection> {
         return Ok("tai-lieu".to_owned());
     }
     Ok(cleaned.to_owned())
+}
+
+/// Decodes `%XX` escapes; returns the input unchanged when the result
+/// would not be UTF-8.
+fn percent_decode(text: &str) -> String {
+    if !text.contains('%') {
+        return text.to_owned();
+    }
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        if bytes[index] == b'%' && index + 2 < bytes.len() {
+            let hex = std::str::from_utf8(&bytes[index + 1..index + 3]).unwrap_or("");
+            if let Ok(value) = u8::from_str_radix(hex, 16) {
+                out.push(value);
+                index += 3;
+                continue;
+            }
+        }
+        out.push(bytes[index]);
+        index += 1;
+    }
+    String::from_utf8(out).unwrap_or_else(|_| text.to_owned())
 }
 
 #[cfg(test)]
@@ -369,6 +397,14 @@ mod tests {
             "Báo cáo tổng kết 2026.docx"
         );
         assert_eq!(check_file_name("").unwrap(), "tai-lieu");
+        assert_eq!(
+            check_file_name("T%E1%BB%9D%20tr%C3%ACnh.pdf").unwrap(),
+            "Tờ trình.pdf"
+        );
+        assert!(check_file_name("bao-cao%E2%80%AEfdp.exe").is_err());
+        assert!(check_file_name("..%2F..%2Fpasswd").is_err());
+        assert_eq!(check_file_name("100%.pdf").unwrap(), "100%.pdf");
+        assert_eq!(check_file_name("%é%").unwrap(), "%é%");
         assert_eq!(check_file_name("..").unwrap(), "tai-lieu");
         for hostile in [
             "../../etc/passwd",

@@ -116,12 +116,36 @@ pub struct User {
     pub role: OrgRole,
 }
 
+/// `POST /api/v1/auth/ws-ticket` body (optional: an empty request is the
+/// device `default`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct WsTicketRequest {
+    /// A stable id of this device or browser profile, 1-64 characters of
+    /// `A-Z a-z 0-9 _ -`. Sync peers are per user and device.
+    #[serde(default)]
+    pub device_id: Option<String>,
+}
+
 /// `POST /api/v1/auth/ws-ticket` answer: a one-use ticket valid for 60 s,
 /// for websocket clients that cannot send the session cookie
 /// (`/sync?ticket=…`, `/live?ticket=…`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct WsTicketResponse {
     pub ticket: String,
+    /// The automerge-repo peer id a `/sync` connection with this ticket
+    /// must announce (`u/{user_id}/d/{device_id}`); any other is refused.
+    pub peer_id: String,
+}
+
+/// The query string of `GET /sync`: a ticket, or (with the session cookie)
+/// the device id. Either way the peer id is `u/{user_id}/d/{device_id}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SyncConnectQuery {
+    #[serde(default)]
+    pub ticket: Option<String>,
+    /// Ignored with a ticket (the ticket names its device).
+    #[serde(default)]
+    pub device_id: Option<String>,
 }
 
 /// `GET /api/v1/meetings` answer.

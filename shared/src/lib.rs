@@ -4,9 +4,12 @@
 //! Layout:
 //! - [`api`]: the REST API under `/api/v1` (requests, responses, the one error
 //!   shape and its stable codes).
+//! - [`live`]: the `/live` websocket protocol (presence, attendance,
+//!   presenter follow, speakers, votes).
 //!
 //! **Invariant:** this crate knows serde and nothing else of the server: no
 //! tokio, no axum, no database. A type that derives `Serialize` here is a
 //! protocol boundary; changing its JSON shape is a protocol change.
 
 pub mod api;
+pub mod live;

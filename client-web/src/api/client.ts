@@ -6,7 +6,30 @@
 // out as one `ApiError` whose `message` a delegate can act on.
 
 import { translate, type Language } from '../i18n/i18n';
-import type { ErrorCode, LoginResponse, Meeting, MeetingList, MeetingSummary, User } from './types';
+import type {
+  AgendaItem,
+  AgendaOrderEntry,
+  AuditLogEntry,
+  AuditLog,
+  CreateAgendaItemRequest,
+  CreateMeetingRequest,
+  DocumentInfo,
+  ErrorCode,
+  LoginResponse,
+  Meeting,
+  MeetingAction,
+  MeetingList,
+  MeetingRole,
+  MeetingSummary,
+  Participant,
+  ParticipantList,
+  UpdateAgendaItemRequest,
+  UpdateDocumentRequest,
+  UpdateMeetingRequest,
+  User,
+  UserAccount,
+  UserList,
+} from './types';
 
 /** Codes the client gives failures that never reached, or never came back
  * from, the server's error handling. */
@@ -95,6 +118,25 @@ export interface ApiClient {
   /** The PDF bytes of a document, kept in memory only (a confidential
    * document must never be written to the tablet). */
   fetchDocument(url: string, signal?: AbortSignal): Promise<Uint8Array>;
+
+  // The secretary's console. Each call answers what the server answered,
+  // so a screen can redraw from it without fetching the meeting again.
+  listUsers(): Promise<UserAccount[]>;
+  createMeeting(request: CreateMeetingRequest): Promise<Meeting>;
+  updateMeeting(meetingId: string, request: UpdateMeetingRequest): Promise<Meeting>;
+  /** Publish, start, close or cancel; `conflict` when the state machine
+   * does not allow it from the current state. */
+  changeMeetingState(meetingId: string, action: MeetingAction): Promise<Meeting>;
+  listParticipants(meetingId: string): Promise<Participant[]>;
+  setParticipant(meetingId: string, userId: string, role: MeetingRole): Promise<void>;
+  removeParticipant(meetingId: string, userId: string): Promise<void>;
+  createAgendaItem(meetingId: string, request: CreateAgendaItemRequest): Promise<AgendaItem>;
+  updateAgendaItem(meetingId: string, itemId: string, request: UpdateAgendaItemRequest): Promise<AgendaItem>;
+  deleteAgendaItem(meetingId: string, itemId: string): Promise<void>;
+  /** Sends the complete new order of the agenda. */
+  reorderAgenda(meetingId: string, items: AgendaOrderEntry[]): Promise<Meeting>;
+  updateDocument(documentId: string, request: UpdateDocumentRequest): Promise<DocumentInfo>;
+  auditLog(meetingId: string): Promise<AuditLogEntry[]>;
 }
 
 export function createApiClient(options: ApiClientOptions): ApiClient {
@@ -132,6 +174,13 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     }
   }
 
+  const withJson = (method: string, body: unknown): RequestInit => ({
+    method,
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const meetingPath = (meetingId: string) => `/api/v1/meetings/${encodeURIComponent(meetingId)}`;
+
   return {
     async login(username, password) {
       const body = await json<LoginResponse>('/api/v1/auth/login', {
@@ -168,6 +217,56 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
         // The connection dropped in the middle of the file.
         throw new ApiError(0, 'network_error', translate(options.language(), 'error.network'));
       }
+    },
+    async listUsers() {
+      return (await json<UserList>('/api/v1/users')).users;
+    },
+    createMeeting(request) {
+      return json<Meeting>('/api/v1/meetings', withJson('POST', request));
+    },
+    updateMeeting(meetingId, request) {
+      return json<Meeting>(meetingPath(meetingId), withJson('PATCH', request));
+    },
+    changeMeetingState(meetingId, action) {
+      return json<Meeting>(`${meetingPath(meetingId)}/${action}`, { method: 'POST' });
+    },
+    async listParticipants(meetingId) {
+      return (await json<ParticipantList>(`${meetingPath(meetingId)}/participants`)).participants;
+    },
+    async setParticipant(meetingId, userId, role) {
+      await send(
+        `${meetingPath(meetingId)}/participants/${encodeURIComponent(userId)}`,
+        withJson('PUT', { role }),
+      );
+    },
+    async removeParticipant(meetingId, userId) {
+      await send(`${meetingPath(meetingId)}/participants/${encodeURIComponent(userId)}`, {
+        method: 'DELETE',
+      });
+    },
+    createAgendaItem(meetingId, request) {
+      return json<AgendaItem>(`${meetingPath(meetingId)}/agenda`, withJson('POST', request));
+    },
+    updateAgendaItem(meetingId, itemId, request) {
+      return json<AgendaItem>(
+        `${meetingPath(meetingId)}/agenda/${encodeURIComponent(itemId)}`,
+        withJson('PATCH', request),
+      );
+    },
+    async deleteAgendaItem(meetingId, itemId) {
+      await send(`${meetingPath(meetingId)}/agenda/${encodeURIComponent(itemId)}`, { method: 'DELETE' });
+    },
+    reorderAgenda(meetingId, items) {
+      return json<Meeting>(`${meetingPath(meetingId)}/agenda/order`, withJson('PUT', { items }));
+    },
+    updateDocument(documentId, request) {
+      return json<DocumentInfo>(
+        `/api/v1/documents/${encodeURIComponent(documentId)}`,
+        withJson('PATCH', request),
+      );
+    },
+    async auditLog(meetingId) {
+      return (await json<AuditLog>(`${meetingPath(meetingId)}/audit`)).entries;
     },
   };
 }

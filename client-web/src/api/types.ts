@@ -90,6 +90,8 @@ export interface AgendaItem {
   title: string;
   presenter: string | null;
   duration_minutes: number | null;
+  /** Changed after the meeting was published (shown as "Đã cập nhật"). */
+  updated: boolean;
   documents: DocumentInfo[];
 }
 
@@ -120,6 +122,112 @@ export interface SyncDocument {
   url: string;
   access: SyncAccess;
   document_id: string | null;
+}
+
+/** `POST /api/v1/meetings` body. The creator becomes the meeting's secretary. */
+export interface CreateMeetingRequest {
+  title: string;
+  /** RFC 3339, for example `2026-12-01T08:00:00+07:00`. */
+  starts_at: string;
+  place: string;
+  video_link?: string;
+}
+
+/** `PATCH /api/v1/meetings/{id}` body: only the fields present change;
+ * `video_link: null` removes the link. */
+export interface UpdateMeetingRequest {
+  title?: string;
+  starts_at?: string;
+  place?: string;
+  video_link?: string | null;
+}
+
+/** The state changes `POST /api/v1/meetings/{id}/{action}` accepts. */
+export type MeetingAction = 'publish' | 'start' | 'close' | 'cancel';
+
+/** `PUT /api/v1/meetings/{id}/participants/{user_id}` body. */
+export interface SetParticipantRequest {
+  role: MeetingRole;
+}
+
+/** A participant as the meeting's members see them. */
+export interface Participant {
+  user_id: string;
+  username: string;
+  display_name: string;
+  role: MeetingRole;
+}
+
+/** `GET /api/v1/meetings/{id}/participants` answer. */
+export interface ParticipantList {
+  participants: Participant[];
+}
+
+/** `POST /api/v1/meetings/{id}/agenda` body. */
+export interface CreateAgendaItemRequest {
+  title: string;
+  presenter?: string;
+  duration_minutes?: number;
+  /** Makes it a sub-item of this top-level item. */
+  parent_id?: string;
+}
+
+/** `PATCH /api/v1/meetings/{id}/agenda/{item_id}` body; `null` clears. */
+export interface UpdateAgendaItemRequest {
+  title?: string;
+  presenter?: string | null;
+  duration_minutes?: number | null;
+}
+
+/** `PUT /api/v1/meetings/{id}/agenda/order` body: the whole agenda in its new
+ * order, every item once, parents before their children, one level. */
+export interface AgendaOrderRequest {
+  items: AgendaOrderEntry[];
+}
+
+export interface AgendaOrderEntry {
+  id: string;
+  /** `null` for a top-level item. */
+  parent_id: string | null;
+}
+
+/** `PATCH /api/v1/documents/{id}` body. */
+export interface UpdateDocumentRequest {
+  title?: string;
+  confidential?: boolean;
+}
+
+/** An account as administrators (and secretaries picking participants) see it. */
+export interface UserAccount {
+  id: string;
+  username: string;
+  display_name: string;
+  role: OrgRole;
+  disabled: boolean;
+}
+
+/** `GET /api/v1/users` answer. */
+export interface UserList {
+  users: UserAccount[];
+}
+
+/** `GET /api/v1/meetings/{id}/audit` answer. */
+export interface AuditLog {
+  entries: AuditLogEntry[];
+}
+
+/** One entry of the tamper-evident audit log. */
+export interface AuditLogEntry {
+  /** 1, 2, 3… across the whole server. */
+  seq: number;
+  /** Milliseconds since the Unix epoch. */
+  at_ms: number;
+  actor_user_id: string | null;
+  /** A stable dotted name such as `meeting.publish`. */
+  action: string;
+  details: unknown;
+  /** SHA-256 over this entry and the previous entry's hash. */
+  hash: string;
 }
 
 /** `GET /healthz` answer. */

@@ -31,6 +31,12 @@ export function translate(language: Language, key: MessageKey, params: MessagePa
   });
 }
 
+/** Whether `key` names a text, for keys built from server values (an
+ * audit action such as `meeting.publish`). */
+export function isMessageKey(key: string): key is MessageKey {
+  return Object.prototype.hasOwnProperty.call(vi, key);
+}
+
 /** Reads a stored or requested language, falling back to Vietnamese for
  * anything that is not exactly a supported language code. */
 export function parseLanguage(value: string | null | undefined): Language {

@@ -10,6 +10,7 @@ function item(id: string, position: number, parentId: string | null = null): Age
     title: id,
     presenter: null,
     duration_minutes: null,
+    updated: false,
     documents: [],
   };
 }

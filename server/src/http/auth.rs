@@ -8,11 +8,13 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use phonghop_protocol::api::{ErrorCode, LoginRequest, LoginResponse, WsTicketResponse};
+use phonghop_protocol::api::{
+    ErrorCode, LoginRequest, LoginResponse, WsTicketRequest, WsTicketResponse,
+};
 
 use crate::auth::{
     clearing_cookie, cookie_value, random_secret, session_cookie, session_id_of, verify_password,
-    AuthenticatedUser, ThrottleKey, TicketGrant, SESSION_COOKIE,
+    AuthenticatedUser, ThrottleKey, TicketGrant, DEFAULT_DEVICE_ID, SESSION_COOKIE,
 };
 use crate::error::AppError;
 use crate::http::meetings::user_to_wire;
@@ -174,16 +176,32 @@ pub async fn me(caller: AuthenticatedUser) -> Json<phonghop_protocol::api::User>
     Json(user_to_wire(&caller.user))
 }
 
+/// `POST /auth/ws-ticket`, with an optional JSON body naming the device.
 pub async fn ws_ticket(
     State(state): State<AppState>,
     caller: AuthenticatedUser,
-) -> Json<WsTicketResponse> {
+    payload: Result<Option<Json<WsTicketRequest>>, JsonRejection>,
+) -> Result<Json<WsTicketResponse>, AppError> {
+    let request = payload.map_err(bad_json)?.map(|Json(request)| request);
+    let device_id = request
+        .and_then(|request| request.device_id)
+        .unwrap_or_else(|| DEFAULT_DEVICE_ID.to_owned());
+    let peer_id = crate::sync::peer_id_for(caller.user_id(), &device_id).map_err(|_| {
+        AppError::bad_request(
+            "Mã thiết bị không hợp lệ: dùng 1-64 chữ cái không dấu, chữ số, \"-\" hoặc \"_\".",
+            "The device id is not valid: use 1-64 letters, digits, \"-\" or \"_\".",
+        )
+    })?;
     let ticket = state.tickets.lock().expect("ticket lock").issue(
         TicketGrant {
             session_id: caller.session.id.clone(),
             user_id: caller.user.id.clone(),
+            device_id,
         },
         Instant::now(),
     );
-    Json(WsTicketResponse { ticket })
+    Ok(Json(WsTicketResponse {
+        ticket,
+        peer_id: peer_id.to_string(),
+    }))
 }

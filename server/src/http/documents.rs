@@ -18,7 +18,7 @@ use axum::extract::Multipart;
 use phonghop_protocol::api::{DocumentInfo, ErrorCode, UpdateDocumentRequest};
 
 use crate::convert::ConversionError;
-use crate::http::editing::{audit, editable_meeting};
+use crate::http::editing::{editable_meeting, record_change};
 use crate::pdf::PdfError;
 use crate::store::{new_id, now_millis};
 use crate::upload::{self, ArchiveLimits, UploadKind, UploadRejection};
@@ -390,7 +390,7 @@ pub async fn upload(
     };
     state.store.create_document(&document, &version).await?;
     state.store.touch_agenda_item(&item.id).await?;
-    audit(
+    record_change(
         &state,
         &caller,
         &meeting_id,
@@ -436,7 +436,7 @@ pub async fn replace(
         .store
         .add_document_version(&document, &version)
         .await?;
-    audit(
+    record_change(
         &state,
         &caller,
         &document.meeting_id,
@@ -474,7 +474,7 @@ pub async fn update(
         .store
         .update_document(&document_id, title, request.confidential)
         .await?;
-    audit(
+    record_change(
         &state,
         &caller,
         &document.meeting_id,

@@ -46,13 +46,16 @@ pub(crate) async fn editable_meeting(
     Ok((meeting, viewer))
 }
 
-pub(crate) async fn audit(
+/// Records a change to a meeting in the audit log and tells the meeting's
+/// live clients to reload it.
+pub(crate) async fn record_change(
     state: &AppState,
     caller: &AuthenticatedUser,
     meeting_id: &str,
     action: &str,
     details: serde_json::Value,
 ) -> Result<(), AppError> {
+    state.live.meeting_changed(&state.store, meeting_id).await;
     state
         .store
         .append_audit(NewAuditEntry {
@@ -141,7 +144,7 @@ pub async fn create_meeting(
         .store
         .set_participant(&meeting.id, caller.user_id(), MeetingRole::Secretary)
         .await?;
-    audit(
+    record_change(
         &state,
         &caller,
         &meeting.id,
@@ -184,7 +187,7 @@ pub async fn update_meeting(
         },
     };
     state.store.update_meeting(&meeting_id, &changes).await?;
-    audit(
+    record_change(
         &state,
         &caller,
         &meeting_id,
@@ -227,7 +230,9 @@ pub async fn transition(
         ));
     }
     state.store.transition_meeting(&meeting_id, target).await?;
-    audit(
+    // Open sync sockets follow the new state (a closed meeting is read-only).
+    state.sync.refresh_meeting_access(&meeting_id).await;
+    record_change(
         &state,
         &caller,
         &meeting_id,
@@ -286,7 +291,8 @@ pub async fn set_participant(
         .store
         .set_participant(&meeting_id, &user.id, request.role)
         .await?;
-    audit(
+    state.sync.refresh_meeting_access(&meeting_id).await;
+    record_change(
         &state,
         &caller,
         &meeting_id,
@@ -310,7 +316,7 @@ pub async fn remove_participant(
     {
         return Err(AppError::not_found());
     }
-    audit(
+    record_change(
         &state,
         &caller,
         &meeting_id,
@@ -363,7 +369,7 @@ pub async fn create_agenda_item(
         updated_at: now_millis(),
     };
     state.store.create_agenda_item(&item).await?;
-    audit(
+    record_change(
         &state,
         &caller,
         &meeting_id,
@@ -427,7 +433,7 @@ pub async fn update_agenda_item(
         },
     };
     state.store.update_agenda_item(&item_id, &changes).await?;
-    audit(
+    record_change(
         &state,
         &caller,
         &meeting_id,
@@ -447,7 +453,7 @@ pub async fn delete_agenda_item(
     editable_meeting(&state, &caller, &meeting_id).await?;
     let item = item_of_meeting(&state, &meeting_id, &item_id).await?;
     state.store.delete_agenda_item(&item_id).await?;
-    audit(
+    record_change(
         &state,
         &caller,
         &meeting_id,
@@ -528,7 +534,7 @@ pub async fn reorder_agenda(
         .filter(|p| before.get(p.item_id.as_str()) != Some(&(p.parent_id.as_deref(), p.position)))
         .collect();
     state.store.reorder_agenda(&meeting_id, &moved).await?;
-    audit(
+    record_change(
         &state,
         &caller,
         &meeting_id,

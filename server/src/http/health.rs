@@ -28,6 +28,9 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     if state.shutdown.is_triggered() {
         return unavailable("shutting down".into());
     }
+    if !state.sync.is_healthy() {
+        return unavailable("a sync document failed: restart the server".into());
+    }
     match tokio::time::timeout(std::time::Duration::from_secs(3), state.store.ping()).await {
         Ok(Ok(_)) => Json(HealthStatus {
             status: "ok".into(),

@@ -167,7 +167,7 @@ pub async fn load_meeting_view(
         }
     }
     let published_at = meeting.published_at;
-    let agenda = order_agenda(state.store.agenda_items(&meeting.id).await?)
+    let agenda: Vec<AgendaItem> = order_agenda(state.store.agenda_items(&meeting.id).await?)
         .into_iter()
         .map(|item| AgendaItem {
             documents: documents_by_item.remove(&item.id).unwrap_or_default(),
@@ -180,10 +180,21 @@ pub async fn load_meeting_view(
             duration_minutes: item.duration_minutes,
         })
         .collect();
-    let sync_documents = state
-        .store
-        .sync_documents_of_meeting(&meeting.id)
-        .await?
+    let mut sync_records = state.store.sync_documents_of_meeting(&meeting.id).await?;
+    if access::can_read_documents(viewer, meeting.state) {
+        // Minutes, shared layers and the caller's notebook are made the
+        // first time someone who may use them looks.
+        let notebook_owner = viewer.meeting_role.map(|_| caller.user_id());
+        sync_records = crate::sync::documents::complete_for_view(
+            &state.sync,
+            &meeting,
+            &agenda,
+            notebook_owner,
+            sync_records,
+        )
+        .await;
+    }
+    let sync_documents = sync_records
         .into_iter()
         .filter_map(|record| {
             let facts = SyncDocumentFacts {

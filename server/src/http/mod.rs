@@ -6,7 +6,8 @@ mod auth;
 mod documents;
 mod editing;
 mod health;
-mod meetings;
+pub(crate) mod meetings;
+mod sync;
 mod users;
 mod web;
 
@@ -99,6 +100,8 @@ pub fn app(state: AppState) -> Router {
 
     Router::new()
         .nest("/api/v1", api)
+        .route("/sync", get(sync::upgrade))
+        .route("/live", get(crate::live::socket::upgrade))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))

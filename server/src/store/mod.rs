@@ -16,7 +16,9 @@
 //! [`crate::blobs::BlobStore`], and rows here name them by SHA-256.
 
 mod editing;
+mod live;
 pub use editing::{AgendaItemChanges, AgendaPlacement, MeetingChanges};
+pub use live::{AttendanceRecord, BallotError, VoteBallots, VoteRecord};
 mod records;
 mod schema;
 

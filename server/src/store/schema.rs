@@ -141,4 +141,52 @@ CREATE TABLE settings (
 ALTER TABLE meetings ADD COLUMN published_at BIGINT
 "#,
     },
+    Migration {
+        version: 3,
+        description: "the live meeting: attendance, votes (receipts apart from tallies), speaking turns",
+        statements: r#"
+CREATE TABLE attendance (
+    meeting_id TEXT NOT NULL REFERENCES meetings(id),
+    user_id TEXT NOT NULL REFERENCES users(id),
+    status TEXT NOT NULL,
+    reason TEXT,
+    at BIGINT NOT NULL,
+    marked_by TEXT NOT NULL,
+    PRIMARY KEY (meeting_id, user_id)
+);
+CREATE TABLE votes (
+    id TEXT PRIMARY KEY,
+    meeting_id TEXT NOT NULL REFERENCES meetings(id),
+    agenda_item_id TEXT,
+    question TEXT NOT NULL,
+    options TEXT NOT NULL,
+    secret BIGINT NOT NULL,
+    state TEXT NOT NULL,
+    eligible BIGINT NOT NULL,
+    opened_by TEXT NOT NULL,
+    opened_at BIGINT NOT NULL,
+    closed_at BIGINT
+);
+CREATE INDEX votes_by_meeting ON votes(meeting_id);
+CREATE TABLE vote_receipts (
+    vote_id TEXT NOT NULL REFERENCES votes(id),
+    user_id TEXT NOT NULL REFERENCES users(id),
+    choice BIGINT,
+    PRIMARY KEY (vote_id, user_id)
+);
+CREATE TABLE vote_tallies (
+    vote_id TEXT NOT NULL REFERENCES votes(id),
+    option_index BIGINT NOT NULL,
+    ballots BIGINT NOT NULL,
+    PRIMARY KEY (vote_id, option_index)
+);
+CREATE TABLE speaker_turns (
+    meeting_id TEXT NOT NULL REFERENCES meetings(id),
+    user_id TEXT NOT NULL REFERENCES users(id),
+    started_at BIGINT NOT NULL,
+    ended_at BIGINT NOT NULL
+);
+CREATE INDEX speaker_turns_by_meeting ON speaker_turns(meeting_id)
+"#,
+    },
 ];

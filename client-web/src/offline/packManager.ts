@@ -1,0 +1,188 @@
+// Keeps meetings' agenda packs on the device: one download per meeting at
+// a time, progress that any screen can listen to, retries when the
+// network returns, and removal of what no meeting needs any more.
+//
+// It outlives screens (the app holds one), so leaving a meeting while its
+// pack downloads does not stop the download.
+
+import type { Meeting } from '../api/types';
+import { documentCacheName } from './cacheNames';
+import {
+  documentsToCache,
+  downloadPack,
+  emptyPackIndex,
+  expirePacks,
+  recordPack,
+  type DocumentStore,
+  type PackIndex,
+  type PackProgress,
+} from './documentPack';
+
+/** The documents cache in Cache Storage. Each PDF is stored under its
+ * version URL, so the service worker can answer the same request. */
+export function cacheDocumentStore(storage: CacheStorage): DocumentStore {
+  const open = () => storage.open(documentCacheName);
+  return {
+    async has(url) {
+      return (await (await open()).match(url)) !== undefined;
+    },
+    async put(url, bytes) {
+      const response = new Response(bytes, {
+        headers: { 'Content-Type': 'application/pdf', 'Content-Length': String(bytes.byteLength) },
+      });
+      await (await open()).put(url, response);
+    },
+    async read(url) {
+      const response = await (await open()).match(url);
+      return response ? new Uint8Array(await response.arrayBuffer()) : null;
+    },
+    async remove(url) {
+      await (await open()).delete(url);
+    },
+    async clear() {
+      await storage.delete(documentCacheName);
+    },
+  };
+}
+
+/** SHA-256 as lowercase hex with Web Crypto. */
+export async function sha256Hex(bytes: ArrayBuffer): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  return Array.from(digest, (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+type Listener = (progress: PackProgress) => void;
+
+export interface DocumentPacksOptions {
+  /** `null` where the browser cannot keep files (not a secure context). */
+  store: DocumentStore | null;
+  fetch: typeof fetch;
+  sha256?: (bytes: ArrayBuffer) => Promise<string>;
+  loadIndex(): Promise<PackIndex | null>;
+  saveIndex(index: PackIndex): Promise<void>;
+  now?: () => number;
+}
+
+export class DocumentPacks {
+  private readonly progressByMeeting = new Map<string, PackProgress>();
+  private readonly running = new Map<string, { urls: string; task: Promise<PackProgress | null> }>();
+  private readonly listeners = new Map<string, Set<Listener>>();
+  /** The last version of each meeting seen, for retrying. */
+  private readonly meetings = new Map<string, Meeting>();
+  /** Index updates run one after another. */
+  private indexQueue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly options: DocumentPacksOptions) {}
+
+  /** Whether this browser can keep documents at all. */
+  get enabled(): boolean {
+    return this.options.store !== null;
+  }
+
+  progress(meetingId: string): PackProgress | undefined {
+    return this.progressByMeeting.get(meetingId);
+  }
+
+  /** Calls `listener` with the meeting's progress now (if any) and on
+   * every change, until `signal` aborts. */
+  subscribe(meetingId: string, listener: Listener, signal: AbortSignal): void {
+    const set = this.listeners.get(meetingId) ?? new Set<Listener>();
+    set.add(listener);
+    this.listeners.set(meetingId, set);
+    signal.addEventListener('abort', () => set.delete(listener), { once: true });
+    const current = this.progressByMeeting.get(meetingId);
+    if (current) listener(current);
+  }
+
+  /** Makes sure the meeting's pack is on the device, downloading what is
+   * missing. Calls for a meeting whose download is under way with the same
+   * documents share it. */
+  ensure(meeting: Meeting): Promise<PackProgress | null> {
+    const store = this.options.store;
+    if (!store) return Promise.resolve(null);
+    this.meetings.set(meeting.id, meeting);
+    const documents = documentsToCache(meeting);
+    const urls = documents.map((document) => document.url).join('\n');
+    const current = this.running.get(meeting.id);
+    if (current && current.urls === urls) return current.task;
+    const previous = current?.task ?? Promise.resolve(null);
+    const task = previous
+      .catch(() => null)
+      .then(async () => {
+        await this.updateIndex((index) => recordPack(index, meeting, urls ? urls.split('\n') : [], this.now()));
+        return downloadPack(documents, {
+          store,
+          fetch: this.options.fetch,
+          ...(this.options.sha256 ? { sha256: this.options.sha256 } : {}),
+          onProgress: (progress) => this.publish(meeting.id, progress),
+        });
+      })
+      .finally(() => {
+        if (this.running.get(meeting.id)?.task === task) this.running.delete(meeting.id);
+      });
+    this.running.set(meeting.id, { urls, task });
+    return task;
+  }
+
+  /** Retries every pack that is not complete (the network came back). */
+  retryIncomplete(): void {
+    for (const [meetingId, meeting] of this.meetings) {
+      const progress = this.progressByMeeting.get(meetingId);
+      if (progress && !progress.running && progress.done < progress.total) void this.ensure(meeting);
+    }
+  }
+
+  /** Whether the PDF at `url` is on the device. */
+  async isKept(url: string): Promise<boolean> {
+    try {
+      return (await this.options.store?.has(url)) ?? false;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The kept bytes of the PDF at `url`, or `null`. */
+  async read(url: string): Promise<Uint8Array | null> {
+    try {
+      return (await this.options.store?.read(url)) ?? null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Removes packs of meetings long past. */
+  expireOld(): Promise<void> {
+    return this.updateIndex((index) => expirePacks(index, this.now()));
+  }
+
+  /** Forgets every kept document (logout, another user). */
+  async clear(): Promise<void> {
+    this.progressByMeeting.clear();
+    this.meetings.clear();
+    await this.options.store?.clear();
+    await this.options.saveIndex(emptyPackIndex());
+  }
+
+  private now(): number {
+    return this.options.now?.() ?? Date.now();
+  }
+
+  private publish(meetingId: string, progress: PackProgress): void {
+    this.progressByMeeting.set(meetingId, progress);
+    for (const listener of this.listeners.get(meetingId) ?? []) listener(progress);
+  }
+
+  private updateIndex(change: (index: PackIndex) => { index: PackIndex; unused: string[] }): Promise<void> {
+    const step = this.indexQueue.then(async () => {
+      const store = this.options.store;
+      if (!store) return;
+      const { index, unused } = change((await this.options.loadIndex()) ?? emptyPackIndex());
+      await this.options.saveIndex(index);
+      await Promise.all(unused.map((url) => store.remove(url)));
+    });
+    this.indexQueue = step.catch((error: unknown) =>
+      console.warn('phonghop: could not update the offline documents index', error),
+    );
+    return this.indexQueue.then(() => undefined);
+  }
+}

@@ -1,0 +1,409 @@
+//! The live meeting over `/live`: presence, attendance, presenter follow,
+//! the speakers list, votes and announcements.
+//!
+//! - [`room`]: the state of one meeting and its rules, pure.
+//! - [`LiveHub`]: the rooms of the meetings that have connected clients,
+//!   each behind an async mutex with a broadcast channel for its events.
+//! - [`socket`]: one websocket: hello, then requests and events.
+//!
+//! **Invariant:** a request is planned, made durable, then applied, all
+//! under its room's lock, so every client sees changes in one order and
+//! nothing acknowledged is lost (attendance, votes and finished turns are
+//! stored before the `ok` and the broadcast).
+
+pub mod room;
+pub mod socket;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use phonghop_protocol::api::MeetingState;
+use phonghop_protocol::live::{
+    AttendanceEntry, ClientMessage, FinishedTurn, LiveErrorCode, LiveParticipant, NamedChoice,
+    ServerMessage, VoteState, VoteView,
+};
+use tokio::sync::broadcast;
+
+use crate::store::{new_id, AttendanceRecord, BallotError, Store, StoreError, VoteRecord};
+use room::{Actor, Audience, Plan, Refusal, Room, RoomVote};
+
+/// How many events a slow client may fall behind before it is dropped
+/// (it reconnects and gets a fresh snapshot).
+pub const EVENT_BACKLOG: usize = 1024;
+
+/// One serialized event and who may receive it.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub audience: Audience,
+    pub json: Arc<str>,
+}
+
+/// A meeting's room and its event channel.
+pub struct RoomHandle {
+    pub room: tokio::sync::Mutex<Room>,
+    pub events: broadcast::Sender<Event>,
+}
+
+/// The rooms of meetings with connected clients.
+#[derive(Default)]
+pub struct LiveHub {
+    rooms: Mutex<HashMap<String, Arc<RoomHandle>>>,
+}
+
+impl std::fmt::Debug for LiveHub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LiveHub").finish_non_exhaustive()
+    }
+}
+
+/// Serializes a server message (never fails for our types).
+pub fn to_json(message: &ServerMessage) -> Arc<str> {
+    Arc::from(serde_json::to_string(message).unwrap_or_else(|_| "{}".to_owned()))
+}
+
+impl LiveHub {
+    /// The room of `meeting_id`, loaded from storage on first use.
+    pub async fn room(
+        &self,
+        store: &Store,
+        meeting_id: &str,
+    ) -> Result<Arc<RoomHandle>, StoreError> {
+        if let Some(handle) = self.rooms.lock().expect("hub lock").get(meeting_id) {
+            return Ok(handle.clone());
+        }
+        let room = load_room(store, meeting_id).await?;
+        let mut rooms = self.rooms.lock().expect("hub lock");
+        // Another connection may have loaded it meanwhile: keep the first.
+        let handle = rooms
+            .entry(meeting_id.to_owned())
+            .or_insert_with(|| {
+                Arc::new(RoomHandle {
+                    room: tokio::sync::Mutex::new(room),
+                    events: broadcast::channel(EVENT_BACKLOG).0,
+                })
+            })
+            .clone();
+        Ok(handle)
+    }
+
+    fn loaded(&self, meeting_id: &str) -> Option<Arc<RoomHandle>> {
+        self.rooms
+            .lock()
+            .expect("hub lock")
+            .get(meeting_id)
+            .cloned()
+    }
+
+    /// The meeting changed over REST (participants, agenda, state): refresh
+    /// the room and tell its clients to reload the meeting.
+    pub async fn meeting_changed(&self, store: &Store, meeting_id: &str) {
+        let Some(handle) = self.loaded(meeting_id) else {
+            return;
+        };
+        let (participants, state) = match load_participants(store, meeting_id).await {
+            Ok(loaded) => loaded,
+            Err(error) => {
+                tracing::warn!(%error, meeting_id, "cannot refresh a live room");
+                return;
+            }
+        };
+        let mut room = handle.room.lock().await;
+        room.set_participants(participants, state);
+        let _ = handle.events.send(Event {
+            audience: Audience::Everyone,
+            json: to_json(&ServerMessage::MeetingChanged {
+                meeting_state: state,
+            }),
+        });
+    }
+
+    pub fn room_count(&self) -> usize {
+        self.rooms.lock().expect("hub lock").len()
+    }
+}
+
+async fn load_participants(
+    store: &Store,
+    meeting_id: &str,
+) -> Result<(Vec<LiveParticipant>, MeetingState), StoreError> {
+    let meeting = store
+        .meeting(meeting_id)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("meeting {meeting_id}")))?;
+    let mut participants = Vec::new();
+    for (user_id, role) in store.participants(meeting_id).await? {
+        let display_name = store
+            .user_by_id(&user_id)
+            .await?
+            .map(|u| u.display_name)
+            .unwrap_or_else(|| user_id.clone());
+        participants.push(LiveParticipant {
+            user_id,
+            display_name,
+            role,
+        });
+    }
+    Ok((participants, meeting.state))
+}
+
+/// Builds a room from what storage holds.
+async fn load_room(store: &Store, meeting_id: &str) -> Result<Room, StoreError> {
+    let (participants, state) = load_participants(store, meeting_id).await?;
+    let mut room = Room::new(meeting_id, state, participants);
+    let attendance = store
+        .attendance_of(meeting_id)
+        .await?
+        .into_iter()
+        .map(|a| AttendanceEntry {
+            user_id: a.user_id,
+            status: a.status,
+            reason: a.reason,
+            at_ms: a.at,
+            marked_by: a.marked_by,
+        })
+        .collect();
+    let votes = store
+        .votes_of(meeting_id)
+        .await?
+        .into_iter()
+        .map(|(vote, ballots)| {
+            let result = (!vote.open).then(|| ballots.tallies.iter().map(|t| *t as u32).collect());
+            let named = (!vote.open && !vote.secret).then(|| {
+                ballots
+                    .named_choices
+                    .iter()
+                    .map(|(user_id, choice)| NamedChoice {
+                        user_id: user_id.clone(),
+                        choice: *choice,
+                    })
+                    .collect()
+            });
+            RoomVote {
+                view: VoteView {
+                    id: vote.id,
+                    agenda_item_id: vote.agenda_item_id,
+                    question: vote.question,
+                    options: vote.options,
+                    secret: vote.secret,
+                    state: if vote.open {
+                        VoteState::Open
+                    } else {
+                        VoteState::Closed
+                    },
+                    opened_at_ms: vote.opened_at,
+                    closed_at_ms: vote.closed_at,
+                    ballots_cast: ballots.voters.len() as u32,
+                    eligible: vote.eligible as u32,
+                    you_voted: false,
+                    result,
+                    named_choices: named,
+                },
+                voters: ballots.voters.into_iter().collect(),
+            }
+        })
+        .collect();
+    let history = store
+        .speaker_turns_of(meeting_id)
+        .await?
+        .into_iter()
+        .map(|(user_id, started_at_ms, ended_at_ms)| FinishedTurn {
+            user_id,
+            started_at_ms,
+            ended_at_ms,
+        })
+        .collect();
+    room.restore(attendance, votes, history);
+    Ok(room)
+}
+
+/// Handles one request end to end: plan, store, apply, broadcast. Returns
+/// the reply for the sender.
+pub async fn handle_request(
+    store: &Store,
+    handle: &RoomHandle,
+    actor: &Actor,
+    device_id: &str,
+    request: &ClientMessage,
+) -> ServerMessage {
+    let id = request_id(request);
+    let now = crate::store::now_millis();
+    let mut room = handle.room.lock().await;
+    let mut plan = match room.plan(actor, request, now, || new_id("v")) {
+        Ok(plan) => plan,
+        Err(Refusal { code, message }) => return ServerMessage::Error { id, code, message },
+    };
+    if let Plan::Readiness(readiness) = &mut plan {
+        readiness.device_id = device_id.to_owned();
+    }
+    let vote_result = match persist(store, &room.meeting_id, &plan).await {
+        Ok(result) => result,
+        Err(refusal) => {
+            return ServerMessage::Error {
+                id,
+                code: refusal.code,
+                message: refusal.message,
+            }
+        }
+    };
+    for broadcast in room.apply(plan, vote_result) {
+        let _ = handle.events.send(Event {
+            audience: broadcast.audience,
+            json: to_json(&broadcast.message),
+        });
+    }
+    ServerMessage::Ok { id }
+}
+
+type VoteOutcome = Option<(Vec<u32>, Option<Vec<NamedChoice>>, i64)>;
+
+/// Makes what must survive a crash durable before it is acknowledged.
+async fn persist(store: &Store, meeting_id: &str, plan: &Plan) -> Result<VoteOutcome, Refusal> {
+    let internal = |error: StoreError| {
+        tracing::error!(%error, "live: storage failed");
+        Refusal {
+            code: LiveErrorCode::Internal,
+            message: "Máy chủ không lưu được. Vui lòng thử lại.".into(),
+        }
+    };
+    match plan {
+        Plan::Attendance(entry) => {
+            store
+                .upsert_attendance(&AttendanceRecord {
+                    meeting_id: meeting_id.to_owned(),
+                    user_id: entry.user_id.clone(),
+                    status: entry.status,
+                    reason: entry.reason.clone(),
+                    at: entry.at_ms,
+                    marked_by: entry.marked_by.clone(),
+                })
+                .await
+                .map_err(internal)?;
+            store
+                .append_audit(crate::store::NewAuditEntry {
+                    actor_user_id: Some(&entry.marked_by),
+                    meeting_id: Some(meeting_id),
+                    action: "attendance.set",
+                    details: serde_json::json!({ "user_id": entry.user_id, "status": entry.status, "reason": entry.reason }),
+                })
+                .await
+                .map_err(internal)?;
+        }
+        Plan::GiveFloor {
+            finished: Some(turn),
+            ..
+        }
+        | Plan::EndTurn { finished: turn } => {
+            store
+                .insert_speaker_turn(
+                    meeting_id,
+                    &turn.user_id,
+                    turn.started_at_ms,
+                    turn.ended_at_ms,
+                )
+                .await
+                .map_err(internal)?;
+        }
+        Plan::OpenVote(open) => {
+            store
+                .insert_vote(&VoteRecord {
+                    id: open.id.clone(),
+                    meeting_id: meeting_id.to_owned(),
+                    agenda_item_id: open.agenda_item_id.clone(),
+                    question: open.question.clone(),
+                    options: open.options.clone(),
+                    secret: open.secret,
+                    open: true,
+                    eligible: i64::from(open.eligible),
+                    opened_by: open.opened_by.clone(),
+                    opened_at: open.opened_at_ms,
+                    closed_at: None,
+                })
+                .await
+                .map_err(internal)?;
+            store
+                .append_audit(crate::store::NewAuditEntry {
+                    actor_user_id: Some(&open.opened_by),
+                    meeting_id: Some(meeting_id),
+                    action: "vote.open",
+                    details: serde_json::json!({ "vote_id": open.id, "question": open.question, "secret": open.secret }),
+                })
+                .await
+                .map_err(internal)?;
+        }
+        Plan::CastBallot {
+            vote_id,
+            voter,
+            choice,
+        } => match store.cast_ballot(vote_id, voter, *choice).await {
+            Ok(()) => {}
+            Err(BallotError::AlreadyVoted) => {
+                return Err(Refusal {
+                    code: LiveErrorCode::AlreadyVoted,
+                    message: "Bạn đã biểu quyết rồi.".into(),
+                })
+            }
+            Err(BallotError::VoteClosed) => {
+                return Err(Refusal {
+                    code: LiveErrorCode::VoteClosed,
+                    message: "Biểu quyết đã kết thúc.".into(),
+                })
+            }
+            Err(BallotError::NotFound) => {
+                return Err(Refusal {
+                    code: LiveErrorCode::NotFound,
+                    message: "Không có cuộc biểu quyết này.".into(),
+                })
+            }
+            Err(BallotError::Store(error)) => return Err(internal(error)),
+        },
+        Plan::CloseVote { vote_id } => {
+            let closed_at = store.close_vote(vote_id).await.map_err(internal)?;
+            let votes = store.votes_of(meeting_id).await.map_err(internal)?;
+            let Some((vote, ballots)) = votes.into_iter().find(|(v, _)| &v.id == vote_id) else {
+                return Err(internal(StoreError::NotFound(format!("vote {vote_id}"))));
+            };
+            store
+                .append_audit(crate::store::NewAuditEntry {
+                    actor_user_id: None,
+                    meeting_id: Some(meeting_id),
+                    action: "vote.close",
+                    details: serde_json::json!({ "vote_id": vote.id, "result": ballots.tallies }),
+                })
+                .await
+                .map_err(internal)?;
+            let counts = ballots.tallies.iter().map(|t| *t as u32).collect();
+            let named = (!vote.secret).then(|| {
+                ballots
+                    .named_choices
+                    .into_iter()
+                    .map(|(user_id, choice)| NamedChoice { user_id, choice })
+                    .collect()
+            });
+            return Ok(Some((counts, named, closed_at)));
+        }
+        _ => {}
+    }
+    Ok(None)
+}
+
+/// The `id` of a request (0 for `hello`, which has none).
+pub fn request_id(message: &ClientMessage) -> u64 {
+    match message {
+        ClientMessage::Hello { .. } => 0,
+        ClientMessage::CheckIn { id }
+        | ClientMessage::SetAttendance { id, .. }
+        | ClientMessage::SetFollow { id, .. }
+        | ClientMessage::RequestFloor { id }
+        | ClientMessage::WithdrawFloor { id }
+        | ClientMessage::GiveFloor { id, .. }
+        | ClientMessage::EndTurn { id }
+        | ClientMessage::ReorderSpeakers { id, .. }
+        | ClientMessage::SetSpeakingLimit { id, .. }
+        | ClientMessage::OpenVote { id, .. }
+        | ClientMessage::CastBallot { id, .. }
+        | ClientMessage::CloseVote { id, .. }
+        | ClientMessage::Announce { id, .. }
+        | ClientMessage::ReportReadiness { id, .. }
+        | ClientMessage::Ping { id } => *id,
+    }
+}

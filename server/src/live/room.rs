@@ -1,0 +1,1256 @@
+//! [`Room`]: the live state of one meeting and the rules that change it,
+//! as pure functions with no I/O.
+//!
+//! A request goes through two steps. [`Room::plan`] checks who may do what
+//! against the current state and returns a [`Plan`] (or the error to send
+//! back). The engine then makes the plan durable if it must (attendance,
+//! votes, finished turns) and calls [`Room::apply`], which changes the state
+//! and returns the events to broadcast. Keeping the two apart lets the
+//! database be the judge of what must be unique (one ballot per voter)
+//! while the rules stay testable without a socket or a database.
+
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+
+use phonghop_protocol::api::{MeetingRole, MeetingState};
+use phonghop_protocol::live::{
+    Announcement, AttendanceEntry, AttendanceStatus, ClientMessage, DeviceReadiness, FinishedTurn,
+    FloorRequest, FollowPosition, FollowState, LiveErrorCode, LiveParticipant, LiveSnapshot,
+    NamedChoice, PresenceEntry, Quorum, ServerMessage, SpeakersState, SpeakingTurn, VoteState,
+    VoteView, STANDARD_VOTE_OPTIONS,
+};
+
+/// Who sent a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: String,
+    pub role: MeetingRole,
+}
+
+impl Actor {
+    fn is_staff(&self) -> bool {
+        matches!(self.role, MeetingRole::Chair | MeetingRole::Secretary)
+    }
+
+    fn is_chair(&self) -> bool {
+        self.role == MeetingRole::Chair
+    }
+}
+
+/// Who may vote: the chair and delegates.
+pub fn is_voting_role(role: MeetingRole) -> bool {
+    matches!(role, MeetingRole::Chair | MeetingRole::Delegate)
+}
+
+/// Who receives an event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Audience {
+    Everyone,
+    /// The chair and secretaries only.
+    Staff,
+}
+
+/// An event to broadcast.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Broadcast {
+    pub audience: Audience,
+    pub message: ServerMessage,
+}
+
+impl Broadcast {
+    fn everyone(message: ServerMessage) -> Self {
+        Broadcast {
+            audience: Audience::Everyone,
+            message,
+        }
+    }
+}
+
+/// A request's error: a stable code and a message for people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub code: LiveErrorCode,
+    pub message: String,
+}
+
+fn refuse(code: LiveErrorCode, message: &str) -> Refusal {
+    Refusal {
+        code,
+        message: message.to_owned(),
+    }
+}
+
+/// A decided change, waiting to be made durable and applied.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Plan {
+    /// Nothing changes (a ping).
+    Nothing,
+    Attendance(AttendanceEntry),
+    Follow(FollowState),
+    RequestFloor(FloorRequest),
+    WithdrawFloor {
+        user_id: String,
+    },
+    /// Starts `user_id`'s turn; `finished` is the turn it ends, to store.
+    GiveFloor {
+        user_id: String,
+        finished: Option<FinishedTurn>,
+        started_at_ms: i64,
+    },
+    EndTurn {
+        finished: FinishedTurn,
+    },
+    ReorderSpeakers {
+        user_ids: Vec<String>,
+    },
+    SetSpeakingLimit {
+        seconds: Option<u32>,
+    },
+    OpenVote(OpenVote),
+    CastBallot {
+        vote_id: String,
+        voter: String,
+        choice: usize,
+    },
+    CloseVote {
+        vote_id: String,
+    },
+    Announce(Announcement),
+    Readiness(DeviceReadiness),
+}
+
+/// A vote about to be opened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenVote {
+    pub id: String,
+    pub agenda_item_id: Option<String>,
+    pub question: String,
+    pub options: Vec<String>,
+    pub secret: bool,
+    pub eligible: u32,
+    pub opened_by: String,
+    pub opened_at_ms: i64,
+}
+
+/// A vote as the room holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomVote {
+    pub view: VoteView,
+    /// Who has voted (receipts), never what they chose.
+    pub voters: HashSet<String>,
+}
+
+/// The live state of one meeting.
+#[derive(Debug, Clone)]
+pub struct Room {
+    pub meeting_id: String,
+    pub meeting_state: MeetingState,
+    participants: BTreeMap<String, LiveParticipant>,
+    /// user → (devices online, online since).
+    presence: HashMap<String, (u32, i64)>,
+    attendance: BTreeMap<String, AttendanceEntry>,
+    quorum_threshold_percent: u32,
+    follow: Option<FollowState>,
+    speakers: SpeakersState,
+    votes: Vec<RoomVote>,
+    announcements: VecDeque<Announcement>,
+    readiness: BTreeMap<(String, String), DeviceReadiness>,
+}
+
+/// How many announcements a welcome carries.
+const KEPT_ANNOUNCEMENTS: usize = 20;
+/// Longest question, announcement or option text accepted.
+const MAX_TEXT: usize = 2000;
+
+impl Room {
+    pub fn new(
+        meeting_id: &str,
+        meeting_state: MeetingState,
+        participants: Vec<LiveParticipant>,
+    ) -> Room {
+        Room {
+            meeting_id: meeting_id.to_owned(),
+            meeting_state,
+            participants: participants
+                .into_iter()
+                .map(|p| (p.user_id.clone(), p))
+                .collect(),
+            presence: HashMap::new(),
+            attendance: BTreeMap::new(),
+            quorum_threshold_percent: 50,
+            follow: None,
+            speakers: SpeakersState::default(),
+            votes: Vec::new(),
+            announcements: VecDeque::new(),
+            readiness: BTreeMap::new(),
+        }
+    }
+
+    /// Restores what was stored: attendance, votes, finished turns.
+    pub fn restore(
+        &mut self,
+        attendance: Vec<AttendanceEntry>,
+        votes: Vec<RoomVote>,
+        history: Vec<FinishedTurn>,
+    ) {
+        self.attendance = attendance
+            .into_iter()
+            .map(|a| (a.user_id.clone(), a))
+            .collect();
+        self.votes = votes;
+        self.speakers.history = history;
+    }
+
+    /// Replaces the participant list (after a REST change).
+    pub fn set_participants(
+        &mut self,
+        participants: Vec<LiveParticipant>,
+        meeting_state: MeetingState,
+    ) {
+        self.participants = participants
+            .into_iter()
+            .map(|p| (p.user_id.clone(), p))
+            .collect();
+        self.meeting_state = meeting_state;
+    }
+
+    pub fn role_of(&self, user_id: &str) -> Option<MeetingRole> {
+        self.participants.get(user_id).map(|p| p.role)
+    }
+
+    pub fn quorum(&self) -> Quorum {
+        let voting: Vec<&LiveParticipant> = self
+            .participants
+            .values()
+            .filter(|p| is_voting_role(p.role))
+            .collect();
+        let present = voting
+            .iter()
+            .filter(|p| {
+                self.attendance.get(&p.user_id).is_some_and(|a| {
+                    matches!(a.status, AttendanceStatus::Present | AttendanceStatus::Late)
+                })
+            })
+            .count() as u32;
+        let members = voting.len() as u32;
+        let reached = members > 0 && present * 100 >= members * self.quorum_threshold_percent;
+        Quorum {
+            present_voting_members: present,
+            voting_members: members,
+            threshold_percent: self.quorum_threshold_percent,
+            reached,
+        }
+    }
+
+    fn eligible_voters(&self) -> u32 {
+        self.participants
+            .values()
+            .filter(|p| is_voting_role(p.role))
+            .count() as u32
+    }
+
+    fn presence_entry(&self, user_id: &str) -> PresenceEntry {
+        match self.presence.get(user_id) {
+            Some((devices, since)) if *devices > 0 => PresenceEntry {
+                user_id: user_id.to_owned(),
+                devices_online: *devices,
+                online_since_ms: Some(*since),
+            },
+            _ => PresenceEntry {
+                user_id: user_id.to_owned(),
+                devices_online: 0,
+                online_since_ms: None,
+            },
+        }
+    }
+
+    /// A device of `user_id` connected.
+    pub fn device_connected(&mut self, user_id: &str, now_ms: i64) -> Broadcast {
+        let entry = self
+            .presence
+            .entry(user_id.to_owned())
+            .or_insert((0, now_ms));
+        if entry.0 == 0 {
+            entry.1 = now_ms;
+        }
+        entry.0 += 1;
+        Broadcast::everyone(ServerMessage::PresenceChanged {
+            presence: self.presence_entry(user_id),
+        })
+    }
+
+    /// A device of `user_id` disconnected.
+    pub fn device_disconnected(&mut self, user_id: &str, device_id: &str) -> Vec<Broadcast> {
+        if let Some(entry) = self.presence.get_mut(user_id) {
+            entry.0 = entry.0.saturating_sub(1);
+        }
+        let mut out = vec![Broadcast::everyone(ServerMessage::PresenceChanged {
+            presence: self.presence_entry(user_id),
+        })];
+        let still_online = self
+            .presence
+            .get(user_id)
+            .is_some_and(|(devices, _)| *devices > 0);
+        if let Some(readiness) = self
+            .readiness
+            .get_mut(&(user_id.to_owned(), device_id.to_owned()))
+        {
+            readiness.online = still_online;
+            out.push(Broadcast {
+                audience: Audience::Staff,
+                message: ServerMessage::ReadinessChanged {
+                    readiness: readiness.clone(),
+                },
+            });
+        }
+        out
+    }
+
+    /// The whole state as `viewer` may see it.
+    pub fn snapshot(&self, viewer: &Actor) -> LiveSnapshot {
+        let mut presence: Vec<PresenceEntry> = self
+            .participants
+            .keys()
+            .map(|user_id| self.presence_entry(user_id))
+            .collect();
+        presence.sort_by(|a, b| a.user_id.cmp(&b.user_id));
+        LiveSnapshot {
+            meeting_state: self.meeting_state,
+            participants: self.participants.values().cloned().collect(),
+            presence,
+            attendance: self.attendance.values().cloned().collect(),
+            quorum: self.quorum(),
+            follow: self.follow.clone(),
+            speakers: self.speakers.clone(),
+            votes: self
+                .votes
+                .iter()
+                .map(|vote| VoteView {
+                    you_voted: vote.voters.contains(&viewer.user_id),
+                    ..vote.view.clone()
+                })
+                .collect(),
+            announcements: self.announcements.iter().cloned().collect(),
+            readiness: if viewer.is_staff() {
+                self.readiness.values().cloned().collect()
+            } else {
+                Vec::new()
+            },
+        }
+    }
+
+    fn vote(&self, vote_id: &str) -> Option<&RoomVote> {
+        self.votes.iter().find(|v| v.view.id == vote_id)
+    }
+
+    /// Decides what `request` from `actor` would change, or why not.
+    /// `new_id` names a new vote.
+    pub fn plan(
+        &self,
+        actor: &Actor,
+        request: &ClientMessage,
+        now_ms: i64,
+        new_id: impl FnOnce() -> String,
+    ) -> Result<Plan, Refusal> {
+        use LiveErrorCode::*;
+        let over = matches!(
+            self.meeting_state,
+            MeetingState::Closed | MeetingState::Cancelled
+        );
+        let changes_state = !matches!(
+            request,
+            ClientMessage::Ping { .. } | ClientMessage::ReportReadiness { .. }
+        );
+        if over && changes_state {
+            return Err(refuse(MeetingOver, "Cuộc họp đã kết thúc."));
+        }
+        match request {
+            ClientMessage::Hello { .. } => Err(refuse(BadRequest, "hello was already received")),
+            ClientMessage::Ping { .. } => Ok(Plan::Nothing),
+            ClientMessage::CheckIn { .. } => Ok(Plan::Attendance(AttendanceEntry {
+                user_id: actor.user_id.clone(),
+                status: AttendanceStatus::Present,
+                reason: None,
+                at_ms: now_ms,
+                marked_by: actor.user_id.clone(),
+            })),
+            ClientMessage::SetAttendance {
+                user_id,
+                status,
+                reason,
+                ..
+            } => {
+                if !actor.is_staff() {
+                    return Err(refuse(
+                        Forbidden,
+                        "Chỉ thư ký hoặc chủ trì điểm danh người khác.",
+                    ));
+                }
+                if !self.participants.contains_key(user_id) {
+                    return Err(refuse(NotFound, "Người này không tham dự cuộc họp."));
+                }
+                let reason = reason
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|r| !r.is_empty())
+                    .map(|r| r.chars().take(500).collect());
+                Ok(Plan::Attendance(AttendanceEntry {
+                    user_id: user_id.clone(),
+                    status: *status,
+                    reason,
+                    at_ms: now_ms,
+                    marked_by: actor.user_id.clone(),
+                }))
+            }
+            ClientMessage::SetFollow { position, .. } => {
+                let has_floor = self
+                    .speakers
+                    .current
+                    .as_ref()
+                    .is_some_and(|turn| turn.user_id == actor.user_id);
+                if !(actor.is_staff() || has_floor) {
+                    return Err(refuse(
+                        Forbidden,
+                        "Chỉ người trình bày mới điều khiển trang chung.",
+                    ));
+                }
+                if let Some(viewport) = &position.viewport {
+                    let finite = viewport.x.is_finite()
+                        && viewport.y.is_finite()
+                        && viewport.zoom.is_finite();
+                    if !finite || viewport.zoom <= 0.0 || viewport.zoom > 20.0 {
+                        return Err(refuse(BadRequest, "viewport out of range"));
+                    }
+                }
+                if position.page == Some(0) {
+                    return Err(refuse(BadRequest, "pages start at 1"));
+                }
+                let seq = self.follow.as_ref().map(|f| f.seq + 1).unwrap_or(1);
+                Ok(Plan::Follow(FollowState {
+                    position: FollowPosition {
+                        agenda_item_id: position.agenda_item_id.clone(),
+                        document_id: position.document_id.clone(),
+                        page: position.page,
+                        viewport: position.viewport,
+                    },
+                    presenter_user_id: actor.user_id.clone(),
+                    seq,
+                    at_ms: now_ms,
+                }))
+            }
+            ClientMessage::RequestFloor { .. } => {
+                if actor.role == MeetingRole::RemotePoint {
+                    return Err(refuse(
+                        Forbidden,
+                        "Điểm cầu không đăng ký phát biểu trên hệ thống.",
+                    ));
+                }
+                if self
+                    .speakers
+                    .queue
+                    .iter()
+                    .any(|r| r.user_id == actor.user_id)
+                    || self
+                        .speakers
+                        .current
+                        .as_ref()
+                        .is_some_and(|t| t.user_id == actor.user_id)
+                {
+                    // Asking twice is not an error: the request stands.
+                    return Ok(Plan::Nothing);
+                }
+                Ok(Plan::RequestFloor(FloorRequest {
+                    user_id: actor.user_id.clone(),
+                    requested_at_ms: now_ms,
+                }))
+            }
+            ClientMessage::WithdrawFloor { .. } => Ok(Plan::WithdrawFloor {
+                user_id: actor.user_id.clone(),
+            }),
+            ClientMessage::GiveFloor { user_id, .. } => {
+                if !actor.is_chair() && actor.role != MeetingRole::Secretary {
+                    return Err(refuse(Forbidden, "Chỉ chủ trì mới cho phát biểu."));
+                }
+                if !self.participants.contains_key(user_id) {
+                    return Err(refuse(NotFound, "Người này không tham dự cuộc họp."));
+                }
+                Ok(Plan::GiveFloor {
+                    user_id: user_id.clone(),
+                    finished: self.finish_current(now_ms),
+                    started_at_ms: now_ms,
+                })
+            }
+            ClientMessage::EndTurn { .. } => {
+                let Some(turn) = &self.speakers.current else {
+                    return Ok(Plan::Nothing);
+                };
+                if !(actor.is_staff() || turn.user_id == actor.user_id) {
+                    return Err(refuse(
+                        Forbidden,
+                        "Chỉ chủ trì hoặc người đang phát biểu kết thúc lượt.",
+                    ));
+                }
+                Ok(Plan::EndTurn {
+                    finished: self.finish_current(now_ms).expect("a current turn"),
+                })
+            }
+            ClientMessage::ReorderSpeakers { user_ids, .. } => {
+                if !actor.is_staff() {
+                    return Err(refuse(
+                        Forbidden,
+                        "Chỉ chủ trì sắp xếp danh sách phát biểu.",
+                    ));
+                }
+                let queued: HashSet<&str> = self
+                    .speakers
+                    .queue
+                    .iter()
+                    .map(|r| r.user_id.as_str())
+                    .collect();
+                let proposed: HashSet<&str> = user_ids.iter().map(String::as_str).collect();
+                if queued != proposed || proposed.len() != user_ids.len() {
+                    return Err(refuse(
+                        BadRequest,
+                        "the new order must list every queued speaker once",
+                    ));
+                }
+                Ok(Plan::ReorderSpeakers {
+                    user_ids: user_ids.clone(),
+                })
+            }
+            ClientMessage::SetSpeakingLimit { seconds, .. } => {
+                if !actor.is_staff() {
+                    return Err(refuse(Forbidden, "Chỉ chủ trì đặt thời gian phát biểu."));
+                }
+                if seconds.is_some_and(|s| s == 0 || s > 3 * 3600) {
+                    return Err(refuse(BadRequest, "the limit must be 1 s to 3 h"));
+                }
+                Ok(Plan::SetSpeakingLimit { seconds: *seconds })
+            }
+            ClientMessage::OpenVote {
+                agenda_item_id,
+                question,
+                options,
+                secret,
+                ..
+            } => {
+                if !actor.is_chair() && actor.role != MeetingRole::Secretary {
+                    return Err(refuse(Forbidden, "Chỉ chủ trì mở biểu quyết."));
+                }
+                let question = question.trim();
+                if question.is_empty() || question.chars().count() > MAX_TEXT {
+                    return Err(refuse(
+                        BadRequest,
+                        "Nội dung biểu quyết không được để trống.",
+                    ));
+                }
+                let options: Vec<String> = if options.is_empty() {
+                    STANDARD_VOTE_OPTIONS
+                        .iter()
+                        .map(|o| (*o).to_owned())
+                        .collect()
+                } else {
+                    options.iter().map(|o| o.trim().to_owned()).collect()
+                };
+                if options.len() < 2
+                    || options.len() > 50
+                    || options
+                        .iter()
+                        .any(|o| o.is_empty() || o.chars().count() > MAX_TEXT)
+                {
+                    return Err(refuse(BadRequest, "a vote needs 2 to 50 non-empty options"));
+                }
+                Ok(Plan::OpenVote(OpenVote {
+                    id: new_id(),
+                    agenda_item_id: agenda_item_id.clone(),
+                    question: question.to_owned(),
+                    options,
+                    secret: *secret,
+                    eligible: self.eligible_voters(),
+                    opened_by: actor.user_id.clone(),
+                    opened_at_ms: now_ms,
+                }))
+            }
+            ClientMessage::CastBallot {
+                vote_id, choice, ..
+            } => {
+                let Some(vote) = self.vote(vote_id) else {
+                    return Err(refuse(NotFound, "Không có cuộc biểu quyết này."));
+                };
+                if vote.view.state != VoteState::Open {
+                    return Err(refuse(VoteClosed, "Biểu quyết đã kết thúc."));
+                }
+                if !is_voting_role(actor.role) {
+                    return Err(refuse(
+                        NotEligible,
+                        "Bạn tham dự với vai trò không biểu quyết.",
+                    ));
+                }
+                if vote.voters.contains(&actor.user_id) {
+                    return Err(refuse(AlreadyVoted, "Bạn đã biểu quyết rồi."));
+                }
+                if *choice >= vote.view.options.len() {
+                    return Err(refuse(BadRequest, "no such option"));
+                }
+                Ok(Plan::CastBallot {
+                    vote_id: vote_id.clone(),
+                    voter: actor.user_id.clone(),
+                    choice: *choice,
+                })
+            }
+            ClientMessage::CloseVote { vote_id, .. } => {
+                if !actor.is_chair() && actor.role != MeetingRole::Secretary {
+                    return Err(refuse(Forbidden, "Chỉ chủ trì kết thúc biểu quyết."));
+                }
+                let Some(vote) = self.vote(vote_id) else {
+                    return Err(refuse(NotFound, "Không có cuộc biểu quyết này."));
+                };
+                if vote.view.state == VoteState::Closed {
+                    // Closing twice is harmless: the result stands.
+                    return Ok(Plan::Nothing);
+                }
+                Ok(Plan::CloseVote {
+                    vote_id: vote_id.clone(),
+                })
+            }
+            ClientMessage::Announce { text, .. } => {
+                if !actor.is_staff() {
+                    return Err(refuse(Forbidden, "Chỉ thư ký hoặc chủ trì gửi thông báo."));
+                }
+                let text = text.trim();
+                if text.is_empty() || text.chars().count() > MAX_TEXT {
+                    return Err(refuse(BadRequest, "Thông báo không được để trống."));
+                }
+                Ok(Plan::Announce(Announcement {
+                    text: text.to_owned(),
+                    by_user_id: actor.user_id.clone(),
+                    at_ms: now_ms,
+                }))
+            }
+            ClientMessage::ReportReadiness {
+                cached_documents,
+                total_documents,
+                ..
+            } => {
+                if cached_documents > total_documents {
+                    return Err(refuse(
+                        BadRequest,
+                        "cached_documents exceeds total_documents",
+                    ));
+                }
+                // The device id is filled in by the engine, which knows it.
+                Ok(Plan::Readiness(DeviceReadiness {
+                    user_id: actor.user_id.clone(),
+                    device_id: String::new(),
+                    cached_documents: *cached_documents,
+                    total_documents: *total_documents,
+                    online: true,
+                    at_ms: now_ms,
+                }))
+            }
+        }
+    }
+
+    fn finish_current(&self, now_ms: i64) -> Option<FinishedTurn> {
+        self.speakers.current.as_ref().map(|turn| FinishedTurn {
+            user_id: turn.user_id.clone(),
+            started_at_ms: turn.started_at_ms,
+            ended_at_ms: now_ms.max(turn.started_at_ms),
+        })
+    }
+
+    /// Makes a planned change (already durable where it must be) and
+    /// returns what to broadcast. `vote_result` carries a closed vote's
+    /// counts and named choices, read back from storage.
+    pub fn apply(
+        &mut self,
+        plan: Plan,
+        vote_result: Option<(Vec<u32>, Option<Vec<NamedChoice>>, i64)>,
+    ) -> Vec<Broadcast> {
+        match plan {
+            Plan::Nothing => Vec::new(),
+            Plan::Attendance(entry) => {
+                self.attendance.insert(entry.user_id.clone(), entry.clone());
+                vec![Broadcast::everyone(ServerMessage::AttendanceChanged {
+                    attendance: entry,
+                    quorum: self.quorum(),
+                })]
+            }
+            Plan::Follow(follow) => {
+                self.follow = Some(follow.clone());
+                vec![Broadcast::everyone(ServerMessage::FollowChanged { follow })]
+            }
+            Plan::RequestFloor(request) => {
+                self.speakers.queue.push(request);
+                self.speakers_changed()
+            }
+            Plan::WithdrawFloor { user_id } => {
+                let before = self.speakers.queue.len();
+                self.speakers.queue.retain(|r| r.user_id != user_id);
+                if before == self.speakers.queue.len() {
+                    return Vec::new();
+                }
+                self.speakers_changed()
+            }
+            Plan::GiveFloor {
+                user_id,
+                finished,
+                started_at_ms,
+            } => {
+                if let Some(finished) = finished {
+                    self.speakers.history.push(finished);
+                }
+                self.speakers.queue.retain(|r| r.user_id != user_id);
+                self.speakers.current = Some(SpeakingTurn {
+                    user_id,
+                    started_at_ms,
+                    limit_seconds: self.speakers.limit_seconds,
+                });
+                self.speakers_changed()
+            }
+            Plan::EndTurn { finished } => {
+                self.speakers.history.push(finished);
+                self.speakers.current = None;
+                self.speakers_changed()
+            }
+            Plan::ReorderSpeakers { user_ids } => {
+                let mut by_user: HashMap<String, FloorRequest> = self
+                    .speakers
+                    .queue
+                    .drain(..)
+                    .map(|r| (r.user_id.clone(), r))
+                    .collect();
+                self.speakers.queue = user_ids
+                    .iter()
+                    .filter_map(|id| by_user.remove(id))
+                    .collect();
+                self.speakers_changed()
+            }
+            Plan::SetSpeakingLimit { seconds } => {
+                self.speakers.limit_seconds = seconds;
+                self.speakers_changed()
+            }
+            Plan::OpenVote(open) => {
+                let view = VoteView {
+                    id: open.id,
+                    agenda_item_id: open.agenda_item_id,
+                    question: open.question,
+                    options: open.options,
+                    secret: open.secret,
+                    state: VoteState::Open,
+                    opened_at_ms: open.opened_at_ms,
+                    closed_at_ms: None,
+                    ballots_cast: 0,
+                    eligible: open.eligible,
+                    you_voted: false,
+                    result: None,
+                    named_choices: None,
+                };
+                self.votes.push(RoomVote {
+                    view: view.clone(),
+                    voters: HashSet::new(),
+                });
+                vec![Broadcast::everyone(ServerMessage::VoteOpened {
+                    vote: view,
+                })]
+            }
+            Plan::CastBallot { vote_id, voter, .. } => {
+                let Some(vote) = self.votes.iter_mut().find(|v| v.view.id == vote_id) else {
+                    return Vec::new();
+                };
+                if vote.voters.insert(voter) {
+                    vote.view.ballots_cast += 1;
+                }
+                vec![Broadcast::everyone(ServerMessage::VoteProgress {
+                    vote_id,
+                    ballots_cast: vote.view.ballots_cast,
+                    eligible: vote.view.eligible,
+                })]
+            }
+            Plan::CloseVote { vote_id } => {
+                let Some(vote) = self.votes.iter_mut().find(|v| v.view.id == vote_id) else {
+                    return Vec::new();
+                };
+                vote.view.state = VoteState::Closed;
+                if let Some((counts, named, closed_at)) = vote_result {
+                    vote.view.ballots_cast = counts.iter().sum();
+                    vote.view.result = Some(counts);
+                    vote.view.named_choices = if vote.view.secret { None } else { named };
+                    vote.view.closed_at_ms = Some(closed_at);
+                }
+                vec![Broadcast::everyone(ServerMessage::VoteClosed {
+                    vote: vote.view.clone(),
+                })]
+            }
+            Plan::Announce(announcement) => {
+                self.announcements.push_back(announcement.clone());
+                while self.announcements.len() > KEPT_ANNOUNCEMENTS {
+                    self.announcements.pop_front();
+                }
+                vec![Broadcast::everyone(ServerMessage::Announcement {
+                    announcement,
+                })]
+            }
+            Plan::Readiness(readiness) => {
+                self.readiness.insert(
+                    (readiness.user_id.clone(), readiness.device_id.clone()),
+                    readiness.clone(),
+                );
+                vec![Broadcast {
+                    audience: Audience::Staff,
+                    message: ServerMessage::ReadinessChanged { readiness },
+                }]
+            }
+        }
+    }
+
+    fn speakers_changed(&self) -> Vec<Broadcast> {
+        vec![Broadcast::everyone(ServerMessage::SpeakersChanged {
+            speakers: self.speakers.clone(),
+        })]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn participant(user_id: &str, role: MeetingRole) -> LiveParticipant {
+        LiveParticipant {
+            user_id: user_id.into(),
+            display_name: user_id.into(),
+            role,
+        }
+    }
+
+    fn actor(user_id: &str, role: MeetingRole) -> Actor {
+        Actor {
+            user_id: user_id.into(),
+            role,
+        }
+    }
+
+    fn room() -> Room {
+        Room::new(
+            "m",
+            MeetingState::InSession,
+            vec![
+                participant("chair", MeetingRole::Chair),
+                participant("secretary", MeetingRole::Secretary),
+                participant("delegate_a", MeetingRole::Delegate),
+                participant("delegate_b", MeetingRole::Delegate),
+                participant("delegate_c", MeetingRole::Delegate),
+                participant("observer", MeetingRole::Observer),
+                participant("commune", MeetingRole::RemotePoint),
+            ],
+        )
+    }
+
+    fn run(
+        room: &mut Room,
+        who: &Actor,
+        request: ClientMessage,
+    ) -> Result<Vec<Broadcast>, Refusal> {
+        let plan = room.plan(who, &request, 1_000, || "v_1".to_owned())?;
+        Ok(room.apply(plan, None))
+    }
+
+    #[test]
+    fn quorum_counts_present_voting_members_only() {
+        let mut room = room();
+        assert_eq!(room.quorum().voting_members, 4);
+        assert!(!room.quorum().reached);
+        let chair = actor("chair", MeetingRole::Chair);
+        for who in ["delegate_a", "observer"] {
+            run(
+                &mut room,
+                &actor(who, MeetingRole::Delegate),
+                ClientMessage::CheckIn { id: 1 },
+            )
+            .unwrap();
+        }
+        assert_eq!(
+            room.quorum().present_voting_members,
+            1,
+            "the observer does not count"
+        );
+        run(
+            &mut room,
+            &chair,
+            ClientMessage::SetAttendance {
+                id: 2,
+                user_id: "delegate_b".into(),
+                status: AttendanceStatus::Late,
+                reason: None,
+            },
+        )
+        .unwrap();
+        assert!(room.quorum().reached, "2 of 4 is 50%");
+    }
+
+    #[test]
+    fn delegates_cannot_mark_others_present() {
+        let mut room = room();
+        let refusal = run(
+            &mut room,
+            &actor("delegate_a", MeetingRole::Delegate),
+            ClientMessage::SetAttendance {
+                id: 1,
+                user_id: "delegate_b".into(),
+                status: AttendanceStatus::Present,
+                reason: None,
+            },
+        )
+        .unwrap_err();
+        assert_eq!(refusal.code, LiveErrorCode::Forbidden);
+    }
+
+    #[test]
+    fn late_joiner_sees_current_page() {
+        let mut room = room();
+        let chair = actor("chair", MeetingRole::Chair);
+        let position = FollowPosition {
+            agenda_item_id: Some("a_1".into()),
+            document_id: Some("d_1".into()),
+            page: Some(4),
+            viewport: None,
+        };
+        run(
+            &mut room,
+            &chair,
+            ClientMessage::SetFollow {
+                id: 1,
+                position: position.clone(),
+            },
+        )
+        .unwrap();
+        let snapshot = room.snapshot(&actor("delegate_c", MeetingRole::Delegate));
+        assert_eq!(snapshot.follow.unwrap().position, position);
+    }
+
+    #[test]
+    fn only_presenters_move_the_followed_page() {
+        let mut room = room();
+        let delegate = actor("delegate_a", MeetingRole::Delegate);
+        let move_page = |page| ClientMessage::SetFollow {
+            id: 1,
+            position: FollowPosition {
+                agenda_item_id: None,
+                document_id: Some("d".into()),
+                page: Some(page),
+                viewport: None,
+            },
+        };
+        assert_eq!(
+            run(&mut room, &delegate, move_page(2)).unwrap_err().code,
+            LiveErrorCode::Forbidden
+        );
+        // With the floor, the delegate presents.
+        run(
+            &mut room,
+            &actor("chair", MeetingRole::Chair),
+            ClientMessage::GiveFloor {
+                id: 2,
+                user_id: "delegate_a".into(),
+            },
+        )
+        .unwrap();
+        run(&mut room, &delegate, move_page(3)).unwrap();
+        assert_eq!(room.follow.as_ref().unwrap().seq, 1);
+        assert_eq!(
+            run(&mut room, &delegate, move_page(0)).unwrap_err().code,
+            LiveErrorCode::BadRequest
+        );
+    }
+
+    #[test]
+    fn speakers_queue_floor_and_history() {
+        let mut room = room();
+        let chair = actor("chair", MeetingRole::Chair);
+        let a = actor("delegate_a", MeetingRole::Delegate);
+        let b = actor("delegate_b", MeetingRole::Delegate);
+        run(&mut room, &a, ClientMessage::RequestFloor { id: 1 }).unwrap();
+        run(&mut room, &b, ClientMessage::RequestFloor { id: 2 }).unwrap();
+        assert!(
+            run(&mut room, &a, ClientMessage::RequestFloor { id: 3 })
+                .unwrap()
+                .is_empty(),
+            "asking twice changes nothing"
+        );
+        run(
+            &mut room,
+            &chair,
+            ClientMessage::ReorderSpeakers {
+                id: 4,
+                user_ids: vec!["delegate_b".into(), "delegate_a".into()],
+            },
+        )
+        .unwrap();
+        assert_eq!(room.speakers.queue[0].user_id, "delegate_b");
+        run(
+            &mut room,
+            &chair,
+            ClientMessage::SetSpeakingLimit {
+                id: 5,
+                seconds: Some(180),
+            },
+        )
+        .unwrap();
+        run(
+            &mut room,
+            &chair,
+            ClientMessage::GiveFloor {
+                id: 6,
+                user_id: "delegate_b".into(),
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            room.speakers.current.as_ref().unwrap().limit_seconds,
+            Some(180)
+        );
+        assert_eq!(room.speakers.queue.len(), 1);
+        // Another delegate cannot end someone else's turn; the speaker can.
+        assert_eq!(
+            run(&mut room, &a, ClientMessage::EndTurn { id: 7 })
+                .unwrap_err()
+                .code,
+            LiveErrorCode::Forbidden
+        );
+        run(&mut room, &b, ClientMessage::EndTurn { id: 8 }).unwrap();
+        assert_eq!(room.speakers.history.len(), 1);
+        assert!(room.speakers.current.is_none());
+        run(&mut room, &a, ClientMessage::WithdrawFloor { id: 9 }).unwrap();
+        assert!(room.speakers.queue.is_empty());
+        assert_eq!(
+            run(
+                &mut room,
+                &actor("commune", MeetingRole::RemotePoint),
+                ClientMessage::RequestFloor { id: 10 }
+            )
+            .unwrap_err()
+            .code,
+            LiveErrorCode::Forbidden
+        );
+    }
+
+    #[test]
+    fn second_ballot_from_same_delegate_is_rejected() {
+        let mut room = room();
+        let chair = actor("chair", MeetingRole::Chair);
+        run(
+            &mut room,
+            &chair,
+            ClientMessage::OpenVote {
+                id: 1,
+                agenda_item_id: None,
+                question: "Thông qua báo cáo?".into(),
+                options: vec![],
+                secret: true,
+            },
+        )
+        .unwrap();
+        assert_eq!(room.votes[0].view.options.len(), 3);
+        assert_eq!(room.votes[0].view.eligible, 4);
+        let a = actor("delegate_a", MeetingRole::Delegate);
+        let events = run(
+            &mut room,
+            &a,
+            ClientMessage::CastBallot {
+                id: 2,
+                vote_id: "v_1".into(),
+                choice: 0,
+            },
+        )
+        .unwrap();
+        assert!(matches!(
+            &events[0].message,
+            ServerMessage::VoteProgress {
+                ballots_cast: 1,
+                eligible: 4,
+                ..
+            }
+        ));
+        let again = run(
+            &mut room,
+            &a,
+            ClientMessage::CastBallot {
+                id: 3,
+                vote_id: "v_1".into(),
+                choice: 1,
+            },
+        )
+        .unwrap_err();
+        assert_eq!(again.code, LiveErrorCode::AlreadyVoted);
+        let observer = run(
+            &mut room,
+            &actor("observer", MeetingRole::Observer),
+            ClientMessage::CastBallot {
+                id: 4,
+                vote_id: "v_1".into(),
+                choice: 0,
+            },
+        )
+        .unwrap_err();
+        assert_eq!(observer.code, LiveErrorCode::NotEligible);
+    }
+
+    #[test]
+    fn closed_vote_takes_no_ballots_and_closing_twice_is_harmless() {
+        let mut room = room();
+        let chair = actor("chair", MeetingRole::Chair);
+        run(
+            &mut room,
+            &chair,
+            ClientMessage::OpenVote {
+                id: 1,
+                agenda_item_id: None,
+                question: "Q".into(),
+                options: vec![],
+                secret: false,
+            },
+        )
+        .unwrap();
+        let plan = room
+            .plan(
+                &chair,
+                &ClientMessage::CloseVote {
+                    id: 2,
+                    vote_id: "v_1".into(),
+                },
+                2_000,
+                String::new,
+            )
+            .unwrap();
+        room.apply(plan, Some((vec![0, 0, 0], Some(vec![]), 2_000)));
+        assert!(run(
+            &mut room,
+            &chair,
+            ClientMessage::CloseVote {
+                id: 3,
+                vote_id: "v_1".into()
+            }
+        )
+        .unwrap()
+        .is_empty());
+        let late = run(
+            &mut room,
+            &actor("delegate_a", MeetingRole::Delegate),
+            ClientMessage::CastBallot {
+                id: 4,
+                vote_id: "v_1".into(),
+                choice: 0,
+            },
+        )
+        .unwrap_err();
+        assert_eq!(late.code, LiveErrorCode::VoteClosed);
+    }
+
+    #[test]
+    fn secret_vote_result_never_names_voters() {
+        let mut room = room();
+        let chair = actor("chair", MeetingRole::Chair);
+        run(
+            &mut room,
+            &chair,
+            ClientMessage::OpenVote {
+                id: 1,
+                agenda_item_id: None,
+                question: "Q".into(),
+                options: vec![],
+                secret: true,
+            },
+        )
+        .unwrap();
+        let plan = room
+            .plan(
+                &chair,
+                &ClientMessage::CloseVote {
+                    id: 2,
+                    vote_id: "v_1".into(),
+                },
+                2_000,
+                String::new,
+            )
+            .unwrap();
+        let events = room.apply(
+            plan,
+            Some((
+                vec![2, 1, 0],
+                Some(vec![NamedChoice {
+                    user_id: "delegate_a".into(),
+                    choice: 0,
+                }]),
+                2_000,
+            )),
+        );
+        let ServerMessage::VoteClosed { vote } = &events[0].message else {
+            panic!("vote_closed expected")
+        };
+        assert_eq!(vote.result, Some(vec![2, 1, 0]));
+        assert_eq!(vote.named_choices, None);
+    }
+
+    #[test]
+    fn nothing_changes_once_the_meeting_is_closed() {
+        let mut room = room();
+        room.meeting_state = MeetingState::Closed;
+        let refusal = run(
+            &mut room,
+            &actor("delegate_a", MeetingRole::Delegate),
+            ClientMessage::CheckIn { id: 1 },
+        )
+        .unwrap_err();
+        assert_eq!(refusal.code, LiveErrorCode::MeetingOver);
+        assert!(run(
+            &mut room,
+            &actor("delegate_a", MeetingRole::Delegate),
+            ClientMessage::Ping { id: 2 }
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn readiness_goes_to_staff_only_and_presence_counts_devices() {
+        let mut room = room();
+        let delegate = actor("delegate_a", MeetingRole::Delegate);
+        room.device_connected("delegate_a", 10);
+        room.device_connected("delegate_a", 20);
+        let mut plan = room
+            .plan(
+                &delegate,
+                &ClientMessage::ReportReadiness {
+                    id: 1,
+                    cached_documents: 3,
+                    total_documents: 5,
+                },
+                30,
+                String::new,
+            )
+            .unwrap();
+        if let Plan::Readiness(readiness) = &mut plan {
+            readiness.device_id = "tablet-7".into();
+        }
+        let events = room.apply(plan, None);
+        assert_eq!(events[0].audience, Audience::Staff);
+        assert!(room.snapshot(&delegate).readiness.is_empty());
+        assert_eq!(
+            room.snapshot(&actor("secretary", MeetingRole::Secretary))
+                .readiness
+                .len(),
+            1
+        );
+        let presence = room
+            .snapshot(&delegate)
+            .presence
+            .into_iter()
+            .find(|p| p.user_id == "delegate_a")
+            .unwrap();
+        assert_eq!(
+            (presence.devices_online, presence.online_since_ms),
+            (2, Some(10))
+        );
+        room.device_disconnected("delegate_a", "tablet-7");
+        room.device_disconnected("delegate_a", "tablet-8");
+        assert_eq!(room.presence_entry("delegate_a").devices_online, 0);
+    }
+}

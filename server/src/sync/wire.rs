@@ -1,0 +1,395 @@
+//! Just enough of the automerge-repo wire format (CBOR maps over binary
+//! websocket frames, protocol "1") for the socket bridge to make access and
+//! durability decisions before samod sees a message.
+//!
+//! samod keeps its own codec private (`samod_core::network::wire_protocol` is
+//! `pub(crate)`), so this module reads the envelope fields itself. It must
+//! read them the way samod does, or a crafted message could mean one thing to
+//! our filter and another to samod; that is why duplicate keys are rejected
+//! here instead of "last one wins" (samod's behaviour).
+
+use std::str::FromStr;
+
+use automerge::ChangeHash;
+use minicbor::data::Type;
+use samod::DocumentId;
+
+/// The most fields a legitimate message carries is about eight; a map that
+/// claims more is rejected before we loop over it.
+const MAX_ENVELOPE_FIELDS: u64 = 32;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum WireError {
+    #[error("message is not valid cbor: {0}")]
+    Cbor(String),
+    #[error("message is not a definite-length cbor map")]
+    NotAMap,
+    #[error("message has too many fields")]
+    TooManyFields,
+    #[error("message repeats the field {0}")]
+    DuplicateField(&'static str),
+    #[error("message has no type")]
+    MissingType,
+    #[error("message of type {0} has no documentId")]
+    MissingDocumentId(&'static str),
+    #[error("documentId is not a valid document id")]
+    InvalidDocumentId,
+    #[error("unknown message type")]
+    UnknownType,
+    #[error("sync data is not a valid automerge sync message")]
+    InvalidSyncData,
+}
+
+impl From<minicbor::decode::Error> for WireError {
+    fn from(error: minicbor::decode::Error) -> Self {
+        WireError::Cbor(error.to_string())
+    }
+}
+
+/// The message types of protocol version 1 that samod 0.16 understands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageType {
+    Join,
+    Peer,
+    Leave,
+    Request,
+    Sync,
+    DocUnavailable,
+    Ephemeral,
+    Error,
+    RemoteSubscriptionChange,
+    RemoteHeadsChanged,
+}
+
+impl MessageType {
+    fn parse(name: &str) -> Result<Self, WireError> {
+        Ok(match name {
+            "join" => Self::Join,
+            "peer" => Self::Peer,
+            "leave" => Self::Leave,
+            "request" => Self::Request,
+            "sync" => Self::Sync,
+            "doc-unavailable" => Self::DocUnavailable,
+            "ephemeral" => Self::Ephemeral,
+            "error" => Self::Error,
+            "remote-subscription-change" => Self::RemoteSubscriptionChange,
+            "remote-heads-changed" => Self::RemoteHeadsChanged,
+            _ => return Err(WireError::UnknownType),
+        })
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Join => "join",
+            Self::Peer => "peer",
+            Self::Leave => "leave",
+            Self::Request => "request",
+            Self::Sync => "sync",
+            Self::DocUnavailable => "doc-unavailable",
+            Self::Ephemeral => "ephemeral",
+            Self::Error => "error",
+            Self::RemoteSubscriptionChange => "remote-subscription-change",
+            Self::RemoteHeadsChanged => "remote-heads-changed",
+        }
+    }
+
+    /// Whether samod routes this message to a document actor (and would
+    /// spawn one for an unknown id).
+    pub fn is_about_a_document(self) -> bool {
+        matches!(
+            self,
+            Self::Request
+                | Self::Sync
+                | Self::DocUnavailable
+                | Self::Ephemeral
+                | Self::RemoteHeadsChanged
+        )
+    }
+}
+
+/// The routing fields of one message. Borrowed from the frame.
+#[derive(Debug)]
+pub struct Envelope<'a> {
+    pub message_type: MessageType,
+    pub sender_id: Option<&'a str>,
+    pub target_id: Option<&'a str>,
+    /// Parsed the way samod parses it (bs58check string, UUID string or 16
+    /// raw bytes), so two spellings of one id compare equal.
+    pub document_id: Option<DocumentId>,
+    pub session_id: Option<&'a str>,
+    pub data: Option<&'a [u8]>,
+}
+
+pub fn decode_envelope(frame: &[u8]) -> Result<Envelope<'_>, WireError> {
+    let mut decoder = minicbor::Decoder::new(frame);
+    let field_count = decoder.map()?.ok_or(WireError::NotAMap)?;
+    if field_count > MAX_ENVELOPE_FIELDS {
+        return Err(WireError::TooManyFields);
+    }
+    let mut message_type = None;
+    let mut sender_id = None;
+    let mut target_id = None;
+    let mut document_id = None;
+    let mut session_id = None;
+    let mut data = None;
+    for _ in 0..field_count {
+        let key = decoder.str()?;
+        match key {
+            "type" => set_once(&mut message_type, "type", decoder.str()?)?,
+            "senderId" => set_once(&mut sender_id, "senderId", decoder.str()?)?,
+            "targetId" => set_once(&mut target_id, "targetId", decoder.str()?)?,
+            "sessionId" => set_once(&mut session_id, "sessionId", decoder.str()?)?,
+            "data" => set_once(&mut data, "data", decoder.bytes()?)?,
+            "documentId" => {
+                let parsed = match decoder.datatype()? {
+                    Type::String => DocumentId::from_str(decoder.str()?)
+                        .map_err(|_| WireError::InvalidDocumentId)?,
+                    Type::Bytes => DocumentId::try_from(decoder.bytes()?.to_vec())
+                        .map_err(|_| WireError::InvalidDocumentId)?,
+                    _ => return Err(WireError::InvalidDocumentId),
+                };
+                set_once(&mut document_id, "documentId", parsed)?;
+            }
+            _ => decoder.skip()?,
+        }
+    }
+    let message_type = MessageType::parse(message_type.ok_or(WireError::MissingType)?)?;
+    if message_type.is_about_a_document() && document_id.is_none() {
+        return Err(WireError::MissingDocumentId(message_type.name()));
+    }
+    Ok(Envelope {
+        message_type,
+        sender_id,
+        target_id,
+        document_id,
+        session_id,
+        data,
+    })
+}
+
+fn set_once<T>(slot: &mut Option<T>, name: &'static str, value: T) -> Result<(), WireError> {
+    if slot.is_some() {
+        return Err(WireError::DuplicateField(name));
+    }
+    *slot = Some(value);
+    Ok(())
+}
+
+/// The reply samod itself sends for a document it will not share: the
+/// bridge sends the same bytes, so "not registered" and "not allowed" look
+/// identical to the client.
+pub fn encode_doc_unavailable(
+    sender_id: &str,
+    target_id: &str,
+    document_id: &DocumentId,
+) -> Vec<u8> {
+    let mut encoder = minicbor::Encoder::new(Vec::new());
+    // Writing into a Vec cannot fail.
+    let _ = encoder
+        .map(4)
+        .and_then(|e| e.str("type"))
+        .and_then(|e| e.str("doc-unavailable"))
+        .and_then(|e| e.str("senderId"))
+        .and_then(|e| e.str(sender_id))
+        .and_then(|e| e.str("targetId"))
+        .and_then(|e| e.str(target_id))
+        .and_then(|e| e.str("documentId"))
+        .and_then(|e| e.str(&document_id.to_string()));
+    encoder.into_writer()
+}
+
+/// What an outgoing sync message claims about our document, which is what
+/// the durability gate needs.
+#[derive(Debug, PartialEq, Eq)]
+pub struct SyncSummary {
+    /// Our heads when samod generated the message.
+    pub heads: Vec<ChangeHash>,
+    pub carries_changes: bool,
+}
+
+pub fn summarize_sync_data(data: &[u8]) -> Result<SyncSummary, WireError> {
+    let message = automerge::sync::Message::decode(data).map_err(|_| WireError::InvalidSyncData)?;
+    Ok(SyncSummary {
+        carries_changes: !message.changes.is_empty(),
+        heads: message.heads,
+    })
+}
+
+/// A read-only peer's sync message with its changes removed, or `None` when
+/// it carries none (forward it unchanged). samod's read-only sync state
+/// ignores such changes too; removing them here keeps "a read-only peer's
+/// changes are never stored nor relayed" true whatever samod does with them.
+pub fn strip_changes(frame: &[u8]) -> Result<Option<Vec<u8>>, WireError> {
+    let envelope = decode_envelope(frame)?;
+    let Some(data) = envelope.data else {
+        return Ok(None);
+    };
+    let mut message =
+        automerge::sync::Message::decode(data).map_err(|_| WireError::InvalidSyncData)?;
+    if message.changes.is_empty() {
+        return Ok(None);
+    }
+    message.changes = automerge::sync::ChunkList::empty();
+    replace_data(frame, &message.encode()).map(Some)
+}
+
+/// The same CBOR map with the value of `data` replaced; every other field
+/// is copied byte for byte.
+fn replace_data(frame: &[u8], data: &[u8]) -> Result<Vec<u8>, WireError> {
+    let mut decoder = minicbor::Decoder::new(frame);
+    let field_count = decoder.map()?.ok_or(WireError::NotAMap)?;
+    if field_count > MAX_ENVELOPE_FIELDS {
+        return Err(WireError::TooManyFields);
+    }
+    let mut encoder = minicbor::Encoder::new(Vec::with_capacity(frame.len()));
+    // Writing into a Vec cannot fail.
+    let _ = encoder.map(field_count);
+    for _ in 0..field_count {
+        let key = decoder.str()?;
+        let _ = encoder.str(key);
+        let start = decoder.position();
+        decoder.skip()?;
+        if key == "data" {
+            let _ = encoder.bytes(data);
+        } else {
+            let mut raw = encoder.into_writer();
+            raw.extend_from_slice(&frame[start..decoder.position()]);
+            encoder = minicbor::Encoder::new(raw);
+        }
+    }
+    Ok(encoder.into_writer())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn encode_map(fields: &[(&str, &str)]) -> Vec<u8> {
+        let mut encoder = minicbor::Encoder::new(Vec::new());
+        encoder.map(fields.len() as u64).unwrap();
+        for (key, value) in fields {
+            encoder.str(key).unwrap().str(value).unwrap();
+        }
+        encoder.into_writer()
+    }
+
+    #[test]
+    fn doc_unavailable_round_trips() {
+        let document_id = test_document_id();
+        let bytes = encode_doc_unavailable("server", "client", &document_id);
+        let envelope = decode_envelope(&bytes).unwrap();
+        assert_eq!(envelope.message_type, MessageType::DocUnavailable);
+        assert_eq!(envelope.document_id, Some(document_id));
+        assert_eq!(envelope.target_id, Some("client"));
+    }
+
+    #[test]
+    fn duplicate_document_id_is_rejected() {
+        let id = test_document_id().to_string();
+        let bytes = encode_map(&[
+            ("type", "request"),
+            ("documentId", &id),
+            ("documentId", &id),
+        ]);
+        assert_eq!(
+            decode_envelope(&bytes).unwrap_err(),
+            WireError::DuplicateField("documentId")
+        );
+    }
+
+    #[test]
+    fn a_cbor_string_instead_of_a_map_is_an_error_not_a_panic() {
+        let mut encoder = minicbor::Encoder::new(Vec::new());
+        encoder.str("documentId").unwrap();
+        assert!(matches!(
+            decode_envelope(&encoder.into_writer()),
+            Err(WireError::Cbor(_))
+        ));
+        assert!(decode_envelope(&[]).is_err());
+        assert!(decode_envelope(&[0xbf, 0xff]).is_err());
+    }
+
+    #[test]
+    fn uuid_and_bs58_spellings_are_the_same_document() {
+        let canonical = test_document_id();
+        let uuid = uuid_string(canonical.as_bytes());
+        let bytes = encode_map(&[("type", "sync"), ("documentId", &uuid)]);
+        assert_eq!(
+            decode_envelope(&bytes).unwrap().document_id,
+            Some(canonical)
+        );
+    }
+
+    fn sync_frame(data: &[u8]) -> Vec<u8> {
+        let mut encoder = minicbor::Encoder::new(Vec::new());
+        encoder.map(5).unwrap();
+        encoder.str("type").unwrap().str("sync").unwrap();
+        encoder.str("senderId").unwrap().str("u/a/d/b").unwrap();
+        encoder.str("targetId").unwrap().str("server").unwrap();
+        encoder.str("documentId").unwrap();
+        encoder.str(&test_document_id().to_string()).unwrap();
+        encoder.str("data").unwrap().bytes(data).unwrap();
+        encoder.into_writer()
+    }
+
+    fn sync_message_with_a_change() -> Vec<u8> {
+        use automerge::sync::SyncDoc;
+        use automerge::transaction::Transactable;
+        let mut doc = automerge::Automerge::new();
+        doc.transact::<_, _, automerge::AutomergeError>(|tx| {
+            tx.put(automerge::ROOT, "note", "from a read-only peer")
+        })
+        .unwrap();
+        let mut state = automerge::sync::State::new();
+        // The first message only announces heads; pretend the other side
+        // answered "I have nothing" so the second carries the change.
+        let _ = doc.generate_sync_message(&mut state).unwrap();
+        let empty = automerge::Automerge::new();
+        let mut their_state = automerge::sync::State::new();
+        let reply = empty.generate_sync_message(&mut their_state).unwrap();
+        doc.receive_sync_message(&mut state, reply).unwrap();
+        doc.generate_sync_message(&mut state).unwrap().encode()
+    }
+
+    #[test]
+    fn stripping_a_read_only_sync_message_keeps_everything_but_the_changes() {
+        let data = sync_message_with_a_change();
+        let original = automerge::sync::Message::decode(&data).unwrap();
+        assert!(!original.changes.is_empty(), "the fixture carries a change");
+        let frame = sync_frame(&data);
+        let stripped = strip_changes(&frame).unwrap().expect("changes removed");
+        let envelope = decode_envelope(&stripped).unwrap();
+        assert_eq!(envelope.message_type, MessageType::Sync);
+        assert_eq!(envelope.sender_id, Some("u/a/d/b"));
+        assert_eq!(envelope.document_id, Some(test_document_id()));
+        let message = automerge::sync::Message::decode(envelope.data.unwrap()).unwrap();
+        assert!(message.changes.is_empty());
+        assert_eq!(message.heads, original.heads);
+        // A message without changes is left alone.
+        assert_eq!(strip_changes(&stripped).unwrap(), None);
+    }
+
+    #[test]
+    fn garbage_sync_data_is_an_error() {
+        assert_eq!(
+            strip_changes(&sync_frame(b"not a sync message")),
+            Err(WireError::InvalidSyncData)
+        );
+    }
+
+    fn test_document_id() -> DocumentId {
+        DocumentId::try_from((1u8..=16).collect::<Vec<u8>>()).unwrap()
+    }
+
+    fn uuid_string(bytes: &[u8]) -> String {
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        format!(
+            "{}-{}-{}-{}-{}",
+            &hex[0..8],
+            &hex[8..12],
+            &hex[12..16],
+            &hex[16..20],
+            &hex[20..]
+        )
+    }
+}

@@ -1,0 +1,402 @@
+//! The `/live` websocket protocol: small JSON messages for the meeting state
+//! that only the server may decide (presence, attendance, who is followed,
+//! who has the floor, votes, announcements).
+//!
+//! Every message is a JSON object tagged by `type`. The first client message
+//! is `hello`, answered by `welcome` (the whole current state in one
+//! message) or `hello_refused`. After that, every client request carries an
+//! `id` and gets exactly one reply: `ok` or `error` with that `id`. Changes
+//! made by anyone reach everyone as events (`*_changed`, `vote_*`, …).
+//! `docs/protocol.md` shows an example of each message.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::api::{MeetingRole, MeetingState};
+
+/// The protocol version this build speaks.
+pub const PROTOCOL_VERSION: u32 = 1;
+/// The oldest client protocol version this server still serves.
+pub const OLDEST_SUPPORTED_CLIENT_VERSION: u32 = 1;
+
+/// The standard options of a vote (biểu quyết), in this order.
+pub const STANDARD_VOTE_OPTIONS: [&str; 3] = ["Tán thành", "Không tán thành", "Không biểu quyết"];
+
+/// What a client sends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientMessage {
+    /// The first message: which protocol, which meeting, which device.
+    Hello {
+        protocol_version: u32,
+        meeting_id: String,
+        /// A stable id the device keeps (for presence and readiness).
+        device_id: String,
+    },
+    /// A delegate checks in (điểm danh) from their own device.
+    CheckIn { id: u64 },
+    /// Staff mark someone present, absent (with a reason) or late.
+    SetAttendance {
+        id: u64,
+        user_id: String,
+        status: AttendanceStatus,
+        #[serde(default)]
+        reason: Option<String>,
+    },
+    /// The presenter moves everyone who follows.
+    SetFollow { id: u64, position: FollowPosition },
+    /// Đăng ký phát biểu.
+    RequestFloor { id: u64 },
+    /// Withdraw one's own request.
+    WithdrawFloor { id: u64 },
+    /// The chair gives the floor to someone in the queue (or anyone present).
+    GiveFloor { id: u64, user_id: String },
+    /// The chair (or the speaker) ends the current turn.
+    EndTurn { id: u64 },
+    /// The chair reorders the queue; every queued user appears once.
+    ReorderSpeakers { id: u64, user_ids: Vec<String> },
+    /// The chair sets a per-speaker time limit (`null` for none).
+    SetSpeakingLimit { id: u64, seconds: Option<u32> },
+    /// The chair opens a vote.
+    OpenVote {
+        id: u64,
+        #[serde(default)]
+        agenda_item_id: Option<String>,
+        question: String,
+        /// Empty for the standard options (tán thành / không tán thành /
+        /// không biểu quyết).
+        #[serde(default)]
+        options: Vec<String>,
+        /// Bỏ phiếu kín: who voted is kept, what they chose is not.
+        #[serde(default)]
+        secret: bool,
+    },
+    /// A voter casts a ballot: the index of the chosen option.
+    CastBallot {
+        id: u64,
+        vote_id: String,
+        choice: usize,
+    },
+    /// The chair closes a vote; the result is announced to everyone.
+    CloseVote { id: u64, vote_id: String },
+    /// Staff send an announcement (thông báo) to everyone.
+    Announce { id: u64, text: String },
+    /// A device reports how much of the agenda pack it has downloaded.
+    ReportReadiness {
+        id: u64,
+        cached_documents: u32,
+        total_documents: u32,
+    },
+    /// Keeps the connection warm; answered with `ok`.
+    Ping { id: u64 },
+}
+
+/// What the server sends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMessage {
+    /// The answer to `hello`: who you are here and the whole current state.
+    Welcome {
+        protocol_version: u32,
+        user_id: String,
+        role: MeetingRole,
+        state: Box<LiveSnapshot>,
+    },
+    /// `hello` was refused; the connection closes after this.
+    HelloRefused {
+        code: HelloRefusal,
+        message: String,
+    },
+    /// A request succeeded.
+    Ok {
+        id: u64,
+    },
+    /// A request failed; nothing changed.
+    Error {
+        id: u64,
+        code: LiveErrorCode,
+        message: String,
+    },
+    PresenceChanged {
+        presence: PresenceEntry,
+    },
+    AttendanceChanged {
+        attendance: AttendanceEntry,
+        quorum: Quorum,
+    },
+    FollowChanged {
+        follow: FollowState,
+    },
+    SpeakersChanged {
+        speakers: SpeakersState,
+    },
+    VoteOpened {
+        vote: VoteView,
+    },
+    /// How many ballots are in (never what they say while the vote is open).
+    VoteProgress {
+        vote_id: String,
+        ballots_cast: u32,
+        eligible: u32,
+    },
+    VoteClosed {
+        vote: VoteView,
+    },
+    Announcement {
+        announcement: Announcement,
+    },
+    /// Staff only: one device's download progress.
+    ReadinessChanged {
+        readiness: DeviceReadiness,
+    },
+    /// The meeting itself changed (published, agenda edited, state moved):
+    /// reload it over REST.
+    MeetingChanged {
+        meeting_state: MeetingState,
+    },
+}
+
+/// Why `hello` was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HelloRefusal {
+    /// Update the app: the server no longer speaks this version.
+    ClientTooOld,
+    /// The server is older than the app: update the server.
+    ServerTooOld,
+    /// Not a participant of that meeting, or it does not exist.
+    NotFound,
+    /// The first message was not a valid `hello`.
+    BadHello,
+}
+
+/// Stable error codes of `/live` requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LiveErrorCode {
+    /// The message is not valid for this protocol.
+    BadRequest,
+    /// This role may not do that.
+    Forbidden,
+    /// No such user, vote or item in this meeting.
+    NotFound,
+    /// The vote is closed (or not open yet).
+    VoteClosed,
+    /// This voter has already cast a ballot in this vote.
+    AlreadyVoted,
+    /// This participant may not vote (observer, remote point, secretary).
+    NotEligible,
+    /// Too many messages: slow down.
+    RateLimited,
+    /// The meeting is closed or cancelled.
+    MeetingOver,
+    Internal,
+}
+
+/// Điểm danh status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AttendanceStatus {
+    Present,
+    Absent,
+    Late,
+}
+
+/// The state of the meeting at one moment, sent in `welcome`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct LiveSnapshot {
+    pub meeting_state: MeetingState,
+    pub participants: Vec<LiveParticipant>,
+    pub presence: Vec<PresenceEntry>,
+    pub attendance: Vec<AttendanceEntry>,
+    pub quorum: Quorum,
+    pub follow: Option<FollowState>,
+    pub speakers: SpeakersState,
+    /// Open votes and the closed ones of this meeting, oldest first.
+    pub votes: Vec<VoteView>,
+    /// The latest announcements, oldest first.
+    pub announcements: Vec<Announcement>,
+    /// Staff only (empty for others): every device's download progress.
+    pub readiness: Vec<DeviceReadiness>,
+}
+
+/// A participant, as the live view needs them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct LiveParticipant {
+    pub user_id: String,
+    pub display_name: String,
+    pub role: MeetingRole,
+}
+
+/// Who is connected, on how many devices, since when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PresenceEntry {
+    pub user_id: String,
+    pub devices_online: u32,
+    /// When the first of their devices connected (ms since the epoch);
+    /// `None` when offline.
+    pub online_since_ms: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AttendanceEntry {
+    pub user_id: String,
+    pub status: AttendanceStatus,
+    pub reason: Option<String>,
+    pub at_ms: i64,
+    /// Who recorded it (the user themself for a check-in).
+    pub marked_by: String,
+}
+
+/// Present voting members against the threshold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Quorum {
+    pub present_voting_members: u32,
+    pub voting_members: u32,
+    /// Percent of voting members that must be present.
+    pub threshold_percent: u32,
+    pub reached: bool,
+}
+
+/// Where the presenter is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct FollowPosition {
+    #[serde(default)]
+    pub agenda_item_id: Option<String>,
+    #[serde(default)]
+    pub document_id: Option<String>,
+    /// 1-based page.
+    #[serde(default)]
+    pub page: Option<u32>,
+    #[serde(default)]
+    pub viewport: Option<Viewport>,
+}
+
+/// The visible part of a page, in page fractions (0..1) and zoom.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Viewport {
+    pub x: f64,
+    pub y: f64,
+    pub zoom: f64,
+}
+
+/// What every follower shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct FollowState {
+    pub position: FollowPosition,
+    pub presenter_user_id: String,
+    /// Increases with each move, so a client can drop stale ones.
+    pub seq: u64,
+    pub at_ms: i64,
+}
+
+/// The speakers list.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+pub struct SpeakersState {
+    pub queue: Vec<FloorRequest>,
+    pub current: Option<SpeakingTurn>,
+    pub limit_seconds: Option<u32>,
+    /// Finished turns, oldest first (kept for the minutes).
+    pub history: Vec<FinishedTurn>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct FloorRequest {
+    pub user_id: String,
+    pub requested_at_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SpeakingTurn {
+    pub user_id: String,
+    pub started_at_ms: i64,
+    /// The limit for this turn; clients show the countdown.
+    pub limit_seconds: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct FinishedTurn {
+    pub user_id: String,
+    pub started_at_ms: i64,
+    pub ended_at_ms: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum VoteState {
+    Open,
+    Closed,
+}
+
+/// A vote as participants see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct VoteView {
+    pub id: String,
+    pub agenda_item_id: Option<String>,
+    pub question: String,
+    pub options: Vec<String>,
+    pub secret: bool,
+    pub state: VoteState,
+    pub opened_at_ms: i64,
+    pub closed_at_ms: Option<i64>,
+    pub ballots_cast: u32,
+    pub eligible: u32,
+    /// Whether the receiving user has voted (their own receipt).
+    pub you_voted: bool,
+    /// Counts per option, in `options` order, once closed.
+    pub result: Option<Vec<u32>>,
+    /// For an open (not secret) vote, once closed: who chose what.
+    pub named_choices: Option<Vec<NamedChoice>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct NamedChoice {
+    pub user_id: String,
+    pub choice: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Announcement {
+    pub text: String,
+    pub by_user_id: String,
+    pub at_ms: i64,
+}
+
+/// One device's agenda-pack download progress.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DeviceReadiness {
+    pub user_id: String,
+    pub device_id: String,
+    pub cached_documents: u32,
+    pub total_documents: u32,
+    pub online: bool,
+    pub at_ms: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_messages_are_tagged_by_type_in_snake_case() {
+        let message: ClientMessage =
+            serde_json::from_str(r#"{"type":"cast_ballot","id":7,"vote_id":"v_1","choice":0}"#)
+                .unwrap();
+        assert_eq!(
+            message,
+            ClientMessage::CastBallot {
+                id: 7,
+                vote_id: "v_1".into(),
+                choice: 0
+            }
+        );
+        let json = serde_json::to_value(ServerMessage::Ok { id: 7 }).unwrap();
+        assert_eq!(json, serde_json::json!({"type": "ok", "id": 7}));
+    }
+
+    #[test]
+    fn unknown_message_types_are_errors() {
+        assert!(serde_json::from_str::<ClientMessage>(r#"{"type":"format_disk","id":1}"#).is_err());
+        assert!(serde_json::from_str::<ClientMessage>(r#""hello""#).is_err());
+    }
+}

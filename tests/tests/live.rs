@@ -1,0 +1,432 @@
+//! The live meeting over real websockets against the real binary:
+//! handshake and version negotiation, attendance and quorum, presenter
+//! follow, the speakers list, votes counted exactly once (and kept across a
+//! restart), and sockets closed when access ends.
+
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt};
+use phonghop_e2e::{demo_meeting_id, logged_in, Server, ServerOptions};
+use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A participant's `/live` connection.
+struct LiveClient {
+    socket: Socket,
+    next_id: u64,
+    /// Events received while waiting for something else.
+    backlog: Vec<Value>,
+}
+
+async fn ticket(server: &Server, client: &reqwest::Client) -> String {
+    let answer: Value = client
+        .post(server.url("/api/v1/auth/ws-ticket"))
+        .json(&json!({ "device_id": "test-device" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    answer["ticket"].as_str().unwrap().to_owned()
+}
+
+async fn open_socket(server: &Server, username: &str) -> Socket {
+    let client = logged_in(server, username, "demo").await;
+    let url = format!(
+        "ws://127.0.0.1:{}/live?ticket={}",
+        server.port,
+        ticket(server, &client).await
+    );
+    tokio_tungstenite::connect_async(url)
+        .await
+        .expect("upgrade")
+        .0
+}
+
+impl LiveClient {
+    async fn join(server: &Server, username: &str, meeting_id: &str) -> (LiveClient, Value) {
+        let mut socket = open_socket(server, username).await;
+        socket
+            .send(Message::text(json!({ "type": "hello", "protocol_version": 1, "meeting_id": meeting_id, "device_id": format!("{username}-tablet") }).to_string()))
+            .await
+            .unwrap();
+        let mut client = LiveClient {
+            socket,
+            next_id: 1,
+            backlog: Vec::new(),
+        };
+        let welcome = client.next_message().await;
+        assert_eq!(welcome["type"], "welcome", "{welcome}");
+        (client, welcome)
+    }
+
+    async fn next_message(&mut self) -> Value {
+        loop {
+            let message = tokio::time::timeout(Duration::from_secs(10), self.socket.next())
+                .await
+                .expect("a message within 10 s")
+                .expect("socket open")
+                .expect("valid frame");
+            if let Message::Text(text) = message {
+                return serde_json::from_str(&text).unwrap();
+            }
+        }
+    }
+
+    /// Sends a request and returns its reply (events meanwhile are kept).
+    async fn request(&mut self, mut body: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        body["id"] = json!(id);
+        self.socket
+            .send(Message::text(body.to_string()))
+            .await
+            .unwrap();
+        loop {
+            let message = self.next_message().await;
+            if message["id"] == json!(id) && (message["type"] == "ok" || message["type"] == "error")
+            {
+                return message;
+            }
+            self.backlog.push(message);
+        }
+    }
+
+    /// The next event of `kind` (from the backlog first).
+    async fn event(&mut self, kind: &str) -> Value {
+        if let Some(index) = self.backlog.iter().position(|m| m["type"] == kind) {
+            return self.backlog.remove(index);
+        }
+        loop {
+            let message = self.next_message().await;
+            if message["type"] == kind {
+                return message;
+            }
+            self.backlog.push(message);
+        }
+    }
+}
+
+fn demo(dir: &std::path::Path) -> Server {
+    Server::start(
+        dir,
+        ServerOptions {
+            demo: true,
+            ..ServerOptions::default()
+        },
+    )
+}
+
+async fn meeting_of(server: &Server) -> String {
+    demo_meeting_id(&logged_in(server, "thuky", "demo").await, server).await
+}
+
+#[tokio::test]
+async fn hello_negotiates_the_protocol_version_and_refuses_outsiders() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = demo(dir.path());
+    let meeting_id = meeting_of(&server).await;
+    for (version, expected) in [(99, "server_too_old"), (0, "client_too_old")] {
+        let mut socket = open_socket(&server, "daibieu01").await;
+        socket
+            .send(Message::text(json!({ "type": "hello", "protocol_version": version, "meeting_id": meeting_id, "device_id": "t" }).to_string()))
+            .await
+            .unwrap();
+        let Some(Ok(Message::Text(text))) = socket.next().await else {
+            panic!("a refusal expected")
+        };
+        let refusal: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(refusal["type"], "hello_refused");
+        assert_eq!(refusal["code"], expected);
+    }
+    let mut socket = open_socket(&server, "daibieu01").await;
+    socket
+        .send(Message::text(json!({ "type": "hello", "protocol_version": 1, "meeting_id": "m_not_mine", "device_id": "t" }).to_string()))
+        .await
+        .unwrap();
+    let Some(Ok(Message::Text(text))) = socket.next().await else {
+        panic!("a refusal expected")
+    };
+    assert_eq!(
+        serde_json::from_str::<Value>(&text).unwrap()["code"],
+        "not_found"
+    );
+
+    let (_, welcome) = LiveClient::join(&server, "daibieu01", &meeting_id).await;
+    assert_eq!(welcome["role"], "delegate");
+    assert_eq!(
+        welcome["state"]["quorum"]["voting_members"], 27,
+        "26 delegates and the chair"
+    );
+}
+
+#[tokio::test]
+async fn a_foreign_origin_or_no_ticket_is_refused_before_the_upgrade() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = demo(dir.path());
+    let anonymous =
+        tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{}/live", server.port)).await;
+    let Err(tokio_tungstenite::tungstenite::Error::Http(response)) = anonymous else {
+        panic!("refused expected")
+    };
+    assert_eq!(response.status(), 401);
+
+    let client = logged_in(&server, "daibieu01", "demo").await;
+    let mut request = format!(
+        "ws://127.0.0.1:{}/live?ticket={}",
+        server.port,
+        ticket(&server, &client).await
+    )
+    .into_client_request()
+    .unwrap();
+    request
+        .headers_mut()
+        .insert("Origin", "https://evil.example".parse().unwrap());
+    let Err(tokio_tungstenite::tungstenite::Error::Http(response)) =
+        tokio_tungstenite::connect_async(request).await
+    else {
+        panic!("refused expected")
+    };
+    assert_eq!(response.status(), 403);
+}
+
+#[tokio::test]
+async fn check_in_follow_and_floor_reach_everyone_and_late_joiner_sees_current_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = demo(dir.path());
+    let meeting_id = meeting_of(&server).await;
+    let (mut chair, _) = LiveClient::join(&server, "chutri", &meeting_id).await;
+    let (mut delegate, _) = LiveClient::join(&server, "daibieu05", &meeting_id).await;
+
+    assert_eq!(
+        delegate.request(json!({ "type": "check_in" })).await["type"],
+        "ok"
+    );
+    let attendance = chair.event("attendance_changed").await;
+    assert_eq!(attendance["attendance"]["status"], "present");
+    assert_eq!(attendance["quorum"]["present_voting_members"], 1);
+
+    let moved = chair
+        .request(json!({ "type": "set_follow", "position": { "document_id": "d_1", "page": 3 } }))
+        .await;
+    assert_eq!(moved["type"], "ok");
+    let follow = delegate.event("follow_changed").await;
+    assert_eq!(follow["follow"]["position"]["page"], 3);
+    let forbidden = delegate
+        .request(json!({ "type": "set_follow", "position": { "page": 9 } }))
+        .await;
+    assert_eq!(forbidden["code"], "forbidden");
+
+    let (_, late) = LiveClient::join(&server, "daibieu06", &meeting_id).await;
+    assert_eq!(late["state"]["follow"]["position"]["page"], 3);
+
+    delegate.request(json!({ "type": "request_floor" })).await;
+    let queued = chair.event("speakers_changed").await;
+    assert_eq!(
+        queued["speakers"]["queue"][0]["user_id"],
+        delegate_id(&late, "daibieu05")
+    );
+    chair
+        .request(json!({ "type": "give_floor", "user_id": delegate_id(&late, "daibieu05") }))
+        .await;
+    let speaking = delegate.event("speakers_changed").await;
+    let speaking = if speaking["speakers"]["current"].is_null() {
+        delegate.event("speakers_changed").await
+    } else {
+        speaking
+    };
+    assert_eq!(
+        speaking["speakers"]["current"]["user_id"],
+        delegate_id(&late, "daibieu05")
+    );
+    delegate.request(json!({ "type": "end_turn" })).await;
+    let ended = chair.event("speakers_changed").await;
+    let ended = if ended["speakers"]["history"].as_array().unwrap().is_empty() {
+        chair.event("speakers_changed").await
+    } else {
+        ended
+    };
+    assert_eq!(ended["speakers"]["history"].as_array().unwrap().len(), 1);
+}
+
+fn delegate_id(welcome: &Value, username_suffix: &str) -> String {
+    // Display names are "Đại biểu NN"; map daibieuNN to its user id.
+    let number = username_suffix.trim_start_matches("daibieu");
+    welcome["state"]["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["display_name"] == format!("Đại biểu {number}"))
+        .unwrap()["user_id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn secret_vote_counts_each_ballot_once_and_the_result_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = demo(dir.path());
+    let port = server.port;
+    let meeting_id = meeting_of(&server).await;
+    let (mut chair, _) = LiveClient::join(&server, "chutri", &meeting_id).await;
+    let opened = chair
+        .request(json!({ "type": "open_vote", "question": "Thông qua báo cáo cải cách hành chính?", "secret": true }))
+        .await;
+    assert_eq!(opened["type"], "ok", "{opened}");
+    let vote = chair.event("vote_opened").await;
+    let vote_id = vote["vote"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        vote["vote"]["options"],
+        json!(["Tán thành", "Không tán thành", "Không biểu quyết"])
+    );
+
+    // Ten delegates vote at the same moment; one of them twice, from two devices.
+    let mut voters = Vec::new();
+    for n in 1..=10 {
+        let (client, _) = LiveClient::join(&server, &format!("daibieu{n:02}"), &meeting_id).await;
+        voters.push(client);
+    }
+    let (mut second_device, _) = LiveClient::join(&server, "daibieu01", &meeting_id).await;
+    let casts = voters.iter_mut().enumerate().map(|(index, voter)| {
+        let vote_id = vote_id.clone();
+        async move { voter.request(json!({ "type": "cast_ballot", "vote_id": vote_id, "choice": usize::from(index >= 7) })).await }
+    });
+    let replies = futures::future::join_all(casts).await;
+    assert!(replies.iter().all(|r| r["type"] == "ok"), "{replies:?}");
+    let twice = second_device
+        .request(json!({ "type": "cast_ballot", "vote_id": vote_id, "choice": 1 }))
+        .await;
+    assert_eq!(twice["code"], "already_voted");
+    let (mut observer_like, _) = LiveClient::join(&server, "diemcau01", &meeting_id).await;
+    let not_eligible = observer_like
+        .request(json!({ "type": "cast_ballot", "vote_id": vote_id, "choice": 0 }))
+        .await;
+    assert_eq!(not_eligible["code"], "not_eligible");
+
+    chair
+        .request(json!({ "type": "close_vote", "vote_id": vote_id }))
+        .await;
+    let closed = voters[0].event("vote_closed").await;
+    assert_eq!(closed["vote"]["result"], json!([7, 3, 0]));
+    assert_eq!(closed["vote"]["ballots_cast"], 10);
+    assert!(
+        closed["vote"]["named_choices"].is_null(),
+        "a secret ballot names nobody"
+    );
+    let late = voters[0]
+        .request(json!({ "type": "cast_ballot", "vote_id": vote_id, "choice": 0 }))
+        .await;
+    assert_eq!(late["code"], "vote_closed");
+
+    // Restart: the result is still there, exactly.
+    drop(voters);
+    server.signal("TERM");
+    assert!(server
+        .wait_exit(Duration::from_secs(10))
+        .is_some_and(|s| s.success()));
+    drop(server);
+    let server = Server::start(
+        dir.path(),
+        ServerOptions {
+            demo: true,
+            port: Some(port),
+            ..ServerOptions::default()
+        },
+    );
+    let (_, welcome) = LiveClient::join(&server, "daibieu01", &meeting_id).await;
+    let vote = &welcome["state"]["votes"][0];
+    assert_eq!(vote["result"], json!([7, 3, 0]));
+    assert_eq!(vote["you_voted"], true);
+    assert_eq!(vote["state"], "closed");
+}
+
+#[tokio::test]
+async fn bad_messages_get_errors_and_binary_closes_only_that_socket() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = demo(dir.path());
+    let meeting_id = meeting_of(&server).await;
+    let (mut delegate, _) = LiveClient::join(&server, "daibieu02", &meeting_id).await;
+    let (mut other, _) = LiveClient::join(&server, "daibieu03", &meeting_id).await;
+    delegate
+        .socket
+        .send(Message::text(r#"{"type":"format_disk","id":41}"#))
+        .await
+        .unwrap();
+    let error = delegate.event("error").await;
+    assert_eq!(
+        (
+            error["type"].as_str(),
+            error["id"].as_u64(),
+            error["code"].as_str()
+        ),
+        (Some("error"), Some(41), Some("bad_request"))
+    );
+    delegate
+        .socket
+        .send(Message::text("not json at all"))
+        .await
+        .unwrap();
+    assert_eq!(delegate.event("error").await["code"], "bad_request");
+    assert_eq!(
+        delegate.request(json!({ "type": "ping" })).await["type"],
+        "ok",
+        "still connected"
+    );
+
+    delegate
+        .socket
+        .send(Message::binary(vec![0xA1, 0x00]))
+        .await
+        .unwrap();
+    let closed = loop {
+        match tokio::time::timeout(Duration::from_secs(5), delegate.socket.next())
+            .await
+            .unwrap()
+        {
+            Some(Ok(Message::Close(frame))) => break frame.map(|f| u16::from(f.code)),
+            Some(Ok(_)) => continue,
+            _ => break None,
+        }
+    };
+    assert_eq!(closed, Some(1003));
+    assert_eq!(
+        other.request(json!({ "type": "ping" })).await["type"],
+        "ok",
+        "the others are unaffected"
+    );
+}
+
+#[tokio::test]
+async fn disabling_an_account_closes_its_live_socket_within_five_seconds() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = demo(dir.path());
+    let meeting_id = meeting_of(&server).await;
+    let (mut delegate, welcome) = LiveClient::join(&server, "daibieu09", &meeting_id).await;
+    let user_id = welcome["user_id"].as_str().unwrap().to_owned();
+    let admin = logged_in(&server, "quantri", "demo").await;
+    let started = std::time::Instant::now();
+    let disabled = admin
+        .post(server.url(&format!("/api/v1/users/{user_id}/disable")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(disabled.status(), 200);
+    let code = loop {
+        match tokio::time::timeout(Duration::from_secs(5), delegate.socket.next())
+            .await
+            .expect("closed within 5 s")
+        {
+            Some(Ok(Message::Close(frame))) => break frame.map(|f| u16::from(f.code)),
+            Some(Ok(_)) => continue,
+            _ => break None,
+        }
+    };
+    assert_eq!(code, Some(4001));
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
