@@ -13,11 +13,17 @@ import {
   type MessageKey,
   type MessageParams,
 } from './i18n/i18n';
+import { registerServiceWorker } from './offline/registerServiceWorker';
+import { isUnreachable } from './offline/savedData';
+import { createOfflineServices, type OfflineServices } from './offline/services';
 import { hrefFor, parseRoute, type Route } from './router/routes';
+import { auditScreen } from './screens/audit';
 import type { Screen, ScreenContext } from './screens/context';
 import { loginScreen } from './screens/login';
 import { meetingScreen } from './screens/meeting';
+import { meetingEditorScreen } from './screens/meetingEditor';
 import { meetingListScreen } from './screens/meetingList';
+import { newMeetingScreen } from './screens/newMeeting';
 import { notFoundScreen } from './screens/notFound';
 import { readerScreen } from './screens/reader';
 import { errorPanel, loadingMessage } from './ui/components';
@@ -34,6 +40,12 @@ function screenFor(route: Route): Screen {
       return meetingScreen(route.meetingId);
     case 'document':
       return readerScreen(route.meetingId, route.documentId, route.page);
+    case 'new_meeting':
+      return newMeetingScreen;
+    case 'edit_meeting':
+      return meetingEditorScreen(route.meetingId);
+    case 'meeting_audit':
+      return auditScreen(route.meetingId);
     case 'not_found':
       return notFoundScreen;
   }
@@ -52,7 +64,13 @@ export class App {
   private screenLifetime = new AbortController();
   private readonly meetingCache = new Map<string, Meeting>();
   private readonly api: ApiClient;
+  private readonly offline: OfflineServices = createOfflineServices();
+  /** The user came from the device's memory because the server could not
+   * be reached at start; the session is checked again once it can. */
+  private sessionFromDevice = false;
   private readonly headerSlot = h('div');
+  /** Where "a new version is ready" appears. */
+  private readonly updateSlot = h('div');
   private readonly main = h('main', { className: 'app-main', attrs: { id: 'main' } });
 
   constructor(private readonly root: HTMLElement) {
@@ -61,12 +79,70 @@ export class App {
   }
 
   start(): void {
-    this.root.replaceChildren(this.headerSlot, this.main);
+    this.root.replaceChildren(this.headerSlot, this.updateSlot, this.main);
     this.applyLanguage();
     window.addEventListener('hashchange', () => this.showCurrentRoute());
-    window.addEventListener('online', () => this.renderHeader());
+    window.addEventListener('online', () => this.cameOnline());
     window.addEventListener('offline', () => this.renderHeader());
+    // Only the built app has a service worker (`vite dev` serves sources).
+    if (import.meta.env.PROD) {
+      registerServiceWorker({ onUpdateReady: (apply) => this.offerUpdate(apply) });
+    }
     this.checkSession();
+  }
+
+  private cameOnline(): void {
+    this.renderHeader();
+    this.offline.packs.retryIncomplete();
+    if (this.sessionFromDevice) this.recheckSession();
+  }
+
+  /** After starting offline: asks the server whether the session is still
+   * valid, without disturbing the screen unless it is not. */
+  private recheckSession(): void {
+    this.api.me().then(
+      (user) => {
+        this.sessionFromDevice = false;
+        this.sessionConfirmed(user);
+      },
+      (error: unknown) => {
+        if (error instanceof ApiError && error.code === 'unauthenticated') {
+          this.sessionFromDevice = false;
+          this.returnTo = parseRoute(location.hash);
+          this.loggedOut('login.sessionExpired');
+        }
+      },
+    );
+  }
+
+  /** The server confirmed who is logged in: remember them for offline
+   * starts, and forget another user's kept data. */
+  private sessionConfirmed(user: User): void {
+    this.offline.saved
+      .rememberUser(user)
+      .then(async ({ switchedUser }) => {
+        if (switchedUser) await this.offline.packs.clear();
+        await this.offline.packs.expireOld();
+      })
+      .catch((error: unknown) => console.warn('phonghop: could not update offline data', error));
+    // Ask the browser not to evict the kept documents under storage
+    // pressure; it may say no, which only costs the guarantee.
+    void navigator.storage?.persist?.().catch(() => false);
+  }
+
+  private offerUpdate(apply: () => void): void {
+    this.updateSlot.replaceChildren(
+      h(
+        'div',
+        { className: 'update-banner', attrs: { role: 'status' } },
+        h('span', {}, this.t('offline.updateReady')),
+        h(
+          'button',
+          { className: 'button button-primary', attrs: { type: 'button' }, on: { click: apply } },
+          this.t('offline.updateNow'),
+        ),
+      ),
+    );
   }
 
   private t = (key: MessageKey, params?: MessageParams): string => translate(this.language, key, params);
@@ -76,12 +152,25 @@ export class App {
     this.api.me().then(
       (user) => {
         this.user = user;
+        this.sessionConfirmed(user);
         this.renderHeader();
         this.showCurrentRoute();
       },
-      (error: unknown) => {
+      async (error: unknown) => {
         if (error instanceof ApiError && error.code === 'unauthenticated') {
           this.user = null;
+          this.renderHeader();
+          this.showCurrentRoute();
+          return;
+        }
+        if (isUnreachable(error)) {
+          // Offline start: the last user of this tablet carries on with
+          // what the tablet kept; with nobody remembered, logging in needs
+          // the network, and the login screen says so.
+          const remembered = await this.offline.saved.lastUser().catch(() => null);
+          this.user = remembered;
+          this.sessionFromDevice = remembered !== null;
+          if (!remembered) this.loginNotice = 'offline.loginNeedsNetwork';
           this.renderHeader();
           this.showCurrentRoute();
           return;
@@ -121,13 +210,19 @@ export class App {
   }
 
   private logout(): void {
+    const forget = () =>
+      this.offline
+        .forgetEverything()
+        .catch((error: unknown) => console.warn('phonghop: could not clear offline data', error));
     this.api.logout().then(
-      () => {
+      async () => {
+        await forget();
         this.returnTo = null;
         this.loggedOut(null);
       },
-      (error: unknown) => {
+      async (error: unknown) => {
         if (error instanceof ApiError && error.code === 'unauthenticated') {
+          await forget();
           this.returnTo = null;
           this.loggedOut(null);
           return;
@@ -194,6 +289,8 @@ export class App {
       },
       loggedIn: (user) => {
         this.user = user;
+        this.sessionFromDevice = false;
+        this.sessionConfirmed(user);
         this.renderHeader();
         const destination = this.returnTo ?? { screen: 'meetings' };
         this.returnTo = null;
@@ -209,6 +306,7 @@ export class App {
       },
       meetingCache: this.meetingCache,
       loginNotice: this.loginNotice ? this.t(this.loginNotice) : null,
+      offline: this.offline,
     };
   }
 }

@@ -361,6 +361,18 @@ pub struct AgendaOrderEntry {
     pub parent_id: Option<String>,
 }
 
+/// The multipart form of a document upload (`multipart/form-data`).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DocumentUploadForm {
+    /// The file: PDF, DOCX, DOC, ODT, XLSX or PPTX (checked by content).
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
+    /// Shown title (default: the file name without its extension).
+    pub title: Option<String>,
+    /// `true` marks the document mật (confidential).
+    pub confidential: Option<bool>,
+}
+
 /// `PATCH /api/v1/documents/{id}` body.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 pub struct UpdateDocumentRequest {

@@ -316,3 +316,22 @@ async fn logout_ends_the_session() {
         .unwrap();
     assert_eq!(me.status(), 401);
 }
+
+#[tokio::test]
+async fn the_openapi_document_is_served_and_names_the_api() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = demo_server(dir.path());
+    let document: serde_json::Value = browser_client()
+        .get(server.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(document["openapi"].as_str().unwrap().starts_with("3."));
+    for path in ["/api/v1/auth/login", "/api/v1/meetings/{meeting_id}", "/live", "/sync"] {
+        assert!(document["paths"].get(path).is_some(), "{path} missing");
+    }
+    assert!(document["components"]["schemas"].get("Meeting").is_some());
+}

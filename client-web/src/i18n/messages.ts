@@ -12,7 +12,7 @@ export const vi = {
   'header.logout': 'Đăng xuất',
   'header.switchLanguage': 'English',
   'header.switchLanguageLabel': 'Chuyển giao diện sang tiếng Anh',
-  'header.offline': 'Mất kết nối mạng. Tài liệu đang mở vẫn đọc được.',
+  'header.offline': 'Mất kết nối mạng. Tài liệu đã tải về máy vẫn đọc được.',
 
   'login.title': 'Đăng nhập',
   'login.intro': 'Dùng tài khoản do văn phòng cấp cho bạn.',
@@ -250,7 +250,7 @@ export const en: Record<MessageKey, string> = {
   'header.logout': 'Log out',
   'header.switchLanguage': 'Tiếng Việt',
   'header.switchLanguageLabel': 'Switch the interface to Vietnamese',
-  'header.offline': 'Offline. The open document can still be read.',
+  'header.offline': 'Offline. Documents kept on this device can still be read.',
 
   'login.title': 'Log in',
   'login.intro': 'Use the account your office gave you.',

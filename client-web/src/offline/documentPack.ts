@@ -6,8 +6,9 @@
 // refuses any answer the server marked `no-store` (a document marked mật
 // after the meeting JSON was fetched).
 
-import type { DocumentInfo, Meeting, MeetingState } from '../api/types';
+import type { DocumentInfo, Meeting, MeetingState, MeetingSummary } from '../api/types';
 import type { MessageKey, MessageParams } from '../i18n/i18n';
+import { meetingGroupOf } from '../meetings/grouping';
 
 /** Meetings whose documents are worth keeping: a draft is still changing
  * and not the delegates' yet; a cancelled meeting's documents are gone. */
@@ -27,6 +28,17 @@ export function documentsToCache(meeting: Meeting): DocumentInfo[] {
     }
   }
   return chosen;
+}
+
+/** The meetings whose packs the meetings list downloads without being
+ * asked: published or running, today or later (a past meeting's pack is
+ * fetched only when someone opens it). */
+export function meetingsToPrepareOffline(meetings: readonly MeetingSummary[], now: Date): MeetingSummary[] {
+  return meetings.filter(
+    (meeting) =>
+      (meeting.state === 'published' || meeting.state === 'in_session') &&
+      meetingGroupOf(meeting, now) !== 'past',
+  );
 }
 
 /** Whether the meeting has confidential documents (which stay online-only). */

@@ -33,6 +33,12 @@ describe('parseRoute', () => {
     expect(parseRoute('#/meetings/m/documents/d?page=0')).toMatchObject({ page: 1 });
   });
 
+  it('reads the secretary console addresses', () => {
+    expect(parseRoute('#/meetings/new')).toEqual({ screen: 'new_meeting' });
+    expect(parseRoute('#/meetings/m_42/edit')).toEqual({ screen: 'edit_meeting', meetingId: 'm_42' });
+    expect(parseRoute('#/meetings/m_42/audit')).toEqual({ screen: 'meeting_audit', meetingId: 'm_42' });
+  });
+
   it('decodes escaped ids', () => {
     expect(parseRoute('#/meetings/m%2F1')).toEqual({ screen: 'meeting', meetingId: 'm/1' });
   });
@@ -52,6 +58,9 @@ describe('hrefFor', () => {
       { screen: 'meeting', meetingId: 'm_1' },
       { screen: 'document', meetingId: 'm_1', documentId: 'd 2', page: 1 },
       { screen: 'document', meetingId: 'm_1', documentId: 'd_2', page: 3 },
+      { screen: 'new_meeting' },
+      { screen: 'edit_meeting', meetingId: 'm_1' },
+      { screen: 'meeting_audit', meetingId: 'm 1' },
     ];
     for (const route of routes) {
       expect(parseRoute(hrefFor(route))).toEqual(route);

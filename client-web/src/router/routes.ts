@@ -8,6 +8,11 @@ export type Route =
   | { screen: 'login' }
   | { screen: 'meetings' }
   | { screen: 'meeting'; meetingId: string }
+  /** The secretary's console: a new meeting, one meeting's preparation,
+   * its audit log. */
+  | { screen: 'new_meeting' }
+  | { screen: 'edit_meeting'; meetingId: string }
+  | { screen: 'meeting_audit'; meetingId: string }
   | { screen: 'document'; meetingId: string; documentId: string; page: number }
   | { screen: 'not_found'; hash: string };
 
@@ -32,10 +37,14 @@ export function parseRoute(hash: string): Route {
   if (segments.length === 1 && segments[0] === 'login') return { screen: 'login' };
   if (segments[0] !== 'meetings') return notFound;
   if (segments.length === 1) return { screen: 'meetings' };
+  // Server meeting ids start with `m_`, so "new" never names a meeting.
+  if (segments.length === 2 && segments[1] === 'new') return { screen: 'new_meeting' };
 
   const meetingId = decodeSegment(segments[1] ?? '');
   if (meetingId === null) return notFound;
   if (segments.length === 2) return { screen: 'meeting', meetingId };
+  if (segments.length === 3 && segments[2] === 'edit') return { screen: 'edit_meeting', meetingId };
+  if (segments.length === 3 && segments[2] === 'audit') return { screen: 'meeting_audit', meetingId };
 
   if (segments.length === 4 && segments[2] === 'documents') {
     const documentId = decodeSegment(segments[3] ?? '');
@@ -57,6 +66,12 @@ export function hrefFor(route: Route): string {
       return '#/meetings';
     case 'meeting':
       return `#/meetings/${encodeURIComponent(route.meetingId)}`;
+    case 'new_meeting':
+      return '#/meetings/new';
+    case 'edit_meeting':
+      return `#/meetings/${encodeURIComponent(route.meetingId)}/edit`;
+    case 'meeting_audit':
+      return `#/meetings/${encodeURIComponent(route.meetingId)}/audit`;
     case 'document': {
       const base = `#/meetings/${encodeURIComponent(route.meetingId)}/documents/${encodeURIComponent(route.documentId)}`;
       return route.page > 1 ? `${base}?page=${route.page}` : base;

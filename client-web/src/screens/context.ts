@@ -1,8 +1,10 @@
 // What every screen is given by the app, and the shape of a screen.
 
 import { ApiError, type ApiClient } from '../api/client';
-import type { Meeting, User } from '../api/types';
+import type { Meeting, MeetingSummary, User } from '../api/types';
 import type { Language, MessageKey, MessageParams } from '../i18n/i18n';
+import { freshOrSaved, isUnreachable, type FreshOrSaved } from '../offline/savedData';
+import type { OfflineServices } from '../offline/services';
 import type { Route } from '../router/routes';
 
 export interface ScreenContext {
@@ -27,6 +29,8 @@ export interface ScreenContext {
   meetingCache: Map<string, Meeting>;
   /** A notice for the login screen, such as "your session has ended". */
   loginNotice: string | null;
+  /** Saved screens and kept documents, for working offline. */
+  offline: OfflineServices;
 }
 
 /** Draws a screen into `root`. The screen stops its work and removes its
@@ -42,4 +46,32 @@ export function errorMessage(error: unknown, context: ScreenContext): string {
 /** Whether a failure is only the screen being left while it loaded. */
 export function isAbort(error: unknown, signal: AbortSignal): boolean {
   return signal.aborted || (error instanceof DOMException && error.name === 'AbortError');
+}
+
+/** The message for a screen that could not load: "offline and nothing
+ * saved" when the server was out of reach, otherwise the server's own. */
+export function loadFailureMessage(error: unknown, context: ScreenContext): string {
+  return isUnreachable(error) ? context.t('offline.notSaved') : errorMessage(error, context);
+}
+
+/** The user's meetings from the server, or as last saved when it cannot
+ * be reached. */
+export function loadMeetingList(context: ScreenContext): Promise<FreshOrSaved<MeetingSummary[]>> {
+  const userId = context.user?.id ?? '';
+  return freshOrSaved(() => context.api.listMeetings(), {
+    load: () => context.offline.saved.load<MeetingSummary[]>(userId, 'meetings'),
+    save: (meetings) => context.offline.saved.save(userId, 'meetings', meetings),
+  });
+}
+
+/** One meeting from the server, or as last saved when it cannot be
+ * reached; remembered in `meetingCache` either way. */
+export async function loadMeeting(context: ScreenContext, meetingId: string): Promise<FreshOrSaved<Meeting>> {
+  const userId = context.user?.id ?? '';
+  const result = await freshOrSaved(() => context.api.getMeeting(meetingId), {
+    load: () => context.offline.saved.load<Meeting>(userId, `meeting/${meetingId}`),
+    save: (meeting) => context.offline.saved.save(userId, `meeting/${meetingId}`, meeting),
+  });
+  context.meetingCache.set(result.value.id, result.value);
+  return result;
 }

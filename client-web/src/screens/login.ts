@@ -1,6 +1,7 @@
 // Screen 1, đăng nhập: username and password, and the server's own
 // message when they are refused.
 
+import { isUnreachable } from '../offline/savedData';
 import { h } from '../ui/dom';
 import { errorMessage, isAbort, type Screen } from './context';
 
@@ -40,7 +41,8 @@ export const loginScreen: Screen = (root, context, signal) => {
     message.textContent = text;
     message.hidden = text === '';
   };
-  showError(context.loginNotice ?? '');
+  // Logging in is the one thing that always needs the server.
+  showError(context.loginNotice ?? (navigator.onLine ? '' : t('offline.loginNeedsNetwork')));
 
   const form = h(
     'form',
@@ -77,7 +79,7 @@ export const loginScreen: Screen = (root, context, signal) => {
           if (isAbort(error, signal)) return;
           submit.disabled = false;
           submit.textContent = t('login.submit');
-          showError(errorMessage(error, context));
+          showError(isUnreachable(error) ? t('offline.loginNeedsNetwork') : errorMessage(error, context));
           password.select();
           password.focus();
         },

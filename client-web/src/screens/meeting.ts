@@ -1,9 +1,18 @@
 // Screen 3, one meeting: when and where, the user's role, and the agenda
 // (chương trình họp) with the documents (tài liệu) of each item.
+//
+// Opening a published meeting downloads its agenda pack for offline
+// reading, with the progress under the title ("Đã tải 7/12 tài liệu", then
+// "Đã tải xong"); each document says whether it is on the device or, for
+// a confidential one, only readable online. Offline, the meeting shows as
+// last saved, under a banner that says so. The meeting's staff also get
+// the way into the secretary's console from here.
 
 import type { DocumentInfo, Meeting } from '../api/types';
+import { canPrepareMeeting, canReadAudit } from '../console/permissions';
 import { formatDuration, formatFileSize, formatMeetingTime, formatPageCount } from '../format/format';
 import { layoutAgenda } from '../meetings/agenda';
+import { hasConfidentialDocuments } from '../offline/documentPack';
 import { hrefFor } from '../router/routes';
 import {
   confidentialBadge,
@@ -11,9 +20,24 @@ import {
   loadingMessage,
   meetingRoleLabel,
   meetingStateBadge,
+  savedDataBanner,
+  showPackStatus,
 } from '../ui/components';
 import { h } from '../ui/dom';
-import { errorMessage, isAbort, type Screen, type ScreenContext } from './context';
+import { isAbort, loadFailureMessage, loadMeeting, type Screen, type ScreenContext } from './context';
+
+/** "Đã có trên máy" / "Chỉ xem khi có mạng" beside a document. Filled in
+ * once the documents cache has answered. */
+function availabilityBadge(document: DocumentInfo, context: ScreenContext): HTMLElement {
+  const badge = h('span', { className: 'badge badge-availability' });
+  badge.hidden = true;
+  if (document.confidential) {
+    badge.textContent = context.t('document.onlineOnly');
+    badge.dataset['availability'] = 'online-only';
+    badge.hidden = false;
+  }
+  return badge;
+}
 
 function documentLink(meeting: Meeting, document: DocumentInfo, context: ScreenContext): HTMLElement {
   const { t, language } = context;
@@ -42,6 +66,7 @@ function documentLink(meeting: Meeting, document: DocumentInfo, context: ScreenC
         h('span', { className: 'document-details muted' }, details.join(' · ')),
       ),
       document.confidential ? confidentialBadge(t) : null,
+      availabilityBadge(document, context),
     ),
   );
 }
@@ -81,6 +106,7 @@ function agendaSection(meeting: Meeting, context: ScreenContext): HTMLElement {
             { className: 'agenda-heading' },
             h('span', { className: 'agenda-number' }, number),
             h('span', { className: 'agenda-title' }, item.title),
+            item.updated ? h('span', { className: 'badge badge-updated' }, t('meeting.updated')) : null,
           ),
           facts.length > 0 ? h('p', { className: 'agenda-facts muted' }, facts.join(' · ')) : null,
           item.documents.length > 0
@@ -96,7 +122,28 @@ function agendaSection(meeting: Meeting, context: ScreenContext): HTMLElement {
   );
 }
 
-function meetingView(meeting: Meeting, context: ScreenContext): HTMLElement[] {
+function staffActions(meeting: Meeting, context: ScreenContext): HTMLElement | null {
+  const { t } = context;
+  if (!canPrepareMeeting(context.user, meeting)) return null;
+  return h(
+    'div',
+    { className: 'staff-actions' },
+    h(
+      'a',
+      { className: 'button button-primary', attrs: { href: hrefFor({ screen: 'edit_meeting', meetingId: meeting.id }) } },
+      t('console.prepare'),
+    ),
+    canReadAudit(context.user, meeting)
+      ? h(
+          'a',
+          { className: 'button', attrs: { href: hrefFor({ screen: 'meeting_audit', meetingId: meeting.id }) } },
+          t('console.audit'),
+        )
+      : null,
+  );
+}
+
+function meetingView(meeting: Meeting, context: ScreenContext, packLine: HTMLElement): HTMLElement[] {
   const { t, language } = context;
   const facts = h(
     'dl',
@@ -127,9 +174,34 @@ function meetingView(meeting: Meeting, context: ScreenContext): HTMLElement[] {
     h('h1', {}, meeting.title),
     meetingStateBadge(meeting.state, t),
   );
-  return videoLink
-    ? [header, facts, videoLink, agendaSection(meeting, context)]
-    : [header, facts, agendaSection(meeting, context)];
+  const confidentialNote = hasConfidentialDocuments(meeting)
+    ? h('p', { className: 'muted pack-note' }, t('offline.packConfidential'))
+    : null;
+  return [
+    header,
+    packLine,
+    staffActions(meeting, context),
+    facts,
+    videoLink,
+    agendaSection(meeting, context),
+    confidentialNote,
+  ].filter((element): element is HTMLElement => element !== null);
+}
+
+/** Marks the documents that are on the device. */
+async function markKeptDocuments(root: HTMLElement, meeting: Meeting, context: ScreenContext): Promise<void> {
+  for (const item of meeting.agenda) {
+    for (const document of item.documents) {
+      if (document.confidential) continue;
+      const kept = await context.offline.packs.isKept(document.url);
+      const link = root.querySelector(`[data-document-id="${CSS.escape(document.id)}"]`);
+      const badge = link?.querySelector<HTMLElement>('.badge-availability');
+      if (!badge) continue;
+      badge.hidden = !kept;
+      badge.textContent = kept ? context.t('document.availableOffline') : '';
+      if (kept) badge.dataset['availability'] = 'offline';
+    }
+  }
 }
 
 export const meetingScreen =
@@ -146,16 +218,31 @@ export const meetingScreen =
 
     const load = () => {
       body.replaceChildren(loadingMessage(t('common.loading')));
-      context.api.getMeeting(meetingId).then(
-        (meeting) => {
+      loadMeeting(context, meetingId).then(
+        ({ value: meeting, savedAt }) => {
           if (signal.aborted) return;
-          context.meetingCache.set(meeting.id, meeting);
-          body.replaceChildren(...meetingView(meeting, context));
+          const packLine = h('p', { className: 'pack-status', attrs: { role: 'status', 'aria-live': 'polite' } });
+          packLine.hidden = true;
+          body.replaceChildren(
+            ...(savedAt === null ? [] : [savedDataBanner(savedAt, t)]),
+            ...meetingView(meeting, context, packLine),
+          );
+          const packs = context.offline.packs;
+          packs.subscribe(
+            meeting.id,
+            (progress) => {
+              showPackStatus(packLine, progress, t);
+              if (!progress.running) void markKeptDocuments(body, meeting, context);
+            },
+            signal,
+          );
+          void markKeptDocuments(body, meeting, context);
+          void packs.ensure(meeting);
         },
         (error: unknown) => {
           if (isAbort(error, signal) || context.handleCommonError(error)) return;
           body.replaceChildren(
-            errorPanel(errorMessage(error, context), { label: t('common.retry'), run: load }),
+            errorPanel(loadFailureMessage(error, context), { label: t('common.retry'), run: load }),
           );
         },
       );

@@ -6,6 +6,10 @@
 // page. A confidential (mật) document is watermarked with the reader's
 // name and the time on every rendering, and its bytes live only in memory
 // for as long as the screen is open.
+//
+// A non-confidential document is read from the device when its agenda
+// pack kept it, so it opens with no network; otherwise it comes from the
+// server, and without a network the screen says what is needed.
 
 import { ApiError } from '../api/client';
 import type { DocumentInfo, Meeting } from '../api/types';
@@ -25,7 +29,8 @@ import { isRenderCancelled, openPdf, type OpenedPdf, type PageRendering } from '
 import { drawWatermark, watermarkText } from '../reader/watermark';
 import { confidentialBadge, errorPanel, loadingMessage } from '../ui/components';
 import { h } from '../ui/dom';
-import { errorMessage, isAbort, type Screen, type ScreenContext } from './context';
+import { isUnreachable } from '../offline/savedData';
+import { errorMessage, isAbort, loadMeeting, type Screen, type ScreenContext } from './context';
 
 /** The widest a page is drawn at zoom 1, in CSS pixels: wider lines of
  * text get harder to read on a desktop monitor. */
@@ -39,12 +44,37 @@ function findDocument(meeting: Meeting, documentId: string): DocumentInfo | null
   return null;
 }
 
-async function loadMeeting(meetingId: string, context: ScreenContext): Promise<Meeting> {
+async function meetingOf(meetingId: string, context: ScreenContext): Promise<Meeting> {
   const cached = context.meetingCache.get(meetingId);
   if (cached) return cached;
-  const meeting = await context.api.getMeeting(meetingId);
-  context.meetingCache.set(meeting.id, meeting);
-  return meeting;
+  try {
+    return (await loadMeeting(context, meetingId)).value;
+  } catch (error) {
+    if (isUnreachable(error)) throw new ApiError(0, 'network_error', context.t('offline.notSaved'));
+    throw error;
+  }
+}
+
+/** The PDF bytes: from the device for a kept document, else from the
+ * server. Out of reach of the server, the error says what the reader
+ * needs: a network for a confidential document (never kept), or for one
+ * not downloaded yet. */
+async function documentBytes(
+  agendaDocument: DocumentInfo,
+  context: ScreenContext,
+  signal: AbortSignal,
+): Promise<Uint8Array> {
+  if (!agendaDocument.confidential) {
+    const kept = await context.offline.packs.read(agendaDocument.url);
+    if (kept) return kept;
+  }
+  try {
+    return await context.api.fetchDocument(agendaDocument.url, signal);
+  } catch (error) {
+    if (!isUnreachable(error)) throw error;
+    const key = agendaDocument.confidential ? 'offline.confidentialNeedsNetwork' : 'offline.documentNotDownloaded';
+    throw new ApiError(0, 'network_error', context.t(key));
+  }
 }
 
 export const readerScreen =
@@ -68,7 +98,7 @@ export const readerScreen =
 
     const start = () => {
       body.replaceChildren(loadingMessage(t('reader.loading')));
-      loadMeeting(meetingId, context)
+      meetingOf(meetingId, context)
         .then((meeting) => {
           if (signal.aborted) return;
           const agendaDocument = findDocument(meeting, documentId);
@@ -81,8 +111,7 @@ export const readerScreen =
             );
             return;
           }
-          return context.api
-            .fetchDocument(agendaDocument.url, signal)
+          return documentBytes(agendaDocument, context, signal)
             .then((bytes) => openPdf(bytes))
             .then((pdf) => {
               if (signal.aborted) {

@@ -1,7 +1,9 @@
 // Small pieces of UI used by more than one screen.
 
 import type { MeetingRole, MeetingState } from '../api/types';
+import { formatLocalTimestamp } from '../format/format';
 import type { MessageKey } from '../i18n/i18n';
+import { packStatus, type PackProgress } from '../offline/documentPack';
 import { h } from './dom';
 
 type Translate = (key: MessageKey, params?: Record<string, string | number>) => string;
@@ -38,4 +40,32 @@ export function meetingStateBadge(state: MeetingState, t: Translate): HTMLElemen
 
 export function meetingRoleLabel(role: MeetingRole, t: Translate): string {
   return t(`role.${role}`);
+}
+
+/** The line that says a screen shows saved data because the server cannot
+ * be reached: "Mất kết nối — đang hiển thị dữ liệu đã lưu lúc …". */
+export function savedDataBanner(savedAt: number, t: Translate): HTMLElement {
+  return h(
+    'p',
+    { className: 'saved-banner', attrs: { role: 'status' } },
+    t('offline.savedData', { time: formatLocalTimestamp(new Date(savedAt)) }),
+  );
+}
+
+/** Fills `line` with the agenda pack's download status ("Đã tải 7/12 tài
+ * liệu", "Đã tải xong…"), or hides it when there is nothing to keep. The
+ * `data-pack-state` attribute says `downloading`, `complete` or
+ * `incomplete`, for styling and tests. */
+export function showPackStatus(line: HTMLElement, progress: PackProgress | undefined, t: Translate): void {
+  const status = progress ? packStatus(progress) : null;
+  if (!progress || !status) {
+    line.hidden = true;
+    line.textContent = '';
+    delete line.dataset['packState'];
+    return;
+  }
+  line.hidden = false;
+  line.textContent = t(status.key, status.params);
+  line.dataset['packState'] =
+    progress.done >= progress.total ? 'complete' : progress.running ? 'downloading' : 'incomplete';
 }

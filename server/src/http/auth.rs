@@ -20,6 +20,8 @@ use crate::error::AppError;
 use crate::http::meetings::user_to_wire;
 use crate::store::{now_millis, NewAuditEntry, SessionRecord};
 use crate::AppState;
+#[allow(unused_imports)]
+use phonghop_protocol::api::*;
 
 /// Turns axum's JSON rejection into our error shape.
 pub(crate) fn bad_json(rejection: JsonRejection) -> AppError {
@@ -34,6 +36,7 @@ pub(crate) fn bad_json(rejection: JsonRejection) -> AppError {
 const TIMING_DECOY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$9sTbSlTio3Biev89thdrlKKiCaYsjjYVJxGAL3swxpQ";
 
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest, responses((status = 200, description = "Logged in; sets the session cookie", body = LoginResponse), (status = 401, description = "Wrong username or password", body = ApiError), (status = 403, description = "Account disabled", body = ApiError), (status = 429, description = "Too many failed attempts", body = ApiError)))]
 pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -158,6 +161,7 @@ pub async fn login(
         .into_response())
 }
 
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204, description = "Session ended")))]
 pub async fn logout(
     State(state): State<AppState>,
     headers: axum::http::HeaderMap,
@@ -172,11 +176,13 @@ pub async fn logout(
         .into_response())
 }
 
+#[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth", responses((status = 200, body = User), (status = 401, body = ApiError)))]
 pub async fn me(caller: AuthenticatedUser) -> Json<phonghop_protocol::api::User> {
     Json(user_to_wire(&caller.user))
 }
 
 /// `POST /auth/ws-ticket`, with an optional JSON body naming the device.
+#[utoipa::path(post, path = "/api/v1/auth/ws-ticket", tag = "auth", request_body(content = Option<WsTicketRequest>), responses((status = 200, description = "A one-use ticket valid for 60 s", body = WsTicketResponse), (status = 401, body = ApiError)))]
 pub async fn ws_ticket(
     State(state): State<AppState>,
     caller: AuthenticatedUser,

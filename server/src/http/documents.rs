@@ -15,6 +15,8 @@ use crate::error::AppError;
 use crate::store::{DocumentRecord, DocumentVersionRecord};
 use crate::AppState;
 use axum::extract::Multipart;
+#[allow(unused_imports)]
+use phonghop_protocol::api::*;
 use phonghop_protocol::api::{DocumentInfo, ErrorCode, UpdateDocumentRequest};
 
 use crate::convert::ConversionError;
@@ -53,6 +55,7 @@ async fn readable_document(
 }
 
 /// The current version; revalidated on each use (its URL outlives versions).
+#[utoipa::path(get, path = "/api/v1/documents/{document_id}/file", tag = "documents", params(("document_id" = String, Path, description = "Document id (d_…)")), responses((status = 200, description = "The current PDF (ETag, Range)", content_type = "application/pdf"), (status = 206, description = "Part of it"), (status = 304, description = "Unchanged"), (status = 401, description = "Not logged in", body = ApiError), (status = 404, description = "Not found or not visible", body = ApiError)))]
 pub async fn current_file(
     State(state): State<AppState>,
     caller: AuthenticatedUser,
@@ -65,6 +68,7 @@ pub async fn current_file(
 
 /// One version by number: immutable, so cached for good (unless
 /// confidential).
+#[utoipa::path(get, path = "/api/v1/documents/{document_id}/versions/{version}/file", tag = "documents", params(("document_id" = String, Path, description = "Document id (d_…)"), ("version" = i64, Path, description = "Version number")), responses((status = 200, description = "That version's PDF (immutable)", content_type = "application/pdf"), (status = 206, description = "Part of it"), (status = 304, description = "Unchanged"), (status = 401, description = "Not logged in", body = ApiError), (status = 404, description = "Not found or not visible", body = ApiError)))]
 pub async fn version_file(
     State(state): State<AppState>,
     caller: AuthenticatedUser,
@@ -346,6 +350,7 @@ async fn prepare_pdf(state: &AppState, bytes: Vec<u8>) -> Result<(Vec<u8>, i64),
 
 /// `POST /meetings/{id}/agenda/{item_id}/documents` (multipart: `file`,
 /// optional `title`, optional `confidential`).
+#[utoipa::path(post, path = "/api/v1/meetings/{meeting_id}/agenda/{item_id}/documents", tag = "documents", params(("meeting_id" = String, Path, description = "Meeting id (m_…)"), ("item_id" = String, Path, description = "Agenda item id (a_…)")), request_body(content = DocumentUploadForm, content_type = "multipart/form-data"), responses((status = 201, body = DocumentInfo), (status = 400, body = ApiError), (status = 413, body = ApiError), (status = 422, description = "Not a supported document, or LibreOffice missing", body = ApiError), (status = 401, description = "Not logged in", body = ApiError), (status = 404, description = "Not found or not visible", body = ApiError)))]
 pub async fn upload(
     State(state): State<AppState>,
     caller: AuthenticatedUser,
@@ -407,6 +412,7 @@ pub async fn upload(
 
 /// `POST /documents/{id}/versions` (multipart `file`): replaces the
 /// document, keeping earlier versions; its agenda item shows as updated.
+#[utoipa::path(post, path = "/api/v1/documents/{document_id}/versions", tag = "documents", params(("document_id" = String, Path, description = "Document id (d_…)")), request_body(content = DocumentUploadForm, content_type = "multipart/form-data"), responses((status = 201, body = DocumentInfo), (status = 413, body = ApiError), (status = 422, body = ApiError), (status = 401, description = "Not logged in", body = ApiError), (status = 404, description = "Not found or not visible", body = ApiError)))]
 pub async fn replace(
     State(state): State<AppState>,
     caller: AuthenticatedUser,
@@ -452,6 +458,7 @@ pub async fn replace(
 }
 
 /// `PATCH /documents/{id}`: title, confidential mark.
+#[utoipa::path(patch, path = "/api/v1/documents/{document_id}", tag = "documents", params(("document_id" = String, Path, description = "Document id (d_…)")), request_body = UpdateDocumentRequest, responses((status = 200, body = DocumentInfo), (status = 401, description = "Not logged in", body = ApiError), (status = 404, description = "Not found or not visible", body = ApiError)))]
 pub async fn update(
     State(state): State<AppState>,
     caller: AuthenticatedUser,

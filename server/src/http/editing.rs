@@ -25,6 +25,8 @@ use crate::store::{
     MeetingRecord, NewAuditEntry,
 };
 use crate::AppState;
+#[allow(unused_imports)]
+use phonghop_protocol::api::*;
 
 /// The meeting, if the caller may edit it and it is still editable.
 pub(crate) async fn editable_meeting(
@@ -114,6 +116,7 @@ fn check_duration(value: Option<i64>) -> Result<Option<i64>, AppError> {
     }
 }
 
+#[utoipa::path(post, path = "/api/v1/meetings", tag = "meetings", request_body = CreateMeetingRequest, responses((status = 201, body = Meeting), (status = 400, body = ApiError), (status = 403, body = ApiError)))]
 pub async fn create_meeting(
     State(state): State<AppState>,
     caller: AuthenticatedUser,
@@ -156,6 +159,7 @@ pub async fn create_meeting(
     Ok((StatusCode::CREATED, Json(view)).into_response())
 }
 
+#[utoipa::path(patch, path = "/api/v1/meetings/{meeting_id}", tag = "meetings", params(("meeting_id" = String, Path, description = "Meeting id (m_…)")), request_body = UpdateMeetingRequest, responses((status = 200, body = Meeting), (status = 400, body = ApiError), (status = 409, description = "Closed or cancelled", body = ApiError), (status = 401, description = "Not logged in", body = ApiError), (status = 404, description = "Not found or not visible", body = ApiError)))]
 pub async fn update_meeting(
     State(state): State<AppState>,
     caller: AuthenticatedUser,
@@ -199,6 +203,7 @@ pub async fn update_meeting(
 }
 
 /// `POST /meetings/{id}/publish|start|close|cancel`.
+#[utoipa::path(post, path = "/api/v1/meetings/{meeting_id}/{action}", tag = "meetings", params(("meeting_id" = String, Path, description = "Meeting id (m_…)"), ("action" = String, Path, description = "publish, start, close or cancel")), responses((status = 200, body = Meeting), (status = 409, description = "Not allowed from the current state", body = ApiError), (status = 401, description = "Not logged in", body = ApiError), (status = 404, description = "Not found or not visible", body = ApiError)))]
 pub async fn transition(
     State(state): State<AppState>,
     caller: AuthenticatedUser,
@@ -253,6 +258,7 @@ fn state_name_vi(state: MeetingState) -> &'static str {
     }
 }
 
+#[utoipa::path(get, path = "/api/v1/meetings/{meeting_id}/participants", tag = "meetings", params(("meeting_id" = String, Path, description = "Meeting id (m_…)")), responses((status = 200, body = ParticipantList), (status = 401, description = "Not logged in", body = ApiError), (status = 404, description = "Not found or not visible", body = ApiError)))]
 pub async fn participants(
     State(state): State<AppState>,
     caller: AuthenticatedUser,
@@ -274,6 +280,7 @@ pub async fn participants(
     Ok(Json(ParticipantList { participants }))
 }
 
+#[utoipa::path(put, path = "/api/v1/meetings/{meeting_id}/participants/{user_id}", tag = "meetings", params(("meeting_id" = String, Path, description = "Meeting id (m_…)"), ("user_id" = String, Path)), request_body = SetParticipantRequest, responses((status = 204, description = "Added or role changed"), (status = 401, description = "Not logged in", body = ApiError), (status = 404, description = "Not found or not visible", body = ApiError)))]
 pub async fn set_participant(
     State(state): State<AppState>,
     caller: AuthenticatedUser,
@@ -303,6 +310,7 @@ pub async fn set_participant(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(delete, path = "/api/v1/meetings/{meeting_id}/participants/{user_id}", tag = "meetings", params(("meeting_id" = String, Path, description = "Meeting id (m_…)"), ("user_id" = String, Path)), responses((status = 204, description = "Removed; their sockets close"), (status = 401, description = "Not logged in", body = ApiError), (status = 404, description = "Not found or not visible", body = ApiError)))]
 pub async fn remove_participant(
     State(state): State<AppState>,
     caller: AuthenticatedUser,
@@ -330,6 +338,7 @@ pub async fn remove_participant(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(post, path = "/api/v1/meetings/{meeting_id}/agenda", tag = "agenda", params(("meeting_id" = String, Path, description = "Meeting id (m_…)")), request_body = CreateAgendaItemRequest, responses((status = 201, body = AgendaItem), (status = 400, body = ApiError), (status = 401, description = "Not logged in", body = ApiError), (status = 404, description = "Not found or not visible", body = ApiError)))]
 pub async fn create_agenda_item(
     State(state): State<AppState>,
     caller: AuthenticatedUser,
@@ -403,6 +412,7 @@ async fn item_of_meeting(
         .ok_or_else(AppError::not_found)
 }
 
+#[utoipa::path(patch, path = "/api/v1/meetings/{meeting_id}/agenda/{item_id}", tag = "agenda", params(("meeting_id" = String, Path, description = "Meeting id (m_…)"), ("item_id" = String, Path)), request_body = UpdateAgendaItemRequest, responses((status = 200, body = AgendaItem), (status = 401, description = "Not logged in", body = ApiError), (status = 404, description = "Not found or not visible", body = ApiError)))]
 pub async fn update_agenda_item(
     State(state): State<AppState>,
     caller: AuthenticatedUser,
@@ -445,6 +455,7 @@ pub async fn update_agenda_item(
     Ok(Json(find_item(&view.agenda, &item_id)?))
 }
 
+#[utoipa::path(delete, path = "/api/v1/meetings/{meeting_id}/agenda/{item_id}", tag = "agenda", params(("meeting_id" = String, Path, description = "Meeting id (m_…)"), ("item_id" = String, Path)), responses((status = 204, description = "Deleted with its sub-items"), (status = 401, description = "Not logged in", body = ApiError), (status = 404, description = "Not found or not visible", body = ApiError)))]
 pub async fn delete_agenda_item(
     State(state): State<AppState>,
     caller: AuthenticatedUser,
@@ -509,6 +520,7 @@ pub fn plan_agenda_order(
     Ok(placements)
 }
 
+#[utoipa::path(put, path = "/api/v1/meetings/{meeting_id}/agenda/order", tag = "agenda", params(("meeting_id" = String, Path, description = "Meeting id (m_…)")), request_body = AgendaOrderRequest, responses((status = 200, body = Meeting), (status = 400, body = ApiError), (status = 401, description = "Not logged in", body = ApiError), (status = 404, description = "Not found or not visible", body = ApiError)))]
 pub async fn reorder_agenda(
     State(state): State<AppState>,
     caller: AuthenticatedUser,

@@ -13,9 +13,12 @@ use phonghop_protocol::api::HealthStatus;
 use crate::error::AppError;
 use crate::metrics::Gauges;
 use crate::AppState;
+#[allow(unused_imports)]
+use phonghop_protocol::api::*;
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, body = HealthStatus)))]
 pub async fn healthz() -> Json<HealthStatus> {
     Json(HealthStatus {
         status: "ok".into(),
@@ -24,6 +27,7 @@ pub async fn healthz() -> Json<HealthStatus> {
     })
 }
 
+#[utoipa::path(get, path = "/readyz", tag = "operations", responses((status = 200, body = HealthStatus), (status = 503, body = HealthStatus)))]
 pub async fn readyz(State(state): State<AppState>) -> Response {
     if state.shutdown.is_triggered() {
         return unavailable("shutting down".into());
@@ -58,6 +62,7 @@ fn unavailable(reason: String) -> Response {
         .into_response()
 }
 
+#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text", content_type = "text/plain")))]
 pub async fn metrics(State(state): State<AppState>) -> Response {
     let storage = state.store.metrics();
     let gauges = Gauges {
@@ -78,6 +83,7 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
 }
 
 /// The local CA certificate made by `phonghop cert`, for tablets to trust.
+#[utoipa::path(get, path = "/ca.pem", tag = "operations", responses((status = 200, description = "The local CA certificate", content_type = "application/x-pem-file"), (status = 404, body = ApiError)))]
 pub async fn ca_certificate(State(state): State<AppState>) -> Result<Response, AppError> {
     let Some(path) = &state.settings.ca_certificate_path else {
         return Err(AppError::not_found());

@@ -17,6 +17,8 @@ use crate::store::{
     AgendaItemRecord, DocumentRecord, DocumentVersionRecord, MeetingRecord, UserRecord,
 };
 use crate::AppState;
+#[allow(unused_imports)]
+use phonghop_protocol::api::*;
 
 pub fn user_to_wire(user: &UserRecord) -> User {
     User {
@@ -63,6 +65,7 @@ pub async fn visible_meeting(
     Ok((meeting, viewer))
 }
 
+#[utoipa::path(get, path = "/api/v1/meetings", tag = "meetings", responses((status = 200, body = MeetingList), (status = 401, body = ApiError)))]
 pub async fn list(
     State(state): State<AppState>,
     caller: AuthenticatedUser,
@@ -141,6 +144,7 @@ pub fn order_agenda(items: Vec<AgendaItemRecord>) -> Vec<AgendaItemRecord> {
     ordered
 }
 
+#[utoipa::path(get, path = "/api/v1/meetings/{meeting_id}", tag = "meetings", params(("meeting_id" = String, Path, description = "Meeting id (m_…)")), responses((status = 200, body = Meeting), (status = 401, description = "Not logged in", body = ApiError), (status = 404, description = "Not found or not visible", body = ApiError)))]
 pub async fn one(
     State(state): State<AppState>,
     caller: AuthenticatedUser,
@@ -224,6 +228,7 @@ pub async fn load_meeting_view(
     })
 }
 
+#[utoipa::path(get, path = "/api/v1/meetings/{meeting_id}/audit", tag = "meetings", params(("meeting_id" = String, Path, description = "Meeting id (m_…)")), responses((status = 200, body = AuditLog), (status = 403, body = ApiError), (status = 401, description = "Not logged in", body = ApiError), (status = 404, description = "Not found or not visible", body = ApiError)))]
 pub async fn audit(
     State(state): State<AppState>,
     caller: AuthenticatedUser,

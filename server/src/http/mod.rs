@@ -7,6 +7,7 @@ mod documents;
 mod editing;
 mod health;
 pub(crate) mod meetings;
+mod openapi;
 mod sync;
 mod users;
 mod web;
@@ -100,6 +101,7 @@ pub fn app(state: AppState) -> Router {
 
     Router::new()
         .nest("/api/v1", api)
+        .route("/api/openapi.json", get(openapi::document))
         .route("/sync", get(sync::upgrade))
         .route("/live", get(crate::live::socket::upgrade))
         .route("/healthz", get(health::healthz))

@@ -17,6 +17,8 @@ use crate::error::AppError;
 use crate::http::auth::bad_json;
 use crate::store::{new_id, now_millis, NewAuditEntry, UserRecord};
 use crate::AppState;
+#[allow(unused_imports)]
+use phonghop_protocol::api::*;
 
 fn account(user: &UserRecord) -> UserAccount {
     UserAccount {
@@ -54,6 +56,7 @@ async fn audit(
     Ok(())
 }
 
+#[utoipa::path(get, path = "/api/v1/users", tag = "users", responses((status = 200, body = UserList), (status = 403, body = ApiError)))]
 pub async fn list(
     State(state): State<AppState>,
     caller: AuthenticatedUser,
@@ -71,6 +74,7 @@ pub async fn list(
     Ok(Json(UserList { users }))
 }
 
+#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = CreateUserRequest, responses((status = 201, body = UserAccount), (status = 400, body = ApiError), (status = 403, body = ApiError), (status = 409, body = ApiError)))]
 pub async fn create(
     State(state): State<AppState>,
     caller: AuthenticatedUser,
@@ -109,6 +113,7 @@ pub async fn create(
 }
 
 /// `POST /users/{id}/disable|enable`.
+#[utoipa::path(post, path = "/api/v1/users/{user_id}/{action}", tag = "users", params(("user_id" = String, Path), ("action" = String, Path, description = "disable or enable")), responses((status = 200, body = UserAccount), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
 pub async fn set_disabled(
     State(state): State<AppState>,
     caller: AuthenticatedUser,
@@ -152,6 +157,7 @@ pub async fn set_disabled(
     Ok(Json(account(&user)))
 }
 
+#[utoipa::path(post, path = "/api/v1/users/{user_id}/password", tag = "users", params(("user_id" = String, Path)), request_body = ResetPasswordRequest, responses((status = 204, description = "Password set; sessions ended"), (status = 400, body = ApiError), (status = 403, body = ApiError)))]
 pub async fn reset_password(
     State(state): State<AppState>,
     caller: AuthenticatedUser,
