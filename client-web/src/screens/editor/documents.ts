@@ -89,7 +89,11 @@ export class UploadBoard {
     const fields: Record<string, string> = {};
     if (!replacing && this.wantsConfidential(item.id)) fields['confidential'] = 'true';
     const url = replacing ? newVersionUrl(replacing.id) : newDocumentUrl(this.editor.meeting().id, item.id);
-    this.editor.refreshAgenda?.();
+    // Shown at once under the item; later redraws of the agenda take the
+    // element from `jobElements`.
+    document
+      .querySelector(`.upload-jobs[data-item-id="${CSS.escape(item.id)}"]`)
+      ?.append(element);
     uploadDocument({
       url,
       file,
@@ -223,7 +227,7 @@ export function uploadZone(item: AgendaItem, editor: EditorHandle, board: Upload
     h('span', { className: 'muted upload-hint' }, t('documentsEditor.dropHere')),
     h('label', { className: 'checkbox', attrs: { for: confidentialId } }, confidential, h('span', {}, t('documentsEditor.newConfidential'))),
     picker,
-    h('ul', { className: 'upload-jobs' }, ...board.jobElements(item.id)),
+    h('ul', { className: 'upload-jobs', attrs: { 'data-item-id': item.id } }, ...board.jobElements(item.id)),
   );
 }
 
