@@ -52,6 +52,11 @@ test-browser: client-build
 	  cd client-web && PHONGHOP_BIN=../target/debug/phonghop $(NPM) run test:browser; \
 	fi
 
+## Load scenarios against a fresh release server; prints the table that
+## BENCHMARKS.md records (machine and date included).
+bench: client-build
+	bash bench/run.sh
+
 clean:
 	$(CARGO) clean
 	rm -rf client-web/dist client-web/node_modules

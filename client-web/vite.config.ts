@@ -11,7 +11,7 @@ import { createReadStream, existsSync, readdirSync, readFileSync, statSync } fro
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { defineConfig, type Plugin } from 'vitest/config';
-import { serviceWorker } from './build/serviceWorker';
+import { serviceWorker } from './build/serviceWorker.ts';
 
 const pdfjsRoot = path.dirname(
   fileURLToPath(new URL('./node_modules/pdfjs-dist/package.json', import.meta.url)),

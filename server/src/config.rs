@@ -82,6 +82,11 @@ pub struct ServeOptions {
     #[arg(long, env = "PHONGHOP_DEMO")]
     pub demo: bool,
 
+    /// How many delegate accounts (daibieu01…) the demo meeting gets; more
+    /// than 26 is for load tests (`make bench`).
+    #[arg(long, env = "PHONGHOP_DEMO_DELEGATES", default_value_t = 26, value_parser = clap::value_parser!(u64).range(1..=10000))]
+    pub demo_delegates: u64,
+
     /// Extra origins allowed to call the API and open websockets
     /// (comma-separated, e.g. `https://hop.ubnd.local`); the server's own
     /// origin is always allowed.

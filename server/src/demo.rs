@@ -53,7 +53,7 @@ pub const DEMO_PDFS: [DemoPdf; 3] = [
 
 /// The demo accounts: (username, display name, organization role, role in
 /// the demo meeting).
-pub fn demo_accounts() -> Vec<(String, String, OrgRole, Option<MeetingRole>)> {
+pub fn demo_accounts(delegates: usize) -> Vec<(String, String, OrgRole, Option<MeetingRole>)> {
     let mut accounts = vec![
         (
             "quantri".to_owned(),
@@ -74,7 +74,7 @@ pub fn demo_accounts() -> Vec<(String, String, OrgRole, Option<MeetingRole>)> {
             Some(MeetingRole::Chair),
         ),
     ];
-    for n in 1..=DEMO_DELEGATES {
+    for n in 1..=delegates {
         accounts.push((
             format!("daibieu{n:02}"),
             format!("Đại biểu {n:02}"),
@@ -104,7 +104,7 @@ type DemoAgendaItem = (
 );
 
 /// Seeds the demo unless it was seeded before. Returns whether it seeded.
-pub async fn seed(store: &Store, blobs: &BlobStore) -> anyhow::Result<bool> {
+pub async fn seed(store: &Store, blobs: &BlobStore, delegates: usize) -> anyhow::Result<bool> {
     if store.setting(SEEDED_SETTING).await?.is_some() {
         return Ok(false);
     }
@@ -114,7 +114,7 @@ pub async fn seed(store: &Store, blobs: &BlobStore) -> anyhow::Result<bool> {
         .map_err(|e| anyhow::anyhow!("hashing the demo password: {e}"))?;
     let mut participants = Vec::new();
     let mut secretary_id = None;
-    for (username, display_name, org_role, meeting_role) in demo_accounts() {
+    for (username, display_name, org_role, meeting_role) in demo_accounts(delegates) {
         let user = UserRecord {
             id: new_id("u"),
             username,
@@ -276,14 +276,14 @@ fn today_at_local(time: &str) -> String {
 }
 
 /// The text `make run` prints: where to go and how to log in.
-pub fn logins_text(url: &str) -> String {
+pub fn logins_text(url: &str, delegates: usize) -> String {
     format!(
         "\n  Mở trình duyệt / open: {url}\n\
          \n  Tài khoản demo (mật khẩu / password: {DEMO_PASSWORD}):\n\
          \x20   quantri                  quản trị / administrator\n\
          \x20   thuky                    thư ký / secretary\n\
          \x20   chutri                   chủ trì / chair\n\
-         \x20   daibieu01 … daibieu{DEMO_DELEGATES:02}    đại biểu / delegates\n\
+         \x20   daibieu01 … daibieu{delegates:02}    đại biểu / delegates\n\
          \x20   diemcau01 … diemcau{DEMO_REMOTE_POINTS:02}    điểm cầu / remote points\n"
     )
 }
@@ -294,7 +294,7 @@ mod tests {
 
     #[test]
     fn demo_has_one_account_per_documented_login() {
-        let accounts = demo_accounts();
+        let accounts = demo_accounts(DEMO_DELEGATES);
         assert_eq!(accounts.len(), 3 + DEMO_DELEGATES + DEMO_REMOTE_POINTS);
         let names: Vec<_> = accounts.iter().map(|a| a.0.as_str()).collect();
         for expected in [
@@ -328,8 +328,8 @@ mod tests {
             .await
             .unwrap();
         let blobs = BlobStore::open(dir.path().join("blobs")).unwrap();
-        assert!(seed(&store, &blobs).await.unwrap());
-        assert!(!seed(&store, &blobs).await.unwrap());
+        assert!(seed(&store, &blobs, DEMO_DELEGATES).await.unwrap());
+        assert!(!seed(&store, &blobs, DEMO_DELEGATES).await.unwrap());
         assert_eq!(store.all_meetings().await.unwrap().len(), 1);
         assert_eq!(store.count_documents().await.unwrap(), 3);
     }

@@ -205,7 +205,7 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
         .await
         .context("cannot start document sync")?;
     if options.demo {
-        demo::seed(&store, &blobs)
+        demo::seed(&store, &blobs, options.demo_delegates as usize)
             .await
             .context("cannot seed the demo meeting")?;
         demo::seed_sync_documents(&store, &sync)
@@ -272,7 +272,13 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
     // One line a machine can read (tests wait for it), then the human text.
     println!("phonghop listening on {scheme}://{local}");
     if options.demo {
-        println!("{}", demo::logins_text(&format!("{scheme}://{local}")));
+        println!(
+            "{}",
+            demo::logins_text(
+                &format!("{scheme}://{local}"),
+                options.demo_delegates as usize
+            )
+        );
     }
     run(listener, state, tls_config, shutdown::signal()).await?;
     // Sockets are closed by now; let samod finish writing what it holds.

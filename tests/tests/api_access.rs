@@ -330,7 +330,12 @@ async fn the_openapi_document_is_served_and_names_the_api() {
         .await
         .unwrap();
     assert!(document["openapi"].as_str().unwrap().starts_with("3."));
-    for path in ["/api/v1/auth/login", "/api/v1/meetings/{meeting_id}", "/live", "/sync"] {
+    for path in [
+        "/api/v1/auth/login",
+        "/api/v1/meetings/{meeting_id}",
+        "/live",
+        "/sync",
+    ] {
         assert!(document["paths"].get(path).is_some(), "{path} missing");
     }
     assert!(document["components"]["schemas"].get("Meeting").is_some());

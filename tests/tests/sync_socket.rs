@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 
 use automerge::transaction::Transactable;
 use phonghop_e2e::{demo_meeting_id, logged_in, run_command, Server, ServerOptions};
-use sync_client::{encode_map, open, sync_url, ticket, writable_document, Event, SyncClient, Value};
+use sync_client::{
+    encode_map, open, sync_url, ticket, writable_document, Event, SyncClient, Value,
+};
 
 fn demo_server(dir: &std::path::Path, extra_args: &[&str]) -> Server {
     Server::start(
@@ -32,7 +34,11 @@ async fn a_foreign_origin_is_refused_before_the_upgrade() {
     let server = demo_server(dir.path(), &[]);
     let client = logged_in(&server, "daibieu01", "demo").await;
     let (ticket, _) = ticket(&client, &server, "tablet").await;
-    let refused = open(&sync_url(&server, Some(&ticket)), &[("origin", "https://evil.example")]).await;
+    let refused = open(
+        &sync_url(&server, Some(&ticket)),
+        &[("origin", "https://evil.example")],
+    )
+    .await;
     assert_eq!(refused.err(), Some(403));
     let listed_dir = tempfile::tempdir().unwrap();
     let listed = demo_server(
@@ -41,9 +47,15 @@ async fn a_foreign_origin_is_refused_before_the_upgrade() {
     );
     let client = logged_in(&listed, "daibieu01", "demo").await;
     let (ticket, _) = sync_client::ticket(&client, &listed, "tablet").await;
-    let allowed = open(&sync_url(&listed, Some(&ticket)), &[("origin", "https://hop.ubnd.local")]).await;
+    let allowed = open(
+        &sync_url(&listed, Some(&ticket)),
+        &[("origin", "https://hop.ubnd.local")],
+    )
+    .await;
     assert!(allowed.is_ok(), "a listed origin is allowed");
-    assert!(server.log_text().contains("refused a sync socket from a foreign origin"));
+    assert!(server
+        .log_text()
+        .contains("refused a sync socket from a foreign origin"));
 }
 
 #[tokio::test]
@@ -83,21 +95,47 @@ async fn malformed_messages_close_only_their_own_connection() {
     let mut bystander = SyncClient::connect(&client, &server, "bystander").await;
 
     let cases: Vec<(&str, Vec<u8>, u16, &str)> = vec![
-        ("not cbor", vec![0xff, 0x00, 0x13], 1008, "malformed message"),
-        ("a cbor string, not a map", {
-            let mut encoder = minicbor::Encoder::new(Vec::new());
-            encoder.str("documentId").unwrap();
-            encoder.into_writer()
-        }, 1008, "malformed message"),
-        ("an unknown type", encode_map(&[("type", Value::Text("teleport"))]), 1008, "unknown message type"),
-        ("no type", encode_map(&[("senderId", Value::Text("x"))]), 1008, "malformed message"),
-        ("a bad document id", encode_map(&[
-            ("type", Value::Text("request")),
-            ("documentId", Value::Text("not-a-document-id")),
-        ]), 1008, "malformed message"),
+        (
+            "not cbor",
+            vec![0xff, 0x00, 0x13],
+            1008,
+            "malformed message",
+        ),
+        (
+            "a cbor string, not a map",
+            {
+                let mut encoder = minicbor::Encoder::new(Vec::new());
+                encoder.str("documentId").unwrap();
+                encoder.into_writer()
+            },
+            1008,
+            "malformed message",
+        ),
+        (
+            "an unknown type",
+            encode_map(&[("type", Value::Text("teleport"))]),
+            1008,
+            "unknown message type",
+        ),
+        (
+            "no type",
+            encode_map(&[("senderId", Value::Text("x"))]),
+            1008,
+            "malformed message",
+        ),
+        (
+            "a bad document id",
+            encode_map(&[
+                ("type", Value::Text("request")),
+                ("documentId", Value::Text("not-a-document-id")),
+            ]),
+            1008,
+            "malformed message",
+        ),
     ];
     for (label, frame, expected_code, expected_reason) in cases {
-        let mut victim = SyncClient::connect(&client, &server, &format!("victim-{}", label.len())).await;
+        let mut victim =
+            SyncClient::connect(&client, &server, &format!("victim-{}", label.len())).await;
         victim.send(frame).await;
         let closed = victim.closed(5 * SECOND).await;
         assert_eq!(
@@ -133,7 +171,10 @@ async fn malformed_messages_close_only_their_own_connection() {
     assert!(bystander.sync_document(&layer, &mut doc).await);
     assert!(!doc.get_heads().is_empty());
     let log = server.log_text();
-    assert!(log.contains("closing a sync socket: protocol violation"), "{log}");
+    assert!(
+        log.contains("closing a sync socket: protocol violation"),
+        "{log}"
+    );
     assert!(log.contains("unknown message type"));
     assert_eq!(
         reqwest::get(server.url("/readyz")).await.unwrap().status(),
@@ -164,7 +205,9 @@ async fn an_oversized_frame_is_closed_with_1009() {
     let layer = writable_document(&client, &server, &meeting_id, "shared_layer").await;
     let mut doc = automerge::Automerge::new();
     assert!(bystander.sync_document(&layer, &mut doc).await);
-    assert!(server.log_text().contains("closing a sync socket: message too big"));
+    assert!(server
+        .log_text()
+        .contains("closing a sync socket: message too big"));
 }
 
 #[tokio::test]
@@ -192,7 +235,9 @@ async fn a_change_that_would_grow_a_document_past_its_cap_closes_the_connection(
     // Drive the sync by hand until the server closes.
     use automerge::sync::SyncDoc;
     let first = doc.generate_sync_message(&mut state).unwrap().encode();
-    writer.send(writer.document_message("request", &notebook, &first)).await;
+    writer
+        .send(writer.document_message("request", &notebook, &first))
+        .await;
     for _ in 0..20 {
         match writer.next(10 * SECOND).await {
             Event::Closed(frame) => {
@@ -211,7 +256,10 @@ async fn a_change_that_would_grow_a_document_past_its_cap_closes_the_connection(
             _ => {}
         }
     }
-    assert_eq!(closed, Some((1009, "document size limit reached".to_owned())));
+    assert_eq!(
+        closed,
+        Some((1009, "document size limit reached".to_owned()))
+    );
     // What was stored before is intact, and nothing of the big change.
     let mut reader = SyncClient::connect(&client, &server, "reader").await;
     let mut copy = automerge::Automerge::new();
@@ -232,8 +280,7 @@ async fn a_connection_over_its_message_rate_is_slowed_then_closed() {
     let mut flood = SyncClient::connect(&client, &server, "flood").await;
     // Requests for a document that does not exist: each is answered
     // `doc-unavailable` by the server itself, so only the rate counts.
-    let request =
-        flood.document_message("request", "6ba7b810-9dad-11d1-80b4-00c04fd430c8", &[]);
+    let request = flood.document_message("request", "6ba7b810-9dad-11d1-80b4-00c04fd430c8", &[]);
     let started = Instant::now();
     let closed = loop {
         flood.send(request.clone()).await;

@@ -81,7 +81,9 @@ export function uploadDocument(options: UploadOptions): Promise<DocumentInfo> {
     request.addEventListener('error', () =>
       reject(new ApiError(0, 'network_error', translate(options.language, 'error.network'))),
     );
-    request.addEventListener('abort', () => reject(new DOMException('The upload was cancelled', 'AbortError')));
+    request.addEventListener('abort', () =>
+      reject(new DOMException('The upload was cancelled', 'AbortError')),
+    );
     options.signal?.addEventListener('abort', () => request.abort(), { once: true });
     options.onProgress({ phase: 'sending', loaded: 0, total: options.file.size });
     request.send(form);

@@ -3,6 +3,7 @@
 // people know (accounts, agenda items, documents).
 
 import type { AuditLogEntry, Meeting, MeetingRole } from '../api/types';
+import { wallClockAt } from '../format/format';
 import type { MessageKey, MessageParams } from '../i18n/i18n';
 import { isMessageKey } from '../i18n/i18n';
 
@@ -89,4 +90,14 @@ export function auditActorText(entry: AuditLogEntry, names: AuditNames, t: Trans
 /** Entries oldest first (by their sequence number in the chain). */
 export function sortAuditEntries(entries: readonly AuditLogEntry[]): AuditLogEntry[] {
   return [...entries].sort((a, b) => a.seq - b.seq);
+}
+
+const two = (value: number) => String(value).padStart(2, '0');
+
+/** "14:05:09 23/11/2026", on Vietnam's clock (UTC+7) like every time the
+ * agency's records use, whatever zone the viewing computer is set to. */
+export function formatAuditTime(atMs: number, offsetMinutes = 420): string {
+  const wall = wallClockAt(atMs, offsetMinutes);
+  const seconds = new Date(atMs + offsetMinutes * 60_000).getUTCSeconds();
+  return `${two(wall.hour)}:${two(wall.minute)}:${two(seconds)} ${two(wall.day)}/${two(wall.month)}/${wall.year}`;
 }

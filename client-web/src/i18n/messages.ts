@@ -173,7 +173,8 @@ export const vi = {
   'documentsEditor.checking': 'Đang kiểm tra tệp PDF…',
   'documentsEditor.done': 'Đã tải lên.',
   'documentsEditor.dismiss': 'Đóng',
-  'documentsEditor.tooLarge': 'Tệp quá lớn so với giới hạn của máy chủ. Hãy chia nhỏ tệp hoặc nén PDF rồi thử lại.',
+  'documentsEditor.tooLarge':
+    'Tệp quá lớn so với giới hạn của máy chủ. Hãy chia nhỏ tệp hoặc nén PDF rồi thử lại.',
 
   'lifecycle.publish': 'Công bố cuộc họp',
   'lifecycle.start': 'Bắt đầu họp',
@@ -189,7 +190,8 @@ export const vi = {
   'lifecycle.keep': 'Không, quay lại',
 
   'audit.title': 'Nhật ký thay đổi',
-  'audit.intro': 'Mọi thao tác chuẩn bị và điều hành cuộc họp, theo thứ tự thời gian. Nhật ký không sửa được.',
+  'audit.intro':
+    'Mọi thao tác chuẩn bị và điều hành cuộc họp, theo thứ tự thời gian. Nhật ký không sửa được.',
   'audit.time': 'Thời gian',
   'audit.actor': 'Người thực hiện',
   'audit.action': 'Hành động',
@@ -311,7 +313,8 @@ export const en: Record<MessageKey, string> = {
   'state.cancelled': 'Cancelled',
 
   'offline.savedData': 'Offline — showing data saved at {time}.',
-  'offline.notSaved': 'Offline, and this page has not been saved on this device. Connect (WiFi) and press "Try again".',
+  'offline.notSaved':
+    'Offline, and this page has not been saved on this device. Connect (WiFi) and press "Try again".',
   'offline.loginNeedsNetwork': 'Offline. Logging in needs the network: check the WiFi, then log in again.',
   'offline.packProgress': 'Downloaded {done}/{total} documents',
   'offline.packComplete': 'Download complete',
@@ -370,7 +373,8 @@ export const en: Record<MessageKey, string> = {
   'participants.remove': 'Remove from the meeting',
   'participants.removeLabel': 'Remove {name} from the meeting',
   'participants.roleOf': 'Role of {name}',
-  'participants.confirmRemove': 'Remove {name} from the meeting? They will no longer see it or its documents.',
+  'participants.confirmRemove':
+    'Remove {name} from the meeting? They will no longer see it or its documents.',
   'participants.noAccountChosen': 'Choose an account.',
   'participants.accountsUnavailable':
     'Only office secretaries and administrators can pick accounts to invite; you can still change the roles of participants.',
@@ -410,7 +414,8 @@ export const en: Record<MessageKey, string> = {
   'documentsEditor.checking': 'Checking the PDF…',
   'documentsEditor.done': 'Uploaded.',
   'documentsEditor.dismiss': 'Close',
-  'documentsEditor.tooLarge': 'The file is larger than the server accepts. Split it or compress the PDF, then retry.',
+  'documentsEditor.tooLarge':
+    'The file is larger than the server accepts. Split it or compress the PDF, then retry.',
 
   'lifecycle.publish': 'Publish the meeting',
   'lifecycle.start': 'Start the meeting',

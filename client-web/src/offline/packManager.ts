@@ -109,7 +109,9 @@ export class DocumentPacks {
     const task = previous
       .catch(() => null)
       .then(async () => {
-        await this.updateIndex((index) => recordPack(index, meeting, urls ? urls.split('\n') : [], this.now()));
+        await this.updateIndex((index) =>
+          recordPack(index, meeting, urls ? urls.split('\n') : [], this.now()),
+        );
         return downloadPack(documents, {
           store,
           fetch: this.options.fetch,

@@ -26,7 +26,15 @@ export interface RequestFacts {
 export const versionedDocumentPath = /^\/api\/v1\/documents\/[^/]+\/versions\/\d+\/file$/;
 
 /** Server paths that are not the app, even when opened as a page. */
-const serverPaths = [/^\/api\//, /^\/sync$/, /^\/live$/, /^\/healthz$/, /^\/readyz$/, /^\/metrics$/, /^\/ca\.pem$/];
+const serverPaths = [
+  /^\/api\//,
+  /^\/sync$/,
+  /^\/live$/,
+  /^\/healthz$/,
+  /^\/readyz$/,
+  /^\/metrics$/,
+  /^\/ca\.pem$/,
+];
 
 const staticPaths = [/^\/assets\//, /^\/pdfjs\//, /^\/icons\//, /^\/manifest\.webmanifest$/];
 

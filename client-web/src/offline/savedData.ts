@@ -144,7 +144,9 @@ export async function freshOrSaved<T>(
 ): Promise<FreshOrSaved<T>> {
   try {
     const value = await fetchFresh();
-    saved.save(value).catch((error: unknown) => console.warn('phonghop: could not save for offline use', error));
+    saved
+      .save(value)
+      .catch((error: unknown) => console.warn('phonghop: could not save for offline use', error));
     return { value, savedAt: null };
   } catch (error) {
     if (!isUnreachable(error)) throw error;

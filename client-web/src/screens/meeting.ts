@@ -130,13 +130,19 @@ function staffActions(meeting: Meeting, context: ScreenContext): HTMLElement | n
     { className: 'staff-actions' },
     h(
       'a',
-      { className: 'button button-primary', attrs: { href: hrefFor({ screen: 'edit_meeting', meetingId: meeting.id }) } },
+      {
+        className: 'button button-primary',
+        attrs: { href: hrefFor({ screen: 'edit_meeting', meetingId: meeting.id }) },
+      },
       t('console.prepare'),
     ),
     canReadAudit(context.user, meeting)
       ? h(
           'a',
-          { className: 'button', attrs: { href: hrefFor({ screen: 'meeting_audit', meetingId: meeting.id }) } },
+          {
+            className: 'button',
+            attrs: { href: hrefFor({ screen: 'meeting_audit', meetingId: meeting.id }) },
+          },
           t('console.audit'),
         )
       : null,
@@ -221,7 +227,10 @@ export const meetingScreen =
       loadMeeting(context, meetingId).then(
         ({ value: meeting, savedAt }) => {
           if (signal.aborted) return;
-          const packLine = h('p', { className: 'pack-status', attrs: { role: 'status', 'aria-live': 'polite' } });
+          const packLine = h('p', {
+            className: 'pack-status',
+            attrs: { role: 'status', 'aria-live': 'polite' },
+          });
           packLine.hidden = true;
           body.replaceChildren(
             ...(savedAt === null ? [] : [savedDataBanner(savedAt, t)]),

@@ -117,13 +117,22 @@ export const meetingListScreen: Screen = (root, context, signal) => {
         const banner = savedAt === null ? null : savedDataBanner(savedAt, t);
         const groups = groupMeetingsByDay(meetings, new Date());
         if (groups.length === 0) {
-          body.replaceChildren(...[banner, h('p', { className: 'empty' }, t('meetings.empty'))].filter((x) => x !== null));
+          body.replaceChildren(
+            ...[banner, h('p', { className: 'empty' }, t('meetings.empty'))].filter((x) => x !== null),
+          );
           return;
         }
         const card = (meeting: MeetingSummary) => {
-          const packLine = h('span', { className: 'card-line pack-status', attrs: { 'aria-live': 'polite' } });
+          const packLine = h('span', {
+            className: 'card-line pack-status',
+            attrs: { 'aria-live': 'polite' },
+          });
           packLine.hidden = true;
-          context.offline.packs.subscribe(meeting.id, (progress) => showPackStatus(packLine, progress, t), signal);
+          context.offline.packs.subscribe(
+            meeting.id,
+            (progress) => showPackStatus(packLine, progress, t),
+            signal,
+          );
           return meetingCard(meeting, context, packLine);
         };
         body.replaceChildren(

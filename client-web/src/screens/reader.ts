@@ -72,7 +72,9 @@ async function documentBytes(
     return await context.api.fetchDocument(agendaDocument.url, signal);
   } catch (error) {
     if (!isUnreachable(error)) throw error;
-    const key = agendaDocument.confidential ? 'offline.confidentialNeedsNetwork' : 'offline.documentNotDownloaded';
+    const key = agendaDocument.confidential
+      ? 'offline.confidentialNeedsNetwork'
+      : 'offline.documentNotDownloaded';
     throw new ApiError(0, 'network_error', context.t(key));
   }
 }

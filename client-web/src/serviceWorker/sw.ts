@@ -71,7 +71,10 @@ async function keptDocument(request: Request): Promise<Response> {
 
 self.addEventListener('fetch', (event) => {
   const { request } = event;
-  const route = routeRequest({ method: request.method, url: request.url, mode: request.mode }, self.location.origin);
+  const route = routeRequest(
+    { method: request.method, url: request.url, mode: request.mode },
+    self.location.origin,
+  );
   switch (route) {
     case 'app-shell':
       event.respondWith(appShell(request));

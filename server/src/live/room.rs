@@ -273,9 +273,14 @@ impl Room {
             entry.1 = now_ms;
         }
         entry.0 += 1;
-        Broadcast::everyone(ServerMessage::PresenceChanged {
-            presence: self.presence_entry(user_id),
-        })
+        // Presence goes to staff only: every tablet joining must not cost
+        // a message to every other tablet (O(n²) at the start of a meeting).
+        Broadcast {
+            audience: Audience::Staff,
+            message: ServerMessage::PresenceChanged {
+                presence: self.presence_entry(user_id),
+            },
+        }
     }
 
     /// A device of `user_id` disconnected.
@@ -283,9 +288,12 @@ impl Room {
         if let Some(entry) = self.presence.get_mut(user_id) {
             entry.0 = entry.0.saturating_sub(1);
         }
-        let mut out = vec![Broadcast::everyone(ServerMessage::PresenceChanged {
-            presence: self.presence_entry(user_id),
-        })];
+        let mut out = vec![Broadcast {
+            audience: Audience::Staff,
+            message: ServerMessage::PresenceChanged {
+                presence: self.presence_entry(user_id),
+            },
+        }];
         let still_online = self
             .presence
             .get(user_id)

@@ -74,6 +74,10 @@ pub async fn upgrade(
     Ok(upgrade
         .max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
+        // Small buffers: a meeting holds hundreds of idle sockets.
+        .read_buffer_size(8 * 1024)
+        .write_buffer_size(8 * 1024)
+        .max_write_buffer_size(1024 * 1024)
         .on_upgrade(move |socket| serve(state, socket, session_id, user))
         .into_response())
 }

@@ -118,7 +118,11 @@ pub fn decode_map(bytes: &[u8]) -> Option<HashMap<String, Field>> {
 }
 
 /// A one-use ticket and the peer id bound to it, for `client`'s user.
-pub async fn ticket(client: &reqwest::Client, server: &Server, device_id: &str) -> (String, String) {
+pub async fn ticket(
+    client: &reqwest::Client,
+    server: &Server,
+    device_id: &str,
+) -> (String, String) {
     let answer: serde_json::Value = client
         .post(server.url("/api/v1/auth/ws-ticket"))
         .json(&serde_json::json!({ "device_id": device_id }))
@@ -153,7 +157,9 @@ pub async fn open(url: &str, headers: &[(&str, &str)]) -> Result<Socket, u16> {
     }
     match tokio_tungstenite::connect_async(request).await {
         Ok((socket, _)) => Ok(socket),
-        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => Err(response.status().as_u16()),
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            Err(response.status().as_u16())
+        }
         Err(other) => panic!("cannot open {url}: {other}"),
     }
 }
@@ -224,7 +230,9 @@ impl SyncClient {
                     return Event::Message(decode_map(&bytes).expect("the server sends CBOR maps"))
                 }
                 Some(Ok(Message::Close(frame))) => {
-                    return Event::Closed(frame.map(|frame| (u16::from(frame.code), frame.reason.to_string())))
+                    return Event::Closed(
+                        frame.map(|frame| (u16::from(frame.code), frame.reason.to_string())),
+                    )
                 }
                 Some(Ok(_)) => continue,
             }
@@ -243,7 +251,11 @@ impl SyncClient {
     /// Syncs `doc` with the server's copy of `document_id` until neither
     /// side has anything to send. Returns false if the server said
     /// `doc-unavailable`.
-    pub async fn sync_document(&mut self, document_id: &str, doc: &mut automerge::Automerge) -> bool {
+    pub async fn sync_document(
+        &mut self,
+        document_id: &str,
+        doc: &mut automerge::Automerge,
+    ) -> bool {
         let mut state = automerge::sync::State::new();
         let first = doc
             .generate_sync_message(&mut state)
@@ -252,7 +264,12 @@ impl SyncClient {
         let message = self.document_message("request", document_id, &first);
         self.send(message).await;
         loop {
-            let event = match tokio::time::timeout(Duration::from_millis(1_500), self.next(Duration::from_secs(30))).await {
+            let event = match tokio::time::timeout(
+                Duration::from_millis(1_500),
+                self.next(Duration::from_secs(30)),
+            )
+            .await
+            {
                 Ok(event) => event,
                 // Quiet for a while: in sync.
                 Err(_) => return true,

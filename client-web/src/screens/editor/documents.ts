@@ -47,7 +47,11 @@ export class UploadBoard {
     const { t } = context;
     const progressBar = h('progress', { attrs: { max: 100, value: 0 } });
     const status = h('span', { className: 'upload-status' });
-    const dismiss = h('button', { className: 'button button-small', attrs: { type: 'button' } }, t('documentsEditor.dismiss'));
+    const dismiss = h(
+      'button',
+      { className: 'button button-small', attrs: { type: 'button' } },
+      t('documentsEditor.dismiss'),
+    );
     dismiss.hidden = true;
     const element = h(
       'li',
@@ -91,9 +95,7 @@ export class UploadBoard {
     const url = replacing ? newVersionUrl(replacing.id) : newDocumentUrl(this.editor.meeting().id, item.id);
     // Shown at once under the item; later redraws of the agenda take the
     // element from `jobElements`.
-    document
-      .querySelector(`.upload-jobs[data-item-id="${CSS.escape(item.id)}"]`)
-      ?.append(element);
+    document.querySelector(`.upload-jobs[data-item-id="${CSS.escape(item.id)}"]`)?.append(element);
     uploadDocument({
       url,
       file,
@@ -116,11 +118,19 @@ export class UploadBoard {
 }
 
 /** One document of an item, with its mark and replacement. */
-export function documentRow(document: DocumentInfo, item: AgendaItem, editor: EditorHandle, board: UploadBoard): HTMLElement {
+export function documentRow(
+  document: DocumentInfo,
+  item: AgendaItem,
+  editor: EditorHandle,
+  board: UploadBoard,
+): HTMLElement {
   const { context } = editor;
   const { t, language } = context;
   const message = formMessage();
-  const details = [formatPageCount(document.page_count, language), formatFileSize(document.size_bytes, language)];
+  const details = [
+    formatPageCount(document.page_count, language),
+    formatFileSize(document.size_bytes, language),
+  ];
   if (document.version > 1) details.push(t('document.version', { version: document.version }));
 
   const confidential = h('input', {
@@ -148,7 +158,9 @@ export function documentRow(document: DocumentInfo, item: AgendaItem, editor: Ed
     { signal: editor.signal },
   );
 
-  const picker = h('input', { attrs: { type: 'file', accept: acceptedFileTypes, hidden: true, 'data-replace-for': document.id } });
+  const picker = h('input', {
+    attrs: { type: 'file', accept: acceptedFileTypes, hidden: true, 'data-replace-for': document.id },
+  });
   picker.addEventListener(
     'change',
     () => {
@@ -199,7 +211,13 @@ export function documentRow(document: DocumentInfo, item: AgendaItem, editor: Ed
 export function uploadZone(item: AgendaItem, editor: EditorHandle, board: UploadBoard): HTMLElement {
   const { t } = editor.context;
   const picker = h('input', {
-    attrs: { type: 'file', multiple: true, accept: acceptedFileTypes, hidden: true, 'data-upload-for': item.id },
+    attrs: {
+      type: 'file',
+      multiple: true,
+      accept: acceptedFileTypes,
+      hidden: true,
+      'data-upload-for': item.id,
+    },
   });
   picker.addEventListener(
     'change',
@@ -221,18 +239,33 @@ export function uploadZone(item: AgendaItem, editor: EditorHandle, board: Upload
     { className: 'upload-zone' },
     h(
       'button',
-      { className: 'button', attrs: { type: 'button' }, on: { click: () => picker.click() }, signal: editor.signal },
+      {
+        className: 'button',
+        attrs: { type: 'button' },
+        on: { click: () => picker.click() },
+        signal: editor.signal,
+      },
       t('documentsEditor.attach'),
     ),
     h('span', { className: 'muted upload-hint' }, t('documentsEditor.dropHere')),
-    h('label', { className: 'checkbox', attrs: { for: confidentialId } }, confidential, h('span', {}, t('documentsEditor.newConfidential'))),
+    h(
+      'label',
+      { className: 'checkbox', attrs: { for: confidentialId } },
+      confidential,
+      h('span', {}, t('documentsEditor.newConfidential')),
+    ),
     picker,
     h('ul', { className: 'upload-jobs', attrs: { 'data-item-id': item.id } }, ...board.jobElements(item.id)),
   );
 }
 
 /** Makes `target` accept files dropped from the computer for `item`. */
-export function acceptFileDrops(target: HTMLElement, item: AgendaItem, editor: EditorHandle, board: UploadBoard): void {
+export function acceptFileDrops(
+  target: HTMLElement,
+  item: AgendaItem,
+  editor: EditorHandle,
+  board: UploadBoard,
+): void {
   const carriesFiles = (event: DragEvent) => event.dataTransfer?.types.includes('Files') ?? false;
   let depth = 0;
   const options = { signal: editor.signal };

@@ -31,8 +31,18 @@ export function meetingDetailsForm(options: {
     value: initial.title,
     attrs: { maxlength: 300 },
   });
-  const date = textField({ id: `${idPrefix}-date`, label: t('meetingForm.date'), value: initial.date, type: 'date' });
-  const time = textField({ id: `${idPrefix}-time`, label: t('meetingForm.time'), value: initial.time, type: 'time' });
+  const date = textField({
+    id: `${idPrefix}-date`,
+    label: t('meetingForm.date'),
+    value: initial.date,
+    type: 'date',
+  });
+  const time = textField({
+    id: `${idPrefix}-time`,
+    label: t('meetingForm.time'),
+    value: initial.time,
+    type: 'time',
+  });
   const place = textField({
     id: `${idPrefix}-place`,
     label: t('meetingForm.place'),
@@ -55,7 +65,11 @@ export function meetingDetailsForm(options: {
     videoLink: videoLink.input,
   };
   const message = formMessage();
-  const submit = h('button', { className: 'button button-primary', attrs: { type: 'submit' } }, options.submitLabel);
+  const submit = h(
+    'button',
+    { className: 'button button-primary', attrs: { type: 'submit' } },
+    options.submitLabel,
+  );
   const form = h(
     'form',
     { className: 'details-form', attrs: { novalidate: true } },

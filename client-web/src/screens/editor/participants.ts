@@ -3,24 +3,13 @@
 // accounts picked from the server's list.
 
 import type { MeetingRole, Participant, UserAccount } from '../../api/types';
+import { addableAccounts, meetingRoles } from '../../console/participants';
 import { canPickAccounts } from '../../console/permissions';
 import { meetingRoleLabel } from '../../ui/components';
 import { confirmAction } from '../../ui/dialog';
 import { h } from '../../ui/dom';
 import { formMessage } from '../../ui/forms';
 import type { EditorHandle } from './editorHandle';
-
-/** The roles in the order a secretary thinks of them. */
-export const meetingRoles: readonly MeetingRole[] = ['chair', 'secretary', 'delegate', 'observer', 'remote_point'];
-
-/** Accounts that can still be added: enabled and not yet participants,
- * sorted by display name. */
-export function addableAccounts(accounts: readonly UserAccount[], participants: readonly Participant[]): UserAccount[] {
-  const present = new Set(participants.map((participant) => participant.user_id));
-  return accounts
-    .filter((account) => !account.disabled && !present.has(account.id))
-    .sort((a, b) => a.display_name.localeCompare(b.display_name, 'vi') || a.username.localeCompare(b.username));
-}
 
 export interface ParticipantsSection {
   element: HTMLElement;
@@ -124,7 +113,11 @@ export function participantsSection(editor: EditorHandle): ParticipantsSection {
         'span',
         { className: 'participant-name' },
         h('strong', {}, participant.display_name),
-        h('span', { className: 'muted' }, ` ${participant.username}${isSelf ? ` ${t('participants.you')}` : ''}`),
+        h(
+          'span',
+          { className: 'muted' },
+          ` ${participant.username}${isSelf ? ` ${t('participants.you')}` : ''}`,
+        ),
       ),
       select,
       remove,
@@ -138,24 +131,38 @@ export function participantsSection(editor: EditorHandle): ParticipantsSection {
     const account = h('select', { className: 'input select', attrs: { id: 'add-participant-account' } });
     account.append(h('option', { attrs: { value: '' } }, t('participants.chooseAccount')));
     for (const choice of choices) {
-      account.append(h('option', { attrs: { value: choice.id } }, `${choice.display_name} (${choice.username})`));
+      account.append(
+        h('option', { attrs: { value: choice.id } }, `${choice.display_name} (${choice.username})`),
+      );
     }
     const role = roleSelect('add-participant-role', 'delegate', t('participants.role'), false);
     role.removeAttribute('aria-label');
-    const submit = h('button', { className: 'button button-primary', attrs: { type: 'submit' } }, t('participants.add'));
+    const submit = h(
+      'button',
+      { className: 'button button-primary', attrs: { type: 'submit' } },
+      t('participants.add'),
+    );
     const form = h(
       'form',
       { className: 'add-participant', attrs: { novalidate: true } },
       h(
         'div',
         { className: 'field' },
-        h('label', { className: 'field-label', attrs: { for: 'add-participant-account' } }, t('participants.account')),
+        h(
+          'label',
+          { className: 'field-label', attrs: { for: 'add-participant-account' } },
+          t('participants.account'),
+        ),
         account,
       ),
       h(
         'div',
         { className: 'field' },
-        h('label', { className: 'field-label', attrs: { for: 'add-participant-role' } }, t('participants.role')),
+        h(
+          'label',
+          { className: 'field-label', attrs: { for: 'add-participant-role' } },
+          t('participants.role'),
+        ),
         role,
       ),
       submit,
