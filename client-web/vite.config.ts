@@ -72,7 +72,10 @@ export default defineConfig({
     // pdf.js CMaps (1.7 MB, 170 files) are needed only by documents with
     // CJK-style encodings; the service worker keeps each when first used
     // instead of every tablet downloading all of them up front.
-    serviceWorker({ entry: 'src/serviceWorker/sw.ts', runtimeOnly: (file) => file.startsWith('pdfjs/cmaps/') }),
+    serviceWorker({
+      entry: 'src/serviceWorker/sw.ts',
+      runtimeOnly: (file) => file.startsWith('pdfjs/cmaps/'),
+    }),
   ],
   build: {
     outDir: 'dist',

@@ -8,105 +8,23 @@
 // Content-Security-Policy violation and threw no uncaught error.
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chromium } from 'playwright-core';
-import { clientWebDir, distDir, serverBinaryPath, startServer } from './support/server.mjs';
-
-const chromiumPath = '/usr/bin/chromium';
-const demoMeetingTitle = 'Họp giao ban UBND huyện (demo)';
-const resultsDir = path.join(clientWebDir, 'test-results');
-const inCi = process.env.CI === 'true';
-
-/** Why the tests cannot run here, and whether that is a failure. */
-function missingPrerequisite() {
-  if (!existsSync(chromiumPath)) {
-    const message = `BROWSER TESTS NOT RUN: ${chromiumPath} is missing — install it with: apt-get install -y chromium fonts-noto-core`;
-    return { message, fail: inCi };
-  }
-  if (!existsSync(path.join(distDir, 'index.html'))) {
-    return {
-      message: `BROWSER TESTS NOT RUN: ${distDir}/index.html is missing — run \`npm run build\` in client-web first`,
-      fail: true,
-    };
-  }
-  if (!existsSync(serverBinaryPath())) {
-    return {
-      message: `BROWSER TESTS NOT RUN: the server binary ${serverBinaryPath()} is missing — run \`cargo build\` in the workspace (or set PHONGHOP_BIN)`,
-      fail: true,
-    };
-  }
-  return null;
-}
-
-/**
- * Records what a page does that it must not: requests to another origin,
- * CSP violations, uncaught errors. `assertClean()` fails the test with the
- * list.
- */
-async function watchPage(context, page, origin) {
-  const foreignRequests = [];
-  const cspViolations = [];
-  const pageErrors = [];
-  context.on('request', (request) => {
-    const url = request.url();
-    if (url.startsWith('data:') || url.startsWith(`blob:${origin}/`)) return;
-    if (new URL(url).origin !== origin) foreignRequests.push(`${request.method()} ${url}`);
-  });
-  await context.exposeBinding('__phonghopReportCspViolation', (_source, violation) =>
-    cspViolations.push(violation),
-  );
-  await context.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (event) => {
-      // @ts-ignore: exposed by the test above.
-      window.__phonghopReportCspViolation(
-        `${event.violatedDirective} blocked ${event.blockedURI} (${event.sourceFile}:${event.lineNumber})`,
-      );
-    });
-  });
-  page.on('console', (message) => {
-    const text = message.text();
-    if (/Content[- ]Security[- ]Policy|Refused to (load|execute|connect|create|apply|evaluate)/i.test(text))
-      cspViolations.push(`console: ${text}`);
-  });
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  return {
-    assertClean() {
-      assert.deepEqual(foreignRequests, [], 'requests left the server origin');
-      assert.deepEqual(cspViolations, [], 'Content-Security-Policy violations');
-      assert.deepEqual(pageErrors, [], 'uncaught errors in the page');
-    },
-  };
-}
-
-/** Counts the pixels of the reader's canvas that carry ink (anything
- * darker than near-white) and those tinted red like the mật watermark. */
-async function canvasPixels(page) {
-  return page.evaluate(() => {
-    const canvas = document.querySelector('.reader-stage canvas');
-    if (!(canvas instanceof HTMLCanvasElement)) return null;
-    const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
-    let inked = 0;
-    let reddish = 0;
-    for (let index = 0; index < data.length; index += 4) {
-      const [red, green, blue] = [data[index], data[index + 1], data[index + 2]];
-      if (red < 200 || green < 200 || blue < 200) inked += 1;
-      if (red - green > 12 && red - blue > 12) reddish += 1;
-    }
-    return { width: canvas.width, height: canvas.height, inked, reddish };
-  });
-}
+import {
+  canvasPixels,
+  demoMeetingTitle,
+  launchBrowser,
+  logIn,
+  missingPrerequisite,
+  openPage as openBrowserPage,
+  reportMissingPrerequisite,
+  screenshot,
+} from './support/browser.mjs';
+import { startServer } from './support/server.mjs';
 
 const prerequisite = missingPrerequisite();
 
 if (prerequisite) {
-  console.log(`\n${'='.repeat(78)}\n${prerequisite.message}\n${'='.repeat(78)}\n`);
-  if (prerequisite.fail) {
-    test('browser tests have what they need to run', () => assert.fail(prerequisite.message));
-  } else {
-    test('delegate path through the demo meeting', { skip: prerequisite.message }, () => {});
-  }
+  reportMissingPrerequisite(test, prerequisite, 'delegate path through the demo meeting');
 } else {
   describe('delegate path through the demo meeting', { timeout: 180_000 }, () => {
     let server;
@@ -114,18 +32,7 @@ if (prerequisite) {
 
     before(async () => {
       server = await startServer();
-      browser = await chromium.launch({
-        executablePath: chromiumPath,
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      });
+      browser = await launchBrowser();
     });
 
     after(async () => {
@@ -133,33 +40,23 @@ if (prerequisite) {
       await server?.stop();
     });
 
-    /** A fresh browser profile (no cookies, no stored language) on a
-     * landscape tablet-sized screen. */
-    async function openPage() {
-      const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'vi-VN' });
-      const page = await context.newPage();
-      page.setDefaultTimeout(20_000);
-      const watcher = await watchPage(context, page, new URL(server.baseUrl).origin);
-      return { context, page, watcher };
-    }
-
-    async function logIn(page, username, password) {
-      await page.getByLabel('Tên đăng nhập').fill(username);
-      await page.getByLabel('Mật khẩu', { exact: true }).fill(password);
-      await page.getByRole('button', { name: 'Đăng nhập' }).click();
-    }
+    const openPage = () => openBrowserPage(browser, server.baseUrl);
 
     test('server sends the content security policy the client is built for', async () => {
       const { context, page } = await openPage();
       try {
         const response = await page.goto(server.baseUrl);
         const policy = response?.headers()['content-security-policy'] ?? '';
+        // pdf.js compiles its image decoders as WebAssembly, which needs
+        // 'wasm-unsafe-eval'; JavaScript eval ('unsafe-eval') stays off.
         assert.match(
           policy,
-          /script-src 'self'(;|$)/,
+          /script-src 'self'( 'wasm-unsafe-eval')?(;|$)/,
           `the page came without the expected CSP; got: "${policy}"`,
         );
+        assert.doesNotMatch(policy, /'unsafe-eval'/);
         assert.match(policy, /connect-src 'self'/);
+        assert.match(policy, /worker-src 'self'/, 'the service worker needs worker-src self');
       } finally {
         await context.close();
       }
@@ -239,8 +136,7 @@ if (prerequisite) {
         );
         assert.ok(pixels.inked > 500, `page 1 looks blank: ${pixels.inked} inked pixels`);
 
-        mkdirSync(resultsDir, { recursive: true });
-        await page.screenshot({ path: path.join(resultsDir, 'reader.png') });
+        await screenshot(page, 'reader.png');
 
         await page.getByRole('button', { name: /Trang sau/ }).click();
         await page.locator('.reader-stage[data-rendered-page="2"]').waitFor();
@@ -285,8 +181,7 @@ if (prerequisite) {
           pixels.reddish > 2_000,
           `no watermark on the confidential page (${pixels.reddish} tinted pixels)`,
         );
-        mkdirSync(resultsDir, { recursive: true });
-        await page.screenshot({ path: path.join(resultsDir, 'reader-confidential.png') });
+        await screenshot(page, 'reader-confidential.png');
         watcher.assertClean();
       } finally {
         await context.close();

@@ -13,11 +13,14 @@ import {
   type MessageKey,
   type MessageParams,
 } from './i18n/i18n';
+import { closeLiveSession } from './live/session';
 import { registerServiceWorker } from './offline/registerServiceWorker';
 import { isUnreachable } from './offline/savedData';
 import { createOfflineServices, type OfflineServices } from './offline/services';
 import { hrefFor, parseRoute, type Route } from './router/routes';
 import { auditScreen } from './screens/audit';
+import { bigScreenScreen } from './screens/bigScreen';
+import { chairScreen } from './screens/chair';
 import type { Screen, ScreenContext } from './screens/context';
 import { loginScreen } from './screens/login';
 import { meetingScreen } from './screens/meeting';
@@ -46,6 +49,10 @@ function screenFor(route: Route): Screen {
       return meetingEditorScreen(route.meetingId);
     case 'meeting_audit':
       return auditScreen(route.meetingId);
+    case 'chair':
+      return chairScreen(route.meetingId);
+    case 'big_screen':
+      return bigScreenScreen(route.meetingId);
     case 'not_found':
       return notFoundScreen;
   }
@@ -235,6 +242,7 @@ export class App {
   }
 
   private loggedOut(notice: MessageKey | null): void {
+    closeLiveSession();
     this.user = null;
     this.meetingCache.clear();
     this.loginNotice = notice;

@@ -38,6 +38,48 @@ pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Er
         .to_string())
 }
 
+/// A fixed pool of threads for argon2 work. Each hash needs 19 MiB; run on
+/// tokio's blocking pool, a burst of logins (every tablet at 8:00) would
+/// spread that over hundreds of threads whose allocator arenas keep it.
+/// A few dedicated threads bound both the memory and the CPU taken.
+pub struct PasswordWorkers {
+    jobs: std::sync::mpsc::Sender<Box<dyn FnOnce() + Send>>,
+}
+
+impl PasswordWorkers {
+    pub fn new(threads: usize) -> PasswordWorkers {
+        let (jobs, queue) = std::sync::mpsc::channel::<Box<dyn FnOnce() + Send>>();
+        let queue = std::sync::Arc::new(std::sync::Mutex::new(queue));
+        for index in 0..threads.max(1) {
+            let queue = queue.clone();
+            let _ = std::thread::Builder::new()
+                .name(format!("password-{index}"))
+                .spawn(move || loop {
+                    let job = queue.lock().map(|q| q.recv());
+                    match job {
+                        Ok(Ok(job)) => job(),
+                        _ => break,
+                    }
+                });
+        }
+        PasswordWorkers { jobs }
+    }
+
+    /// Runs `work` on a password thread; `None` if the pool is gone.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Option<T> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.jobs
+            .send(Box::new(move || {
+                let _ = reply.send(work());
+            }))
+            .ok()?;
+        answer.await.ok()
+    }
+}
+
 /// Checks a password against a stored hash; a malformed hash never matches.
 pub fn verify_password(password: &str, password_hash: &str) -> bool {
     match PasswordHash::new(password_hash) {

@@ -139,12 +139,14 @@ pub async fn seed(store: &Store, blobs: &BlobStore, delegates: usize) -> anyhow:
         title: DEMO_MEETING_TITLE.to_owned(),
         starts_at: today_at_local("14:00:00"),
         place: "Phòng họp tầng 2, trụ sở UBND huyện".to_owned(),
-        state: MeetingState::Published,
+        // Published once its agenda is in place (below), so no item shows
+        // as changed after publication.
+        state: MeetingState::Draft,
         video_link: None,
         created_by: secretary_id.clone(),
         created_at: now_millis(),
         updated_at: now_millis(),
-        published_at: Some(now_millis()),
+        published_at: None,
     };
     store.create_meeting(&meeting).await?;
     for (user_id, role) in &participants {
@@ -238,6 +240,9 @@ pub async fn seed(store: &Store, blobs: &BlobStore, delegates: usize) -> anyhow:
             store.create_document(&document, &version).await?;
         }
     }
+    store
+        .transition_meeting(&meeting.id, MeetingState::Published)
+        .await?;
     store
         .append_audit(NewAuditEntry {
             actor_user_id: None,

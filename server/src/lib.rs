@@ -76,6 +76,9 @@ pub struct AppStateInner {
     pub login_throttle: Mutex<LoginThrottle>,
     /// Outstanding websocket tickets.
     pub tickets: Mutex<TicketBook>,
+    /// Threads for argon2 (19 MiB each): a burst of logins at the start
+    /// of a meeting queues there instead of taking all memory.
+    pub password_workers: crate::auth::PasswordWorkers,
     /// Open websockets, so they can be closed when access ends.
     pub connections: Arc<ConnectionRegistry>,
     /// Turns Office uploads into PDFs.
@@ -125,6 +128,9 @@ impl AppState {
             settings,
             login_throttle: Mutex::new(LoginThrottle::default()),
             tickets: Mutex::new(TicketBook::default()),
+            password_workers: crate::auth::PasswordWorkers::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            ),
             connections: Arc::new(ConnectionRegistry::default()),
             converter,
             metrics: Metrics::default(),

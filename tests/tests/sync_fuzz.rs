@@ -255,13 +255,26 @@ async fn no_input_makes_the_server_panic() {
     // The server is alive, ready, and no document actor panicked.
     tokio::time::sleep(SECOND).await;
     let ready = reqwest::get(server.url("/readyz")).await.unwrap();
-    assert_eq!(ready.status(), 200, "{}", ready.text().await.unwrap());
+    let status = ready.status();
+    let answer = ready.text().await.unwrap();
+    assert_eq!(
+        status,
+        200,
+        "{answer}\n--- panics in the server log ---\n{}",
+        panic_lines(&server.log_text())
+    );
     // Both documents still sync from scratch.
     for document_id in [&notebook, &layer] {
         let mut fresh = SyncClient::connect(&client, &server, "checker").await;
         let mut copy = automerge::Automerge::new();
         assert!(fresh.sync_document(document_id, &mut copy).await);
-        assert!(copy.get(automerge::ROOT, "strokes").unwrap().is_some());
+        assert!(
+            copy.get(automerge::ROOT, "strokes").unwrap().is_some(),
+            "{document_id} came back as {:?} with heads {:?}\n--- warnings ---\n{}",
+            copy.keys(automerge::ROOT).collect::<Vec<_>>(),
+            copy.get_heads(),
+            warnings(&server.log_text())
+        );
     }
     // And load after a restart.
     server.signal("TERM");
@@ -279,9 +292,36 @@ async fn no_input_makes_the_server_panic() {
     let mut copy = automerge::Automerge::new();
     assert!(fresh.sync_document(&notebook, &mut copy).await);
     assert!(copy.get(automerge::ROOT, "notes").unwrap().is_some());
-    assert!(
-        !server.log_text().contains("panicked"),
-        "{}",
-        server.log_text()
-    );
+    let log = server.log_text();
+    assert!(!log.contains("panicked"), "{}", panic_lines(&log));
+}
+
+/// The distinct warnings and errors in the log, without timestamps.
+fn warnings(log: &str) -> String {
+    let mut seen = std::collections::BTreeSet::new();
+    for line in log.lines() {
+        if line.contains("WARN") || line.contains("ERROR") {
+            let limit = if line.contains("ERROR") { 4000 } else { 300 };
+            let text: String = line
+                .split_once('Z')
+                .map_or(line, |(_, rest)| rest)
+                .chars()
+                .take(limit)
+                .collect();
+            seen.insert(text);
+        }
+    }
+    seen.into_iter().take(40).collect::<Vec<_>>().join("\n")
+}
+
+/// The log lines about panics, with a little context.
+fn panic_lines(log: &str) -> String {
+    let lines: Vec<&str> = log.lines().collect();
+    let mut out = Vec::new();
+    for (index, line) in lines.iter().enumerate() {
+        if line.contains("panicked") {
+            out.extend_from_slice(&lines[index.saturating_sub(2)..(index + 3).min(lines.len())]);
+        }
+    }
+    out.join("\n")
 }

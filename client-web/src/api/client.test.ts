@@ -165,3 +165,99 @@ describe('createApiClient', () => {
     await expect(api.logout()).resolves.toBeUndefined();
   });
 });
+
+describe('createApiClient: the secretary console calls', () => {
+  const meeting = {
+    id: 'm_1',
+    title: 'Họp',
+    starts_at: '2026-12-01T08:00:00+07:00',
+    place: 'P',
+    state: 'draft',
+    my_role: 'secretary',
+    video_link: null,
+    agenda: [],
+    sync_documents: [],
+  };
+
+  it('creates a meeting with a json body', async () => {
+    const { api, sent } = clientWith(() => jsonResponse(201, meeting));
+    const request = { title: 'Họp', starts_at: '2026-12-01T08:00:00+07:00', place: 'P' };
+    expect(await api.createMeeting(request)).toEqual(meeting);
+    expect(sent[0]?.url).toBe('/api/v1/meetings');
+    expect(sent[0]?.init.method).toBe('POST');
+    expect(JSON.parse(String(sent[0]?.init.body))).toEqual(request);
+  });
+
+  it('sends a state change to its own path and shows a conflict in the server words', async () => {
+    const { api, sent } = clientWith(() =>
+      jsonResponse(409, {
+        code: 'conflict',
+        message: 'Không thể chuyển cuộc họp từ "dự thảo" sang "đang họp".',
+      }),
+    );
+    await expect(api.changeMeetingState('m_1', 'start')).rejects.toMatchObject({
+      code: 'conflict',
+      message: 'Không thể chuyển cuộc họp từ "dự thảo" sang "đang họp".',
+    });
+    expect(sent[0]?.url).toBe('/api/v1/meetings/m_1/start');
+    expect(sent[0]?.init.method).toBe('POST');
+  });
+
+  it('puts the complete agenda order', async () => {
+    const { api, sent } = clientWith(() => jsonResponse(200, meeting));
+    await api.reorderAgenda('m_1', [
+      { id: 'a_2', parent_id: null },
+      { id: 'a_1', parent_id: 'a_2' },
+    ]);
+    expect(sent[0]?.url).toBe('/api/v1/meetings/m_1/agenda/order');
+    expect(sent[0]?.init.method).toBe('PUT');
+    expect(JSON.parse(String(sent[0]?.init.body))).toEqual({
+      items: [
+        { id: 'a_2', parent_id: null },
+        { id: 'a_1', parent_id: 'a_2' },
+      ],
+    });
+  });
+
+  it('sets and removes participants, taking 204 as success', async () => {
+    const { api, sent } = clientWith(() => new Response(null, { status: 204 }));
+    await api.setParticipant('m_1', 'u_7', 'delegate');
+    await api.removeParticipant('m_1', 'u_7');
+    expect(sent.map((request) => `${request.init.method} ${request.url}`)).toEqual([
+      'PUT /api/v1/meetings/m_1/participants/u_7',
+      'DELETE /api/v1/meetings/m_1/participants/u_7',
+    ]);
+    expect(JSON.parse(String(sent[0]?.init.body))).toEqual({ role: 'delegate' });
+  });
+
+  it('clears an agenda item presenter with null', async () => {
+    const { api, sent } = clientWith(() => jsonResponse(200, {}));
+    await api.updateAgendaItem('m_1', 'a_1', { presenter: null });
+    expect(sent[0]?.init.method).toBe('PATCH');
+    expect(String(sent[0]?.init.body)).toBe('{"presenter":null}');
+  });
+
+  it('marks a document confidential with a patch', async () => {
+    const { api, sent } = clientWith(() => jsonResponse(200, { id: 'd_1', confidential: true }));
+    expect(await api.updateDocument('d_1', { confidential: true })).toMatchObject({ confidential: true });
+    expect(`${sent[0]?.init.method} ${sent[0]?.url}`).toBe('PATCH /api/v1/documents/d_1');
+    expect(JSON.parse(String(sent[0]?.init.body))).toEqual({ confidential: true });
+  });
+
+  it('unwraps users, participants and audit entries', async () => {
+    const { api, sent } = clientWith((request) => {
+      if (request.url.endsWith('/users')) return jsonResponse(200, { users: [{ id: 'u_1' }] });
+      if (request.url.endsWith('/participants'))
+        return jsonResponse(200, { participants: [{ user_id: 'u_1' }] });
+      return jsonResponse(200, { entries: [{ seq: 1 }] });
+    });
+    expect(await api.listUsers()).toEqual([{ id: 'u_1' }]);
+    expect(await api.listParticipants('m_1')).toEqual([{ user_id: 'u_1' }]);
+    expect(await api.auditLog('m_1')).toEqual([{ seq: 1 }]);
+    expect(sent.map((request) => request.url)).toEqual([
+      '/api/v1/users',
+      '/api/v1/meetings/m_1/participants',
+      '/api/v1/meetings/m_1/audit',
+    ]);
+  });
+});

@@ -35,7 +35,13 @@ function item(id: string, position: number, parentId: string | null = null): Age
 
 describe('orderRows and orderEntries', () => {
   it('reads the agenda in display order with each parent before its sub-items', () => {
-    const rows = orderRows([item('closing', 2), item('b', 1, 'report'), item('report', 1), item('a', 0, 'report'), item('opening', 0)]);
+    const rows = orderRows([
+      item('closing', 2),
+      item('b', 1, 'report'),
+      item('report', 1),
+      item('a', 0, 'report'),
+      item('opening', 0),
+    ]);
     expect(shape(rows)).toEqual(['opening', 'report', 'report>a', 'report>b', 'closing']);
   });
 
@@ -82,7 +88,13 @@ describe('resolveDrop and applyDrop: drag and drop', () => {
 
   it('makes an item a sub-item when pulled right below another item', () => {
     expect(drag('closing', 4, true)).toEqual(['opening', 'report', 'report>a', 'report>b', 'report>closing']);
-    expect(drag('closing', 1, true)).toEqual(['opening', 'opening>closing', 'report', 'report>a', 'report>b']);
+    expect(drag('closing', 1, true)).toEqual([
+      'opening',
+      'opening>closing',
+      'report',
+      'report>a',
+      'report>b',
+    ]);
   });
 
   it('keeps an item with sub-items at the top level (one level only)', () => {
@@ -114,12 +126,30 @@ describe('resolveDrop and applyDrop: drag and drop', () => {
 
 describe('moveByOne: the up and down buttons', () => {
   it('swaps a top-level item with its neighbour, sub-items included', () => {
-    expect(shape(moveByOne(agenda, 'closing', -1) ?? [])).toEqual(['opening', 'closing', 'report', 'report>a', 'report>b']);
-    expect(shape(moveByOne(agenda, 'opening', 1) ?? [])).toEqual(['report', 'report>a', 'report>b', 'opening', 'closing']);
+    expect(shape(moveByOne(agenda, 'closing', -1) ?? [])).toEqual([
+      'opening',
+      'closing',
+      'report',
+      'report>a',
+      'report>b',
+    ]);
+    expect(shape(moveByOne(agenda, 'opening', 1) ?? [])).toEqual([
+      'report',
+      'report>a',
+      'report>b',
+      'opening',
+      'closing',
+    ]);
   });
 
   it('swaps a sub-item with its sibling only', () => {
-    expect(shape(moveByOne(agenda, 'b', -1) ?? [])).toEqual(['opening', 'report', 'report>b', 'report>a', 'closing']);
+    expect(shape(moveByOne(agenda, 'b', -1) ?? [])).toEqual([
+      'opening',
+      'report',
+      'report>b',
+      'report>a',
+      'closing',
+    ]);
     expect(moveByOne(agenda, 'a', -1)).toBeNull();
     expect(moveByOne(agenda, 'b', 1)).toBeNull();
   });

@@ -19,7 +19,12 @@ const names: AuditNames = {
     ['d_1', 'Báo cáo Lạng Sơn'],
   ]),
 };
-const entry = (seq: number, action: string, details: unknown, actor: string | null = 'u_1'): AuditLogEntry => ({
+const entry = (
+  seq: number,
+  action: string,
+  details: unknown,
+  actor: string | null = 'u_1',
+): AuditLogEntry => ({
   seq,
   at_ms: Date.UTC(2026, 10, 23, 1, 5, 9),
   actor_user_id: actor,
@@ -42,7 +47,9 @@ describe('audit log text', () => {
         t,
       ),
     ).toEqual(['tài liệu: Báo cáo Lạng Sơn', 'tệp: bc.pdf', 'số trang: 5', 'mật: không']);
-    expect(auditDetailsText({ item_id: 'a_1', title: null }, names, t)).toEqual(['nội dung: Báo cáo tình hình']);
+    expect(auditDetailsText({ item_id: 'a_1', title: null }, names, t)).toEqual([
+      'nội dung: Báo cáo tình hình',
+    ]);
   });
 
   it('translates roles and the state a meeting left', () => {

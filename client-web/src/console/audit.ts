@@ -63,16 +63,19 @@ function valueText(field: string, value: unknown, names: AuditNames, t: Translat
 }
 
 /** The details of an entry as "field: value" phrases, in the order the
- * server wrote them, leaving out empty values and hashes. */
+ * server wrote them, leaving out empty values, hashes, and a value already
+ * shown (an item id resolved to the same title as the entry's `title`). */
 export function auditDetailsText(details: unknown, names: AuditNames, t: Translate): string[] {
   if (typeof details !== 'object' || details === null || Array.isArray(details)) {
     return details === null || details === undefined ? [] : [JSON.stringify(details)];
   }
   const phrases: string[] = [];
+  const shown = new Set<string>();
   for (const [field, value] of Object.entries(details)) {
     if (hiddenFields.has(field)) continue;
     const text = valueText(field, value, names, t);
-    if (text === null) continue;
+    if (text === null || (typeof value !== 'boolean' && shown.has(text))) continue;
+    shown.add(text);
     const labelKey = `audit.field.${field}`;
     const label = isMessageKey(labelKey) ? t(labelKey) : field;
     phrases.push(`${label}: ${text}`);

@@ -18,7 +18,11 @@ describe('lifecycleButtons', () => {
 
   it('marks cancelling as the dangerous choice and names the state each leads to', () => {
     const [publish, cancel] = lifecycleButtons('draft');
-    expect(publish).toMatchObject({ target: 'published', tone: 'primary', question: 'lifecycle.confirmPublish' });
+    expect(publish).toMatchObject({
+      target: 'published',
+      tone: 'primary',
+      question: 'lifecycle.confirmPublish',
+    });
     expect(cancel).toMatchObject({ target: 'cancelled', tone: 'danger' });
   });
 

@@ -54,10 +54,16 @@ describe('checkNewMeeting', () => {
   });
 
   it('names the first field to fix', () => {
-    expect(checkNewMeeting({ ...fields, title: '  ' })).toMatchObject({ ok: false, problem: { field: 'title' } });
+    expect(checkNewMeeting({ ...fields, title: '  ' })).toMatchObject({
+      ok: false,
+      problem: { field: 'title' },
+    });
     expect(checkNewMeeting({ ...fields, date: '' })).toMatchObject({ ok: false, problem: { field: 'date' } });
     expect(checkNewMeeting({ ...fields, time: '' })).toMatchObject({ ok: false, problem: { field: 'time' } });
-    expect(checkNewMeeting({ ...fields, place: '' })).toMatchObject({ ok: false, problem: { field: 'place' } });
+    expect(checkNewMeeting({ ...fields, place: '' })).toMatchObject({
+      ok: false,
+      problem: { field: 'place' },
+    });
     expect(checkNewMeeting({ ...fields, videoLink: 'zoom room 5' })).toMatchObject({
       ok: false,
       problem: { field: 'videoLink', message: 'meetingForm.invalidLink' },

@@ -4,7 +4,13 @@
 import type { MeetingRole, Participant, UserAccount } from '../api/types';
 
 /** The roles in the order a secretary thinks of them. */
-export const meetingRoles: readonly MeetingRole[] = ['chair', 'secretary', 'delegate', 'observer', 'remote_point'];
+export const meetingRoles: readonly MeetingRole[] = [
+  'chair',
+  'secretary',
+  'delegate',
+  'observer',
+  'remote_point',
+];
 
 /** Accounts that can still be added: enabled and not yet participants,
  * sorted by display name. */
@@ -15,5 +21,7 @@ export function addableAccounts(
   const present = new Set(participants.map((participant) => participant.user_id));
   return accounts
     .filter((account) => !account.disabled && !present.has(account.id))
-    .sort((a, b) => a.display_name.localeCompare(b.display_name, 'vi') || a.username.localeCompare(b.username));
+    .sort(
+      (a, b) => a.display_name.localeCompare(b.display_name, 'vi') || a.username.localeCompare(b.username),
+    );
 }

@@ -14,6 +14,9 @@ export type Route =
   | { screen: 'edit_meeting'; meetingId: string }
   | { screen: 'meeting_audit'; meetingId: string }
   | { screen: 'document'; meetingId: string; documentId: string; page: number }
+  /** The live meeting: the chair's console, a remote point's big screen. */
+  | { screen: 'chair'; meetingId: string }
+  | { screen: 'big_screen'; meetingId: string }
   | { screen: 'not_found'; hash: string };
 
 function decodeSegment(segment: string): string | null {
@@ -45,6 +48,8 @@ export function parseRoute(hash: string): Route {
   if (segments.length === 2) return { screen: 'meeting', meetingId };
   if (segments.length === 3 && segments[2] === 'edit') return { screen: 'edit_meeting', meetingId };
   if (segments.length === 3 && segments[2] === 'audit') return { screen: 'meeting_audit', meetingId };
+  if (segments.length === 3 && segments[2] === 'chair') return { screen: 'chair', meetingId };
+  if (segments.length === 3 && segments[2] === 'screen') return { screen: 'big_screen', meetingId };
 
   if (segments.length === 4 && segments[2] === 'documents') {
     const documentId = decodeSegment(segments[3] ?? '');
@@ -72,6 +77,10 @@ export function hrefFor(route: Route): string {
       return `#/meetings/${encodeURIComponent(route.meetingId)}/edit`;
     case 'meeting_audit':
       return `#/meetings/${encodeURIComponent(route.meetingId)}/audit`;
+    case 'chair':
+      return `#/meetings/${encodeURIComponent(route.meetingId)}/chair`;
+    case 'big_screen':
+      return `#/meetings/${encodeURIComponent(route.meetingId)}/screen`;
     case 'document': {
       const base = `#/meetings/${encodeURIComponent(route.meetingId)}/documents/${encodeURIComponent(route.documentId)}`;
       return route.page > 1 ? `${base}?page=${route.page}` : base;

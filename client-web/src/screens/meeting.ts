@@ -6,12 +6,21 @@
 // "Đã tải xong"); each document says whether it is on the device or, for
 // a confidential one, only readable online. Offline, the meeting shows as
 // last saved, under a banner that says so. The meeting's staff also get
-// the way into the secretary's console from here.
+// the way into the secretary's console and the chair console from here.
+//
+// Participants get the live panel (`live/delegatePanel.ts`): check in,
+// follow the presenter (a page change opens the reader), ask to speak,
+// the vote card, announcements. The pack's download counts are reported
+// to the readiness board (`reportReadiness`). A remote point's account is
+// sent on to its big screen.
 
 import type { DocumentInfo, Meeting } from '../api/types';
 import { canPrepareMeeting, canReadAudit } from '../console/permissions';
 import { formatDuration, formatFileSize, formatMeetingTime, formatPageCount } from '../format/format';
 import { layoutAgenda } from '../meetings/agenda';
+import { attachDelegateLive } from '../live/delegatePanel';
+import { liveControls } from '../live/permissions';
+import { reportReadiness } from '../live/session';
 import { hasConfidentialDocuments } from '../offline/documentPack';
 import { hrefFor } from '../router/routes';
 import {
@@ -124,10 +133,23 @@ function agendaSection(meeting: Meeting, context: ScreenContext): HTMLElement {
 
 function staffActions(meeting: Meeting, context: ScreenContext): HTMLElement | null {
   const { t } = context;
-  if (!canPrepareMeeting(context.user, meeting)) return null;
+  const chairLink = liveControls(meeting.my_role).chairConsole
+    ? h(
+        'a',
+        {
+          className: 'button button-primary button-chair-console',
+          attrs: { href: hrefFor({ screen: 'chair', meetingId: meeting.id }) },
+        },
+        t('live.chairConsole'),
+      )
+    : null;
+  if (!canPrepareMeeting(context.user, meeting)) {
+    return chairLink ? h('div', { className: 'staff-actions' }, chairLink) : null;
+  }
   return h(
     'div',
     { className: 'staff-actions' },
+    chairLink,
     h(
       'a',
       {
@@ -227,6 +249,31 @@ export const meetingScreen =
       loadMeeting(context, meetingId).then(
         ({ value: meeting, savedAt }) => {
           if (signal.aborted) return;
+          // A remote point's account lands on its big screen.
+          if (liveControls(meeting.my_role).bigScreen) {
+            location.replace(hrefFor({ screen: 'big_screen', meetingId: meeting.id }));
+            return;
+          }
+          // The live meeting (check in, follow, speak, vote) for participants.
+          const live = meeting.my_role
+            ? attachDelegateLive({
+                meetingId: meeting.id,
+                role: meeting.my_role,
+                context,
+                signal,
+                onFollow: (follow) => {
+                  const { document_id: documentId, page } = follow.position;
+                  if (!documentId) return;
+                  live?.session.following.markFollowNavigation();
+                  context.navigate({
+                    screen: 'document',
+                    meetingId: meeting.id,
+                    documentId,
+                    page: page ?? 1,
+                  });
+                },
+              })
+            : null;
           const packLine = h('p', {
             className: 'pack-status',
             attrs: { role: 'status', 'aria-live': 'polite' },
@@ -236,11 +283,13 @@ export const meetingScreen =
             ...(savedAt === null ? [] : [savedDataBanner(savedAt, t)]),
             ...meetingView(meeting, context, packLine),
           );
+          if (live) body.querySelector('.meeting-header')?.after(live.panel);
           const packs = context.offline.packs;
           packs.subscribe(
             meeting.id,
             (progress) => {
               showPackStatus(packLine, progress, t);
+              reportReadiness(progress.done, progress.total, meeting.id);
               if (!progress.running) void markKeptDocuments(body, meeting, context);
             },
             signal,

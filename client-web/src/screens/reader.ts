@@ -10,6 +10,11 @@
 // A non-confidential document is read from the device when its agenda
 // pack kept it, so it opens with no network; otherwise it comes from the
 // server, and without a network the screen says what is needed.
+//
+// During a meeting the live panel sits above the page: while following,
+// the presenter's page changes turn this reader; a page turned by the
+// reader leaves follow mode until "Theo dõi". The chair and secretary get
+// "Trình bày trang này", which moves everyone to the page shown.
 
 import { ApiError } from '../api/client';
 import type { DocumentInfo, Meeting } from '../api/types';
@@ -30,6 +35,9 @@ import { drawWatermark, watermarkText } from '../reader/watermark';
 import { confidentialBadge, errorPanel, loadingMessage } from '../ui/components';
 import { h } from '../ui/dom';
 import { isUnreachable } from '../offline/savedData';
+import { attachDelegateLive, requestFailure } from '../live/delegatePanel';
+import { liveControls } from '../live/permissions';
+import type { LiveSession } from '../live/session';
 import { errorMessage, isAbort, loadMeeting, type Screen, type ScreenContext } from './context';
 
 /** The widest a page is drawn at zoom 1, in CSS pixels: wider lines of
@@ -121,7 +129,7 @@ export const readerScreen =
                 return;
               }
               signal.addEventListener('abort', () => void pdf.destroy(), { once: true });
-              showReader(agendaDocument, pdf);
+              showReader(agendaDocument, pdf, meeting);
             });
         })
         .catch((error: unknown) => {
@@ -138,11 +146,75 @@ export const readerScreen =
         });
     };
 
-    const showReader = (agendaDocument: DocumentInfo, pdf: OpenedPdf) => {
+    const showReader = (agendaDocument: DocumentInfo, pdf: OpenedPdf, meeting: Meeting) => {
       const pageCount = pdf.pageCount;
       let page = clampPage(initialPage, pageCount);
       let zoom = 1;
       let rendering: PageRendering | null = null;
+
+      // The live meeting: follow the presenter here; a page turned by the
+      // reader leaves follow mode, "Theo dõi" returns to it.
+      let live: { panel: HTMLElement; session: LiveSession } | null = null;
+      if (meeting.my_role) {
+        live = attachDelegateLive({
+          meetingId,
+          role: meeting.my_role,
+          context,
+          signal,
+          onFollow: (follow) => {
+            const { document_id: followedDocument, page: followedPage } = follow.position;
+            if (!followedDocument) return;
+            if (followedDocument === documentId) {
+              goTo(followedPage ?? 1, false);
+              return;
+            }
+            live?.session.following.markFollowNavigation();
+            context.navigate({
+              screen: 'document',
+              meetingId,
+              documentId: followedDocument,
+              page: followedPage ?? 1,
+            });
+          },
+        });
+      }
+      if (live) {
+        const following = live.session.following;
+        const followed = live.session.connection.state?.snapshot.follow?.position.document_id;
+        if (!following.takeFollowNavigation() && following.following && followed && followed !== documentId) {
+          following.set(false);
+        }
+      }
+      const presentMessage = h('p', { className: 'muted present-message', attrs: { role: 'status' } });
+      const presentButton =
+        live && liveControls(meeting.my_role).present
+          ? h(
+              'button',
+              {
+                className: 'button button-present',
+                attrs: { type: 'button' },
+                on: {
+                  click: () => {
+                    const item = meeting.agenda.find((candidate) =>
+                      candidate.documents.some((document) => document.id === documentId),
+                    );
+                    presentMessage.textContent = '';
+                    live?.session.connection
+                      .request({
+                        type: 'set_follow',
+                        position: { agenda_item_id: item?.id ?? null, document_id: documentId, page },
+                      })
+                      .then(
+                        () => (presentMessage.textContent = t('live.presentingThisPage')),
+                        (error: unknown) => (presentMessage.textContent = requestFailure(error, t)),
+                      );
+                  },
+                },
+                signal,
+              },
+              t('live.presentThisPage'),
+            )
+          : null;
 
       const stage = h('div', {
         className: 'reader-stage',
@@ -237,6 +309,7 @@ export const readerScreen =
         h('span', { className: 'muted' }, formatPageCount(pageCount, context.language)),
       );
       body.replaceChildren(
+        live ? live.panel : '',
         title,
         agendaDocument.confidential
           ? h('p', { className: 'confidential-notice' }, t('reader.confidentialNotice'))
@@ -251,8 +324,10 @@ export const readerScreen =
             { className: 'toolbar-group' },
             jumpForm,
             h('div', { className: 'toolbar-group' }, zoomOut, zoomIn),
+            presentButton,
           ),
         ),
+        presentButton ? presentMessage : '',
         jumpMessage,
       );
 
@@ -309,7 +384,10 @@ export const readerScreen =
         render(resetScroll);
       };
 
-      const goTo = (target: number) => {
+      /** Shows page `target`; a page the reader chose (`byReader`) leaves
+       * follow mode, one the presenter moved to does not. */
+      const goTo = (target: number, byReader = true) => {
+        if (byReader) live?.session.following.set(false);
         const clamped = clampPage(target, pageCount);
         if (clamped === page) return;
         page = clamped;

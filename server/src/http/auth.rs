@@ -82,9 +82,11 @@ pub async fn login(
         .map(|u| u.password_hash.clone())
         .unwrap_or_else(|| TIMING_DECOY_HASH.to_owned());
     let password = request.password.clone();
-    let password_ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+    let password_ok = state
+        .password_workers
+        .run(move || verify_password(&password, &hash))
         .await
-        .map_err(AppError::internal)?;
+        .ok_or_else(|| AppError::internal("the password threads are gone"))?;
 
     let user = match user {
         Some(user) if password_ok => user,

@@ -94,9 +94,11 @@ pub async fn create(
         ));
     }
     let password = request.password.clone();
-    let password_hash = tokio::task::spawn_blocking(move || crate::auth::hash_password(&password))
+    let password_hash = state
+        .password_workers
+        .run(move || crate::auth::hash_password(&password))
         .await
-        .map_err(AppError::internal)?
+        .ok_or_else(|| AppError::internal("the password threads are gone"))?
         .map_err(AppError::internal)?;
     let user = UserRecord {
         id: new_id("u"),
@@ -174,9 +176,11 @@ pub async fn reset_password(
         .await?
         .ok_or_else(AppError::not_found)?;
     let password = request.password.clone();
-    let hash = tokio::task::spawn_blocking(move || crate::auth::hash_password(&password))
+    let hash = state
+        .password_workers
+        .run(move || crate::auth::hash_password(&password))
         .await
-        .map_err(AppError::internal)?
+        .ok_or_else(|| AppError::internal("the password threads are gone"))?
         .map_err(AppError::internal)?;
     state.store.set_password_hash(&user.id, &hash).await?;
     state

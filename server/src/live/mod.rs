@@ -42,6 +42,34 @@ pub struct Event {
 pub struct RoomHandle {
     pub room: tokio::sync::Mutex<Room>,
     pub events: broadcast::Sender<Event>,
+    /// A vote-progress event is scheduled: ballots arriving meanwhile are
+    /// told in that one event, not one event each (2,000 ballots would
+    /// otherwise be 2,000 × 2,000 messages).
+    progress_pending: std::sync::atomic::AtomicBool,
+}
+
+/// How often vote progress is told while ballots pour in.
+pub const VOTE_PROGRESS_INTERVAL: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Tells the vote's progress once, `VOTE_PROGRESS_INTERVAL` from now,
+/// unless that is already scheduled.
+fn schedule_vote_progress(handle: &Arc<RoomHandle>, vote_id: String) {
+    use std::sync::atomic::Ordering;
+    if handle.progress_pending.swap(true, Ordering::AcqRel) {
+        return;
+    }
+    let handle = handle.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(VOTE_PROGRESS_INTERVAL).await;
+        let room = handle.room.lock().await;
+        handle.progress_pending.store(false, Ordering::Release);
+        if let Some(message) = room.vote_progress(&vote_id) {
+            let _ = handle.events.send(Event {
+                audience: Audience::Everyone,
+                json: to_json(&message),
+            });
+        }
+    });
 }
 
 /// The rooms of meetings with connected clients.
@@ -80,6 +108,7 @@ impl LiveHub {
                 Arc::new(RoomHandle {
                     room: tokio::sync::Mutex::new(room),
                     events: broadcast::channel(EVENT_BACKLOG).0,
+                    progress_pending: std::sync::atomic::AtomicBool::new(false),
                 })
             })
             .clone();
@@ -220,7 +249,7 @@ async fn load_room(store: &Store, meeting_id: &str) -> Result<Room, StoreError> 
 /// the reply for the sender.
 pub async fn handle_request(
     store: &Store,
-    handle: &RoomHandle,
+    handle: &Arc<RoomHandle>,
     actor: &Actor,
     device_id: &str,
     request: &ClientMessage,
@@ -246,6 +275,10 @@ pub async fn handle_request(
         }
     };
     for broadcast in room.apply(plan, vote_result) {
+        if let ServerMessage::VoteProgress { vote_id, .. } = &broadcast.message {
+            schedule_vote_progress(handle, vote_id.clone());
+            continue;
+        }
         let _ = handle.events.send(Event {
             audience: broadcast.audience,
             json: to_json(&broadcast.message),

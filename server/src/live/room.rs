@@ -346,6 +346,15 @@ impl Room {
         }
     }
 
+    /// The current progress of a vote, as an event.
+    pub fn vote_progress(&self, vote_id: &str) -> Option<ServerMessage> {
+        self.vote(vote_id).map(|vote| ServerMessage::VoteProgress {
+            vote_id: vote.view.id.clone(),
+            ballots_cast: vote.view.ballots_cast,
+            eligible: vote.view.eligible,
+        })
+    }
+
     fn vote(&self, vote_id: &str) -> Option<&RoomVote> {
         self.votes.iter().find(|v| v.view.id == vote_id)
     }

@@ -67,7 +67,7 @@ impl Store {
         .bind(meeting.video_link.clone())
         .bind(meeting.updated_at)
         .bind(meeting_id)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(meeting)
     }
@@ -86,14 +86,14 @@ impl Store {
             .bind(state.as_str())
             .bind(now)
             .bind(meeting_id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?
         } else {
             sqlx::query("UPDATE meetings SET state = $1, updated_at = $2 WHERE id = $3")
                 .bind(state.as_str())
                 .bind(now)
                 .bind(meeting_id)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?
         }
         .rows_affected();
@@ -108,7 +108,7 @@ impl Store {
             sqlx::query("DELETE FROM meeting_participants WHERE meeting_id = $1 AND user_id = $2")
                 .bind(meeting_id)
                 .bind(user_id)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?
                 .rows_affected()
                 > 0,
@@ -153,7 +153,7 @@ impl Store {
         .bind(item.duration_minutes)
         .bind(item.updated_at)
         .bind(item_id)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(item)
     }
@@ -161,7 +161,7 @@ impl Store {
     /// Deletes an item, its sub-items and their document links (the files
     /// stay in the blob store; earlier records may name them).
     pub async fn delete_agenda_item(&self, item_id: &str) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let children: Vec<String> =
             sqlx::query_scalar("SELECT id FROM agenda_items WHERE parent_id = $1")
                 .bind(item_id)
@@ -212,7 +212,7 @@ impl Store {
         meeting_id: &str,
         placements: &[AgendaPlacement],
     ) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let now = now_millis();
         for placement in placements {
             let changed = sqlx::query(
@@ -244,7 +244,7 @@ impl Store {
         sqlx::query("UPDATE agenda_items SET updated_at = $1 WHERE id = $2")
             .bind(now_millis())
             .bind(item_id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -290,7 +290,7 @@ impl Store {
         document: &DocumentRecord,
         version: &DocumentVersionRecord,
     ) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         insert_document_version(&mut tx, version).await?;
         sqlx::query("UPDATE documents SET current_version = $1 WHERE id = $2")
             .bind(version.version)
@@ -326,7 +326,7 @@ impl Store {
             .bind(&document.title)
             .bind(i64::from(document.confidential))
             .bind(document_id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         self.touch_agenda_item(&document.agenda_item_id).await
     }

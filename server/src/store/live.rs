@@ -93,7 +93,7 @@ impl Store {
         .bind(record.reason.clone())
         .bind(record.at)
         .bind(&record.marked_by)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -121,7 +121,7 @@ impl Store {
     }
 
     pub async fn insert_vote(&self, vote: &VoteRecord) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         sqlx::query(
             "INSERT INTO votes (id, meeting_id, agenda_item_id, question, options, secret, state, eligible, opened_by, opened_at, closed_at) \
              VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $9, NULL)",
@@ -159,7 +159,7 @@ impl Store {
         voter: &str,
         choice: usize,
     ) -> Result<(), BallotError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let vote = sqlx::query("SELECT state, secret, options FROM votes WHERE id = $1")
             .bind(vote_id)
             .fetch_optional(&mut *tx)
@@ -209,7 +209,7 @@ impl Store {
         )
         .bind(now)
         .bind(vote_id)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         let closed_at: Option<i64> =
             sqlx::query_scalar("SELECT closed_at FROM votes WHERE id = $1")
@@ -297,7 +297,7 @@ impl Store {
             .bind(user_id)
             .bind(started_at)
             .bind(ended_at)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }

@@ -77,7 +77,14 @@ pub struct StoreMetrics {
 /// A handle on the database. Clone it freely: clones share one pool.
 #[derive(Clone)]
 pub struct Store {
+    /// Reads. SQLite in WAL mode serves readers beside the writer.
     pub(crate) pool: AnyPool,
+    /// Writes. For SQLite a single connection: one writer at a time is
+    /// what SQLite allows anyway, and queueing here instead of inside
+    /// SQLite avoids `SQLITE_BUSY` when a transaction that read first
+    /// tries to write after another writer committed. For PostgreSQL it is
+    /// the same pool as `pool`.
+    pub(crate) writer: AnyPool,
     dialect: Dialect,
     /// Serializes audit appends inside this process, so two appends never
     /// race for the same sequence number (another node's race is caught by
@@ -139,9 +146,22 @@ impl Store {
                     Ok(())
                 })
             });
-        let pool = options.connect(&url).await.map_err(StoreError::Connect)?;
+        let pool = options
+            .clone()
+            .connect(&url)
+            .await
+            .map_err(StoreError::Connect)?;
+        let writer = match dialect {
+            Dialect::Sqlite => options
+                .max_connections(1)
+                .connect(&url)
+                .await
+                .map_err(StoreError::Connect)?,
+            Dialect::Postgres => pool.clone(),
+        };
         let store = Store {
             pool,
+            writer,
             dialect,
             audit_lock: Arc::new(tokio::sync::Mutex::new(())),
             metrics: Arc::new(StoreMetrics::default()),
@@ -160,11 +180,12 @@ impl Store {
 
     /// Closes the pool; SQLite checkpoints its WAL on the last close.
     pub async fn close(&self) {
+        self.writer.close().await;
         self.pool.close().await;
     }
 
     async fn migrate(&self) -> StoreResult<()> {
-        self.pool
+        self.writer
             .execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
             )
@@ -183,7 +204,7 @@ impl Store {
                 description = migration.description,
                 "running migration"
             );
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.writer.begin().await?;
             for statement in migration.statements(self.dialect) {
                 sqlx::query(&statement)
                     .execute(&mut *tx)
@@ -235,7 +256,7 @@ impl Store {
         )
         .bind(name)
         .bind(value)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -254,7 +275,7 @@ impl Store {
         .bind(&user.password_hash)
         .bind(i64::from(user.disabled))
         .bind(user.created_at)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await;
         match result {
             Ok(_) => Ok(()),
@@ -298,7 +319,7 @@ impl Store {
     /// Disables or re-enables an account; disabling also revokes every one
     /// of its sessions.
     pub async fn set_user_disabled(&self, user_id: &str, disabled: bool) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let changed = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
             .bind(i64::from(disabled))
             .bind(user_id)
@@ -320,7 +341,7 @@ impl Store {
 
     /// Replaces an account's password hash and revokes its sessions.
     pub async fn set_password_hash(&self, user_id: &str, password_hash: &str) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let changed = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(password_hash)
             .bind(user_id)
@@ -349,7 +370,7 @@ impl Store {
         .bind(&session.user_id)
         .bind(session.created_at)
         .bind(session.expires_at)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         self.record_timing(started);
         Ok(())
@@ -389,7 +410,7 @@ impl Store {
     pub async fn revoke_session(&self, session_id: &str) -> StoreResult<()> {
         sqlx::query("UPDATE sessions SET revoked = 1 WHERE id = $1")
             .bind(session_id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -422,7 +443,7 @@ impl Store {
         .bind(meeting.created_at)
         .bind(meeting.updated_at)
         .bind(meeting.published_at)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -474,7 +495,7 @@ impl Store {
             .bind(state.as_str())
             .bind(now_millis())
             .bind(meeting_id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?
             .rows_affected();
         if changed == 0 {
@@ -497,7 +518,7 @@ impl Store {
         .bind(meeting_id)
         .bind(user_id)
         .bind(role.as_str())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -547,7 +568,7 @@ impl Store {
         .bind(item.presenter.clone())
         .bind(item.duration_minutes)
         .bind(item.updated_at)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -571,7 +592,7 @@ impl Store {
         document: &DocumentRecord,
         version: &DocumentVersionRecord,
     ) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         sqlx::query(
             "INSERT INTO documents (id, meeting_id, agenda_item_id, position, title, confidential, current_version, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -662,7 +683,7 @@ impl Store {
         .bind(record.kind.as_str())
         .bind(record.owner_user_id.clone())
         .bind(record.agenda_document_id.clone())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -743,7 +764,7 @@ impl Store {
         )
         .bind(key)
         .bind(data.to_vec())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         self.record_timing(started);
         Ok(())
@@ -753,7 +774,7 @@ impl Store {
         let started = Instant::now();
         sqlx::query("DELETE FROM automerge_chunks WHERE chunk_key = $1")
             .bind(key)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         self.record_timing(started);
         Ok(())
@@ -778,7 +799,7 @@ impl Store {
     }
 
     async fn try_append_audit(&self, entry: &NewAuditEntry<'_>) -> StoreResult<AuditEntry> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let last = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
             .fetch_optional(&mut *tx)
             .await?;
@@ -843,7 +864,7 @@ impl Store {
         sqlx::query("UPDATE audit_log SET details = $1 WHERE seq = $2")
             .bind(details)
             .bind(seq)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }

@@ -47,7 +47,8 @@ function itemForm(options: {
   initial: AgendaItemFields;
   submitLabel: string;
   editor: EditorHandle;
-  onSubmit(fields: AgendaItemFields, message: FormMessage, done: () => void): void;
+  /** `done` re-enables the form, emptied when `reset` is set. */
+  onSubmit(fields: AgendaItemFields, message: FormMessage, done: (reset?: boolean) => void): void;
   onCancel?: () => void;
 }): HTMLFormElement {
   const { t } = options.editor.context;
@@ -115,8 +116,9 @@ function itemForm(options: {
             submit.disabled = false;
           },
         },
-        () => {
+        (reset = false) => {
           submit.disabled = false;
+          if (reset) form.reset();
         },
       );
     },
@@ -137,6 +139,20 @@ export function agendaEditorSection(editor: EditorHandle): AgendaEditorSection {
   let subItemParentId: string | null = null;
   /** Which control to focus after the next redraw (the moved item's button). */
   let focusAfterRender: string | null = null;
+  /** Forms the secretary has open, kept across redraws so that a redraw
+   * (an upload finishing, another change) never wipes what is being typed. */
+  const openForms = new Map<string, HTMLFormElement>();
+  const keptForm = (key: string, make: () => HTMLFormElement) => {
+    const kept = openForms.get(key);
+    if (kept) return kept;
+    const made = make();
+    openForms.set(key, made);
+    return made;
+  };
+  /** Closes the edit and sub-item forms (one is open at a time). */
+  const closeItemForms = () => {
+    for (const key of [...openForms.keys()]) if (key !== 'new') openForms.delete(key);
+  };
 
   const element = h(
     'section',
@@ -303,6 +319,7 @@ export function agendaEditorSection(editor: EditorHandle): AgendaEditorSection {
       editor,
       onCancel: () => {
         editingItemId = null;
+        openForms.delete(`edit:${item.id}`);
         render();
       },
       onSubmit(fields, formLine) {
@@ -313,12 +330,14 @@ export function agendaEditorSection(editor: EditorHandle): AgendaEditorSection {
         }
         if (Object.keys(checked.request).length === 0) {
           editingItemId = null;
+          openForms.delete(`edit:${item.id}`);
           render();
           return;
         }
         context.api.updateAgendaItem(editor.meeting().id, item.id, checked.request).then(
           () => {
             editingItemId = null;
+            openForms.delete(`edit:${item.id}`);
             void editor.refresh().then(() => message.success(t('console.saved')));
           },
           (error: unknown) => editor.fail(error, formLine),
@@ -335,6 +354,7 @@ export function agendaEditorSection(editor: EditorHandle): AgendaEditorSection {
       editor,
       onCancel: () => {
         subItemParentId = null;
+        openForms.delete(`sub:${parent.id}`);
         render();
       },
       onSubmit(fields, formLine) {
@@ -346,6 +366,7 @@ export function agendaEditorSection(editor: EditorHandle): AgendaEditorSection {
         context.api.createAgendaItem(editor.meeting().id, checked.request).then(
           () => {
             subItemParentId = null;
+            openForms.delete(`sub:${parent.id}`);
             void editor.refresh().then(() => message.success(t('console.saved')));
           },
           (error: unknown) => editor.fail(error, formLine),
@@ -360,7 +381,7 @@ export function agendaEditorSection(editor: EditorHandle): AgendaEditorSection {
       attrs: { 'data-agenda-item-id': item.id },
     });
     if (editingItemId === item.id) {
-      li.append(editForm(item));
+      li.append(keptForm(`edit:${item.id}`, () => editForm(item)));
       return li;
     }
     const facts = [
@@ -396,6 +417,7 @@ export function agendaEditorSection(editor: EditorHandle): AgendaEditorSection {
               attrs: { type: 'button', 'data-action': 'edit' },
               on: {
                 click: () => {
+                  closeItemForms();
                   editingItemId = item.id;
                   subItemParentId = null;
                   render();
@@ -414,6 +436,7 @@ export function agendaEditorSection(editor: EditorHandle): AgendaEditorSection {
                   attrs: { type: 'button', 'data-action': 'add-sub-item' },
                   on: {
                     click: () => {
+                      closeItemForms();
                       subItemParentId = item.id;
                       editingItemId = null;
                       render();
@@ -480,7 +503,13 @@ export function agendaEditorSection(editor: EditorHandle): AgendaEditorSection {
       if (inGroup && groupEnds) {
         const parent = editor.meeting().agenda.find((candidate) => candidate.id === parentOfForm);
         if (parent)
-          elements.push(h('li', { className: 'agenda-editor-form agenda-depth-1' }, subItemForm(parent)));
+          elements.push(
+            h(
+              'li',
+              { className: 'agenda-editor-form agenda-depth-1' },
+              keptForm(`sub:${parent.id}`, () => subItemForm(parent)),
+            ),
+          );
       }
     });
     if (rows.length === 0) elements.push(h('li', { className: 'empty' }, t('agendaEditor.empty')));
@@ -489,28 +518,30 @@ export function agendaEditorSection(editor: EditorHandle): AgendaEditorSection {
     addSlot.replaceChildren(
       ...(editor.editable()
         ? [
-            itemForm({
-              idPrefix: 'new-item',
-              heading: t('agendaEditor.newItem'),
-              initial: { title: '', presenter: '', duration: '' },
-              submitLabel: t('agendaEditor.addItem'),
-              editor,
-              onSubmit(fields, formLine, done) {
-                const checked = newAgendaItem(fields, null);
-                if (!checked.ok) {
-                  formLine.error(problemText(checked.problem.message));
-                  return;
-                }
-                context.api.createAgendaItem(editor.meeting().id, checked.request).then(
-                  () => {
-                    done();
-                    focusAfterRender = '#new-item-title';
-                    void editor.refresh().then(() => message.success(t('console.saved')));
-                  },
-                  (error: unknown) => editor.fail(error, formLine),
-                );
-              },
-            }),
+            keptForm('new', () =>
+              itemForm({
+                idPrefix: 'new-item',
+                heading: t('agendaEditor.newItem'),
+                initial: { title: '', presenter: '', duration: '' },
+                submitLabel: t('agendaEditor.addItem'),
+                editor,
+                onSubmit(fields, formLine, done) {
+                  const checked = newAgendaItem(fields, null);
+                  if (!checked.ok) {
+                    formLine.error(problemText(checked.problem.message));
+                    return;
+                  }
+                  context.api.createAgendaItem(editor.meeting().id, checked.request).then(
+                    () => {
+                      done(true);
+                      focusAfterRender = '#new-item-title';
+                      void editor.refresh().then(() => message.success(t('console.saved')));
+                    },
+                    (error: unknown) => editor.fail(error, formLine),
+                  );
+                },
+              }),
+            ),
           ]
         : []),
     );

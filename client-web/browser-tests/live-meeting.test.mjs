@@ -1,0 +1,165 @@
+// The live meeting in a real Chromium against the real server
+// (`phonghop serve --demo`): the chair runs the meeting from the chair
+// console, a delegate checks in, votes and follows the presenter on a
+// tablet, and a remote point's big screen follows the same page.
+//
+// Needs what demo-meeting.test.mjs needs: `npm run build`, the server
+// binary, /usr/bin/chromium. Screenshots go to test-results/.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import {
+  demoMeetingTitle,
+  launchBrowser,
+  literally,
+  logIn,
+  missingPrerequisite,
+  openPage,
+  reportMissingPrerequisite,
+  screenshot,
+} from './support/browser.mjs';
+import { startServer } from './support/server.mjs';
+
+const prerequisite = missingPrerequisite();
+
+/** Logs in and opens the demo meeting from "Cuộc họp của tôi". */
+async function openDemoMeeting(page, baseUrl, username) {
+  await page.goto(baseUrl);
+  await logIn(page, username, 'demo');
+  await page.getByRole('heading', { name: 'Cuộc họp của tôi' }).waitFor();
+  await page
+    .getByRole('link', { name: literally(demoMeetingTitle) })
+    .first()
+    .click();
+}
+
+if (prerequisite) {
+  reportMissingPrerequisite(test, prerequisite, 'live meeting: chair, delegate and remote point');
+} else {
+  describe('live meeting: chair, delegate and remote point', { timeout: 180_000 }, () => {
+    let server;
+    let browser;
+
+    before(async () => {
+      server = await startServer();
+      browser = await launchBrowser();
+    });
+
+    after(async () => {
+      await browser?.close();
+      await server?.stop();
+    });
+
+    test('check in, vote, follow the presenter on a tablet and on the big screen', async () => {
+      const chair = await openPage(browser, server.baseUrl, { width: 1920, height: 1080 });
+      const delegate = await openPage(browser, server.baseUrl);
+      let remotePoint = null;
+      try {
+        // The chair opens the console from the meeting screen.
+        await openDemoMeeting(chair.page, server.baseUrl, 'chutri');
+        await chair.page.getByRole('link', { name: 'Điều hành (chủ trì)' }).click();
+        await chair.page.waitForURL(/#\/meetings\/[^/]+\/chair$/);
+        const quorum = chair.page.locator('.live-quorum');
+        await quorum.waitFor();
+        const presentBefore = Number(await quorum.getAttribute('data-present'));
+
+        // The delegate opens the meeting and checks in; the chair's count moves.
+        await openDemoMeeting(delegate.page, server.baseUrl, 'daibieu01');
+        await delegate.page.getByRole('heading', { level: 1, name: demoMeetingTitle }).waitFor();
+        await delegate.page.locator('.live-follow[data-following="true"]').waitFor();
+        assert.equal(
+          (await delegate.page.locator('.live-follow').textContent())?.trim(),
+          'Đang theo dõi người trình bày',
+        );
+        await delegate.page.getByRole('button', { name: 'Điểm danh' }).click();
+        await delegate.page.getByText('Đã điểm danh').waitFor();
+        await chair.page.locator(`.live-quorum[data-present="${presentBefore + 1}"]`).waitFor();
+        await screenshot(delegate.page, 'live-delegate-meeting.png');
+
+        // The chair marks another delegate absent, with the reason.
+        const absentee = chair.page.locator('.chair-attendance-row').filter({ hasText: 'Đại biểu 02' });
+        await absentee.getByLabel('Lý do vắng mặt').fill('Đi công tác');
+        await absentee.getByRole('button', { name: 'Vắng mặt' }).click();
+        await chair.page
+          .locator('.chair-attendance-row[data-status="absent"]')
+          .filter({ hasText: 'Đi công tác' })
+          .waitFor();
+
+        // The chair opens a vote; the delegate's card appears and takes the ballot.
+        await chair.page.getByRole('button', { name: 'Mở biểu quyết' }).click();
+        const card = delegate.page.locator('.vote-card[data-vote-state="open"]');
+        await card.waitFor();
+        await screenshot(delegate.page, 'live-vote-card.png');
+        await card.getByRole('button', { name: 'Tán thành', exact: true }).click();
+        await delegate.page.getByText('Đã ghi nhận biểu quyết của bạn').waitFor();
+        await chair.page.locator('.chair-vote-progress[data-cast="1"]').waitFor();
+
+        // The chair closes it: both see 1 / 0 / 0.
+        await chair.page.getByRole('button', { name: 'Kết thúc biểu quyết' }).click();
+        await chair.page.locator('.chair-votes [data-vote-result="1/0/0"]').waitFor();
+        await delegate.page
+          .locator('.vote-card[data-vote-state="closed"] [data-vote-result="1/0/0"]')
+          .waitFor();
+        await screenshot(delegate.page, 'live-vote-result.png');
+        await delegate.page.locator('.vote-card').getByRole('button', { name: 'Đóng' }).click();
+        await delegate.page.locator('.vote-card').waitFor({ state: 'detached' });
+
+        // The chair moves everyone to the first item's document, then to page 2:
+        // the delegate's reader follows within 2 s.
+        await chair.page.getByRole('button', { name: 'Nội dung sau ›' }).click();
+        await chair.page.locator('.chair-followed[data-page="1"]').waitFor();
+        await delegate.page.locator('.reader-stage[data-rendered-page="1"]').waitFor();
+        await chair.page.getByRole('button', { name: 'Trang sau ›' }).click();
+        await chair.page.locator('.chair-followed[data-page="2"]').waitFor();
+        await delegate.page.locator('.reader-stage[data-rendered-page="2"]').waitFor({ timeout: 2_000 });
+        assert.match(delegate.page.url(), /page=2$/);
+        await screenshot(delegate.page, 'live-delegate-following.png');
+        await screenshot(chair.page, 'live-chair-console.png', { fullPage: true });
+
+        // Turning a page oneself leaves follow mode; "Theo dõi" returns.
+        await delegate.page.getByRole('button', { name: 'Trang sau ›' }).click();
+        await delegate.page.locator('.reader-stage[data-rendered-page="3"]').waitFor();
+        await delegate.page.locator('.live-follow[data-following="false"]').waitFor();
+        await delegate.page.getByRole('button', { name: 'Theo dõi', exact: true }).click();
+        await delegate.page.locator('.reader-stage[data-rendered-page="2"]').waitFor();
+        await delegate.page.locator('.live-follow[data-following="true"]').waitFor();
+
+        // A remote point lands on its big screen, showing the same page.
+        remotePoint = await openPage(browser, server.baseUrl, { width: 1920, height: 1080 });
+        await openDemoMeeting(remotePoint.page, server.baseUrl, 'diemcau01');
+        await remotePoint.page.waitForURL(/#\/meetings\/[^/]+\/screen$/);
+        const followedDocument = await chair.page.locator('.chair-followed').getAttribute('data-document-id');
+        await remotePoint.page
+          .locator(`.big-stage[data-document-id="${followedDocument}"][data-rendered-page="2"]`)
+          .waitFor();
+        await remotePoint.page.locator('.big-vote [data-vote-result="1/0/0"]').waitFor();
+        await screenshot(remotePoint.page, 'live-remote-point.png');
+
+        // The delegate asks to speak; the chair sets 3 minutes and gives the
+        // floor; the tablet and the big screen show the countdown. An
+        // announcement reaches the tablet as a banner.
+        await delegate.page.getByRole('button', { name: 'Đăng ký phát biểu' }).click();
+        await delegate.page.getByRole('button', { name: 'Rút đăng ký' }).waitFor();
+        await chair.page.getByLabel('Thời gian mỗi lượt').selectOption('180');
+        await chair.page.getByRole('button', { name: 'Mời phát biểu' }).click();
+        await delegate.page.getByText('Bạn đang phát biểu').waitFor();
+        const countdown = remotePoint.page.locator('.big-floor .live-countdown');
+        await countdown.waitFor();
+        assert.match((await countdown.textContent())?.trim() ?? '', /^[23]:\d\d$/);
+        await chair.page.getByLabel('Nội dung thông báo').fill('Giải lao 15 phút.');
+        await chair.page.getByRole('button', { name: 'Gửi thông báo' }).last().click();
+        await delegate.page.locator('.announcement-banner').getByText('Giải lao 15 phút.').waitFor();
+        await chair.page.getByRole('button', { name: 'Kết thúc lượt' }).click();
+        await remotePoint.page.locator('.big-floor').getByText('Chưa có ai phát biểu.').waitFor();
+
+        chair.watcher.assertClean();
+        delegate.watcher.assertClean();
+        remotePoint.watcher.assertClean();
+      } finally {
+        await remotePoint?.context.close();
+        await delegate.context.close();
+        await chair.context.close();
+      }
+    });
+  });
+}

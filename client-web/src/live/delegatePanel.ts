@@ -1,0 +1,328 @@
+// The live part of the delegate's meeting and reader screens: connection
+// line, "Điểm danh", the follow indicator and its "Theo dõi" button,
+// "Đăng ký phát biểu" with the queue and the countdown, announcements as
+// a banner, and the full-screen vote card.
+
+import { ApiError } from '../api/client';
+import type { MeetingRole } from '../api/types';
+import type { ScreenContext } from '../screens/context';
+import { h } from '../ui/dom';
+import type { LiveConnection } from './connection';
+import { liveControls } from './permissions';
+import type { Announcement, FollowState, VoteView } from './protocol';
+import { LiveRequestError } from './requests';
+import { liveSession, type LiveSession } from './session';
+import {
+  hasFloor,
+  isCheckedIn,
+  isQueued,
+  latestVote,
+  openVote,
+  participantName,
+  type LiveState,
+} from './state';
+import {
+  connectionLine,
+  floorLine,
+  tickEverySecond,
+  updateConnectionLine,
+  voteResult,
+  type Translate,
+} from './views';
+
+/** What one connection's screens remember between screens: votes whose
+ * card was closed, votes seen open (their result is shown on closing),
+ * the announcement last dismissed, and a ballot error to show. */
+interface CardMemory {
+  dismissedVotes: Set<string>;
+  seenOpen: Set<string>;
+  dismissedAnnouncementAt: number;
+  ballotError: { voteId: string; message: string } | null;
+}
+const memories = new WeakMap<LiveConnection, CardMemory>();
+function memoryOf(connection: LiveConnection): CardMemory {
+  let memory = memories.get(connection);
+  if (!memory) {
+    memory = {
+      dismissedVotes: new Set(),
+      seenOpen: new Set(),
+      dismissedAnnouncementAt: 0,
+      ballotError: null,
+    };
+    memories.set(connection, memory);
+  }
+  return memory;
+}
+
+/** The live session for a screen of `meetingId`; an ended session sends
+ * the user to log in like any expired session. */
+export function openLiveSession(meetingId: string, context: ScreenContext): LiveSession {
+  return liveSession(meetingId, {
+    language: () => context.language,
+    onSessionEnded: () =>
+      context.handleCommonError(new ApiError(401, 'unauthenticated', context.t('login.sessionExpired'))),
+  });
+}
+
+/** The message of a failed live request. */
+export function requestFailure(error: unknown, t: Translate): string {
+  return error instanceof LiveRequestError ? error.message : t('live.requestDisconnected');
+}
+
+export interface DelegateLiveOptions {
+  meetingId: string;
+  role: MeetingRole | null;
+  context: ScreenContext;
+  signal: AbortSignal;
+  /** Shows the presenter's position: called for a page change while
+   * following, and when "Theo dõi" is tapped. */
+  onFollow(follow: FollowState): void;
+}
+
+export function attachDelegateLive(options: DelegateLiveOptions): {
+  panel: HTMLElement;
+  session: LiveSession;
+} {
+  const { context, signal } = options;
+  const { t } = context;
+  const session = openLiveSession(options.meetingId, context);
+  const { connection, following } = session;
+  const controls = liveControls(options.role);
+  const memory = memoryOf(connection);
+
+  const statusLine = connectionLine();
+  const banner = h('div', { className: 'live-announcement-slot' });
+  const controlsRow = h('div', { className: 'live-controls' });
+  const floorSlot = h('div', { className: 'live-floor-slot' });
+  const queueSlot = h('div', { className: 'live-queue-slot' });
+  const errorLine = h('p', { className: 'form-error live-error', attrs: { role: 'alert' } });
+  errorLine.hidden = true;
+  const voteLayer = h('div', { className: 'vote-layer' });
+  const panel = h(
+    'section',
+    { className: 'live-panel', attrs: { 'aria-label': t('live.voteTitle') } },
+    statusLine,
+    banner,
+    controlsRow,
+    floorSlot,
+    queueSlot,
+    errorLine,
+    voteLayer,
+  );
+
+  const send = (run: () => Promise<void>) => {
+    errorLine.hidden = true;
+    run().catch((error: unknown) => {
+      errorLine.textContent = requestFailure(error, t);
+      errorLine.hidden = false;
+    });
+  };
+
+  const button = (label: string, className: string, action: () => void, attrs: Record<string, string> = {}) =>
+    h(
+      'button',
+      { className: `button ${className}`, attrs: { type: 'button', ...attrs }, on: { click: action } },
+      label,
+    );
+
+  const renderControls = (state: LiveState) => {
+    const parts: HTMLElement[] = [];
+    if (controls.checkIn) {
+      parts.push(
+        isCheckedIn(state)
+          ? h('span', { className: 'badge live-checked-in' }, `✓ ${t('live.checkedIn')}`)
+          : button(t('live.checkIn'), 'button-primary live-check-in', () =>
+              send(() => connection.request({ type: 'check_in' })),
+            ),
+      );
+    }
+    parts.push(
+      following.following
+        ? h(
+            'span',
+            { className: 'live-follow live-follow-on', attrs: { 'data-following': 'true' } },
+            t('live.following'),
+          )
+        : h(
+            'span',
+            { className: 'live-follow live-follow-off', attrs: { 'data-following': 'false' } },
+            h('span', { className: 'muted' }, t('live.notFollowing')),
+            button(t('live.follow'), 'button-primary button-follow', () => {
+              following.set(true);
+              const position = connection.state?.snapshot.follow;
+              if (position) options.onFollow(position);
+            }),
+          ),
+    );
+    if (controls.requestFloor) {
+      if (hasFloor(state)) {
+        parts.push(h('span', { className: 'badge live-has-floor' }, t('live.youHaveFloor')));
+      } else if (isQueued(state)) {
+        const position = state.snapshot.speakers.queue.findIndex((r) => r.user_id === state.userId) + 1;
+        parts.push(
+          h('span', { className: 'muted' }, t('live.youAreQueued', { position })),
+          button(t('live.withdrawFloor'), 'live-withdraw', () =>
+            send(() => connection.request({ type: 'withdraw_floor' })),
+          ),
+        );
+      } else {
+        parts.push(
+          button(t('live.requestFloor'), 'live-request-floor', () =>
+            send(() => connection.request({ type: 'request_floor' })),
+          ),
+        );
+      }
+    }
+    controlsRow.replaceChildren(...parts);
+  };
+
+  const renderQueue = (state: LiveState) => {
+    const queue = state.snapshot.speakers.queue;
+    queueSlot.replaceChildren(
+      queue.length === 0
+        ? ''
+        : h(
+            'div',
+            { className: 'live-queue' },
+            h('span', { className: 'muted' }, `${t('live.queue')}: `),
+            h(
+              'ol',
+              { className: 'live-queue-list' },
+              ...queue.map((request) => h('li', {}, participantName(state, request.user_id))),
+            ),
+          ),
+    );
+  };
+
+  const renderBanner = (state: LiveState) => {
+    const latest: Announcement | undefined = state.snapshot.announcements.at(-1);
+    if (!latest || latest.at_ms <= memory.dismissedAnnouncementAt) {
+      banner.replaceChildren();
+      return;
+    }
+    banner.replaceChildren(
+      h(
+        'div',
+        { className: 'announcement-banner', attrs: { role: 'status' } },
+        h('strong', {}, `${t('live.announcement')}: `),
+        h('span', { className: 'announcement-text' }, latest.text),
+        button(t('live.close'), 'button-quiet', () => {
+          memory.dismissedAnnouncementAt = latest.at_ms;
+          renderBanner(state);
+        }),
+      ),
+    );
+  };
+
+  const voteCard = (vote: VoteView, ...content: (HTMLElement | null)[]) =>
+    h(
+      'div',
+      {
+        className: 'vote-overlay',
+        attrs: { role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': `vote-${vote.id}` },
+      },
+      h(
+        'div',
+        { className: 'vote-card', attrs: { 'data-vote-id': vote.id, 'data-vote-state': vote.state } },
+        h(
+          'p',
+          { className: 'vote-kicker' },
+          vote.secret ? `${t('live.voteTitle')} · ${t('live.voteSecret')}` : t('live.voteTitle'),
+        ),
+        h('h2', { className: 'vote-question', attrs: { id: `vote-${vote.id}` } }, vote.question),
+        ...content,
+      ),
+    );
+
+  const renderVote = (state: LiveState) => {
+    const open = openVote(state);
+    if (open) memory.seenOpen.add(open.id);
+    if (open && controls.vote && !memory.dismissedVotes.has(open.id)) {
+      const error = memory.ballotError?.voteId === open.id ? memory.ballotError.message : null;
+      const progress = h(
+        'p',
+        { className: 'vote-progress muted' },
+        t('live.voteProgress', { cast: open.ballots_cast, eligible: open.eligible }),
+      );
+      if (open.you_voted) {
+        voteLayer.replaceChildren(
+          voteCard(
+            open,
+            h('p', { className: 'vote-recorded', attrs: { role: 'status' } }, `✓ ${t('live.voteRecorded')}`),
+            h('p', { className: 'muted' }, t('live.voteWaiting')),
+            progress,
+          ),
+        );
+        return;
+      }
+      voteLayer.replaceChildren(
+        voteCard(
+          open,
+          h(
+            'div',
+            { className: 'vote-options' },
+            ...open.options.map((option, choice) =>
+              button(option, `vote-option vote-option-${choice}`, () => {
+                memory.ballotError = null;
+                connection
+                  .request({ type: 'cast_ballot', vote_id: open.id, choice })
+                  .catch((failure: unknown) => {
+                    memory.ballotError = { voteId: open.id, message: requestFailure(failure, t) };
+                    if (connection.state) renderVote(connection.state);
+                  });
+              }),
+            ),
+          ),
+          error ? h('p', { className: 'form-error', attrs: { role: 'alert' } }, error) : null,
+          progress,
+        ),
+      );
+      return;
+    }
+    const latest = latestVote(state);
+    if (
+      latest &&
+      latest.state === 'closed' &&
+      memory.seenOpen.has(latest.id) &&
+      !memory.dismissedVotes.has(latest.id)
+    ) {
+      voteLayer.replaceChildren(
+        voteCard(
+          latest,
+          h('p', { className: 'vote-result-title' }, t('live.voteResult')),
+          voteResult(latest, t),
+          button(t('live.close'), 'button-primary button-wide', () => {
+            memory.dismissedVotes.add(latest.id);
+            voteLayer.replaceChildren();
+          }),
+        ),
+      );
+      return;
+    }
+    voteLayer.replaceChildren();
+  };
+
+  const renderFloor = () => {
+    const state = connection.state;
+    floorSlot.replaceChildren(state ? floorLine(state, t, Date.now()) : '');
+  };
+
+  const render = () => {
+    updateConnectionLine(statusLine, connection, t);
+    const state = connection.state;
+    if (!state) return;
+    renderControls(state);
+    renderFloor();
+    renderQueue(state);
+    renderBanner(state);
+    renderVote(state);
+  };
+
+  connection.subscribe(render, signal);
+  following.subscribe(render, signal);
+  connection.onEvent((event) => {
+    if (event.type === 'follow_changed' && following.following) options.onFollow(event.follow);
+  }, signal);
+  tickEverySecond(renderFloor, signal);
+  return { panel, session };
+}

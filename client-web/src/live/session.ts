@@ -1,0 +1,125 @@
+// The app's one live connection, shared by the screens of a meeting.
+//
+// Moving from the meeting to the reader and back keeps the same socket
+// (and the follow mode); opening another meeting closes the old one.
+// `reportReadiness` is the hook for the offline pack manager: it reports
+// the agenda-pack download counts of this device for the readiness board.
+
+import { translate, type Language } from '../i18n/i18n';
+import { LiveConnection, SessionEndedError } from './connection';
+import { loadDeviceId } from './deviceId';
+
+let current: { connection: LiveConnection; following: FollowMode } | null = null;
+
+/** Whether this device follows the presenter. On by default; turning a
+ * page oneself leaves it; the "Theo dõi" button returns. */
+export class FollowMode {
+  private value = true;
+  private arrivingByFollow = false;
+  private readonly listeners = new Set<(following: boolean) => void>();
+
+  /** Says that the next screen opens because the presenter moved. */
+  markFollowNavigation(): void {
+    this.arrivingByFollow = true;
+  }
+
+  /** Whether the screen being opened came from following (once). A
+   * document opened by the reader's own choice leaves follow mode. */
+  takeFollowNavigation(): boolean {
+    const arriving = this.arrivingByFollow;
+    this.arrivingByFollow = false;
+    return arriving;
+  }
+
+  get following(): boolean {
+    return this.value;
+  }
+
+  set(following: boolean): void {
+    if (following === this.value) return;
+    this.value = following;
+    for (const listener of [...this.listeners]) listener(following);
+  }
+
+  subscribe(listener: (following: boolean) => void, signal: AbortSignal): void {
+    this.listeners.add(listener);
+    signal.addEventListener('abort', () => this.listeners.delete(listener), { once: true });
+  }
+}
+
+export interface LiveSession {
+  connection: LiveConnection;
+  following: FollowMode;
+}
+
+function safeStorage(): Storage | undefined {
+  try {
+    return window.localStorage;
+  } catch {
+    return undefined;
+  }
+}
+
+async function fetchTicket(deviceId: string): Promise<string> {
+  const response = await fetch('/api/v1/auth/ws-ticket', {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    body: JSON.stringify({ device_id: deviceId }),
+  });
+  if (response.status === 401) throw new SessionEndedError('session ended');
+  if (!response.ok) throw new Error(`ws-ticket answered ${response.status}`);
+  const body = (await response.json()) as { ticket?: unknown };
+  if (typeof body.ticket !== 'string') throw new Error('ws-ticket answer without a ticket');
+  return body.ticket;
+}
+
+/** The live session of `meetingId`, opening it on first use. */
+export function liveSession(
+  meetingId: string,
+  options: { language: () => Language; onSessionEnded: () => void },
+): LiveSession {
+  if (current && current.connection.meetingId === meetingId && current.connection.status !== 'ended') {
+    return current;
+  }
+  current?.connection.close();
+  const connection = new LiveConnection({
+    meetingId,
+    deviceId: loadDeviceId(safeStorage()),
+    getTicket: fetchTicket,
+    openSocket: (url) => new WebSocket(url),
+    socketUrl: (ticket) => {
+      const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+      return `${scheme}//${location.host}/live?ticket=${encodeURIComponent(ticket)}`;
+    },
+    messages: {
+      timeout: () => translate(options.language(), 'live.requestTimeout'),
+      disconnected: () => translate(options.language(), 'live.requestDisconnected'),
+    },
+    onSessionEnded: () => {
+      if (current?.connection === connection) current = null;
+      options.onSessionEnded();
+    },
+  });
+  current = { connection, following: new FollowMode() };
+  connection.start();
+  return current;
+}
+
+/** Closes the live connection (logout). */
+export function closeLiveSession(): void {
+  current?.connection.close();
+  current = null;
+}
+
+/**
+ * Reports this device's agenda-pack download progress ("đã tải 7/12") to
+ * the readiness board of the meeting whose live session is open. Safe to
+ * call at any time: without a session it does nothing, and offline the
+ * last counts are sent on reconnect.
+ */
+export function reportReadiness(cached: number, total: number, meetingId?: string): void {
+  if (!current) return;
+  if (meetingId !== undefined && current.connection.meetingId !== meetingId) return;
+  current.connection.reportReadiness(cached, total);
+}

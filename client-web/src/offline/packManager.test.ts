@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import type { DocumentInfo, Meeting } from '../api/types';
+import type { DocumentStore, PackIndex, PackProgress } from './documentPack';
+import { DocumentPacks } from './packManager';
+
+const doc = (id: string, version = 1, confidential = false): DocumentInfo => ({
+  id,
+  title: id,
+  file_name: `${id}.pdf`,
+  page_count: 1,
+  size_bytes: 4,
+  sha256: 'x',
+  confidential,
+  version,
+  url: `/api/v1/documents/${id}/versions/${version}/file`,
+});
+
+const meeting = (documents: DocumentInfo[]): Meeting => ({
+  id: 'm_1',
+  title: 'Họp',
+  starts_at: '2026-11-23T14:00:00+07:00',
+  place: 'P',
+  state: 'published',
+  my_role: 'delegate',
+  video_link: null,
+  sync_documents: [],
+  agenda: [
+    {
+      id: 'a_1',
+      parent_id: null,
+      position: 0,
+      title: 'Mục 1',
+      presenter: null,
+      duration_minutes: null,
+      updated: false,
+      documents,
+    },
+  ],
+});
+
+function setUp() {
+  const files = new Map<string, ArrayBuffer>();
+  const store: DocumentStore = {
+    has: async (url) => files.has(url),
+    put: async (url, bytes) => void files.set(url, bytes),
+    read: async (url) => (files.has(url) ? new Uint8Array(files.get(url) ?? new ArrayBuffer(0)) : null),
+    remove: async (url) => void files.delete(url),
+    clear: async () => files.clear(),
+  };
+  let index: PackIndex | null = null;
+  let requests = 0;
+  const fetchImpl = (async () => {
+    requests += 1;
+    return new Response(new Uint8Array([1, 2, 3, 4]), { status: 200 });
+  }) as typeof fetch;
+  const packs = new DocumentPacks({
+    store,
+    fetch: fetchImpl,
+    loadIndex: async () => index,
+    saveIndex: async (next) => {
+      index = next;
+    },
+  });
+  return { packs, files, requests: () => requests };
+}
+
+describe('DocumentPacks', () => {
+  it('downloads a meeting pack once even when asked twice at the same time', async () => {
+    const { packs, files, requests } = setUp();
+    const pack = meeting([doc('d_1'), doc('d_2'), doc('d_secret', 1, true)]);
+    const [first, second] = await Promise.all([packs.ensure(pack), packs.ensure(pack)]);
+    expect(first).toEqual({ total: 2, done: 2, failed: 0, running: false });
+    expect(second).toEqual(first);
+    expect(requests()).toBe(2);
+    expect([...files.keys()].some((url) => url.includes('d_secret'))).toBe(false);
+  });
+
+  it('tells listeners the progress, the latest first for late listeners', async () => {
+    const { packs } = setUp();
+    const seen: PackProgress[] = [];
+    const lifetime = new AbortController();
+    packs.subscribe('m_1', (progress) => seen.push(progress), lifetime.signal);
+    await packs.ensure(meeting([doc('d_1')]));
+    expect(seen.at(-1)).toEqual({ total: 1, done: 1, failed: 0, running: false });
+    const late: PackProgress[] = [];
+    packs.subscribe('m_1', (progress) => late.push(progress), lifetime.signal);
+    expect(late).toEqual([{ total: 1, done: 1, failed: 0, running: false }]);
+    lifetime.abort();
+  });
+
+  it('removes a replaced version once the meeting points at the new one', async () => {
+    const { packs, files } = setUp();
+    await packs.ensure(meeting([doc('d_1', 1)]));
+    await packs.ensure(meeting([doc('d_1', 2)]));
+    expect([...files.keys()]).toEqual([doc('d_1', 2).url]);
+  });
+
+  it('removes a document marked confidential after it was kept', async () => {
+    const { packs, files } = setUp();
+    await packs.ensure(meeting([doc('d_1')]));
+    await packs.ensure(meeting([doc('d_1', 1, true)]));
+    expect(files.size).toBe(0);
+  });
+
+  it('forgets every kept document at logout', async () => {
+    const { packs, files } = setUp();
+    await packs.ensure(meeting([doc('d_1')]));
+    await packs.clear();
+    expect(files.size).toBe(0);
+    expect(packs.progress('m_1')).toBeUndefined();
+  });
+
+  it('does nothing where the browser cannot keep files', async () => {
+    const packs = new DocumentPacks({
+      store: null,
+      fetch: (() => Promise.reject(new Error('unused'))) as typeof fetch,
+      loadIndex: async () => null,
+      saveIndex: async () => undefined,
+    });
+    expect(packs.enabled).toBe(false);
+    expect(await packs.ensure(meeting([doc('d_1')]))).toBeNull();
+    expect(await packs.read(doc('d_1').url)).toBeNull();
+  });
+});

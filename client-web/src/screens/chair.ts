@@ -1,0 +1,550 @@
+// The chair console ("Chủ trì", `#/meetings/{id}/chair`): one screen to run
+// the meeting without help. The current agenda item with next / previous
+// (which moves everyone to its first document), what everyone follows with
+// page turns, the speakers list, votes, quorum, attendance, announcements
+// and the readiness board. Every button sends one `/live` request; the
+// screen redraws from the events, so two staff consoles stay in step.
+
+import type { AgendaItem, DocumentInfo, Meeting, MeetingRole } from '../api/types';
+import { layoutAgenda } from '../meetings/agenda';
+import { hrefFor } from '../router/routes';
+import { openLiveSession, requestFailure } from '../live/delegatePanel';
+import { liveControls } from '../live/permissions';
+import type { AttendanceStatus, FollowPosition, LiveParticipant } from '../live/protocol';
+import {
+  attendanceOf,
+  devicesOnline,
+  openVote,
+  participantName,
+  latestVote,
+  type LiveState,
+} from '../live/state';
+import {
+  connectionLine,
+  floorLine,
+  quorumLine,
+  tickEverySecond,
+  updateConnectionLine,
+  voteResult,
+} from '../live/views';
+import { errorPanel, loadingMessage } from '../ui/components';
+import { h } from '../ui/dom';
+import { isAbort, loadFailureMessage, loadMeeting, type Screen, type ScreenContext } from './context';
+
+/** The agenda in reading order (items and sub-items). */
+function agendaOrder(meeting: Meeting): AgendaItem[] {
+  return layoutAgenda(meeting.agenda).map((row) => row.item);
+}
+
+function findDocument(meeting: Meeting, documentId: string | null | undefined): DocumentInfo | null {
+  if (!documentId) return null;
+  for (const item of meeting.agenda) {
+    const found = item.documents.find((document) => document.id === documentId);
+    if (found) return found;
+  }
+  return null;
+}
+
+/** Where "next item" moves everyone: the item and its first document's
+ * first page. */
+export function positionForItem(item: AgendaItem): FollowPosition {
+  const first = item.documents[0];
+  return { agenda_item_id: item.id, document_id: first?.id ?? null, page: first ? 1 : null };
+}
+
+/** The item `step` places from the current one (clamped to the agenda). */
+export function neighbourItem(
+  items: readonly AgendaItem[],
+  currentId: string | null | undefined,
+  step: 1 | -1,
+): AgendaItem | null {
+  const index = items.findIndex((item) => item.id === currentId);
+  if (index === -1) return step === 1 ? (items[0] ?? null) : null;
+  return items[index + step] ?? null;
+}
+
+/** Moves `userId` one place up or down in the queue; `null` at an end. */
+export function reorderedQueue(queue: readonly string[], userId: string, step: 1 | -1): string[] | null {
+  const index = queue.indexOf(userId);
+  const target = index + step;
+  if (index === -1 || target < 0 || target >= queue.length) return null;
+  const next = [...queue];
+  next[index] = queue[target] as string;
+  next[target] = userId;
+  return next;
+}
+
+const roleOrder: Record<MeetingRole, number> = {
+  chair: 0,
+  secretary: 1,
+  delegate: 2,
+  observer: 3,
+  remote_point: 4,
+};
+
+/** The chair and secretaries first, then delegates, observers and remote
+ * points, each by name ("Đại biểu 2" before "Đại biểu 10"). */
+export function sortedParticipants(state: LiveState): LiveParticipant[] {
+  return [...state.snapshot.participants].sort(
+    (a, b) =>
+      roleOrder[a.role] - roleOrder[b.role] ||
+      a.display_name.localeCompare(b.display_name, 'vi', { numeric: true }),
+  );
+}
+
+function chairConsole(
+  root: HTMLElement,
+  meeting: Meeting,
+  context: ScreenContext,
+  signal: AbortSignal,
+): void {
+  const { t } = context;
+  const { connection } = openLiveSession(meeting.id, context);
+  const items = agendaOrder(meeting);
+
+  const statusLine = connectionLine();
+  const errorLine = h('p', { className: 'form-error', attrs: { role: 'alert' } });
+  errorLine.hidden = true;
+  const panels = h('div', { className: 'chair-grid' });
+  const floorSlot = h('div', { className: 'chair-floor' });
+  const voteQuestion = h('input', {
+    className: 'input',
+    attrs: { type: 'text', id: 'chair-vote-question', 'aria-label': t('chair.voteQuestion') },
+  });
+  const voteSecret = h('input', { attrs: { type: 'checkbox', id: 'chair-vote-secret' } });
+  const announceText = h('input', {
+    className: 'input',
+    attrs: { type: 'text', id: 'chair-announce-text', 'aria-label': t('chair.announcementText') },
+  });
+  /** Absence reasons typed but not sent yet, by user. */
+  const reasons = new Map<string, HTMLInputElement>();
+
+  root.replaceChildren(
+    h(
+      'section',
+      { className: 'screen screen-chair' },
+      h(
+        'a',
+        { className: 'back-link', attrs: { href: hrefFor({ screen: 'meeting', meetingId: meeting.id }) } },
+        `‹ ${t('chair.backToMeeting')}`,
+      ),
+      h('h1', {}, `${t('chair.title')}: ${meeting.title}`),
+      statusLine,
+      errorLine,
+      panels,
+    ),
+  );
+
+  const send = (run: () => Promise<void>, after?: () => void) => {
+    errorLine.hidden = true;
+    run().then(after, (error: unknown) => {
+      errorLine.textContent = requestFailure(error, t);
+      errorLine.hidden = false;
+    });
+  };
+  const setFollow = (position: FollowPosition) =>
+    send(() => connection.request({ type: 'set_follow', position }));
+  const button = (label: string, action: () => void, className = '', disabled = false) =>
+    h(
+      'button',
+      { className: `button ${className}`, attrs: { type: 'button', disabled }, on: { click: action } },
+      label,
+    );
+  const card = (title: string, className: string, ...children: (Node | string | null)[]) =>
+    h('section', { className: `chair-card ${className}` }, h('h2', {}, title), ...children);
+
+  const agendaCard = (state: LiveState) => {
+    const position = state.snapshot.follow?.position;
+    const current = items.find((item) => item.id === position?.agenda_item_id) ?? null;
+    const previous = neighbourItem(items, current?.id, -1);
+    const next = neighbourItem(items, current?.id, 1);
+    const followed = findDocument(meeting, position?.document_id);
+    const page = position?.page ?? 1;
+    return h(
+      'div',
+      { className: 'chair-column' },
+      card(
+        t('chair.currentItem'),
+        'chair-agenda',
+        h(
+          'p',
+          { className: 'chair-current-item', attrs: { 'data-agenda-item-id': current?.id ?? '' } },
+          current ? current.title : t('chair.noItem'),
+        ),
+        h(
+          'div',
+          { className: 'button-row' },
+          button(
+            t('chair.previousItem'),
+            () => previous && setFollow(positionForItem(previous)),
+            '',
+            !previous,
+          ),
+          button(
+            t('chair.nextItem'),
+            () => next && setFollow(positionForItem(next)),
+            'button-primary chair-next-item',
+            !next,
+          ),
+        ),
+      ),
+      card(
+        t('chair.followed'),
+        'chair-follow',
+        h(
+          'p',
+          {
+            className: 'chair-followed',
+            attrs: { 'data-document-id': followed?.id ?? '', 'data-page': followed ? page : '' },
+          },
+          followed ? t('chair.followPage', { document: followed.title, page }) : t('chair.followNone'),
+        ),
+        followed
+          ? h(
+              'div',
+              { className: 'button-row' },
+              button(
+                `‹ ${t('reader.previous')}`,
+                () => setFollow({ ...position, page: page - 1 }),
+                'chair-page-previous',
+                page <= 1,
+              ),
+              button(
+                `${t('reader.next')} ›`,
+                () => setFollow({ ...position, page: page + 1 }),
+                'button-primary chair-page-next',
+                page >= followed.page_count,
+              ),
+              h(
+                'a',
+                {
+                  className: 'button',
+                  attrs: {
+                    href: hrefFor({
+                      screen: 'document',
+                      meetingId: meeting.id,
+                      documentId: followed.id,
+                      page,
+                    }),
+                  },
+                },
+                t('live.follow'),
+              ),
+            )
+          : null,
+      ),
+      card(t('chair.attendance'), 'chair-attendance', quorumLine(state, t), attendanceList(state)),
+    );
+  };
+
+  const attendanceList = (state: LiveState) =>
+    h(
+      'ul',
+      { className: 'chair-attendance-list' },
+      ...sortedParticipants(state)
+        .filter((participant) => participant.role !== 'remote_point')
+        .map((participant) => {
+          const entry = attendanceOf(state, participant.user_id);
+          const status = entry?.status ?? null;
+          const reason =
+            reasons.get(participant.user_id) ??
+            h('input', {
+              className: 'input input-reason',
+              attrs: {
+                type: 'text',
+                placeholder: t('chair.absentReason'),
+                'aria-label': t('chair.absentReason'),
+              },
+            });
+          reasons.set(participant.user_id, reason);
+          const mark = (next: AttendanceStatus) =>
+            send(() =>
+              connection.request({
+                type: 'set_attendance',
+                user_id: participant.user_id,
+                status: next,
+                reason: next === 'absent' ? reason.value.trim() || null : null,
+              }),
+            );
+          return h(
+            'li',
+            {
+              className: 'chair-attendance-row',
+              attrs: { 'data-user-id': participant.user_id, 'data-status': status ?? '' },
+            },
+            h('span', { className: 'chair-person' }, participant.display_name),
+            h(
+              'span',
+              { className: `badge attendance-${status ?? 'none'}` },
+              status ? t(`chair.${status}`) : t('chair.notYet'),
+              entry?.reason ? ` (${entry.reason})` : '',
+            ),
+            h(
+              'span',
+              { className: 'button-row' },
+              button(t('chair.present'), () => mark('present'), 'button-small'),
+              button(t('chair.late'), () => mark('late'), 'button-small'),
+              reason,
+              button(t('chair.absent'), () => mark('absent'), 'button-small'),
+            ),
+          );
+        }),
+    );
+
+  const speakersCard = (state: LiveState) => {
+    const speakers = state.snapshot.speakers;
+    const queueIds = speakers.queue.map((request) => request.user_id);
+    const limitSelect = h(
+      'select',
+      { className: 'input', attrs: { 'aria-label': t('chair.limit') } },
+      ...[null, 60, 120, 180, 300, 600].map((seconds) =>
+        h(
+          'option',
+          { attrs: { value: seconds ?? '', selected: speakers.limit_seconds === seconds } },
+          seconds === null ? t('chair.noLimit') : t('chair.minutes', { count: seconds / 60 }),
+        ),
+      ),
+    );
+    limitSelect.addEventListener('change', () => {
+      const seconds = limitSelect.value === '' ? null : Number(limitSelect.value);
+      send(() => connection.request({ type: 'set_speaking_limit', seconds }));
+    });
+    return card(
+      t('chair.speakers'),
+      'chair-speakers',
+      floorSlot,
+      speakers.current
+        ? button(
+            t('chair.endTurn'),
+            () => send(() => connection.request({ type: 'end_turn' })),
+            'chair-end-turn',
+          )
+        : null,
+      h('label', { className: 'field-label' }, t('chair.limit'), limitSelect),
+      queueIds.length === 0
+        ? h('p', { className: 'muted' }, t('live.queueEmpty'))
+        : h(
+            'ol',
+            { className: 'chair-queue' },
+            ...queueIds.map((userId) => {
+              const move = (step: 1 | -1) => {
+                const order = reorderedQueue(queueIds, userId, step);
+                if (order) send(() => connection.request({ type: 'reorder_speakers', user_ids: order }));
+              };
+              return h(
+                'li',
+                { attrs: { 'data-user-id': userId } },
+                h('span', { className: 'chair-person' }, participantName(state, userId)),
+                h(
+                  'span',
+                  { className: 'button-row' },
+                  button(t('chair.moveUp'), () => move(-1), 'button-small', queueIds[0] === userId),
+                  button(t('chair.moveDown'), () => move(1), 'button-small', queueIds.at(-1) === userId),
+                  button(
+                    t('chair.giveFloor'),
+                    () => send(() => connection.request({ type: 'give_floor', user_id: userId })),
+                    'button-primary button-small',
+                  ),
+                ),
+              );
+            }),
+          ),
+    );
+  };
+
+  const votesCard = (state: LiveState) => {
+    const open = openVote(state);
+    const latest = latestVote(state);
+    const currentItem = items.find((item) => item.id === state.snapshot.follow?.position.agenda_item_id);
+    if (!voteQuestion.value && currentItem) {
+      voteQuestion.value = t('chair.voteDefaultQuestion', { item: currentItem.title });
+    }
+    const content: (HTMLElement | null)[] = [];
+    if (open) {
+      content.push(
+        h('p', { className: 'chair-vote-question' }, open.question),
+        h(
+          'p',
+          {
+            className: 'chair-vote-progress',
+            attrs: { 'data-cast': open.ballots_cast, 'data-eligible': open.eligible },
+          },
+          t('live.voteProgress', { cast: open.ballots_cast, eligible: open.eligible }),
+        ),
+        button(
+          t('chair.closeVote'),
+          () => send(() => connection.request({ type: 'close_vote', vote_id: open.id })),
+          'button-primary chair-close-vote',
+        ),
+      );
+    } else {
+      content.push(
+        h(
+          'label',
+          { className: 'field-label', attrs: { for: 'chair-vote-question' } },
+          t('chair.voteQuestion'),
+        ),
+        voteQuestion,
+        h('label', { className: 'checkbox-label' }, voteSecret, ` ${t('live.voteSecret')}`),
+        button(
+          t('chair.openVote'),
+          () => {
+            const question =
+              voteQuestion.value.trim() ||
+              t('chair.voteDefaultQuestion', { item: currentItem?.title ?? meeting.title });
+            send(
+              () =>
+                connection.request({
+                  type: 'open_vote',
+                  agenda_item_id: currentItem?.id ?? null,
+                  question,
+                  options: [],
+                  secret: voteSecret.checked,
+                }),
+              () => {
+                voteQuestion.value = '';
+              },
+            );
+          },
+          'button-primary chair-open-vote',
+        ),
+      );
+      if (latest && latest.state === 'closed') {
+        content.push(
+          h('p', { className: 'vote-result-title' }, `${t('live.voteResult')}: ${latest.question}`),
+          voteResult(latest, t),
+        );
+      }
+    }
+    return card(t('chair.votes'), 'chair-votes', ...content);
+  };
+
+  const announceCard = () =>
+    card(
+      t('chair.announce'),
+      'chair-announce',
+      announceText,
+      button(
+        t('chair.announce'),
+        () => {
+          const text = announceText.value.trim();
+          if (!text) return;
+          send(
+            () => connection.request({ type: 'announce', text }),
+            () => {
+              announceText.value = '';
+            },
+          );
+        },
+        'button-primary',
+      ),
+    );
+
+  const readinessCard = (state: LiveState) =>
+    card(
+      t('chair.readiness'),
+      'chair-readiness',
+      h(
+        'ul',
+        { className: 'readiness-list' },
+        ...sortedParticipants(state).map((participant) => {
+          const devices = state.snapshot.readiness.filter((r) => r.user_id === participant.user_id);
+          const online = devicesOnline(state, participant.user_id) > 0;
+          const ready = devices.some((d) => d.total_documents > 0 && d.cached_documents >= d.total_documents);
+          return h(
+            'li',
+            {
+              className: `readiness-row${ready ? ' readiness-ready' : ''}`,
+              attrs: { 'data-user-id': participant.user_id, 'data-online': online ? 'true' : 'false' },
+            },
+            h('span', { className: 'chair-person' }, participant.display_name),
+            h(
+              'span',
+              { className: `badge ${online ? 'badge-online' : 'badge-offline'}` },
+              online ? t('chair.online') : t('chair.offline'),
+            ),
+            h(
+              'span',
+              { className: 'muted readiness-devices' },
+              devices.length === 0
+                ? t('chair.noDevices')
+                : devices
+                    .map((d) =>
+                      t('chair.readinessDevice', {
+                        device: d.device_id,
+                        cached: d.cached_documents,
+                        total: d.total_documents,
+                      }),
+                    )
+                    .join(' · '),
+            ),
+          );
+        }),
+      ),
+    );
+
+  const renderFloor = () => {
+    const state = connection.state;
+    floorSlot.replaceChildren(state ? floorLine(state, t, Date.now()) : '');
+  };
+
+  const render = () => {
+    updateConnectionLine(statusLine, connection, t);
+    const state = connection.state;
+    if (!state) return;
+    renderFloor();
+    // Events arrive while the chair types (presence, ballots): keep the
+    // field being typed in focused across the redraw.
+    const focused = document.activeElement;
+    const selection =
+      focused instanceof HTMLInputElement ? [focused.selectionStart, focused.selectionEnd] : null;
+    panels.replaceChildren(
+      agendaCard(state),
+      h(
+        'div',
+        { className: 'chair-column' },
+        votesCard(state),
+        speakersCard(state),
+        announceCard(),
+        readinessCard(state),
+      ),
+    );
+    if (focused instanceof HTMLInputElement && focused.isConnected && document.activeElement !== focused) {
+      focused.focus({ preventScroll: true });
+      if (selection && focused.type === 'text')
+        focused.setSelectionRange(selection[0] ?? null, selection[1] ?? null);
+    }
+  };
+  connection.subscribe(render, signal);
+  tickEverySecond(renderFloor, signal);
+}
+
+export const chairScreen =
+  (meetingId: string): Screen =>
+  (root, context, signal) => {
+    const { t } = context;
+    root.replaceChildren(loadingMessage(t('common.loading')));
+    const load = () =>
+      loadMeeting(context, meetingId).then(
+        ({ value: meeting }) => {
+          if (signal.aborted) return;
+          if (!liveControls(meeting.my_role).chairConsole) {
+            root.replaceChildren(
+              errorPanel(t('chair.notAllowed'), {
+                label: t('chair.backToMeeting'),
+                run: () => context.navigate({ screen: 'meeting', meetingId }),
+              }),
+            );
+            return;
+          }
+          chairConsole(root, meeting, context, signal);
+        },
+        (error: unknown) => {
+          if (isAbort(error, signal) || context.handleCommonError(error)) return;
+          root.replaceChildren(
+            errorPanel(loadFailureMessage(error, context), { label: t('common.retry'), run: load }),
+          );
+        },
+      );
+    load();
+  };
