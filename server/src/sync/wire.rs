@@ -38,6 +38,8 @@ pub enum WireError {
     UnknownType,
     #[error("sync data is not a valid automerge sync message")]
     InvalidSyncData,
+    #[error("sync data carries an invalid change: {0}")]
+    InvalidChange(&'static str),
 }
 
 impl From<minicbor::decode::Error> for WireError {
@@ -213,6 +215,121 @@ pub fn summarize_sync_data(data: &[u8]) -> Result<SyncSummary, WireError> {
         carries_changes: !message.changes.is_empty(),
         heads: message.heads,
     })
+}
+
+/// What a client's sync message carries, once checked.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ClientChanges {
+    /// Automerge chunks (changes, documents, bundles) in the message.
+    pub chunks: usize,
+    /// Their total size in bytes.
+    pub bytes: usize,
+}
+
+/// Checks every change a writer sends before samod applies it.
+///
+/// automerge 0.12 trusts a change once its checksum matches: a change whose
+/// columns are well-formed but inconsistent (an op naming an actor index the
+/// change does not list, ops out of order) makes `load_incremental` panic
+/// (`op_set2/change/batch.rs`, `import_ops_to(..).unwrap()`), or is accepted
+/// and leaves the document unable to export its changes, so nothing written
+/// to it afterwards is saved. Both were found by `tests/tests/sync_fuzz.rs`.
+/// A change is accepted here only if it is canonical: decoding it and
+/// encoding it again gives the same bytes (the same hash), which is what
+/// every automerge implementation writes. Whole documents (a peer sending
+/// most of its history) must load; bundles must expand to canonical changes.
+/// Any panic inside automerge while checking counts as invalid.
+pub fn check_client_changes(data: &[u8]) -> Result<ClientChanges, WireError> {
+    let message = automerge::sync::Message::decode(data).map_err(|_| WireError::InvalidSyncData)?;
+    let mut summary = ClientChanges {
+        chunks: 0,
+        bytes: 0,
+    };
+    for entry in message.changes.iter() {
+        for (chunk_type, chunk) in split_chunks(entry)? {
+            summary.chunks += 1;
+            summary.bytes += chunk.len();
+            let checked = std::panic::catch_unwind(|| check_chunk(chunk_type, chunk))
+                .unwrap_or(Err(WireError::InvalidChange("automerge panicked reading it")));
+            checked?;
+        }
+    }
+    Ok(summary)
+}
+
+const CHUNK_MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
+const CHUNK_DOCUMENT: u8 = 0;
+const CHUNK_CHANGE: u8 = 1;
+const CHUNK_COMPRESSED_CHANGE: u8 = 2;
+const CHUNK_BUNDLE: u8 = 3;
+
+/// Splits concatenated automerge chunks: magic (4 bytes), checksum (4),
+/// type (1), length (uLEB128), data.
+fn split_chunks(bytes: &[u8]) -> Result<Vec<(u8, &[u8])>, WireError> {
+    let truncated = WireError::InvalidChange("truncated chunk");
+    let mut chunks = Vec::new();
+    let mut start = 0;
+    while start < bytes.len() {
+        let rest = &bytes[start..];
+        if rest.len() < 10 || rest[..4] != CHUNK_MAGIC {
+            return Err(WireError::InvalidChange("not an automerge chunk"));
+        }
+        let chunk_type = rest[8];
+        let mut position = 9;
+        let mut length: u64 = 0;
+        let mut shift = 0;
+        loop {
+            let byte = *rest.get(position).ok_or(WireError::InvalidChange("truncated chunk"))?;
+            position += 1;
+            if shift > 56 {
+                return Err(WireError::InvalidChange("chunk length overflows"));
+            }
+            length |= u64::from(byte & 0x7f) << shift;
+            shift += 7;
+            if byte & 0x80 == 0 {
+                break;
+            }
+        }
+        let end = usize::try_from(length)
+            .ok()
+            .and_then(|length| position.checked_add(length))
+            .filter(|end| *end <= rest.len())
+            .ok_or(truncated.clone())?;
+        chunks.push((chunk_type, &rest[..end]));
+        start += end;
+    }
+    Ok(chunks)
+}
+
+fn check_chunk(chunk_type: u8, chunk: &[u8]) -> Result<(), WireError> {
+    match chunk_type {
+        CHUNK_CHANGE | CHUNK_COMPRESSED_CHANGE => {
+            let change = automerge::Change::from_bytes(chunk.to_vec())
+                .map_err(|_| WireError::InvalidChange("unreadable change"))?;
+            check_canonical(&change)
+        }
+        CHUNK_BUNDLE => {
+            let bundle = automerge::Bundle::try_from(chunk)
+                .map_err(|_| WireError::InvalidChange("unreadable bundle"))?;
+            let changes = bundle
+                .to_changes()
+                .map_err(|_| WireError::InvalidChange("unreadable bundle"))?;
+            changes.iter().try_for_each(check_canonical)
+        }
+        CHUNK_DOCUMENT => automerge::Automerge::load(chunk)
+            .map(drop)
+            .map_err(|_| WireError::InvalidChange("unloadable document")),
+        _ => Err(WireError::InvalidChange("unknown chunk type")),
+    }
+}
+
+fn check_canonical(change: &automerge::Change) -> Result<(), WireError> {
+    let again = automerge::Change::from(change.decode());
+    if again.hash() == change.hash() {
+        Ok(())
+    } else {
+        Err(WireError::InvalidChange("not canonically encoded"))
+    }
 }
 
 /// A read-only peer's sync message with its changes removed, or `None` when
