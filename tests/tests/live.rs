@@ -37,6 +37,10 @@ async fn ticket(server: &Server, client: &reqwest::Client) -> String {
 
 async fn open_socket(server: &Server, username: &str) -> Socket {
     let client = logged_in(server, username, "demo").await;
+    open_socket_as(server, &client).await
+}
+
+async fn open_socket_as(server: &Server, client: &reqwest::Client) -> Socket {
     let url = format!(
         "ws://127.0.0.1:{}/live?ticket={}",
         server.port,
@@ -50,7 +54,22 @@ async fn open_socket(server: &Server, username: &str) -> Socket {
 
 impl LiveClient {
     async fn join(server: &Server, username: &str, meeting_id: &str) -> (LiveClient, Value) {
-        let mut socket = open_socket(server, username).await;
+        let socket = open_socket(server, username).await;
+        Self::hello(socket, username, meeting_id).await
+    }
+
+    /// Joins with an existing login (another device of the same user).
+    async fn join_as(
+        server: &Server,
+        client: &reqwest::Client,
+        device: &str,
+        meeting_id: &str,
+    ) -> (LiveClient, Value) {
+        let socket = open_socket_as(server, client).await;
+        Self::hello(socket, device, meeting_id).await
+    }
+
+    async fn hello(mut socket: Socket, username: &str, meeting_id: &str) -> (LiveClient, Value) {
         socket
             .send(Message::text(json!({ "type": "hello", "protocol_version": 1, "meeting_id": meeting_id, "device_id": format!("{username}-tablet") }).to_string()))
             .await
@@ -429,4 +448,133 @@ async fn disabling_an_account_closes_its_live_socket_within_five_seconds() {
     };
     assert_eq!(code, Some(4001));
     assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+/// 500 voters, each casting several times over several connections, some
+/// after the vote closed: exactly one ballot per voter, none after closing,
+/// and the tally equals the stored ballots.
+#[tokio::test]
+async fn ballot_race_counts_exactly_one_ballot_per_voter() {
+    const VOTERS: usize = 500;
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(
+        dir.path(),
+        ServerOptions {
+            demo: true,
+            extra_args: vec!["--demo-delegates".into(), VOTERS.to_string()],
+            ..ServerOptions::default()
+        },
+    );
+    let meeting_id = meeting_of(&server).await;
+    let (mut chair, _) = LiveClient::join(&server, "chutri", &meeting_id).await;
+    chair
+        .request(
+            json!({ "type": "open_vote", "question": "Biểu quyết đồng loạt?", "secret": false }),
+        )
+        .await;
+    let vote_id = chair.event("vote_opened").await["vote"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // Two connections per voter (tablet and laptop), joined concurrently.
+    let mut connections = Vec::new();
+    for chunk in (1..=VOTERS).collect::<Vec<_>>().chunks(50) {
+        let batch = chunk.iter().map(|n| {
+            let username = format!("daibieu{n:02}");
+            let server = &server;
+            let meeting_id = &meeting_id;
+            async move {
+                let login = logged_in(server, &username, "demo").await;
+                let (first, _) =
+                    LiveClient::join_as(server, &login, &format!("{username}-a"), meeting_id).await;
+                let (second, _) =
+                    LiveClient::join_as(server, &login, &format!("{username}-b"), meeting_id).await;
+                (first, second)
+            }
+        });
+        connections.extend(futures::future::join_all(batch).await);
+    }
+
+    // Everyone casts three times at once over both connections.
+    let casts = connections
+        .iter_mut()
+        .enumerate()
+        .map(|(index, (first, second))| {
+            let vote_id = vote_id.clone();
+            async move {
+                let choice = index % 3;
+                let ballot =
+                    || json!({ "type": "cast_ballot", "vote_id": vote_id, "choice": choice });
+                let (a, b) = futures::join!(first.request(ballot()), second.request(ballot()));
+                let c = first.request(ballot()).await;
+                [a, b, c]
+                    .iter()
+                    .filter(|reply| reply["type"] == "ok")
+                    .count()
+            }
+        });
+    let accepted: Vec<usize> = futures::future::join_all(casts).await;
+    assert!(
+        accepted.iter().all(|&ok| ok == 1),
+        "each voter has exactly one accepted ballot"
+    );
+
+    chair
+        .request(json!({ "type": "close_vote", "vote_id": vote_id }))
+        .await;
+    let closed = chair.event("vote_closed").await;
+    // Ballots after closing are refused.
+    let after = connections[0]
+        .0
+        .request(json!({ "type": "cast_ballot", "vote_id": vote_id, "choice": 0 }))
+        .await;
+    assert_eq!(after["code"], "vote_closed");
+    let result: Vec<u64> = closed["vote"]["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+        .collect();
+    assert_eq!(result.iter().sum::<u64>(), VOTERS as u64);
+    assert_eq!(result, vec![167, 167, 166]);
+    let named = closed["vote"]["named_choices"].as_array().unwrap();
+    assert_eq!(named.len(), VOTERS, "a named vote lists each voter once");
+
+    // A delegate who reconnects sees the vote and their own ballot.
+    let (_, welcome) = LiveClient::join(&server, "daibieu07", &meeting_id).await;
+    let vote = welcome["state"]["votes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["id"] == vote_id.as_str())
+        .unwrap();
+    assert_eq!(vote["you_voted"], true);
+    assert_eq!(vote["ballots_cast"], VOTERS);
+}
+
+#[tokio::test]
+async fn a_delegate_reconnecting_during_an_open_vote_sees_it_and_their_ballot() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = demo(dir.path());
+    let meeting_id = meeting_of(&server).await;
+    let (mut chair, _) = LiveClient::join(&server, "chutri", &meeting_id).await;
+    chair
+        .request(json!({ "type": "open_vote", "question": "Q?", "secret": true }))
+        .await;
+    let vote_id = chair.event("vote_opened").await["vote"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (mut delegate, _) = LiveClient::join(&server, "daibieu11", &meeting_id).await;
+    let cast = delegate
+        .request(json!({ "type": "cast_ballot", "vote_id": vote_id, "choice": 2 }))
+        .await;
+    assert_eq!(cast["type"], "ok");
+    drop(delegate);
+    let (_, welcome) = LiveClient::join(&server, "daibieu11", &meeting_id).await;
+    let vote = &welcome["state"]["votes"][0];
+    assert_eq!(vote["state"], "open");
+    assert_eq!(vote["you_voted"], true);
+    assert!(vote["result"].is_null(), "no result while open");
 }

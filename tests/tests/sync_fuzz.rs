@@ -292,8 +292,15 @@ async fn no_input_makes_the_server_panic() {
     let mut copy = automerge::Automerge::new();
     assert!(fresh.sync_document(&notebook, &mut copy).await);
     assert!(copy.get(automerge::ROOT, "notes").unwrap().is_some());
+    // The server checks client changes inside `catch_unwind`, so automerge
+    // may print panics it had; what must never appear is a document actor
+    // that panicked.
     let log = server.log_text();
-    assert!(!log.contains("panicked"), "{}", panic_lines(&log));
+    assert!(
+        !log.contains("a sync document actor panicked"),
+        "{}",
+        panic_lines(&log)
+    );
 }
 
 /// The distinct warnings and errors in the log, without timestamps.

@@ -315,11 +315,16 @@ impl Room {
 
     /// The whole state as `viewer` may see it.
     pub fn snapshot(&self, viewer: &Actor) -> LiveSnapshot {
-        let mut presence: Vec<PresenceEntry> = self
-            .participants
-            .keys()
-            .map(|user_id| self.presence_entry(user_id))
-            .collect();
+        // Presence is for the chair's and secretaries' screens; sending
+        // everyone's to every tablet would make each welcome O(meeting).
+        let mut presence: Vec<PresenceEntry> = if viewer.is_staff() {
+            self.participants
+                .keys()
+                .map(|user_id| self.presence_entry(user_id))
+                .collect()
+        } else {
+            Vec::new()
+        };
         presence.sort_by(|a, b| a.user_id.cmp(&b.user_id));
         LiveSnapshot {
             meeting_state: self.meeting_state,

@@ -136,6 +136,7 @@ impl SocketEnd {
 fn violation(error: WireError) -> SocketEnd {
     let reason = match error {
         WireError::UnknownType => "unknown message type",
+        WireError::InvalidChange(_) => "invalid change",
         _ => "malformed message",
     };
     SocketEnd::ProtocolViolation {
@@ -456,11 +457,25 @@ impl Bridge<'_> {
             }
             (_, Access::Deny) => Some(Inbound::Drop),
             (MessageType::Request | MessageType::Sync, Access::Write) => {
-                let data_len = envelope.data.map_or(0, <[u8]>::len) as u64;
-                let stored = self.sync.document_bytes(document_id);
-                (stored.saturating_add(data_len) > self.limits.max_document_bytes
-                    && carries_changes(envelope))
-                .then(|| Inbound::End(SocketEnd::DocumentTooLarge(document_id.clone())))
+                // Checked before samod applies anything (see
+                // `wire::check_client_changes`).
+                let data = envelope.data?;
+                match wire::check_client_changes(data) {
+                    Err(error) => Some(Inbound::End(violation(error))),
+                    Ok(changes)
+                        if changes.chunks > 0
+                            && self
+                                .sync
+                                .document_bytes(document_id)
+                                .saturating_add(changes.bytes as u64)
+                                > self.limits.max_document_bytes =>
+                    {
+                        Some(Inbound::End(SocketEnd::DocumentTooLarge(
+                            document_id.clone(),
+                        )))
+                    }
+                    Ok(_) => None,
+                }
             }
             // Read-only users may watch ink and pointers but not draw them.
             (MessageType::Ephemeral, Access::Read) => Some(Inbound::Drop),
@@ -537,14 +552,6 @@ impl Bridge<'_> {
             _ => true,
         }
     }
-}
-
-/// Whether a sync message carries changes (the size cap only refuses growth).
-fn carries_changes(envelope: &Envelope<'_>) -> bool {
-    envelope
-        .data
-        .map(wire::summarize_sync_data)
-        .is_some_and(|summary| summary.is_ok_and(|summary| summary.carries_changes))
 }
 
 /// Tells an oversized frame or message (tungstenite's capacity error, seen
