@@ -7,7 +7,7 @@ NPM ?= npm
 LISTEN ?= 127.0.0.1:8080
 DATA_DIR ?= ./data
 
-.PHONY: run test client-deps client-build server-release check-rust test-rust test-client test-browser bench clean
+.PHONY: run test client-deps client-build server-release check-rust test-rust test-client test-browser sync-test-deps test-sync bench clean
 
 ## Build everything and start the server with the demo meeting.
 run: client-build server-release
@@ -15,8 +15,9 @@ run: client-build server-release
 
 ## Every check and test: formatting, lints, Rust tests (SQLite, and
 ## PostgreSQL when PHONGHOP_TEST_DATABASE_URL is set), the client's type
-## check and unit tests, and the browser tests in headless Chromium.
-test: check-rust test-rust test-client test-browser
+## check and unit tests, the browser tests in headless Chromium, and the
+## official automerge-repo JS client against /sync (tests/js).
+test: check-rust test-rust test-client test-browser test-sync
 
 client-deps: client-web/node_modules/.package-lock.json
 
@@ -43,6 +44,20 @@ test-client: client-deps
 	cd client-web && $(NPM) run typecheck
 	cd client-web && $(NPM) test
 
+sync-test-deps: tests/js/node_modules/.package-lock.json
+
+# --omit=optional: cbor-x's native speed-up is not needed, and the lock
+# pins only the pure JavaScript packages.
+tests/js/node_modules/.package-lock.json: tests/js/package-lock.json
+	cd tests/js && $(NPM) ci --omit=optional --no-audit --no-fund
+	touch $@
+
+## /sync with the official JS client: convergence, late joiners, access per
+## kind and role, refusals, and 20 SIGKILLs while clients write.
+test-sync: sync-test-deps
+	$(CARGO) build -p phonghop-server --bin phonghop
+	cd tests/js && PHONGHOP_BIN=../../target/debug/phonghop $(NPM) test
+
 test-browser: client-build
 	$(CARGO) build -p phonghop-server --bin phonghop
 	@if [ ! -x /usr/bin/chromium ]; then \
@@ -59,4 +74,4 @@ bench: client-build
 
 clean:
 	$(CARGO) clean
-	rm -rf client-web/dist client-web/node_modules
+	rm -rf client-web/dist client-web/node_modules tests/js/node_modules

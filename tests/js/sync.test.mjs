@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 
-import { generateAutomergeUrl } from "@automerge/automerge-repo";
+import { Counter, deleteAt, generateAutomergeUrl, insertAt, mark, splice, updateText } from "@automerge/automerge-repo";
 
 import { PhonghopServer, sleep } from "./support/server.mjs";
 import {
@@ -15,6 +15,7 @@ import {
   documentUrl,
   freshDeviceId,
   login,
+  OneShotWebSocketClientAdapter,
   rawSession,
   sortedHeads,
   syncUrl,
@@ -151,6 +152,71 @@ test("minutes start with the agenda, and participants read them", async t => {
   const text = String(handle.doc().text);
   assert.match(text, /^BIÊN BẢN CUỘC HỌP/);
   assert.match(text, /Kết luận của chủ trì/);
+});
+
+test("every kind of edit the web client makes is accepted and stored", async t => {
+  // The server checks writers' changes before applying them (canonical
+  // encoding, a trial on a copy): none of these may be refused.
+  const secretary = await connect(sessions.thuky);
+  const delegate = await connect(sessions.daibieu01);
+  t.after(() => closeAll(secretary, delegate));
+  const minutes = await secretary.repo.find(minutesUrl);
+  const layer = await delegate.repo.find(layerUrl);
+  const key = uniqueKey("kinds");
+  minutes.change(doc => {
+    splice(doc, ["text"], doc.text.length, 0, "\nÝ kiến của đại biểu: đồng ý 😀");
+    mark(doc, ["text"], { start: 0, end: 9, expand: "after" }, "bold", true);
+    updateText(doc, ["text"], doc.text.replace("BIÊN BẢN", "Biên bản"));
+    doc[key] = { count: new Counter(1), at: new Date(1_795_000_000_000), raw: new Uint8Array([1, 2, 3]), none: null, yes: true, pi: 3.14, big: 2 ** 40 };
+  });
+  minutes.change(doc => {
+    doc[key].count.increment(41);
+    delete doc[key].none;
+  });
+  layer.change(doc => {
+    doc.strokes.push({ page: 1, color: "#d00", points: [[0.1, 0.2], [0.3, 0.4]], by: delegate.peerId });
+    insertAt(doc.strokes, 0, { page: 2, points: [] });
+    doc.notes[key] = { text: "ghi chú", page: 1 };
+  });
+  layer.change(doc => {
+    deleteAt(doc.strokes, 0);
+    doc.notes[key].text = "ghi chú đã sửa";
+  });
+  const checker = await connect(sessions.thuky);
+  t.after(() => closeAll(checker));
+  const [storedMinutes, storedLayer] = await Promise.all([checker.repo.find(minutesUrl), checker.repo.find(layerUrl)]);
+  await waitFor("every edit to be stored", () =>
+    storedMinutes.doc()[key]?.count?.value === 42 && storedLayer.doc().notes[key]?.text === "ghi chú đã sửa",
+  );
+  assert.match(String(storedMinutes.doc().text), /^Biên bản CUỘC HỌP/);
+  assert.match(String(storedMinutes.doc().text), /đồng ý 😀/);
+  assert.equal(secretary.adapter.socket.readyState, 1, "the secretary's connection stayed open");
+  assert.equal(delegate.adapter.socket.readyState, 1, "the delegate's connection stayed open");
+});
+
+test("a tablet that wrote offline sends its whole backlog when it comes back", async t => {
+  const session = sessions.daibieu03;
+  const view = await session.meeting(meetingId);
+  const notebookUrl = documentUrl(view, doc => doc.kind === "notebook", "daibieu03's notebook");
+  const tablet = await connect(session);
+  t.after(() => closeAll(tablet));
+  const handle = await tablet.repo.find(notebookUrl);
+  // The WiFi drops.
+  tablet.adapter.disconnect();
+  const key = uniqueKey("offline");
+  for (let index = 0; index < 300; index += 1) {
+    handle.change(doc => {
+      doc.notes[`${key}-${index}`] = { text: `ghi chú ${index}`, page: index % 7 };
+    });
+  }
+  // It comes back with a fresh ticket for the same device (same peer id).
+  const { ticket } = await session.ticket(tablet.deviceId);
+  tablet.repo.networkSubsystem.addNetworkAdapter(new OneShotWebSocketClientAdapter(syncUrl(server, { ticket })));
+  const checker = await connect(session);
+  t.after(() => closeAll(checker));
+  const stored = await checker.repo.find(notebookUrl);
+  await waitFor("the offline backlog to be stored", () => stored.doc().notes[`${key}-299`]);
+  assert.equal(Object.keys(stored.doc().notes).filter(name => name.startsWith(key)).length, 300);
 });
 
 test("ephemeral messages reach the other clients, but not from read-only users", async t => {

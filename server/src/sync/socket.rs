@@ -21,12 +21,13 @@
 //!   access changed, idle peers, slow readers) with a close code and reason
 //!   that say why, and one log line.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures::channel::mpsc;
 use futures::{SinkExt, StreamExt};
-use samod::{DocumentId, PeerId, Transport};
+use samod::{DocHandle, DocumentId, PeerId, Transport};
 use tokio::time::{sleep_until, timeout, Instant};
 use tokio_util::sync::CancellationToken;
 
@@ -78,6 +79,8 @@ pub enum SocketEnd {
     DocumentTooLarge(DocumentId),
     /// The server asked (session ended, access changed).
     ClosedByServer(CloseReason),
+    /// The server could not do its part (storage or samod not answering).
+    ServerError,
     ServerStopping,
     /// samod closed the connection (protocol error, peer id mismatch, too
     /// many messages queued behind a pending policy, repository stopping).
@@ -90,6 +93,7 @@ pub enum SocketEnd {
 const CLOSE_GOING_AWAY: u16 = 1001;
 const CLOSE_POLICY_VIOLATION: u16 = 1008;
 const CLOSE_MESSAGE_TOO_BIG: u16 = 1009;
+const CLOSE_INTERNAL_ERROR: u16 = 1011;
 const CLOSE_SESSION_ENDED: u16 = 4001;
 const CLOSE_IDLE: u16 = 4002;
 const CLOSE_ACCESS_CHANGED: u16 = 4003;
@@ -114,6 +118,7 @@ impl SocketEnd {
                 (CLOSE_ACCESS_CHANGED, "access changed")
             }
             SocketEnd::ServerStopping => (CLOSE_GOING_AWAY, "server restarting"),
+            SocketEnd::ServerError => (CLOSE_INTERNAL_ERROR, "server error, try again"),
             SocketEnd::ClosedBySamod => (CLOSE_POLICY_VIOLATION, "sync protocol error"),
             SocketEnd::Idle => (CLOSE_IDLE, "idle"),
         })
@@ -219,6 +224,7 @@ pub async fn serve_sync_socket(
         documents_seen: 0,
         joined: false,
         ephemeral_session: None,
+        handles: HashMap::new(),
         cancel: cancel.clone(),
     };
     // Closing interrupts the bridge at whatever it awaits (a database
@@ -282,6 +288,8 @@ struct Bridge<'a> {
     /// The ephemeral session id this socket uses; another one is refused so
     /// a client cannot poison samod's per-session replay counters for others.
     ephemeral_session: Option<String>,
+    /// Documents this socket wrote to, for checking its changes.
+    handles: HashMap<DocumentId, DocHandle>,
     cancel: CancellationToken,
 }
 
@@ -434,8 +442,62 @@ impl Bridge<'_> {
                         Err(error) => Inbound::End(violation(error)),
                     }
                 }
+                (MessageType::Sync | MessageType::Request, Access::Write) => {
+                    match self.check_changes(&document_id, envelope.data).await {
+                        Some(end) => Inbound::End(end),
+                        None => Inbound::Forward(frame),
+                    }
+                }
                 _ => Inbound::Forward(frame),
             },
+        }
+    }
+
+    /// Checks a writer's changes before samod applies them: well-formed and
+    /// canonical (`wire::check_client_changes`), within the document size
+    /// cap, and harmless to a copy of the document
+    /// (`SyncService::try_changes`). `Some` ends the connection.
+    async fn check_changes(
+        &mut self,
+        document_id: &DocumentId,
+        data: Option<&[u8]>,
+    ) -> Option<SocketEnd> {
+        let changes = match wire::check_client_changes(data?) {
+            Ok(changes) => changes,
+            Err(error) => return Some(violation(error)),
+        };
+        if changes.chunks == 0 {
+            return None;
+        }
+        let grown = self
+            .sync
+            .document_bytes(document_id)
+            .saturating_add(changes.bytes as u64);
+        if grown > self.limits.max_document_bytes {
+            return Some(SocketEnd::DocumentTooLarge(document_id.clone()));
+        }
+        let handle = match self.handles.get(document_id) {
+            Some(handle) => handle.clone(),
+            None => match self.sync.find_document(document_id).await {
+                Ok(handle) => {
+                    self.handles.insert(document_id.clone(), handle.clone());
+                    handle
+                }
+                Err(error) => {
+                    tracing::error!(%error, %document_id, "cannot open a document to check changes");
+                    return Some(SocketEnd::ServerError);
+                }
+            },
+        };
+        match self.sync.try_changes(&handle, changes.entries).await {
+            Ok(true) => None,
+            Ok(false) => Some(violation(WireError::InvalidChange(
+                "automerge cannot apply it",
+            ))),
+            Err(error) => {
+                tracing::error!(%error, %document_id, "cannot check changes");
+                Some(SocketEnd::ServerError)
+            }
         }
     }
 
@@ -456,27 +518,8 @@ impl Bridge<'_> {
                 )))
             }
             (_, Access::Deny) => Some(Inbound::Drop),
-            (MessageType::Request | MessageType::Sync, Access::Write) => {
-                // Checked before samod applies anything (see
-                // `wire::check_client_changes`).
-                let data = envelope.data?;
-                match wire::check_client_changes(data) {
-                    Err(error) => Some(Inbound::End(violation(error))),
-                    Ok(changes)
-                        if changes.chunks > 0
-                            && self
-                                .sync
-                                .document_bytes(document_id)
-                                .saturating_add(changes.bytes as u64)
-                                > self.limits.max_document_bytes =>
-                    {
-                        Some(Inbound::End(SocketEnd::DocumentTooLarge(
-                            document_id.clone(),
-                        )))
-                    }
-                    Ok(_) => None,
-                }
-            }
+            // Writers' changes are checked in `admit_inbound` (it awaits).
+            (MessageType::Request | MessageType::Sync, Access::Write) => None,
             // Read-only users may watch ink and pointers but not draw them.
             (MessageType::Ephemeral, Access::Read) => Some(Inbound::Drop),
             (MessageType::Ephemeral, Access::Write) => {
@@ -585,6 +628,7 @@ mod tests {
             SocketEnd::ClosedByServer(CloseReason::SessionEnded),
             SocketEnd::ClosedByServer(CloseReason::AccessChanged),
             SocketEnd::ServerStopping,
+            SocketEnd::ServerError,
             SocketEnd::ClosedBySamod,
             SocketEnd::Idle,
         ] {

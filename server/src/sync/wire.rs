@@ -224,6 +224,8 @@ pub struct ClientChanges {
     pub chunks: usize,
     /// Their total size in bytes.
     pub bytes: usize,
+    /// The message's change entries, as `load_incremental` takes them.
+    pub entries: Vec<Vec<u8>>,
 }
 
 /// Checks every change a writer sends before samod applies it.
@@ -239,11 +241,17 @@ pub struct ClientChanges {
 /// every automerge implementation writes. Whole documents (a peer sending
 /// most of its history) must load; bundles must expand to canonical changes.
 /// Any panic inside automerge while checking counts as invalid.
+///
+/// This check needs no document. Changes that are canonical but do not fit
+/// the document (an op on an object it lacks, an unknown actor past its
+/// first change) are caught by `SyncService::try_changes`, which applies
+/// them to a copy first.
 pub fn check_client_changes(data: &[u8]) -> Result<ClientChanges, WireError> {
     let message = automerge::sync::Message::decode(data).map_err(|_| WireError::InvalidSyncData)?;
     let mut summary = ClientChanges {
         chunks: 0,
         bytes: 0,
+        entries: message.changes.iter().map(<[u8]>::to_vec).collect(),
     };
     for entry in message.changes.iter() {
         for (chunk_type, chunk) in split_chunks(entry)? {

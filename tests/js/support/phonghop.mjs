@@ -98,12 +98,17 @@ export function syncUrl(server, query = {}) {
  * (and keep the test process alive with its timer). Tests open new clients
  * instead; the web client fetches a fresh ticket before reconnecting.
  */
-class OneShotWebSocketClientAdapter extends WebSocketClientAdapter {
+export class OneShotWebSocketClientAdapter extends WebSocketClientAdapter {
   constructor(url) {
     super(url, 600_000);
     this.onClose = () => {
       if (this.remotePeerId) this.emit("peer-disconnected", { peerId: this.remotePeerId });
     };
+  }
+
+  /** Disconnecting twice (the test went offline, then shut down) is fine. */
+  disconnect() {
+    if (this.socket) super.disconnect();
   }
 }
 
@@ -128,6 +133,7 @@ export async function connect(session, { deviceId = freshDeviceId(session.userna
   const closed = new Promise(resolve => socket.addEventListener("close", event => resolve(event.code)));
   return {
     session,
+    deviceId,
     peerId,
     repo,
     adapter,
