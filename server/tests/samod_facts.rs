@@ -8,7 +8,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 
-use automerge::{Automerge, ROOT, transaction::Transactable};
+use automerge::{transaction::Transactable, Automerge, ROOT};
 use futures::StreamExt;
 use samod::storage::{InMemoryStorage, Storage, StorageKey};
 use samod::{Repo, Transport};

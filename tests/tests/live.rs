@@ -44,7 +44,7 @@ async fn open_socket_as(server: &Server, client: &reqwest::Client) -> Socket {
     let url = format!(
         "ws://127.0.0.1:{}/live?ticket={}",
         server.port,
-        ticket(server, &client).await
+        ticket(server, client).await
     );
     tokio_tungstenite::connect_async(url)
         .await

@@ -12,6 +12,9 @@
 //!   documents alike, with the exact bytes samod would send;
 //! - strip the changes out of read-only peers' sync messages, and drop their
 //!   ephemera;
+//! - check writers' changes before samod applies them (canonical encoding,
+//!   then a trial on a copy of the document), because automerge 0.12 can
+//!   panic on, or be corrupted by, a crafted change;
 //! - refuse ephemeral messages that claim another session (samod keeps one
 //!   replay counter per session id, so a borrowed one could silence others);
 //! - hold outgoing sync messages until what they announce is durable (see
