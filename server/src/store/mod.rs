@@ -133,6 +133,13 @@ impl Store {
                 Dialect::Postgres => 10,
             })
             .acquire_timeout(Duration::from_secs(10))
+            // Open every connection at start and keep it: no connection is
+            // opened later, mid-load.
+            .min_connections(match dialect {
+                Dialect::Sqlite => 4,
+                Dialect::Postgres => 1,
+            })
+            .idle_timeout(None)
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if dialect == Dialect::Sqlite {
@@ -142,6 +149,9 @@ impl Store {
                         conn.execute("PRAGMA synchronous = FULL").await?;
                         conn.execute("PRAGMA foreign_keys = ON").await?;
                         conn.execute("PRAGMA busy_timeout = 10000").await?;
+                        // Temporary tables and sort spills stay in memory:
+                        // no temp files to create (or fail to create).
+                        conn.execute("PRAGMA temp_store = MEMORY").await?;
                     }
                     Ok(())
                 })
@@ -154,6 +164,7 @@ impl Store {
         let writer = match dialect {
             Dialect::Sqlite => options
                 .max_connections(1)
+                .min_connections(1)
                 .connect(&url)
                 .await
                 .map_err(StoreError::Connect)?,
