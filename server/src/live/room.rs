@@ -1261,8 +1261,12 @@ mod tests {
                 .len(),
             1
         );
+        assert!(
+            room.snapshot(&delegate).presence.is_empty(),
+            "presence is for staff"
+        );
         let presence = room
-            .snapshot(&delegate)
+            .snapshot(&actor("chair", MeetingRole::Chair))
             .presence
             .into_iter()
             .find(|p| p.user_id == "delegate_a")
