@@ -182,11 +182,23 @@ describe('downloadPack', () => {
     expect(asked).toEqual([documentInfo('d_new').url]);
     expect(store.files.has(documentInfo('d_new').url)).toBe(true);
     expect(seen.map((p) => `${p.done}/${p.total}${p.running ? '' : ' done'}`)).toEqual([
-      '0/2',
       '1/2',
       '2/2',
       '2/2 done',
     ]);
+  });
+
+  it('reports a pack already on the device as complete from its first report', async () => {
+    const store = memoryStore([documentInfo('d_1').url, documentInfo('d_2').url]);
+    const { fetchImpl, asked } = server({});
+    const seen: PackProgress[] = [];
+    await downloadPack([documentInfo('d_1'), documentInfo('d_2')], {
+      store,
+      fetch: fetchImpl,
+      onProgress: (p) => seen.push(p),
+    });
+    expect(asked).toEqual([]);
+    expect(seen.map((p) => `${p.done}/${p.total}`)).toEqual(['2/2', '2/2']);
   });
 
   it('counts a failed or damaged download and goes on with the others', async () => {

@@ -103,11 +103,22 @@ export async function downloadPack(
 ): Promise<PackProgress> {
   const progress: PackProgress = { total: documents.length, done: 0, failed: 0, running: true };
   const report = () => options.onProgress?.({ ...progress });
+  // What is already on the device counts before the first report, so a
+  // second look at a complete pack never shows "0/N" for a moment.
+  const queue: DocumentInfo[] = [];
+  for (const document of documents) {
+    let kept = false;
+    try {
+      kept = await options.store.has(document.url);
+    } catch {
+      kept = false;
+    }
+    if (kept) progress.done += 1;
+    else queue.push(document);
+  }
   report();
-  const queue = [...documents];
 
   const fetchOne = async (document: DocumentInfo): Promise<'kept' | 'failed' | 'refused'> => {
-    if (await options.store.has(document.url)) return 'kept';
     const init: RequestInit = { credentials: 'same-origin', headers: { Accept: 'application/pdf' } };
     if (options.signal) init.signal = options.signal;
     const response = await options.fetch(document.url, init);
@@ -141,7 +152,7 @@ export async function downloadPack(
       report();
     }
   };
-  const workers = Math.max(1, Math.min(options.concurrency ?? 2, documents.length));
+  const workers = Math.max(1, Math.min(options.concurrency ?? 2, queue.length));
   await Promise.all(Array.from({ length: workers }, worker));
   progress.running = false;
   report();
