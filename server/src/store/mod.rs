@@ -6,7 +6,7 @@
 //! backends through sqlx's `Any` driver: SQLite (the embedded default, in
 //! WAL mode with `synchronous=FULL`, so a write that returned is on disk)
 //! and PostgreSQL. Queries are written once in the SQL both understand;
-//! only the schema's binary column type differs (see [`schema`]).
+//! only the schema's binary column type differs (see `schema.rs`).
 //!
 //! **Invariant:** nothing outside this module writes SQL. The conformance
 //! tests at the bottom run against SQLite always and against PostgreSQL
@@ -18,7 +18,10 @@
 mod editing;
 mod live;
 pub use editing::{AgendaItemChanges, AgendaPlacement, MeetingChanges};
-pub use live::{AttendanceRecord, BallotError, VoteBallots, VoteRecord};
+pub use live::{
+    ballot_commitment, AttendanceRecord, BallotError, BallotOutcome, SecretaryRequestRecord,
+    VoteBallots, VoteRecord,
+};
 mod records;
 mod schema;
 
