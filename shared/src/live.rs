@@ -70,17 +70,45 @@ pub enum ClientMessage {
         /// Bỏ phiếu kín: who voted is kept, what they chose is not.
         #[serde(default)]
         secret: bool,
+        /// Who may vote: the voting members present (or late) when the
+        /// vote opens (the default), or every voting member.
+        #[serde(default)]
+        eligibility: VoteEligibility,
+        /// Whether a voter may change their ballot until the vote closes.
+        #[serde(default)]
+        allow_change: bool,
     },
-    /// A voter casts a ballot: the index of the chosen option.
+    /// A voter casts a ballot: the index of the chosen option. Casting
+    /// again replaces the ballot when the vote allows changes.
     CastBallot {
         id: u64,
         vote_id: String,
         choice: usize,
+        /// A secret ballot that may be changed: a random secret the device
+        /// keeps (32 to 128 letters, digits, `-` or `_`). The server stores
+        /// only a hash of it with the choice, so a change can be proven by
+        /// the device that cast the ballot and no stored row names the
+        /// choice. Send the same key to change the ballot.
+        #[serde(default)]
+        ballot_key: Option<String>,
     },
     /// The chair closes a vote; the result is announced to everyone.
     CloseVote { id: u64, vote_id: String },
     /// Staff send an announcement (thông báo) to everyone.
     Announce { id: u64, text: String },
+    /// A participant asks the secretary for something (yêu cầu gửi thư ký).
+    SendSecretaryRequest {
+        id: u64,
+        kind: SecretaryRequestKind,
+        /// The document a paper copy is asked for (optional).
+        #[serde(default)]
+        document_id: Option<String>,
+        /// A short text; required for `other`.
+        #[serde(default)]
+        text: Option<String>,
+    },
+    /// Staff mark a request handled (đã xử lý).
+    HandleSecretaryRequest { id: u64, request_id: String },
     /// A device reports how much of the agenda pack it has downloaded.
     ReportReadiness {
         id: u64,
@@ -154,6 +182,11 @@ pub enum ServerMessage {
     MeetingChanged {
         meeting_state: MeetingState,
     },
+    /// A request to the secretary was sent or handled. Goes to the chair,
+    /// the secretaries and the participant who sent it.
+    SecretaryRequestChanged {
+        request: SecretaryRequest,
+    },
 }
 
 /// Why `hello` was refused.
@@ -184,7 +217,8 @@ pub enum LiveErrorCode {
     VoteClosed,
     /// This voter has already cast a ballot in this vote.
     AlreadyVoted,
-    /// This participant may not vote (observer, remote point, secretary).
+    /// This participant may not vote in this vote (observer, remote point,
+    /// secretary, or not present when a present-only vote opened).
     NotEligible,
     /// Too many messages: slow down.
     RateLimited,
@@ -218,6 +252,10 @@ pub struct LiveSnapshot {
     pub announcements: Vec<Announcement>,
     /// Staff only (empty for others): every device's download progress.
     pub readiness: Vec<DeviceReadiness>,
+    /// Requests to the secretary, oldest first: all of them for the chair
+    /// and secretaries, one's own for anyone else.
+    #[serde(default)]
+    pub secretary_requests: Vec<SecretaryRequest>,
 }
 
 /// A participant, as the live view needs them.
@@ -321,6 +359,18 @@ pub struct FinishedTurn {
     pub ended_at_ms: i64,
 }
 
+/// Who may vote in a vote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum VoteEligibility {
+    /// The voting members (chair and delegates) marked present or late
+    /// when the vote opened.
+    #[default]
+    Present,
+    /// Every voting member of the meeting when the vote opened.
+    AllVotingMembers,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum VoteState {
@@ -340,7 +390,14 @@ pub struct VoteView {
     pub opened_at_ms: i64,
     pub closed_at_ms: Option<i64>,
     pub ballots_cast: u32,
+    /// How many may vote (fixed when the vote opened).
     pub eligible: u32,
+    /// Who may vote.
+    #[serde(default)]
+    pub eligibility: VoteEligibility,
+    /// Whether a voter may change their ballot until the vote closes.
+    #[serde(default)]
+    pub allow_change: bool,
     /// Whether the receiving user has voted (their own receipt).
     pub you_voted: bool,
     /// Counts per option, in `options` order, once closed.
@@ -360,6 +417,40 @@ pub struct Announcement {
     pub text: String,
     pub by_user_id: String,
     pub at_ms: i64,
+}
+
+/// What a participant asks the secretary for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SecretaryRequestKind {
+    /// A printed copy (of `document_id`, when given).
+    PaperCopy,
+    /// Help with the tablet, the network, the microphone…
+    TechHelp,
+    /// Anything else, said in `text`.
+    Other,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SecretaryRequestState {
+    Open,
+    Handled,
+}
+
+/// A request to the secretary (yêu cầu gửi thư ký) and what became of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SecretaryRequest {
+    pub id: String,
+    /// Who asked.
+    pub user_id: String,
+    pub kind: SecretaryRequestKind,
+    pub document_id: Option<String>,
+    pub text: Option<String>,
+    pub state: SecretaryRequestState,
+    pub created_at_ms: i64,
+    pub handled_at_ms: Option<i64>,
+    pub handled_by: Option<String>,
 }
 
 /// One device's agenda-pack download progress.
@@ -387,11 +478,32 @@ mod tests {
             ClientMessage::CastBallot {
                 id: 7,
                 vote_id: "v_1".into(),
-                choice: 0
+                choice: 0,
+                ballot_key: None,
             }
         );
         let json = serde_json::to_value(ServerMessage::Ok { id: 7 }).unwrap();
         assert_eq!(json, serde_json::json!({"type": "ok", "id": 7}));
+    }
+
+    #[test]
+    fn a_vote_defaults_to_present_voters_and_no_changes() {
+        let message: ClientMessage =
+            serde_json::from_str(r#"{"type":"open_vote","id":1,"question":"Q?"}"#).unwrap();
+        let ClientMessage::OpenVote {
+            eligibility,
+            allow_change,
+            ..
+        } = message
+        else {
+            panic!("open_vote expected")
+        };
+        assert_eq!(eligibility, VoteEligibility::Present);
+        assert!(!allow_change);
+        assert_eq!(
+            serde_json::to_value(VoteEligibility::AllVotingMembers).unwrap(),
+            "all_voting_members"
+        );
     }
 
     #[test]

@@ -47,12 +47,14 @@ fn client_type(message: &ClientMessage) -> &'static str {
         ClientMessage::CastBallot { .. } => "cast_ballot",
         ClientMessage::CloseVote { .. } => "close_vote",
         ClientMessage::Announce { .. } => "announce",
+        ClientMessage::SendSecretaryRequest { .. } => "send_secretary_request",
+        ClientMessage::HandleSecretaryRequest { .. } => "handle_secretary_request",
         ClientMessage::ReportReadiness { .. } => "report_readiness",
         ClientMessage::Ping { .. } => "ping",
     }
 }
 
-const ALL_CLIENT_TYPES: [&str; 16] = [
+const ALL_CLIENT_TYPES: [&str; 18] = [
     "hello",
     "check_in",
     "set_attendance",
@@ -67,6 +69,8 @@ const ALL_CLIENT_TYPES: [&str; 16] = [
     "cast_ballot",
     "close_vote",
     "announce",
+    "send_secretary_request",
+    "handle_secretary_request",
     "report_readiness",
     "ping",
 ];
@@ -87,10 +91,11 @@ fn server_type(message: &ServerMessage) -> &'static str {
         ServerMessage::Announcement { .. } => "announcement",
         ServerMessage::ReadinessChanged { .. } => "readiness_changed",
         ServerMessage::MeetingChanged { .. } => "meeting_changed",
+        ServerMessage::SecretaryRequestChanged { .. } => "secretary_request_changed",
     }
 }
 
-const ALL_SERVER_TYPES: [&str; 14] = [
+const ALL_SERVER_TYPES: [&str; 15] = [
     "welcome",
     "hello_refused",
     "ok",
@@ -105,6 +110,7 @@ const ALL_SERVER_TYPES: [&str; 14] = [
     "announcement",
     "readiness_changed",
     "meeting_changed",
+    "secretary_request_changed",
 ];
 
 #[test]

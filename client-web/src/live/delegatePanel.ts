@@ -1,15 +1,17 @@
 // The live part of the delegate's meeting and reader screens: connection
 // line, "Điểm danh", the follow indicator and its "Theo dõi" button,
 // "Đăng ký phát biểu" with the queue and the countdown, announcements as
-// a banner, and the full-screen vote card.
+// a banner, "Gửi yêu cầu cho thư ký" with each request's status, and the
+// full-screen vote card (with "Đổi phiếu" when the vote allows changes).
 
 import { ApiError } from '../api/client';
 import type { MeetingRole } from '../api/types';
 import type { ScreenContext } from '../screens/context';
 import { h } from '../ui/dom';
+import { ballotKeyFor } from './ballotKey';
 import type { LiveConnection } from './connection';
 import { liveControls } from './permissions';
-import type { Announcement, FollowState, VoteView } from './protocol';
+import type { Announcement, FollowState, SecretaryRequest, SecretaryRequestKind, VoteView } from './protocol';
 import { LiveRequestError } from './requests';
 import { liveSession, type LiveSession } from './session';
 import {
@@ -17,6 +19,7 @@ import {
   isCheckedIn,
   isQueued,
   latestVote,
+  myRequests,
   openVote,
   participantName,
   type LiveState,
@@ -38,6 +41,8 @@ interface CardMemory {
   seenOpen: Set<string>;
   dismissedAnnouncementAt: number;
   ballotError: { voteId: string; message: string } | null;
+  /** Votes whose ballot the voter chose to change (options shown again). */
+  changing: Set<string>;
 }
 const memories = new WeakMap<LiveConnection, CardMemory>();
 function memoryOf(connection: LiveConnection): CardMemory {
@@ -48,6 +53,7 @@ function memoryOf(connection: LiveConnection): CardMemory {
       seenOpen: new Set(),
       dismissedAnnouncementAt: 0,
       ballotError: null,
+      changing: new Set(),
     };
     memories.set(connection, memory);
   }
@@ -77,6 +83,33 @@ export interface DelegateLiveOptions {
   /** Shows the presenter's position: called for a page change while
    * following, and when "Theo dõi" is tapped. */
   onFollow(follow: FollowState): void;
+  /** The meeting's documents, to ask for a paper copy of one. */
+  documents?: readonly { id: string; title: string }[];
+}
+
+const requestKinds: readonly SecretaryRequestKind[] = ['paper_copy', 'tech_help', 'other'];
+
+function requestKindLabel(kind: SecretaryRequestKind, t: Translate): string {
+  switch (kind) {
+    case 'paper_copy':
+      return t('live.requestPaperCopy');
+    case 'tech_help':
+      return t('live.requestTechHelp');
+    case 'other':
+      return t('live.requestOther');
+  }
+}
+
+/** "Xin bản in tài liệu: Báo cáo … — Xin 2 bản in." */
+export function describeRequest(
+  request: SecretaryRequest,
+  t: Translate,
+  documentTitle: (id: string) => string | null,
+): string {
+  const kind = requestKindLabel(request.kind, t);
+  const title = request.document_id ? (documentTitle(request.document_id) ?? request.document_id) : null;
+  const what = title ? `${kind}: ${title}` : kind;
+  return request.text ? `${what} — ${request.text}` : what;
 }
 
 export function attachDelegateLive(options: DelegateLiveOptions): {
@@ -98,6 +131,7 @@ export function attachDelegateLive(options: DelegateLiveOptions): {
   const errorLine = h('p', { className: 'form-error live-error', attrs: { role: 'alert' } });
   errorLine.hidden = true;
   const voteLayer = h('div', { className: 'vote-layer' });
+  const requestSlot = h('div', { className: 'live-requests' });
   const panel = h(
     'section',
     { className: 'live-panel', attrs: { 'aria-label': t('live.voteTitle') } },
@@ -106,6 +140,7 @@ export function attachDelegateLive(options: DelegateLiveOptions): {
     controlsRow,
     floorSlot,
     queueSlot,
+    requestSlot,
     errorLine,
     voteLayer,
   );
@@ -244,12 +279,23 @@ export function attachDelegateLive(options: DelegateLiveOptions): {
         { className: 'vote-progress muted' },
         t('live.voteProgress', { cast: open.ballots_cast, eligible: open.eligible }),
       );
-      if (open.you_voted) {
+      const changeNote = open.allow_change
+        ? h('p', { className: 'vote-change-allowed muted' }, t('live.voteChangeAllowed'))
+        : null;
+      if (open.you_voted && !memory.changing.has(open.id)) {
         voteLayer.replaceChildren(
           voteCard(
             open,
             h('p', { className: 'vote-recorded', attrs: { role: 'status' } }, `✓ ${t('live.voteRecorded')}`),
             h('p', { className: 'muted' }, t('live.voteWaiting')),
+            open.allow_change
+              ? button(t('live.changeBallot'), 'vote-change', () => {
+                  memory.changing.add(open.id);
+                  memory.ballotError = null;
+                  renderVote(state);
+                })
+              : null,
+            error ? h('p', { className: 'form-error', attrs: { role: 'alert' } }, error) : null,
             progress,
           ),
         );
@@ -264,16 +310,26 @@ export function attachDelegateLive(options: DelegateLiveOptions): {
             ...open.options.map((option, choice) =>
               button(option, `vote-option vote-option-${choice}`, () => {
                 memory.ballotError = null;
+                // A secret ballot that may change is proven by this device's key.
+                const ballotKey = open.secret && open.allow_change ? ballotKeyFor(open.id) : null;
                 connection
-                  .request({ type: 'cast_ballot', vote_id: open.id, choice })
-                  .catch((failure: unknown) => {
-                    memory.ballotError = { voteId: open.id, message: requestFailure(failure, t) };
-                    if (connection.state) renderVote(connection.state);
-                  });
+                  .request({ type: 'cast_ballot', vote_id: open.id, choice, ballot_key: ballotKey })
+                  .then(
+                    () => {
+                      memory.changing.delete(open.id);
+                      if (connection.state) renderVote(connection.state);
+                    },
+                    (failure: unknown) => {
+                      memory.changing.delete(open.id);
+                      memory.ballotError = { voteId: open.id, message: requestFailure(failure, t) };
+                      if (connection.state) renderVote(connection.state);
+                    },
+                  );
               }),
             ),
           ),
           error ? h('p', { className: 'form-error', attrs: { role: 'alert' } }, error) : null,
+          changeNote,
           progress,
         ),
       );
@@ -307,6 +363,124 @@ export function attachDelegateLive(options: DelegateLiveOptions): {
     floorSlot.replaceChildren(state ? floorLine(state, t, Date.now()) : '');
   };
 
+  // "Gửi yêu cầu cho thư ký": built once, so what is being typed survives
+  // the redraws that events cause; only the status list is redrawn.
+  const documents = options.documents ?? [];
+  const documentTitle = (id: string) => documents.find((d) => d.id === id)?.title ?? null;
+  let requestKind: SecretaryRequestKind = 'paper_copy';
+  const requestOpener = button(t('live.requestOpenForm'), 'live-request-open', () => {
+    requestForm.hidden = false;
+    requestOpener.hidden = true;
+    renderRequestForm();
+  });
+  const kindButtons = requestKinds.map((kind) =>
+    button(requestKindLabel(kind, t), `live-request-kind live-request-kind-${kind}`, () => {
+      requestKind = kind;
+      renderRequestForm();
+    }),
+  );
+  const documentSelect = h(
+    'select',
+    { className: 'input live-request-document', attrs: { 'aria-label': t('live.requestDocument') } },
+    h('option', { attrs: { value: '' } }, t('live.requestNoDocument')),
+    ...documents.map((document) => h('option', { attrs: { value: document.id } }, document.title)),
+  );
+  const documentField = h('label', { className: 'field-label' }, t('live.requestDocument'), documentSelect);
+  const requestText = h('input', {
+    className: 'input live-request-text',
+    attrs: {
+      type: 'text',
+      maxlength: '300',
+      'aria-label': t('live.requestText'),
+      placeholder: t('live.requestText'),
+    },
+  });
+  const requestError = h('p', { className: 'form-error', attrs: { role: 'alert' } });
+  requestError.hidden = true;
+  const closeRequestForm = () => {
+    requestForm.hidden = true;
+    requestOpener.hidden = false;
+    requestText.value = '';
+    documentSelect.value = '';
+    requestError.hidden = true;
+  };
+  const sendRequest = () => {
+    const text = requestText.value.trim();
+    if (requestKind === 'other' && !text) {
+      requestError.textContent = t('live.requestTextNeeded');
+      requestError.hidden = false;
+      return;
+    }
+    requestError.hidden = true;
+    connection
+      .request({
+        type: 'send_secretary_request',
+        kind: requestKind,
+        document_id: requestKind === 'paper_copy' ? documentSelect.value || null : null,
+        text: text || null,
+      })
+      .then(closeRequestForm, (error: unknown) => {
+        requestError.textContent = requestFailure(error, t);
+        requestError.hidden = false;
+      });
+  };
+  const requestForm = h(
+    'div',
+    { className: 'live-request-form', attrs: { role: 'group', 'aria-label': t('live.requestOpenForm') } },
+    h('p', { className: 'field-label' }, t('live.requestKind')),
+    h('div', { className: 'button-row live-request-kinds' }, ...kindButtons),
+    documentField,
+    requestText,
+    requestError,
+    h(
+      'div',
+      { className: 'button-row' },
+      button(t('live.requestSend'), 'button-primary live-request-send', sendRequest),
+      button(t('live.requestCancel'), 'button-quiet', closeRequestForm),
+    ),
+  );
+  requestForm.hidden = true;
+  const renderRequestForm = () => {
+    kindButtons.forEach((kindButton, index) =>
+      kindButton.setAttribute('aria-pressed', requestKinds[index] === requestKind ? 'true' : 'false'),
+    );
+    documentField.hidden = requestKind !== 'paper_copy' || documents.length === 0;
+  };
+  const requestList = h('div', { className: 'live-my-requests' });
+  if (controls.sendSecretaryRequests) requestSlot.append(requestOpener, requestForm, requestList);
+  const renderRequests = (state: LiveState) => {
+    const mine = myRequests(state).slice(0, 5);
+    requestList.replaceChildren(
+      mine.length === 0
+        ? ''
+        : h(
+            'div',
+            {},
+            h('p', { className: 'muted' }, t('live.myRequests')),
+            h(
+              'ul',
+              { className: 'live-my-request-list' },
+              ...mine.map((request) =>
+                h(
+                  'li',
+                  {
+                    className: 'live-my-request',
+                    attrs: { 'data-request-id': request.id, 'data-state': request.state },
+                  },
+                  h('span', {}, describeRequest(request, t, documentTitle)),
+                  ' ',
+                  h(
+                    'span',
+                    { className: `badge request-${request.state}` },
+                    request.state === 'handled' ? `✓ ${t('live.requestHandled')}` : t('live.requestWaiting'),
+                  ),
+                ),
+              ),
+            ),
+          ),
+    );
+  };
+
   const render = () => {
     updateConnectionLine(statusLine, connection, t);
     const state = connection.state;
@@ -315,6 +489,7 @@ export function attachDelegateLive(options: DelegateLiveOptions): {
     renderFloor();
     renderQueue(state);
     renderBanner(state);
+    renderRequests(state);
     renderVote(state);
   };
 

@@ -25,6 +25,7 @@ export function snapshot(changes: Partial<LiveSnapshot> = {}): LiveSnapshot {
     votes: [],
     announcements: [],
     readiness: [],
+    secretary_requests: [],
     ...changes,
   };
 }
@@ -51,6 +52,8 @@ export function vote(changes: Partial<VoteView> = {}): VoteView {
     closed_at_ms: null,
     ballots_cast: 0,
     eligible: 3,
+    eligibility: 'present',
+    allow_change: false,
     you_voted: false,
     result: null,
     named_choices: null,

@@ -12,6 +12,7 @@ describe('liveControls', () => {
       markAttendance: false,
       present: false,
       bigScreen: false,
+      sendSecretaryRequests: true,
     });
   });
 
@@ -30,6 +31,7 @@ describe('liveControls', () => {
       requestFloor: false,
       chairConsole: true,
       markAttendance: true,
+      sendSecretaryRequests: false,
     });
   });
 
@@ -43,6 +45,7 @@ describe('liveControls', () => {
       runVotes: false,
       present: false,
       bigScreen: true,
+      sendSecretaryRequests: false,
     });
   });
 

@@ -20,6 +20,8 @@ export interface LiveControls {
   present: boolean;
   /** The big screen of a remote point is the default landing. */
   bigScreen: boolean;
+  /** "Gửi yêu cầu cho thư ký" (the secretaries are who receive them). */
+  sendSecretaryRequests: boolean;
 }
 
 export function liveControls(role: MeetingRole | null): LiveControls {
@@ -33,5 +35,6 @@ export function liveControls(role: MeetingRole | null): LiveControls {
     runVotes: staff,
     present: staff,
     bigScreen: role === 'remote_point',
+    sendSecretaryRequests: role === 'chair' || role === 'delegate' || role === 'observer',
   };
 }

@@ -19,6 +19,7 @@ const examples = [
   '{"type": "vote_progress", "vote_id": "v_5c1e", "ballots_cast": 19, "eligible": 27}',
   '{"type": "announcement", "announcement": {"text": "Giải lao 15 phút.", "by_user_id": "u_3", "at_ms": 1795401800000}}',
   '{"type": "meeting_changed", "meeting_state": "published"}',
+  '{"type": "secretary_request_changed", "request": {"id": "r_9d2b", "user_id": "u_12", "kind": "paper_copy", "document_id": "d_7", "text": "Xin 2 bản in.", "state": "handled", "created_at_ms": 1795401250000, "handled_at_ms": 1795401300000, "handled_by": "u_3"}}',
 ];
 
 describe('parseServerMessage', () => {
@@ -42,6 +43,7 @@ describe('parseServerMessage', () => {
     expect(parseServerMessage('{"type":"ok"}')).toBeNull();
     expect(isError({ type: 'error', id: 'x', code: 'forbidden' })).toBe(false);
     expect(isVoteOpened({ type: 'vote_opened', vote: null })).toBe(false);
+    expect(parseServerMessage('{"type":"secretary_request_changed","request":{"id":"r_1"}}')).toBeNull();
     expect(isWelcome({ type: 'welcome', protocol_version: 1, user_id: 'u', role: 'delegate' })).toBe(false);
   });
 });

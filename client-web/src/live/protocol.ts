@@ -26,6 +26,10 @@ export type LiveErrorCode =
   | 'meeting_over'
   | 'internal';
 export type VoteState = 'open' | 'closed';
+/** Who may vote: those present (or late) when it opened, or every voting member. */
+export type VoteEligibility = 'present' | 'all_voting_members';
+export type SecretaryRequestKind = 'paper_copy' | 'tech_help' | 'other';
+export type SecretaryRequestState = 'open' | 'handled';
 
 export interface Viewport {
   x: number;
@@ -116,7 +120,11 @@ export interface VoteView {
   opened_at_ms: number;
   closed_at_ms: number | null;
   ballots_cast: number;
+  /** How many may vote, fixed when the vote opened. */
   eligible: number;
+  eligibility: VoteEligibility;
+  /** Whether a voter may change their ballot until the vote closes. */
+  allow_change: boolean;
   you_voted: boolean;
   result: number[] | null;
   named_choices: NamedChoice[] | null;
@@ -126,6 +134,19 @@ export interface Announcement {
   text: string;
   by_user_id: string;
   at_ms: number;
+}
+
+/** A request to the secretary (yêu cầu gửi thư ký). */
+export interface SecretaryRequest {
+  id: string;
+  user_id: string;
+  kind: SecretaryRequestKind;
+  document_id: string | null;
+  text: string | null;
+  state: SecretaryRequestState;
+  created_at_ms: number;
+  handled_at_ms: number | null;
+  handled_by: string | null;
 }
 
 export interface DeviceReadiness {
@@ -149,6 +170,8 @@ export interface LiveSnapshot {
   votes: VoteView[];
   announcements: Announcement[];
   readiness: DeviceReadiness[];
+  /** Every request for staff, one's own for anyone else. */
+  secretary_requests: SecretaryRequest[];
 }
 
 /** What the client sends. */
@@ -170,10 +193,20 @@ export type ClientMessage =
       question: string;
       options: string[];
       secret: boolean;
+      eligibility?: VoteEligibility;
+      allow_change?: boolean;
     }
-  | { type: 'cast_ballot'; id: number; vote_id: string; choice: number }
+  | { type: 'cast_ballot'; id: number; vote_id: string; choice: number; ballot_key?: string | null }
   | { type: 'close_vote'; id: number; vote_id: string }
   | { type: 'announce'; id: number; text: string }
+  | {
+      type: 'send_secretary_request';
+      id: number;
+      kind: SecretaryRequestKind;
+      document_id?: string | null;
+      text?: string | null;
+    }
+  | { type: 'handle_secretary_request'; id: number; request_id: string }
   | { type: 'report_readiness'; id: number; cached_documents: number; total_documents: number }
   | { type: 'ping'; id: number };
 
@@ -252,6 +285,10 @@ export interface MeetingChangedMessage {
   type: 'meeting_changed';
   meeting_state: MeetingState;
 }
+export interface SecretaryRequestChangedMessage {
+  type: 'secretary_request_changed';
+  request: SecretaryRequest;
+}
 
 /** What the server sends. */
 export type ServerMessage =
@@ -268,7 +305,8 @@ export type ServerMessage =
   | VoteClosedMessage
   | AnnouncementMessage
   | ReadinessChangedMessage
-  | MeetingChangedMessage;
+  | MeetingChangedMessage
+  | SecretaryRequestChangedMessage;
 
 /** The events: server messages that change the state for everyone. */
 export type LiveEvent = Exclude<
@@ -319,6 +357,11 @@ export const isReadinessChanged = (message: unknown): message is ReadinessChange
   hasType(message, 'readiness_changed') && isObject(message['readiness']);
 export const isMeetingChanged = (message: unknown): message is MeetingChangedMessage =>
   hasType(message, 'meeting_changed') && isString(message['meeting_state']);
+export const isSecretaryRequestChanged = (message: unknown): message is SecretaryRequestChangedMessage =>
+  hasType(message, 'secretary_request_changed') &&
+  isObject(message['request']) &&
+  isString(message['request']['id']) &&
+  isString(message['request']['state']);
 
 const guards: ReadonlyArray<(message: unknown) => boolean> = [
   isWelcome,
@@ -335,6 +378,7 @@ const guards: ReadonlyArray<(message: unknown) => boolean> = [
   isAnnouncement,
   isReadinessChanged,
   isMeetingChanged,
+  isSecretaryRequestChanged,
 ];
 
 /** Parses one text frame; `null` for anything that is not a server message

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chair, delegateA, delegateB, snapshot, vote, welcome } from './fixtures';
-import type { FollowState, LiveEvent } from './protocol';
+import type { FollowState, LiveEvent, SecretaryRequest } from './protocol';
 import {
   applyEvent,
   hasFloor,
@@ -9,8 +9,10 @@ import {
   keptAnnouncements,
   latestVote,
   markVoted,
+  myRequests,
   openVote,
   participantName,
+  requestsInbox,
   welcomeState,
   type LiveState,
 } from './state';
@@ -197,5 +199,55 @@ describe('participantName', () => {
     const state = start();
     expect(participantName(state, delegateB)).toBe('Đại biểu B');
     expect(participantName(state, 'u_unknown')).toBe('u_unknown');
+  });
+});
+
+describe('requests to the secretary', () => {
+  const request = (changes: Partial<SecretaryRequest> = {}): SecretaryRequest => ({
+    id: 'r_1',
+    user_id: delegateA,
+    kind: 'paper_copy',
+    document_id: 'd_1',
+    text: null,
+    state: 'open',
+    created_at_ms: 1000,
+    handled_at_ms: null,
+    handled_by: null,
+    ...changes,
+  });
+
+  it('a sent request appears, then is replaced when handled', () => {
+    let state = apply(start(), { type: 'secretary_request_changed', request: request() });
+    expect(myRequests(state).map((r) => r.state)).toEqual(['open']);
+    state = apply(state, {
+      type: 'secretary_request_changed',
+      request: request({ state: 'handled', handled_at_ms: 2000, handled_by: 'u_secretary' }),
+    });
+    expect(state.snapshot.secretary_requests).toHaveLength(1);
+    expect(myRequests(state)[0]?.state).toBe('handled');
+  });
+
+  it('the inbox serves the oldest waiting request first and lists handled ones newest first', () => {
+    const state = welcomeState(
+      welcome(chair, {
+        secretary_requests: [
+          request({ id: 'r_1', state: 'handled' }),
+          request({ id: 'r_2', user_id: delegateB, kind: 'tech_help', document_id: null }),
+          request({ id: 'r_3', state: 'handled' }),
+          request({ id: 'r_4', kind: 'other', text: 'Nước uống', document_id: null }),
+        ],
+      }),
+    );
+    const inbox = requestsInbox(state);
+    expect(inbox.open.map((r) => r.id)).toEqual(['r_2', 'r_4']);
+    expect(inbox.handled.map((r) => r.id)).toEqual(['r_3', 'r_1']);
+    expect(myRequests(state)).toEqual([]);
+  });
+
+  it('a welcome from an older server without requests gives an empty list', () => {
+    const message = welcome();
+    const { secretary_requests: _omitted, ...older } = message.state;
+    const state = welcomeState({ ...message, state: older as typeof message.state });
+    expect(state.snapshot.secretary_requests).toEqual([]);
   });
 });

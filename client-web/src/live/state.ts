@@ -13,6 +13,7 @@ import type {
   LiveEvent,
   LiveParticipant,
   LiveSnapshot,
+  SecretaryRequest,
   VoteView,
   WelcomeMessage,
 } from './protocol';
@@ -28,7 +29,9 @@ export interface LiveState {
 }
 
 export function welcomeState(welcome: WelcomeMessage): LiveState {
-  return { userId: welcome.user_id, role: welcome.role, snapshot: welcome.state };
+  // An older server sends no requests list.
+  const snapshot = { ...welcome.state, secretary_requests: welcome.state.secretary_requests ?? [] };
+  return { userId: welcome.user_id, role: welcome.role, snapshot };
 }
 
 function replaceBy<T>(list: readonly T[], item: T, same: (existing: T) => boolean): T[] {
@@ -101,6 +104,14 @@ export function applyEvent(state: LiveState, event: LiveEvent): LiveState {
       });
     case 'meeting_changed':
       return next({ meeting_state: event.meeting_state });
+    case 'secretary_request_changed':
+      return next({
+        secretary_requests: replaceBy(
+          snapshot.secretary_requests,
+          event.request,
+          (r) => r.id === event.request.id,
+        ),
+      });
   }
 }
 
@@ -157,4 +168,19 @@ export function votingParticipants(state: LiveState): LiveParticipant[] {
 
 export function devicesOnline(state: LiveState, userId: string): number {
   return state.snapshot.presence.find((p) => p.user_id === userId)?.devices_online ?? 0;
+}
+
+/** This user's own requests to the secretary, newest first. */
+export function myRequests(state: LiveState): SecretaryRequest[] {
+  return state.snapshot.secretary_requests.filter((r) => r.user_id === state.userId).reverse();
+}
+
+/** The requests waiting for the secretary, oldest first (served first),
+ * then the handled ones, newest first. */
+export function requestsInbox(state: LiveState): { open: SecretaryRequest[]; handled: SecretaryRequest[] } {
+  const requests = state.snapshot.secretary_requests;
+  return {
+    open: requests.filter((r) => r.state === 'open'),
+    handled: requests.filter((r) => r.state === 'handled').reverse(),
+  };
 }

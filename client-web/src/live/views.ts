@@ -79,9 +79,26 @@ export function floorLine(state: LiveState, t: Translate, nowMs: number): HTMLEl
   );
 }
 
-/** The counts per option of a closed vote. */
+/** The counts per option of a closed vote, and how many of those who
+ * could vote did ("Đã biểu quyết: 25/27"). */
 export function voteResult(vote: VoteView, t: Translate): HTMLElement {
   const counts = vote.result ?? [];
+  return h(
+    'div',
+    { className: 'vote-result-block' },
+    voteCounts(vote, counts, t),
+    h(
+      'p',
+      {
+        className: 'vote-turnout muted',
+        attrs: { 'data-cast': vote.ballots_cast, 'data-eligible': vote.eligible },
+      },
+      t('live.voteProgress', { cast: vote.ballots_cast, eligible: vote.eligible }),
+    ),
+  );
+}
+
+function voteCounts(vote: VoteView, counts: readonly number[], t: Translate): HTMLElement {
   return h(
     'ul',
     { className: 'vote-result', attrs: { 'data-vote-result': counts.join('/') } },

@@ -1,5 +1,5 @@
 //! The live meeting over `/live`: presence, attendance, presenter follow,
-//! the speakers list, votes and announcements.
+//! the speakers list, votes, announcements and requests to the secretary.
 //!
 //! - [`room`]: the state of one meeting and its rules, pure.
 //! - [`LiveHub`]: the rooms of the meetings that have connected clients,
@@ -8,8 +8,8 @@
 //!
 //! **Invariant:** a request is planned, made durable, then applied, all
 //! under its room's lock, so every client sees changes in one order and
-//! nothing acknowledged is lost (attendance, votes and finished turns are
-//! stored before the `ok` and the broadcast).
+//! nothing acknowledged is lost (attendance, votes, finished turns and
+//! requests to the secretary are stored before the `ok` and the broadcast).
 
 pub mod room;
 pub mod socket;
@@ -20,11 +20,13 @@ use std::sync::{Arc, Mutex};
 use phonghop_protocol::api::MeetingState;
 use phonghop_protocol::live::{
     AttendanceEntry, ClientMessage, FinishedTurn, LiveErrorCode, LiveParticipant, NamedChoice,
-    ServerMessage, VoteState, VoteView,
+    SecretaryRequest, SecretaryRequestState, ServerMessage, VoteEligibility, VoteState, VoteView,
 };
 use tokio::sync::broadcast;
 
-use crate::store::{new_id, AttendanceRecord, BallotError, Store, StoreError, VoteRecord};
+use crate::store::{
+    new_id, AttendanceRecord, BallotError, SecretaryRequestRecord, Store, StoreError, VoteRecord,
+};
 use room::{Actor, Audience, Plan, Refusal, Room, RoomVote};
 
 /// How many events a slow client may fall behind before it is dropped
@@ -223,11 +225,18 @@ async fn load_room(store: &Store, meeting_id: &str) -> Result<Room, StoreError> 
                     closed_at_ms: vote.closed_at,
                     ballots_cast: ballots.voters.len() as u32,
                     eligible: vote.eligible as u32,
+                    // Votes stored before eligibility was recorded were
+                    // open to every voting member.
+                    eligibility: vote
+                        .eligibility
+                        .unwrap_or(VoteEligibility::AllVotingMembers),
+                    allow_change: vote.allow_change,
                     you_voted: false,
                     result,
                     named_choices: named,
                 },
                 voters: ballots.voters.into_iter().collect(),
+                eligible_voters: vote.eligible_voters.map(|v| v.into_iter().collect()),
             }
         })
         .collect();
@@ -241,7 +250,27 @@ async fn load_room(store: &Store, meeting_id: &str) -> Result<Room, StoreError> 
             ended_at_ms,
         })
         .collect();
-    room.restore(attendance, votes, history);
+    let secretary_requests = store
+        .secretary_requests_of(meeting_id)
+        .await?
+        .into_iter()
+        .map(|r| SecretaryRequest {
+            id: r.id,
+            user_id: r.user_id,
+            kind: r.kind,
+            document_id: r.document_id,
+            text: r.text,
+            state: if r.handled_at.is_some() {
+                SecretaryRequestState::Handled
+            } else {
+                SecretaryRequestState::Open
+            },
+            created_at_ms: r.created_at,
+            handled_at_ms: r.handled_at,
+            handled_by: r.handled_by,
+        })
+        .collect();
+    room.restore(attendance, votes, history, secretary_requests);
     Ok(room)
 }
 
@@ -257,7 +286,11 @@ pub async fn handle_request(
     let id = request_id(request);
     let now = crate::store::now_millis();
     let mut room = handle.room.lock().await;
-    let mut plan = match room.plan(actor, request, now, || new_id("v")) {
+    let prefix = match request {
+        ClientMessage::SendSecretaryRequest { .. } => "r",
+        _ => "v",
+    };
+    let mut plan = match room.plan(actor, request, now, || new_id(prefix)) {
         Ok(plan) => plan,
         Err(Refusal { code, message }) => return ServerMessage::Error { id, code, message },
     };
@@ -346,7 +379,10 @@ async fn persist(store: &Store, meeting_id: &str, plan: &Plan) -> Result<VoteOut
                     options: open.options.clone(),
                     secret: open.secret,
                     open: true,
-                    eligible: i64::from(open.eligible),
+                    eligible: open.eligible_voters.len() as i64,
+                    eligibility: Some(open.eligibility),
+                    eligible_voters: Some(open.eligible_voters.clone()),
+                    allow_change: open.allow_change,
                     opened_by: open.opened_by.clone(),
                     opened_at: open.opened_at_ms,
                     closed_at: None,
@@ -358,7 +394,14 @@ async fn persist(store: &Store, meeting_id: &str, plan: &Plan) -> Result<VoteOut
                     actor_user_id: Some(&open.opened_by),
                     meeting_id: Some(meeting_id),
                     action: "vote.open",
-                    details: serde_json::json!({ "vote_id": open.id, "question": open.question, "secret": open.secret }),
+                    details: serde_json::json!({
+                        "vote_id": open.id,
+                        "question": open.question,
+                        "secret": open.secret,
+                        "eligibility": open.eligibility,
+                        "eligible": open.eligible_voters.len(),
+                        "allow_change": open.allow_change,
+                    }),
                 })
                 .await
                 .map_err(internal)?;
@@ -367,12 +410,30 @@ async fn persist(store: &Store, meeting_id: &str, plan: &Plan) -> Result<VoteOut
             vote_id,
             voter,
             choice,
-        } => match store.cast_ballot(vote_id, voter, *choice).await {
-            Ok(()) => {}
+            ballot_key,
+            ..
+        } => match store
+            .cast_ballot(vote_id, voter, *choice, ballot_key.as_deref())
+            .await
+        {
+            Ok(_) => {}
             Err(BallotError::AlreadyVoted) => {
                 return Err(Refusal {
                     code: LiveErrorCode::AlreadyVoted,
                     message: "Bạn đã biểu quyết rồi.".into(),
+                })
+            }
+            Err(BallotError::KeyMismatch) => {
+                return Err(Refusal {
+                    code: LiveErrorCode::AlreadyVoted,
+                    message: "Bạn đã biểu quyết; phiếu kín chỉ đổi được trên thiết bị đã bỏ phiếu."
+                        .into(),
+                })
+            }
+            Err(BallotError::NotEligible) => {
+                return Err(Refusal {
+                    code: LiveErrorCode::NotEligible,
+                    message: "Bạn không có trong danh sách biểu quyết.".into(),
                 })
             }
             Err(BallotError::VoteClosed) => {
@@ -414,6 +475,54 @@ async fn persist(store: &Store, meeting_id: &str, plan: &Plan) -> Result<VoteOut
             });
             return Ok(Some((counts, named, closed_at)));
         }
+        Plan::SecretaryRequest(request) => {
+            if let Some(document_id) = &request.document_id {
+                let belongs = store
+                    .document(document_id)
+                    .await
+                    .map_err(internal)?
+                    .is_some_and(|(document, _)| document.meeting_id == meeting_id);
+                if !belongs {
+                    return Err(Refusal {
+                        code: LiveErrorCode::NotFound,
+                        message: "Không có tài liệu này.".into(),
+                    });
+                }
+            }
+            store
+                .insert_secretary_request(&SecretaryRequestRecord {
+                    id: request.id.clone(),
+                    meeting_id: meeting_id.to_owned(),
+                    user_id: request.user_id.clone(),
+                    kind: request.kind,
+                    document_id: request.document_id.clone(),
+                    text: request.text.clone(),
+                    created_at: request.created_at_ms,
+                    handled_at: None,
+                    handled_by: None,
+                })
+                .await
+                .map_err(internal)?;
+        }
+        Plan::HandleSecretaryRequest {
+            request_id,
+            handled_by,
+            handled_at_ms,
+        } => {
+            store
+                .mark_secretary_request_handled(request_id, handled_by, *handled_at_ms)
+                .await
+                .map_err(internal)?;
+            store
+                .append_audit(crate::store::NewAuditEntry {
+                    actor_user_id: Some(handled_by),
+                    meeting_id: Some(meeting_id),
+                    action: "secretary_request.handled",
+                    details: serde_json::json!({ "request_id": request_id }),
+                })
+                .await
+                .map_err(internal)?;
+        }
         _ => {}
     }
     Ok(None)
@@ -436,6 +545,8 @@ pub fn request_id(message: &ClientMessage) -> u64 {
         | ClientMessage::CastBallot { id, .. }
         | ClientMessage::CloseVote { id, .. }
         | ClientMessage::Announce { id, .. }
+        | ClientMessage::SendSecretaryRequest { id, .. }
+        | ClientMessage::HandleSecretaryRequest { id, .. }
         | ClientMessage::ReportReadiness { id, .. }
         | ClientMessage::Ping { id } => *id,
     }

@@ -15,7 +15,8 @@ use phonghop_protocol::api::{MeetingRole, MeetingState};
 use phonghop_protocol::live::{
     Announcement, AttendanceEntry, AttendanceStatus, ClientMessage, DeviceReadiness, FinishedTurn,
     FloorRequest, FollowPosition, FollowState, LiveErrorCode, LiveParticipant, LiveSnapshot,
-    NamedChoice, PresenceEntry, Quorum, ServerMessage, SpeakersState, SpeakingTurn, VoteState,
+    NamedChoice, PresenceEntry, Quorum, SecretaryRequest, SecretaryRequestKind,
+    SecretaryRequestState, ServerMessage, SpeakersState, SpeakingTurn, VoteEligibility, VoteState,
     VoteView, STANDARD_VOTE_OPTIONS,
 };
 
@@ -47,6 +48,19 @@ pub enum Audience {
     Everyone,
     /// The chair and secretaries only.
     Staff,
+    /// The chair, the secretaries and this one user (their own request).
+    StaffAndUser(String),
+}
+
+impl Audience {
+    /// Whether `user_id` (staff or not) receives an event for this audience.
+    pub fn includes(&self, user_id: &str, staff: bool) -> bool {
+        match self {
+            Audience::Everyone => true,
+            Audience::Staff => staff,
+            Audience::StaffAndUser(user) => staff || user == user_id,
+        }
+    }
 }
 
 /// An event to broadcast.
@@ -106,15 +120,27 @@ pub enum Plan {
         seconds: Option<u32>,
     },
     OpenVote(OpenVote),
+    /// A ballot; `replaces` when the voter has voted and the vote allows
+    /// changes (the store still decides, in its transaction).
     CastBallot {
         vote_id: String,
         voter: String,
         choice: usize,
+        ballot_key: Option<String>,
+        replaces: bool,
     },
     CloseVote {
         vote_id: String,
     },
     Announce(Announcement),
+    /// A new request to the secretary.
+    SecretaryRequest(SecretaryRequest),
+    /// Staff handled a request.
+    HandleSecretaryRequest {
+        request_id: String,
+        handled_by: String,
+        handled_at_ms: i64,
+    },
     Readiness(DeviceReadiness),
 }
 
@@ -126,7 +152,10 @@ pub struct OpenVote {
     pub question: String,
     pub options: Vec<String>,
     pub secret: bool,
-    pub eligible: u32,
+    pub eligibility: VoteEligibility,
+    /// Who may vote, fixed at opening (sorted).
+    pub eligible_voters: Vec<String>,
+    pub allow_change: bool,
     pub opened_by: String,
     pub opened_at_ms: i64,
 }
@@ -137,6 +166,9 @@ pub struct RoomVote {
     pub view: VoteView,
     /// Who has voted (receipts), never what they chose.
     pub voters: HashSet<String>,
+    /// Who may vote, fixed when the vote opened; `None` for a vote stored
+    /// before eligibility was recorded (any voting member may vote).
+    pub eligible_voters: Option<HashSet<String>>,
 }
 
 /// The live state of one meeting.
@@ -154,6 +186,28 @@ pub struct Room {
     votes: Vec<RoomVote>,
     announcements: VecDeque<Announcement>,
     readiness: BTreeMap<(String, String), DeviceReadiness>,
+    /// Requests to the secretary, oldest first.
+    secretary_requests: Vec<SecretaryRequest>,
+    /// When each user's recent requests were sent, for the rate limit
+    /// (not stored: a restart forgives).
+    request_times: HashMap<String, VecDeque<i64>>,
+}
+
+/// How many requests to the secretary one participant may send per
+/// [`SECRETARY_REQUEST_WINDOW_MS`].
+pub const SECRETARY_REQUESTS_PER_WINDOW: usize = 3;
+pub const SECRETARY_REQUEST_WINDOW_MS: i64 = 60_000;
+/// How many of one participant's requests may wait unhandled at a time.
+pub const MAX_OPEN_SECRETARY_REQUESTS: usize = 5;
+/// Longest text of a request to the secretary, in characters.
+pub const MAX_SECRETARY_REQUEST_TEXT: usize = 300;
+
+/// Whether a ballot key is long and plain enough to be a device's secret.
+pub fn valid_ballot_key(key: &str) -> bool {
+    (32..=128).contains(&key.len())
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// How many announcements a welcome carries.
@@ -182,16 +236,21 @@ impl Room {
             votes: Vec::new(),
             announcements: VecDeque::new(),
             readiness: BTreeMap::new(),
+            secretary_requests: Vec::new(),
+            request_times: HashMap::new(),
         }
     }
 
-    /// Restores what was stored: attendance, votes, finished turns.
+    /// Restores what was stored: attendance, votes, finished turns,
+    /// requests to the secretary.
     pub fn restore(
         &mut self,
         attendance: Vec<AttendanceEntry>,
         votes: Vec<RoomVote>,
         history: Vec<FinishedTurn>,
+        secretary_requests: Vec<SecretaryRequest>,
     ) {
+        self.secretary_requests = secretary_requests;
         self.attendance = attendance
             .into_iter()
             .map(|a| (a.user_id.clone(), a))
@@ -241,11 +300,20 @@ impl Room {
         }
     }
 
-    fn eligible_voters(&self) -> u32 {
+    /// Who may vote in a vote opened now: the voting members, and for
+    /// [`VoteEligibility::Present`] only those marked present or late.
+    pub fn eligible_voters(&self, eligibility: VoteEligibility) -> Vec<String> {
         self.participants
             .values()
             .filter(|p| is_voting_role(p.role))
-            .count() as u32
+            .filter(|p| match eligibility {
+                VoteEligibility::AllVotingMembers => true,
+                VoteEligibility::Present => self.attendance.get(&p.user_id).is_some_and(|a| {
+                    matches!(a.status, AttendanceStatus::Present | AttendanceStatus::Late)
+                }),
+            })
+            .map(|p| p.user_id.clone())
+            .collect()
     }
 
     fn presence_entry(&self, user_id: &str) -> PresenceEntry {
@@ -348,7 +416,44 @@ impl Room {
             } else {
                 Vec::new()
             },
+            secretary_requests: self
+                .secretary_requests
+                .iter()
+                .filter(|r| viewer.is_staff() || r.user_id == viewer.user_id)
+                .cloned()
+                .collect(),
         }
+    }
+
+    fn secretary_request(&self, request_id: &str) -> Option<&SecretaryRequest> {
+        self.secretary_requests.iter().find(|r| r.id == request_id)
+    }
+
+    /// Why `user_id` may not send another request now, if they may not.
+    fn secretary_request_limit(&self, user_id: &str, now_ms: i64) -> Option<Refusal> {
+        let open = self
+            .secretary_requests
+            .iter()
+            .filter(|r| r.user_id == user_id && r.state == SecretaryRequestState::Open)
+            .count();
+        if open >= MAX_OPEN_SECRETARY_REQUESTS {
+            return Some(refuse(
+                LiveErrorCode::RateLimited,
+                "Bạn còn nhiều yêu cầu chưa được xử lý; vui lòng chờ thư ký.",
+            ));
+        }
+        let recent = self.request_times.get(user_id).map_or(0, |times| {
+            times
+                .iter()
+                .filter(|at| now_ms - **at < SECRETARY_REQUEST_WINDOW_MS)
+                .count()
+        });
+        (recent >= SECRETARY_REQUESTS_PER_WINDOW).then(|| {
+            refuse(
+                LiveErrorCode::RateLimited,
+                "Bạn vừa gửi nhiều yêu cầu; vui lòng thử lại sau một phút.",
+            )
+        })
     }
 
     /// The current progress of a vote, as an event.
@@ -365,7 +470,7 @@ impl Room {
     }
 
     /// Decides what `request` from `actor` would change, or why not.
-    /// `new_id` names a new vote.
+    /// `new_id` names a new vote or request to the secretary.
     pub fn plan(
         &self,
         actor: &Actor,
@@ -553,6 +658,8 @@ impl Room {
                 question,
                 options,
                 secret,
+                eligibility,
+                allow_change,
                 ..
             } => {
                 if !actor.is_chair() && actor.role != MeetingRole::Secretary {
@@ -581,19 +688,34 @@ impl Room {
                 {
                     return Err(refuse(BadRequest, "a vote needs 2 to 50 non-empty options"));
                 }
+                let eligible_voters = self.eligible_voters(*eligibility);
+                if eligible_voters.is_empty() {
+                    return Err(refuse(
+                        BadRequest,
+                        match eligibility {
+                            VoteEligibility::Present => "Chưa có đại biểu nào có mặt: hãy điểm danh trước, hoặc mở biểu quyết cho tất cả đại biểu.",
+                            VoteEligibility::AllVotingMembers => "Cuộc họp không có đại biểu biểu quyết.",
+                        },
+                    ));
+                }
                 Ok(Plan::OpenVote(OpenVote {
                     id: new_id(),
                     agenda_item_id: agenda_item_id.clone(),
                     question: question.to_owned(),
                     options,
                     secret: *secret,
-                    eligible: self.eligible_voters(),
+                    eligibility: *eligibility,
+                    eligible_voters,
+                    allow_change: *allow_change,
                     opened_by: actor.user_id.clone(),
                     opened_at_ms: now_ms,
                 }))
             }
             ClientMessage::CastBallot {
-                vote_id, choice, ..
+                vote_id,
+                choice,
+                ballot_key,
+                ..
             } => {
                 let Some(vote) = self.vote(vote_id) else {
                     return Err(refuse(NotFound, "Không có cuộc biểu quyết này."));
@@ -607,16 +729,40 @@ impl Room {
                         "Bạn tham dự với vai trò không biểu quyết.",
                     ));
                 }
-                if vote.voters.contains(&actor.user_id) {
+                if vote
+                    .eligible_voters
+                    .as_ref()
+                    .is_some_and(|eligible| !eligible.contains(&actor.user_id))
+                {
+                    return Err(refuse(
+                        NotEligible,
+                        "Bạn không có trong danh sách biểu quyết: chưa điểm danh khi biểu quyết được mở.",
+                    ));
+                }
+                let replaces = vote.voters.contains(&actor.user_id);
+                if replaces && !vote.view.allow_change {
                     return Err(refuse(AlreadyVoted, "Bạn đã biểu quyết rồi."));
                 }
                 if *choice >= vote.view.options.len() {
                     return Err(refuse(BadRequest, "no such option"));
                 }
+                if let Some(key) = ballot_key {
+                    if !valid_ballot_key(key) {
+                        return Err(refuse(
+                            BadRequest,
+                            "ballot_key must be 32 to 128 letters, digits, '-' or '_'",
+                        ));
+                    }
+                }
                 Ok(Plan::CastBallot {
                     vote_id: vote_id.clone(),
                     voter: actor.user_id.clone(),
                     choice: *choice,
+                    // Only a secret ballot that may change needs the key.
+                    ballot_key: ballot_key
+                        .clone()
+                        .filter(|_| vote.view.secret && vote.view.allow_change),
+                    replaces,
                 })
             }
             ClientMessage::CloseVote { vote_id, .. } => {
@@ -647,6 +793,72 @@ impl Room {
                     by_user_id: actor.user_id.clone(),
                     at_ms: now_ms,
                 }))
+            }
+            ClientMessage::SendSecretaryRequest {
+                kind,
+                document_id,
+                text,
+                ..
+            } => {
+                let text = text
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .map(str::to_owned);
+                if text
+                    .as_ref()
+                    .is_some_and(|t| t.chars().count() > MAX_SECRETARY_REQUEST_TEXT)
+                {
+                    return Err(refuse(BadRequest, "Yêu cầu quá dài: tối đa 300 ký tự."));
+                }
+                if *kind == SecretaryRequestKind::Other && text.is_none() {
+                    return Err(refuse(BadRequest, "Hãy ghi nội dung yêu cầu."));
+                }
+                let document_id = document_id
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|d| !d.is_empty())
+                    .map(str::to_owned);
+                if *kind != SecretaryRequestKind::PaperCopy && document_id.is_some() {
+                    return Err(refuse(
+                        BadRequest,
+                        "document_id goes only with a paper_copy request",
+                    ));
+                }
+                if document_id.as_ref().is_some_and(|d| d.len() > 64) {
+                    return Err(refuse(NotFound, "Không có tài liệu này."));
+                }
+                if let Some(refusal) = self.secretary_request_limit(&actor.user_id, now_ms) {
+                    return Err(refusal);
+                }
+                Ok(Plan::SecretaryRequest(SecretaryRequest {
+                    id: new_id(),
+                    user_id: actor.user_id.clone(),
+                    kind: *kind,
+                    document_id,
+                    text,
+                    state: SecretaryRequestState::Open,
+                    created_at_ms: now_ms,
+                    handled_at_ms: None,
+                    handled_by: None,
+                }))
+            }
+            ClientMessage::HandleSecretaryRequest { request_id, .. } => {
+                if !actor.is_staff() {
+                    return Err(refuse(Forbidden, "Chỉ thư ký hoặc chủ trì xử lý yêu cầu."));
+                }
+                let Some(request) = self.secretary_request(request_id) else {
+                    return Err(refuse(NotFound, "Không có yêu cầu này."));
+                };
+                if request.state == SecretaryRequestState::Handled {
+                    // Handling twice is harmless: the first one stands.
+                    return Ok(Plan::Nothing);
+                }
+                Ok(Plan::HandleSecretaryRequest {
+                    request_id: request_id.clone(),
+                    handled_by: actor.user_id.clone(),
+                    handled_at_ms: now_ms,
+                })
             }
             ClientMessage::ReportReadiness {
                 cached_documents,
@@ -752,6 +964,7 @@ impl Room {
                 self.speakers_changed()
             }
             Plan::OpenVote(open) => {
+                let eligible = open.eligible_voters.len() as u32;
                 let view = VoteView {
                     id: open.id,
                     agenda_item_id: open.agenda_item_id,
@@ -762,7 +975,9 @@ impl Room {
                     opened_at_ms: open.opened_at_ms,
                     closed_at_ms: None,
                     ballots_cast: 0,
-                    eligible: open.eligible,
+                    eligible,
+                    eligibility: open.eligibility,
+                    allow_change: open.allow_change,
                     you_voted: false,
                     result: None,
                     named_choices: None,
@@ -770,6 +985,7 @@ impl Room {
                 self.votes.push(RoomVote {
                     view: view.clone(),
                     voters: HashSet::new(),
+                    eligible_voters: Some(open.eligible_voters.into_iter().collect()),
                 });
                 vec![Broadcast::everyone(ServerMessage::VoteOpened {
                     vote: view,
@@ -779,9 +995,11 @@ impl Room {
                 let Some(vote) = self.votes.iter_mut().find(|v| v.view.id == vote_id) else {
                     return Vec::new();
                 };
-                if vote.voters.insert(voter) {
-                    vote.view.ballots_cast += 1;
+                if !vote.voters.insert(voter) {
+                    // A changed ballot: the count is the same.
+                    return Vec::new();
                 }
+                vote.view.ballots_cast += 1;
                 vec![Broadcast::everyone(ServerMessage::VoteProgress {
                     vote_id,
                     ballots_cast: vote.view.ballots_cast,
@@ -812,6 +1030,43 @@ impl Room {
                     announcement,
                 })]
             }
+            Plan::SecretaryRequest(request) => {
+                let times = self
+                    .request_times
+                    .entry(request.user_id.clone())
+                    .or_default();
+                times.push_back(request.created_at_ms);
+                while times.len() > SECRETARY_REQUESTS_PER_WINDOW {
+                    times.pop_front();
+                }
+                self.secretary_requests.push(request.clone());
+                vec![Broadcast {
+                    audience: Audience::StaffAndUser(request.user_id.clone()),
+                    message: ServerMessage::SecretaryRequestChanged { request },
+                }]
+            }
+            Plan::HandleSecretaryRequest {
+                request_id,
+                handled_by,
+                handled_at_ms,
+            } => {
+                let Some(request) = self
+                    .secretary_requests
+                    .iter_mut()
+                    .find(|r| r.id == request_id)
+                else {
+                    return Vec::new();
+                };
+                request.state = SecretaryRequestState::Handled;
+                request.handled_at_ms = Some(handled_at_ms);
+                request.handled_by = Some(handled_by);
+                vec![Broadcast {
+                    audience: Audience::StaffAndUser(request.user_id.clone()),
+                    message: ServerMessage::SecretaryRequestChanged {
+                        request: request.clone(),
+                    },
+                }]
+            }
             Plan::Readiness(readiness) => {
                 self.readiness.insert(
                     (readiness.user_id.clone(), readiness.device_id.clone()),
@@ -823,6 +1078,14 @@ impl Room {
                 }]
             }
         }
+    }
+
+    /// The user's requests to the secretary, oldest first.
+    pub fn secretary_requests_of(&self, user_id: &str) -> Vec<&SecretaryRequest> {
+        self.secretary_requests
+            .iter()
+            .filter(|r| r.user_id == user_id)
+            .collect()
     }
 
     fn speakers_changed(&self) -> Vec<Broadcast> {
@@ -1068,6 +1331,8 @@ mod tests {
                 question: "Thông qua báo cáo?".into(),
                 options: vec![],
                 secret: true,
+                eligibility: VoteEligibility::AllVotingMembers,
+                allow_change: false,
             },
         )
         .unwrap();
@@ -1081,6 +1346,7 @@ mod tests {
                 id: 2,
                 vote_id: "v_1".into(),
                 choice: 0,
+                ballot_key: None,
             },
         )
         .unwrap();
@@ -1099,6 +1365,7 @@ mod tests {
                 id: 3,
                 vote_id: "v_1".into(),
                 choice: 1,
+                ballot_key: None,
             },
         )
         .unwrap_err();
@@ -1110,6 +1377,7 @@ mod tests {
                 id: 4,
                 vote_id: "v_1".into(),
                 choice: 0,
+                ballot_key: None,
             },
         )
         .unwrap_err();
@@ -1129,6 +1397,8 @@ mod tests {
                 question: "Q".into(),
                 options: vec![],
                 secret: false,
+                eligibility: VoteEligibility::AllVotingMembers,
+                allow_change: false,
             },
         )
         .unwrap();
@@ -1161,6 +1431,7 @@ mod tests {
                 id: 4,
                 vote_id: "v_1".into(),
                 choice: 0,
+                ballot_key: None,
             },
         )
         .unwrap_err();
@@ -1180,6 +1451,8 @@ mod tests {
                 question: "Q".into(),
                 options: vec![],
                 secret: true,
+                eligibility: VoteEligibility::AllVotingMembers,
+                allow_change: false,
             },
         )
         .unwrap();
@@ -1278,5 +1551,370 @@ mod tests {
         room.device_disconnected("delegate_a", "tablet-7");
         room.device_disconnected("delegate_a", "tablet-8");
         assert_eq!(room.presence_entry("delegate_a").devices_online, 0);
+    }
+
+    fn open_vote_message(
+        secret: bool,
+        eligibility: VoteEligibility,
+        allow_change: bool,
+    ) -> ClientMessage {
+        ClientMessage::OpenVote {
+            id: 1,
+            agenda_item_id: None,
+            question: "Thông qua báo cáo?".into(),
+            options: vec![],
+            secret,
+            eligibility,
+            allow_change,
+        }
+    }
+
+    fn ballot(choice: usize, ballot_key: Option<&str>) -> ClientMessage {
+        ClientMessage::CastBallot {
+            id: 2,
+            vote_id: "v_1".into(),
+            choice,
+            ballot_key: ballot_key.map(str::to_owned),
+        }
+    }
+
+    fn mark(room: &mut Room, user_id: &str, status: AttendanceStatus) {
+        run(
+            room,
+            &actor("secretary", MeetingRole::Secretary),
+            ClientMessage::SetAttendance {
+                id: 1,
+                user_id: user_id.into(),
+                status,
+                reason: None,
+            },
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn a_vote_opens_to_voting_members_present_or_late_by_default() {
+        let mut room = room();
+        let chair = actor("chair", MeetingRole::Chair);
+        assert_eq!(
+            run(
+                &mut room,
+                &chair,
+                open_vote_message(false, VoteEligibility::Present, false)
+            )
+            .unwrap_err()
+            .code,
+            LiveErrorCode::BadRequest,
+            "nobody present: nobody could vote"
+        );
+        mark(&mut room, "delegate_a", AttendanceStatus::Present);
+        mark(&mut room, "delegate_b", AttendanceStatus::Late);
+        mark(&mut room, "delegate_c", AttendanceStatus::Absent);
+        mark(&mut room, "observer", AttendanceStatus::Present);
+        run(
+            &mut room,
+            &chair,
+            open_vote_message(true, VoteEligibility::Present, false),
+        )
+        .unwrap();
+        assert_eq!(room.votes[0].view.eligible, 2, "delegate_a and delegate_b");
+        assert_eq!(room.votes[0].view.eligibility, VoteEligibility::Present);
+        let c = actor("delegate_c", MeetingRole::Delegate);
+        assert_eq!(
+            run(&mut room, &c, ballot(0, None)).unwrap_err().code,
+            LiveErrorCode::NotEligible
+        );
+        // Checking in after the vote opened does not make one eligible.
+        run(&mut room, &c, ClientMessage::CheckIn { id: 3 }).unwrap();
+        assert_eq!(
+            run(&mut room, &c, ballot(0, None)).unwrap_err().code,
+            LiveErrorCode::NotEligible
+        );
+        assert_eq!(
+            run(
+                &mut room,
+                &actor("chair", MeetingRole::Chair),
+                ballot(0, None)
+            )
+            .unwrap_err()
+            .code,
+            LiveErrorCode::NotEligible,
+            "the chair did not check in"
+        );
+        let events = run(
+            &mut room,
+            &actor("delegate_b", MeetingRole::Delegate),
+            ballot(1, None),
+        )
+        .unwrap();
+        assert!(matches!(
+            &events[0].message,
+            ServerMessage::VoteProgress {
+                ballots_cast: 1,
+                eligible: 2,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn a_vote_open_to_all_voting_members_counts_absentees_too() {
+        let mut room = room();
+        mark(&mut room, "delegate_a", AttendanceStatus::Absent);
+        run(
+            &mut room,
+            &actor("chair", MeetingRole::Chair),
+            open_vote_message(false, VoteEligibility::AllVotingMembers, false),
+        )
+        .unwrap();
+        assert_eq!(room.votes[0].view.eligible, 4);
+        run(
+            &mut room,
+            &actor("delegate_a", MeetingRole::Delegate),
+            ballot(0, None),
+        )
+        .unwrap();
+        assert_eq!(
+            run(
+                &mut room,
+                &actor("observer", MeetingRole::Observer),
+                ballot(0, None)
+            )
+            .unwrap_err()
+            .code,
+            LiveErrorCode::NotEligible,
+            "observers never vote"
+        );
+    }
+
+    #[test]
+    fn a_ballot_is_replaced_only_when_the_vote_allows_changes() {
+        let mut room = room();
+        let chair = actor("chair", MeetingRole::Chair);
+        run(
+            &mut room,
+            &chair,
+            open_vote_message(false, VoteEligibility::AllVotingMembers, true),
+        )
+        .unwrap();
+        assert!(room.votes[0].view.allow_change);
+        let a = actor("delegate_a", MeetingRole::Delegate);
+        let first = room.plan(&a, &ballot(0, None), 1_000, String::new).unwrap();
+        assert!(matches!(
+            first,
+            Plan::CastBallot {
+                replaces: false,
+                ..
+            }
+        ));
+        assert_eq!(room.apply(first, None).len(), 1, "one more ballot is told");
+        let second = room.plan(&a, &ballot(2, None), 1_100, String::new).unwrap();
+        assert!(matches!(
+            second,
+            Plan::CastBallot {
+                replaces: true,
+                choice: 2,
+                ..
+            }
+        ));
+        assert!(
+            room.apply(second, None).is_empty(),
+            "a changed ballot changes no count"
+        );
+        assert_eq!(room.votes[0].view.ballots_cast, 1, "still one per voter");
+        // A key is kept only for a secret vote that may change.
+        let named = room
+            .plan(&a, &ballot(1, Some(&"k".repeat(32))), 1_200, String::new)
+            .unwrap();
+        assert!(matches!(
+            named,
+            Plan::CastBallot {
+                ballot_key: None,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn a_secret_changeable_ballot_carries_the_device_key() {
+        let mut room = room();
+        run(
+            &mut room,
+            &actor("chair", MeetingRole::Chair),
+            open_vote_message(true, VoteEligibility::AllVotingMembers, true),
+        )
+        .unwrap();
+        let a = actor("delegate_a", MeetingRole::Delegate);
+        let key = "0123456789abcdef0123456789abcdef";
+        let plan = room
+            .plan(&a, &ballot(0, Some(key)), 1_000, String::new)
+            .unwrap();
+        assert!(matches!(&plan, Plan::CastBallot { ballot_key: Some(k), .. } if k == key));
+        assert_eq!(
+            room.plan(&a, &ballot(0, Some("short")), 1_000, String::new)
+                .unwrap_err()
+                .code,
+            LiveErrorCode::BadRequest
+        );
+        assert_eq!(
+            room.plan(&a, &ballot(0, Some(&"é".repeat(40))), 1_000, String::new)
+                .unwrap_err()
+                .code,
+            LiveErrorCode::BadRequest
+        );
+    }
+
+    fn send_request(
+        room: &mut Room,
+        who: &Actor,
+        kind: SecretaryRequestKind,
+        text: Option<&str>,
+        now_ms: i64,
+    ) -> Result<Vec<Broadcast>, Refusal> {
+        let id = format!("r_{}", room.secretary_requests.len() + 1);
+        let plan = room.plan(
+            who,
+            &ClientMessage::SendSecretaryRequest {
+                id: 1,
+                kind,
+                document_id: None,
+                text: text.map(str::to_owned),
+            },
+            now_ms,
+            || id,
+        )?;
+        Ok(room.apply(plan, None))
+    }
+
+    #[test]
+    fn a_request_to_the_secretary_reaches_staff_and_its_sender_only() {
+        let mut room = room();
+        let a = actor("delegate_a", MeetingRole::Delegate);
+        let b = actor("delegate_b", MeetingRole::Delegate);
+        let secretary = actor("secretary", MeetingRole::Secretary);
+        let events = send_request(
+            &mut room,
+            &a,
+            SecretaryRequestKind::PaperCopy,
+            Some("  Bản in báo cáo số 3  "),
+            1_000,
+        )
+        .unwrap();
+        assert_eq!(
+            events[0].audience,
+            Audience::StaffAndUser("delegate_a".into())
+        );
+        assert!(events[0].audience.includes("delegate_a", false));
+        assert!(events[0].audience.includes("chair", true));
+        assert!(!events[0].audience.includes("delegate_b", false));
+        let ServerMessage::SecretaryRequestChanged { request } = &events[0].message else {
+            panic!("secretary_request_changed expected")
+        };
+        assert_eq!(request.text.as_deref(), Some("Bản in báo cáo số 3"));
+        assert_eq!(request.state, SecretaryRequestState::Open);
+        assert_eq!(room.snapshot(&a).secretary_requests.len(), 1);
+        assert!(room.snapshot(&b).secretary_requests.is_empty());
+        assert_eq!(room.snapshot(&secretary).secretary_requests.len(), 1);
+
+        let handle = |id: &str| ClientMessage::HandleSecretaryRequest {
+            id: 2,
+            request_id: id.into(),
+        };
+        assert_eq!(
+            run(&mut room, &b, handle("r_1")).unwrap_err().code,
+            LiveErrorCode::Forbidden
+        );
+        assert_eq!(
+            run(&mut room, &secretary, handle("r_9")).unwrap_err().code,
+            LiveErrorCode::NotFound
+        );
+        let handled = run(&mut room, &secretary, handle("r_1")).unwrap();
+        let ServerMessage::SecretaryRequestChanged { request } = &handled[0].message else {
+            panic!("secretary_request_changed expected")
+        };
+        assert_eq!(request.state, SecretaryRequestState::Handled);
+        assert_eq!(request.handled_by.as_deref(), Some("secretary"));
+        assert_eq!(request.handled_at_ms, Some(1_000));
+        assert!(
+            run(&mut room, &secretary, handle("r_1"))
+                .unwrap()
+                .is_empty(),
+            "handling twice changes nothing"
+        );
+        assert_eq!(
+            room.secretary_requests_of("delegate_a")[0].state,
+            SecretaryRequestState::Handled
+        );
+    }
+
+    #[test]
+    fn a_request_to_the_secretary_must_say_what_and_stay_short() {
+        let mut room = room();
+        let a = actor("delegate_a", MeetingRole::Delegate);
+        for text in [None, Some("   ")] {
+            assert_eq!(
+                send_request(&mut room, &a, SecretaryRequestKind::Other, text, 1_000)
+                    .unwrap_err()
+                    .code,
+                LiveErrorCode::BadRequest
+            );
+        }
+        let long = "x".repeat(MAX_SECRETARY_REQUEST_TEXT + 1);
+        assert_eq!(
+            send_request(
+                &mut room,
+                &a,
+                SecretaryRequestKind::TechHelp,
+                Some(&long),
+                1_000
+            )
+            .unwrap_err()
+            .code,
+            LiveErrorCode::BadRequest
+        );
+        let with_document = room
+            .plan(
+                &a,
+                &ClientMessage::SendSecretaryRequest {
+                    id: 1,
+                    kind: SecretaryRequestKind::TechHelp,
+                    document_id: Some("d_1".into()),
+                    text: None,
+                },
+                1_000,
+                String::new,
+            )
+            .unwrap_err();
+        assert_eq!(with_document.code, LiveErrorCode::BadRequest);
+        assert!(room.secretary_requests.is_empty(), "nothing was kept");
+    }
+
+    #[test]
+    fn requests_to_the_secretary_are_rate_limited_per_sender() {
+        let mut room = room();
+        let a = actor("delegate_a", MeetingRole::Delegate);
+        let b = actor("delegate_b", MeetingRole::Delegate);
+        for at in [1_000, 2_000, 3_000] {
+            send_request(&mut room, &a, SecretaryRequestKind::TechHelp, None, at).unwrap();
+        }
+        assert_eq!(
+            send_request(&mut room, &a, SecretaryRequestKind::TechHelp, None, 4_000)
+                .unwrap_err()
+                .code,
+            LiveErrorCode::RateLimited
+        );
+        send_request(&mut room, &b, SecretaryRequestKind::TechHelp, None, 4_000)
+            .expect("another delegate is not held back");
+        // A minute later the window has passed, up to five open requests.
+        for at in [62_000, 63_000] {
+            send_request(&mut room, &a, SecretaryRequestKind::TechHelp, None, at).unwrap();
+        }
+        assert_eq!(
+            send_request(&mut room, &a, SecretaryRequestKind::TechHelp, None, 200_000)
+                .unwrap_err()
+                .code,
+            LiveErrorCode::RateLimited,
+            "five requests wait unhandled"
+        );
     }
 }

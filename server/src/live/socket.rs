@@ -17,7 +17,7 @@ use phonghop_protocol::live::{
 };
 use serde::Deserialize;
 
-use super::room::{Actor, Audience};
+use super::room::Actor;
 use super::{handle_request, request_id, to_json};
 use crate::access::{self, MeetingViewer};
 use crate::auth::{authenticate_secret, cookie_value, SESSION_COOKIE};
@@ -124,6 +124,13 @@ fn valid_device_id(device_id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
+/// How long one outgoing message may wait for the client to read. A client
+/// that stops reading fills its socket's buffers and then blocks the send;
+/// without a limit its task (and its place in the room's events) would
+/// wait forever and never notice it fell behind. After this it is dropped:
+/// it reconnects and gets a fresh snapshot.
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+
 async fn send(
     sender: &mut futures::stream::SplitSink<WebSocket, Message>,
     state: &AppState,
@@ -133,7 +140,13 @@ async fn send(
         .metrics
         .websocket_messages_out
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    sender.send(Message::Text(json.into())).await.is_ok()
+    match tokio::time::timeout(SEND_TIMEOUT, sender.send(Message::Text(json.into()))).await {
+        Ok(sent) => sent.is_ok(),
+        Err(_) => {
+            tracing::warn!("a live client stopped reading: dropped");
+            false
+        }
+    }
 }
 
 async fn close(
@@ -375,7 +388,7 @@ async fn serve(state: AppState, socket: WebSocket, session_id: String, user: Use
             event = events.recv() => {
                 match event {
                     Ok(event) => {
-                        let for_me = event.audience == Audience::Everyone || staff;
+                        let for_me = event.audience.includes(&user.id, staff);
                         if for_me && !send(&mut sender, &state, &event.json).await {
                             break;
                         }

@@ -461,3 +461,239 @@ fn prefix_upper_bound_is_the_next_string() {
     assert_eq!(prefix_upper_bound("doc1/").as_deref(), Some("doc10"));
     assert_eq!(prefix_upper_bound("").as_deref(), None);
 }
+
+fn vote_record(
+    meeting_id: &str,
+    opened_by: &str,
+    secret: bool,
+    allow_change: bool,
+    eligible: &[&str],
+) -> VoteRecord {
+    VoteRecord {
+        id: new_id("v"),
+        meeting_id: meeting_id.to_owned(),
+        agenda_item_id: None,
+        question: "Thông qua báo cáo?".to_owned(),
+        options: vec![
+            "Tán thành".into(),
+            "Không tán thành".into(),
+            "Không biểu quyết".into(),
+        ],
+        secret,
+        open: true,
+        eligible: eligible.len() as i64,
+        eligibility: Some(live::VoteEligibility::Present),
+        eligible_voters: Some(eligible.iter().map(|v| (*v).to_owned()).collect()),
+        allow_change,
+        opened_by: opened_by.to_owned(),
+        opened_at: now_millis(),
+        closed_at: None,
+    }
+}
+
+#[tokio::test]
+async fn ballots_are_counted_once_changed_only_when_allowed_and_only_by_the_eligible() {
+    for (backend, store, _guard) in backends().await {
+        let chair = user("chutri", OrgRole::User);
+        let delegate_a = user("daibieu01", OrgRole::User);
+        let delegate_b = user("daibieu02", OrgRole::User);
+        for u in [&chair, &delegate_a, &delegate_b] {
+            store.create_user(u).await.unwrap();
+        }
+        let m = meeting(&chair.id, "Họp", "2026-11-23T08:00:00+07:00");
+        store.create_meeting(&m).await.unwrap();
+
+        // Fixed ballots: a second one is refused; b was not present.
+        let fixed = vote_record(&m.id, &chair.id, false, false, &[&delegate_a.id]);
+        store.insert_vote(&fixed).await.unwrap();
+        assert_eq!(
+            store
+                .cast_ballot(&fixed.id, &delegate_a.id, 0, None)
+                .await
+                .unwrap(),
+            BallotOutcome::Counted,
+            "{backend}"
+        );
+        assert!(matches!(
+            store.cast_ballot(&fixed.id, &delegate_a.id, 1, None).await,
+            Err(BallotError::AlreadyVoted)
+        ));
+        assert!(matches!(
+            store.cast_ballot(&fixed.id, &delegate_b.id, 1, None).await,
+            Err(BallotError::NotEligible)
+        ));
+
+        // A named vote that allows changes: the tally moves, the count stays.
+        let named = vote_record(
+            &m.id,
+            &chair.id,
+            false,
+            true,
+            &[&delegate_a.id, &delegate_b.id],
+        );
+        store.insert_vote(&named).await.unwrap();
+        store
+            .cast_ballot(&named.id, &delegate_a.id, 0, None)
+            .await
+            .unwrap();
+        store
+            .cast_ballot(&named.id, &delegate_b.id, 0, None)
+            .await
+            .unwrap();
+        assert_eq!(
+            store
+                .cast_ballot(&named.id, &delegate_a.id, 2, None)
+                .await
+                .unwrap(),
+            BallotOutcome::Changed
+        );
+        store
+            .cast_ballot(&named.id, &delegate_a.id, 1, None)
+            .await
+            .unwrap();
+        let (stored, ballots) = store
+            .votes_of(&m.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|(v, _)| v.id == named.id)
+            .unwrap();
+        assert_eq!(stored, named, "{backend}: the vote round-trips");
+        assert_eq!(ballots.tallies, vec![1, 1, 0], "{backend}");
+        assert_eq!(ballots.voters.len(), 2);
+        assert!(ballots.named_choices.contains(&(delegate_a.id.clone(), 1)));
+
+        // A secret vote that allows changes: only the device's key changes it,
+        // and no stored row names the choice.
+        let secret = vote_record(
+            &m.id,
+            &chair.id,
+            true,
+            true,
+            &[&delegate_a.id, &delegate_b.id],
+        );
+        store.insert_vote(&secret).await.unwrap();
+        let key = "0123456789abcdef0123456789abcdef";
+        store
+            .cast_ballot(&secret.id, &delegate_a.id, 0, Some(key))
+            .await
+            .unwrap();
+        store
+            .cast_ballot(&secret.id, &delegate_b.id, 2, None)
+            .await
+            .unwrap();
+        assert!(matches!(
+            store
+                .cast_ballot(
+                    &secret.id,
+                    &delegate_a.id,
+                    1,
+                    Some("ffffffffffffffffffffffffffffffff")
+                )
+                .await,
+            Err(BallotError::KeyMismatch)
+        ));
+        assert!(
+            matches!(
+                store
+                    .cast_ballot(&secret.id, &delegate_b.id, 1, Some(key))
+                    .await,
+                Err(BallotError::KeyMismatch)
+            ),
+            "no key on the first ballot: it cannot be changed"
+        );
+        assert_eq!(
+            store
+                .cast_ballot(&secret.id, &delegate_a.id, 1, Some(key))
+                .await
+                .unwrap(),
+            BallotOutcome::Changed
+        );
+        let (_, ballots) = store
+            .votes_of(&m.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|(v, _)| v.id == secret.id)
+            .unwrap();
+        assert_eq!(ballots.tallies, vec![0, 1, 1], "{backend}");
+        assert!(
+            ballots.named_choices.is_empty(),
+            "{backend}: a secret vote names no choice"
+        );
+        let commitment: Option<String> = sqlx::query_scalar(
+            "SELECT ballot_commitment FROM vote_receipts WHERE vote_id = $1 AND user_id = $2",
+        )
+        .bind(&secret.id)
+        .bind(&delegate_a.id)
+        .fetch_one(&store.pool)
+        .await
+        .unwrap();
+        assert_eq!(
+            commitment,
+            Some(ballot_commitment(&secret.id, &delegate_a.id, key, 1)),
+            "{backend}: only the commitment, which needs the key to open"
+        );
+
+        store.close_vote(&secret.id).await.unwrap();
+        assert!(matches!(
+            store
+                .cast_ballot(&secret.id, &delegate_a.id, 2, Some(key))
+                .await,
+            Err(BallotError::VoteClosed)
+        ));
+    }
+}
+
+#[tokio::test]
+async fn secretary_requests_round_trip_and_are_handled_once() {
+    for (backend, store, _guard) in backends().await {
+        let secretary = user("thuky", OrgRole::Secretary);
+        let delegate = user("daibieu01", OrgRole::User);
+        store.create_user(&secretary).await.unwrap();
+        store.create_user(&delegate).await.unwrap();
+        let m = meeting(&secretary.id, "Họp", "2026-11-23T08:00:00+07:00");
+        store.create_meeting(&m).await.unwrap();
+        let paper = SecretaryRequestRecord {
+            id: new_id("r"),
+            meeting_id: m.id.clone(),
+            user_id: delegate.id.clone(),
+            kind: live::SecretaryRequestKind::PaperCopy,
+            document_id: Some("d_1".into()),
+            text: None,
+            created_at: 1_000,
+            handled_at: None,
+            handled_by: None,
+        };
+        let other = SecretaryRequestRecord {
+            id: new_id("r"),
+            kind: live::SecretaryRequestKind::Other,
+            document_id: None,
+            text: Some("Xin thêm một chai nước.".into()),
+            created_at: 2_000,
+            ..paper.clone()
+        };
+        store.insert_secretary_request(&other).await.unwrap();
+        store.insert_secretary_request(&paper).await.unwrap();
+        assert_eq!(
+            store.secretary_requests_of(&m.id).await.unwrap(),
+            vec![paper.clone(), other.clone()],
+            "{backend}: oldest first"
+        );
+        assert!(store
+            .mark_secretary_request_handled(&paper.id, &secretary.id, 3_000)
+            .await
+            .unwrap());
+        assert!(
+            !store
+                .mark_secretary_request_handled(&paper.id, &delegate.id, 4_000)
+                .await
+                .unwrap(),
+            "{backend}: the first handling stands"
+        );
+        let stored = store.secretary_requests_of(&m.id).await.unwrap();
+        assert_eq!(stored[0].handled_at, Some(3_000));
+        assert_eq!(stored[0].handled_by.as_deref(), Some(secretary.id.as_str()));
+        assert_eq!(stored[1].handled_at, None);
+    }
+}

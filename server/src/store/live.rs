@@ -8,13 +8,27 @@
 //! by content nor by order or time (receipts carry no time). A receipt's
 //! primary key makes a second ballot from the same voter impossible, on
 //! any number of devices or server nodes.
+//!
+//! **Changed ballots.** When a vote allows changes, a second ballot from
+//! the same voter replaces the first in one transaction: the receipt stays
+//! one row and the old choice's tally moves to the new one, so the count is
+//! still one per voter. An open vote's receipt names the choice, so the old
+//! choice is read from it. A secret vote's receipt holds only a
+//! *commitment*, the SHA-256 of the vote, the voter, a secret key the
+//! voter's device generated and keeps (never stored here) and the choice;
+//! the device sends the key again to change, the store finds which option
+//! the commitment opens to, and moves that tally. Without the key no row
+//! says anything about the choice.
+//!
+//! **Requests to the secretary** (`secretary_requests`): who asked for
+//! what, when, and who handled it.
 
 use sqlx::Row;
 
 use super::records::DbEnum;
 use super::{now_millis, Store, StoreError, StoreResult};
 
-pub use phonghop_protocol::live::AttendanceStatus;
+pub use phonghop_protocol::live::{AttendanceStatus, SecretaryRequestKind, VoteEligibility};
 
 impl DbEnum for AttendanceStatus {
     const COLUMN: &'static str = "attendance.status";
@@ -22,6 +36,23 @@ impl DbEnum for AttendanceStatus {
         (AttendanceStatus::Present, "present"),
         (AttendanceStatus::Absent, "absent"),
         (AttendanceStatus::Late, "late"),
+    ];
+}
+
+impl DbEnum for VoteEligibility {
+    const COLUMN: &'static str = "votes.eligibility";
+    const ALL: &'static [(Self, &'static str)] = &[
+        (VoteEligibility::Present, "present"),
+        (VoteEligibility::AllVotingMembers, "all_voting_members"),
+    ];
+}
+
+impl DbEnum for SecretaryRequestKind {
+    const COLUMN: &'static str = "secretary_requests.kind";
+    const ALL: &'static [(Self, &'static str)] = &[
+        (SecretaryRequestKind::PaperCopy, "paper_copy"),
+        (SecretaryRequestKind::TechHelp, "tech_help"),
+        (SecretaryRequestKind::Other, "other"),
     ];
 }
 
@@ -47,9 +78,40 @@ pub struct VoteRecord {
     pub secret: bool,
     pub open: bool,
     pub eligible: i64,
+    /// How the eligible voters were chosen; `None` for votes stored before
+    /// it was recorded.
+    pub eligibility: Option<VoteEligibility>,
+    /// Who may vote, fixed at opening; `None` for votes stored before it
+    /// was recorded (any voting member).
+    pub eligible_voters: Option<Vec<String>>,
+    /// Whether a voter may change their ballot until the vote closes.
+    pub allow_change: bool,
     pub opened_by: String,
     pub opened_at: i64,
     pub closed_at: Option<i64>,
+}
+
+/// A stored request to the secretary; handled once `handled_at` is set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretaryRequestRecord {
+    pub id: String,
+    pub meeting_id: String,
+    pub user_id: String,
+    pub kind: SecretaryRequestKind,
+    pub document_id: Option<String>,
+    pub text: Option<String>,
+    pub created_at: i64,
+    pub handled_at: Option<i64>,
+    pub handled_by: Option<String>,
+}
+
+/// What a counted ballot did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BallotOutcome {
+    /// The voter's first ballot: one more counted.
+    Counted,
+    /// The voter's earlier ballot was replaced (the count is the same).
+    Changed,
 }
 
 /// A vote's ballots as stored: voters, tallies, and (open votes only)
@@ -66,6 +128,12 @@ pub struct VoteBallots {
 pub enum BallotError {
     #[error("this voter has already voted")]
     AlreadyVoted,
+    /// A secret ballot may change but the key does not open the stored
+    /// commitment (another device, or no key on the first ballot).
+    #[error("the ballot key does not match the stored ballot")]
+    KeyMismatch,
+    #[error("this voter is not eligible in this vote")]
+    NotEligible,
     #[error("the vote is not open")]
     VoteClosed,
     #[error("no such vote or option")]
@@ -123,8 +191,9 @@ impl Store {
     pub async fn insert_vote(&self, vote: &VoteRecord) -> StoreResult<()> {
         let mut tx = self.writer.begin().await?;
         sqlx::query(
-            "INSERT INTO votes (id, meeting_id, agenda_item_id, question, options, secret, state, eligible, opened_by, opened_at, closed_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $9, NULL)",
+            "INSERT INTO votes (id, meeting_id, agenda_item_id, question, options, secret, state, eligible, opened_by, opened_at, closed_at, \
+             eligibility, eligible_voters, allow_change) \
+             VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $9, NULL, $10, $11, $12)",
         )
         .bind(&vote.id)
         .bind(&vote.meeting_id)
@@ -135,6 +204,13 @@ impl Store {
         .bind(vote.eligible)
         .bind(&vote.opened_by)
         .bind(vote.opened_at)
+        .bind(vote.eligibility.map(DbEnum::as_str))
+        .bind(
+            vote.eligible_voters
+                .as_ref()
+                .map(|voters| serde_json::to_string(voters).unwrap_or_else(|_| "[]".into())),
+        )
+        .bind(i64::from(vote.allow_change))
         .execute(&mut *tx)
         .await?;
         for index in 0..vote.options.len() {
@@ -152,19 +228,46 @@ impl Store {
 
     /// Counts one ballot exactly once: the receipt and the tally change in
     /// one transaction, and a second receipt for the same voter is refused
-    /// by the primary key.
+    /// by the primary key. When the vote allows changes, a second ballot
+    /// replaces the first instead (see the module documentation);
+    /// `ballot_key` is the device's secret for a secret vote.
     pub async fn cast_ballot(
         &self,
         vote_id: &str,
         voter: &str,
         choice: usize,
-    ) -> Result<(), BallotError> {
+        ballot_key: Option<&str>,
+    ) -> Result<BallotOutcome, BallotError> {
+        // A concurrent change by the same voter (another server node) makes
+        // the guarded update miss; try again on the new state.
+        for _ in 0..5 {
+            if let Some(outcome) = self
+                .try_cast_ballot(vote_id, voter, choice, ballot_key)
+                .await?
+            {
+                return Ok(outcome);
+            }
+        }
+        Err(BallotError::Store(StoreError::Conflict(format!(
+            "ballot of {voter} in {vote_id} kept changing"
+        ))))
+    }
+
+    async fn try_cast_ballot(
+        &self,
+        vote_id: &str,
+        voter: &str,
+        choice: usize,
+        ballot_key: Option<&str>,
+    ) -> Result<Option<BallotOutcome>, BallotError> {
         let mut tx = self.writer.begin().await?;
-        let vote = sqlx::query("SELECT state, secret, options FROM votes WHERE id = $1")
-            .bind(vote_id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(BallotError::NotFound)?;
+        let vote = sqlx::query(
+            "SELECT state, secret, options, allow_change, eligible_voters FROM votes WHERE id = $1",
+        )
+        .bind(vote_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(BallotError::NotFound)?;
         let state: String = vote.try_get("state")?;
         if state != "open" {
             return Err(BallotError::VoteClosed);
@@ -176,29 +279,100 @@ impl Store {
         if choice >= option_count {
             return Err(BallotError::NotFound);
         }
-        let secret = vote.try_get::<i64, _>("secret")? != 0;
-        let named_choice = if secret { None } else { Some(choice as i64) };
-        let inserted =
-            sqlx::query("INSERT INTO vote_receipts (vote_id, user_id, choice) VALUES ($1, $2, $3)")
-                .bind(vote_id)
-                .bind(voter)
-                .bind(named_choice)
-                .execute(&mut *tx)
-                .await;
-        match inserted {
-            Ok(_) => {}
-            Err(error) if super::is_unique_violation(&error) => {
-                return Err(BallotError::AlreadyVoted)
+        let eligible_voters: Option<String> = vote.try_get("eligible_voters")?;
+        if let Some(eligible_voters) = eligible_voters {
+            let eligible: Vec<String> =
+                serde_json::from_str(&eligible_voters).map_err(|_| StoreError::CorruptValue {
+                    column: "votes.eligible_voters",
+                    value: eligible_voters.clone(),
+                })?;
+            if !eligible.iter().any(|v| v == voter) {
+                return Err(BallotError::NotEligible);
             }
-            Err(error) => return Err(error.into()),
         }
-        sqlx::query("UPDATE vote_tallies SET ballots = ballots + 1 WHERE vote_id = $1 AND option_index = $2")
+        let secret = vote.try_get::<i64, _>("secret")? != 0;
+        let allow_change = vote.try_get::<i64, _>("allow_change")? != 0;
+        let named_choice = if secret { None } else { Some(choice as i64) };
+        let commitment = match ballot_key {
+            Some(key) if secret && allow_change => {
+                Some(ballot_commitment(vote_id, voter, key, choice))
+            }
+            _ => None,
+        };
+        let inserted = sqlx::query(
+            "INSERT INTO vote_receipts (vote_id, user_id, choice, ballot_commitment) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (vote_id, user_id) DO NOTHING",
+        )
+        .bind(vote_id)
+        .bind(voter)
+        .bind(named_choice)
+        .bind(commitment.clone())
+        .execute(&mut *tx)
+        .await?;
+        if inserted.rows_affected() == 1 {
+            add_to_tally(&mut tx, vote_id, choice, 1).await?;
+            tx.commit().await?;
+            return Ok(Some(BallotOutcome::Counted));
+        }
+        if !allow_change {
+            return Err(BallotError::AlreadyVoted);
+        }
+        let receipt = sqlx::query(
+            "SELECT choice, ballot_commitment FROM vote_receipts WHERE vote_id = $1 AND user_id = $2",
+        )
+        .bind(vote_id)
+        .bind(voter)
+        .fetch_one(&mut *tx)
+        .await?;
+        let (previous, changed) = if secret {
+            let stored: Option<String> = receipt.try_get("ballot_commitment")?;
+            let (Some(stored), Some(key)) = (stored, ballot_key) else {
+                return Err(BallotError::KeyMismatch);
+            };
+            let Some(previous) = (0..option_count)
+                .find(|option| ballot_commitment(vote_id, voter, key, *option) == stored)
+            else {
+                return Err(BallotError::KeyMismatch);
+            };
+            let changed = sqlx::query(
+                "UPDATE vote_receipts SET ballot_commitment = $1 WHERE vote_id = $2 AND user_id = $3 AND ballot_commitment = $4",
+            )
+            .bind(commitment)
             .bind(vote_id)
-            .bind(choice as i64)
+            .bind(voter)
+            .bind(stored)
             .execute(&mut *tx)
             .await?;
+            (previous, changed.rows_affected())
+        } else {
+            let stored: Option<i64> = receipt.try_get("choice")?;
+            let Some(stored) = stored else {
+                return Err(BallotError::Store(StoreError::CorruptValue {
+                    column: "vote_receipts.choice",
+                    value: "NULL".into(),
+                }));
+            };
+            let changed = sqlx::query(
+                "UPDATE vote_receipts SET choice = $1 WHERE vote_id = $2 AND user_id = $3 AND choice = $4",
+            )
+            .bind(named_choice)
+            .bind(vote_id)
+            .bind(voter)
+            .bind(stored)
+            .execute(&mut *tx)
+            .await?;
+            (stored as usize, changed.rows_affected())
+        };
+        if changed != 1 {
+            // Changed meanwhile by another node: start again.
+            return Ok(None);
+        }
+        if previous != choice {
+            add_to_tally(&mut tx, vote_id, previous, -1).await?;
+            add_to_tally(&mut tx, vote_id, choice, 1).await?;
+        }
         tx.commit().await?;
-        Ok(())
+        Ok(Some(BallotOutcome::Changed))
     }
 
     /// Closes a vote; closing a closed vote changes nothing (idempotent).
@@ -222,7 +396,8 @@ impl Store {
 
     pub async fn votes_of(&self, meeting_id: &str) -> StoreResult<Vec<(VoteRecord, VoteBallots)>> {
         let rows = sqlx::query(
-            "SELECT id, meeting_id, agenda_item_id, question, options, secret, state, eligible, opened_by, opened_at, closed_at \
+            "SELECT id, meeting_id, agenda_item_id, question, options, secret, state, eligible, opened_by, opened_at, closed_at, \
+             eligibility, eligible_voters, allow_change \
              FROM votes WHERE meeting_id = $1 ORDER BY opened_at, id",
         )
         .bind(meeting_id)
@@ -231,6 +406,8 @@ impl Store {
         let mut votes = Vec::with_capacity(rows.len());
         for row in rows {
             let options: String = row.try_get("options")?;
+            let eligibility: Option<String> = row.try_get("eligibility")?;
+            let eligible_voters: Option<String> = row.try_get("eligible_voters")?;
             let vote = VoteRecord {
                 id: row.try_get("id")?,
                 meeting_id: row.try_get("meeting_id")?,
@@ -243,6 +420,19 @@ impl Store {
                 secret: row.try_get::<i64, _>("secret")? != 0,
                 open: row.try_get::<String, _>("state")? == "open",
                 eligible: row.try_get("eligible")?,
+                eligibility: eligibility
+                    .as_deref()
+                    .map(VoteEligibility::parse)
+                    .transpose()?,
+                eligible_voters: eligible_voters
+                    .map(|voters| {
+                        serde_json::from_str(&voters).map_err(|_| StoreError::CorruptValue {
+                            column: "votes.eligible_voters",
+                            value: voters.clone(),
+                        })
+                    })
+                    .transpose()?,
+                allow_change: row.try_get::<i64, _>("allow_change")? != 0,
                 opened_by: row.try_get("opened_by")?,
                 opened_at: row.try_get("opened_at")?,
                 closed_at: row.try_get("closed_at")?,
@@ -319,4 +509,105 @@ impl Store {
             })
             .collect()
     }
+
+    pub async fn insert_secretary_request(
+        &self,
+        request: &SecretaryRequestRecord,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO secretary_requests (id, meeting_id, user_id, kind, document_id, text, created_at, handled_at, handled_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(&request.id)
+        .bind(&request.meeting_id)
+        .bind(&request.user_id)
+        .bind(request.kind.as_str())
+        .bind(request.document_id.clone())
+        .bind(request.text.clone())
+        .bind(request.created_at)
+        .bind(request.handled_at)
+        .bind(request.handled_by.clone())
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    /// Marks a request handled; `false` when it was handled already (the
+    /// first handling stands) or does not exist.
+    pub async fn mark_secretary_request_handled(
+        &self,
+        request_id: &str,
+        handled_by: &str,
+        handled_at: i64,
+    ) -> StoreResult<bool> {
+        let updated = sqlx::query(
+            "UPDATE secretary_requests SET handled_at = $1, handled_by = $2 WHERE id = $3 AND handled_at IS NULL",
+        )
+        .bind(handled_at)
+        .bind(handled_by)
+        .bind(request_id)
+        .execute(&self.writer)
+        .await?;
+        Ok(updated.rows_affected() == 1)
+    }
+
+    /// A meeting's requests to the secretary, oldest first.
+    pub async fn secretary_requests_of(
+        &self,
+        meeting_id: &str,
+    ) -> StoreResult<Vec<SecretaryRequestRecord>> {
+        let rows = sqlx::query(
+            "SELECT id, meeting_id, user_id, kind, document_id, text, created_at, handled_at, handled_by \
+             FROM secretary_requests WHERE meeting_id = $1 ORDER BY created_at, id",
+        )
+        .bind(meeting_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let kind: String = row.try_get("kind")?;
+                Ok(SecretaryRequestRecord {
+                    id: row.try_get("id")?,
+                    meeting_id: row.try_get("meeting_id")?,
+                    user_id: row.try_get("user_id")?,
+                    kind: SecretaryRequestKind::parse(&kind)?,
+                    document_id: row.try_get("document_id")?,
+                    text: row.try_get("text")?,
+                    created_at: row.try_get("created_at")?,
+                    handled_at: row.try_get("handled_at")?,
+                    handled_by: row.try_get("handled_by")?,
+                })
+            })
+            .collect()
+    }
+}
+
+/// The commitment a secret, changeable ballot's receipt holds: hex SHA-256
+/// over the vote, the voter, the device's key and the choice, each
+/// length-prefixed so no two inputs run together.
+pub fn ballot_commitment(vote_id: &str, voter: &str, key: &str, choice: usize) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for part in [vote_id, voter, key, &choice.to_string()] {
+        hasher.update((part.len() as u64).to_be_bytes());
+        hasher.update(part.as_bytes());
+    }
+    hex::encode(hasher.finalize())
+}
+
+async fn add_to_tally(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    vote_id: &str,
+    choice: usize,
+    delta: i64,
+) -> Result<(), BallotError> {
+    sqlx::query(
+        "UPDATE vote_tallies SET ballots = ballots + $1 WHERE vote_id = $2 AND option_index = $3",
+    )
+    .bind(delta)
+    .bind(vote_id)
+    .bind(choice as i64)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }

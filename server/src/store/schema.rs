@@ -189,4 +189,26 @@ CREATE TABLE speaker_turns (
 CREATE INDEX speaker_turns_by_meeting ON speaker_turns(meeting_id)
 "#,
     },
+    Migration {
+        version: 4,
+        description: "who may vote and changed ballots; requests to the secretary",
+        statements: r#"
+ALTER TABLE votes ADD COLUMN eligibility TEXT;
+ALTER TABLE votes ADD COLUMN eligible_voters TEXT;
+ALTER TABLE votes ADD COLUMN allow_change BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE vote_receipts ADD COLUMN ballot_commitment TEXT;
+CREATE TABLE secretary_requests (
+    id TEXT PRIMARY KEY,
+    meeting_id TEXT NOT NULL REFERENCES meetings(id),
+    user_id TEXT NOT NULL REFERENCES users(id),
+    kind TEXT NOT NULL,
+    document_id TEXT,
+    text TEXT,
+    created_at BIGINT NOT NULL,
+    handled_at BIGINT,
+    handled_by TEXT
+);
+CREATE INDEX secretary_requests_by_meeting ON secretary_requests(meeting_id)
+"#,
+    },
 ];
