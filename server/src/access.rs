@@ -47,6 +47,12 @@ pub fn can_read_audit(viewer: MeetingViewer) -> bool {
     viewer.org_role == OrgRole::Admin || viewer.is_staff()
 }
 
+/// May this caller export the meeting's record (biên bản)? Its secretary
+/// and chair, who sign it, and administrators, who archive it.
+pub fn can_export_record(viewer: MeetingViewer) -> bool {
+    viewer.org_role == OrgRole::Admin || viewer.is_staff()
+}
+
 /// A registered Automerge document as the access rules need it.
 #[derive(Debug, Clone, Copy)]
 pub struct SyncDocumentFacts<'a> {

@@ -108,6 +108,17 @@ impl Converter {
 
     /// Converts `bytes` of `kind` to PDF bytes.
     pub async fn to_pdf(&self, bytes: &[u8], kind: UploadKind) -> Result<Vec<u8>, ConversionError> {
+        self.render_pdf(bytes, kind.extension()).await
+    }
+
+    /// Converts a document the server made itself (e.g. the meeting record
+    /// as a flat ODT, `fodt`) to PDF bytes, with the same sandbox and
+    /// limits as uploads. `extension` picks LibreOffice's import filter.
+    pub async fn render_pdf(
+        &self,
+        bytes: &[u8],
+        extension: &'static str,
+    ) -> Result<Vec<u8>, ConversionError> {
         let program = self.program.clone().ok_or(ConversionError::NotInstalled)?;
         let _slot = self
             .slots
@@ -115,7 +126,7 @@ impl Converter {
             .await
             .map_err(|_| ConversionError::Failed("the converter is shutting down".into()))?;
         let work = tempfile::tempdir()?;
-        let input = work.path().join(format!("input.{}", kind.extension()));
+        let input = work.path().join(format!("input.{extension}"));
         tokio::fs::write(&input, bytes).await?;
         let profile = work.path().join("profile");
         let output_dir = work.path().join("out");
