@@ -77,6 +77,15 @@ export default defineConfig({
       runtimeOnly: (file) => file.startsWith('pdfjs/cmaps/'),
     }),
   ],
+  resolve: {
+    alias: [
+      // automerge-repo's CBOR codec probes `new Function('')` when loaded
+      // and compiles record readers with it; the CSP forbids eval, so the
+      // probe would be a reported violation on every page. cbor-x's
+      // no-eval build is the same codec without either.
+      { find: /^cbor-x$/, replacement: 'cbor-x/index-no-eval' },
+    ],
+  },
   build: {
     outDir: 'dist',
     emptyOutDir: true,

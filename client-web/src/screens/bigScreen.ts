@@ -4,15 +4,33 @@
 // as the reader, read-only, following `follow_changed`), who has the floor
 // with the countdown, the result of the latest vote once closed, and the
 // meeting's video-conference link as a button that opens a new window.
+// Over the page, the document's shared layer (committed strokes and shared
+// notes) and the ink the presenter is drawing on it, as it is drawn
+// (ephemeral messages on the layer's handle), drawn by the reader's own
+// code (`reader/inkLayer.ts`); the remote point may only read the layer.
+// None on a confidential (mật) document, whose layer would be kept on the
+// device.
 // The live connection reconnects by itself forever; documents come from
 // the agenda pack on the device when it has them, so following costs a
 // few hundred bytes per page change.
 
+import type { DocHandle } from '@automerge/automerge-repo/slim';
+import { annotationsOnPage, type AnnotationDocument } from '../annotations/model';
 import type { DocumentInfo, Meeting } from '../api/types';
 import { openLiveSession } from '../live/delegatePanel';
 import type { FollowState } from '../live/protocol';
 import { latestVote, openVote, type LiveState } from '../live/state';
 import { connectionLine, floorLine, tickEverySecond, updateConnectionLine, voteResult } from '../live/views';
+import {
+  createPageFrame,
+  fitInkLayer,
+  followSharedLayer,
+  liveStrokeGroup,
+  notePosition,
+  strokeGroup,
+  type PageFrame,
+  type SharedLayerWatch,
+} from '../reader/inkLayer';
 import { isRenderCancelled, openPdf, type OpenedPdf, type PageRendering } from '../reader/pdf';
 import { errorPanel, loadingMessage } from '../ui/components';
 import { h } from '../ui/dom';
@@ -109,6 +127,93 @@ function bigScreen(root: HTMLElement, meeting: Meeting, context: ScreenContext, 
     void opened?.pdf.destroy();
   });
 
+  // ---- The shared layer over the page ----
+  /** The page on the stage, and which document it belongs to. */
+  let frame: (PageFrame & { documentId: string }) | null = null;
+  /** The shared layer of the document on screen, once open. */
+  let layer: {
+    documentId: string;
+    handle: DocHandle<AnnotationDocument>;
+    watch: SharedLayerWatch;
+  } | null = null;
+  /** Stops watching the layer being opened or shown (`null` while none
+   * is, or after opening it failed). */
+  let layerStop: AbortController | null = null;
+  /** The document whose layer is being opened or shown. */
+  let layerDocumentId: string | null = null;
+  let layerRetry: number | undefined;
+  signal.addEventListener('abort', () => {
+    layerStop?.abort();
+    window.clearTimeout(layerRetry);
+  });
+
+  const drawInk = () => {
+    if (!frame) return;
+    const { width, height } = fitInkLayer(frame);
+    const shown = layer?.documentId === frame.documentId ? layer : null;
+    const onPage = annotationsOnPage(shown?.handle.doc(), frame.documentId, frame.page);
+    const live = shown ? shown.watch.liveStrokes(frame.documentId, frame.page, onPage.strokes) : [];
+    const liveGroup = liveStrokeGroup(live, width, height);
+    frame.svg.replaceChildren(strokeGroup('ink-shared', onPage.strokes, width, height), liveGroup);
+    frame.notes.replaceChildren(
+      ...onPage.notes.map((note) =>
+        h(
+          'div',
+          {
+            // A note near the right edge opens to the left of its spot.
+            className: note.x > 0.6 ? 'big-note big-note-left' : 'big-note',
+            attrs: { 'data-note-id': note.id, style: notePosition(note) },
+          },
+          h('span', { className: 'big-note-text' }, note.text),
+          note.author ? h('span', { className: 'big-note-author' }, note.author) : null,
+        ),
+      ),
+    );
+    frame.element.dataset['sharedStrokes'] = String(onPage.strokes.length);
+    frame.element.dataset['sharedNotes'] = String(onPage.notes.length);
+    frame.element.dataset['liveStrokes'] = String(liveGroup.childElementCount);
+  };
+
+  /** Opens the shared layer of `agendaDocument` (closing the previous
+   * one's); tries again every 15 s while it cannot be had. */
+  const watchLayer = (agendaDocument: DocumentInfo) => {
+    if (layerStop && layerDocumentId === agendaDocument.id) return;
+    layerStop?.abort();
+    window.clearTimeout(layerRetry);
+    layer = null;
+    layerStop = null;
+    layerDocumentId = null;
+    const user = context.user;
+    const entry = meeting.sync_documents.find(
+      (candidate) => candidate.kind === 'shared_layer' && candidate.document_id === agendaDocument.id,
+    );
+    if (!entry || !user || agendaDocument.confidential) return;
+    const stop = new AbortController();
+    layerStop = stop;
+    layerDocumentId = agendaDocument.id;
+    void (async () => {
+      try {
+        const sync = await import('../sync/repo');
+        const repo = await sync.syncRepo(user.id);
+        const handle = await sync.openSyncDocument<AnnotationDocument>(repo, entry.url, stop.signal);
+        if (stop.signal.aborted) return;
+        layer = {
+          documentId: agendaDocument.id,
+          handle,
+          watch: followSharedLayer(handle, stop.signal, drawInk),
+        };
+        drawInk();
+      } catch (error) {
+        if (stop.signal.aborted) return;
+        console.warn('phonghop: could not open the shared layer', error);
+        layerStop = null;
+        layerRetry = window.setTimeout(() => {
+          if (!signal.aborted && frame?.documentId === agendaDocument.id) watchLayer(agendaDocument);
+        }, 15_000);
+      }
+    })();
+  };
+
   const show = async (follow: FollowState) => {
     const { document_id: documentId, page } = follow.position;
     if (!documentId) return;
@@ -142,9 +247,13 @@ function bigScreen(root: HTMLElement, meeting: Meeting, context: ScreenContext, 
       const { canvas } = await task.promise;
       if (signal.aborted || rendering !== task) return;
       canvas.className = 'page-canvas';
-      stage.replaceChildren(canvas);
+      frame = { ...createPageFrame(canvas, pageNumber), documentId };
+      stage.replaceChildren(frame.element);
       stage.dataset['documentId'] = documentId;
       stage.dataset['renderedPage'] = String(pageNumber);
+      watchLayer(document);
+      // The frame has its size once it is in the page.
+      drawInk();
     } catch (error) {
       if (!isRenderCancelled(error)) throw error;
     }

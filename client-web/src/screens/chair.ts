@@ -8,7 +8,7 @@
 import type { AgendaItem, DocumentInfo, Meeting, MeetingRole } from '../api/types';
 import { layoutAgenda } from '../meetings/agenda';
 import { hrefFor } from '../router/routes';
-import { openLiveSession, requestFailure } from '../live/delegatePanel';
+import { describeRequest, openLiveSession, requestFailure } from '../live/delegatePanel';
 import { liveControls } from '../live/permissions';
 import type { AttendanceStatus, FollowPosition, LiveParticipant } from '../live/protocol';
 import {
@@ -17,6 +17,7 @@ import {
   openVote,
   participantName,
   latestVote,
+  requestsInbox,
   type LiveState,
 } from '../live/state';
 import {
@@ -30,6 +31,8 @@ import {
 import { errorPanel, loadingMessage } from '../ui/components';
 import { h } from '../ui/dom';
 import { isAbort, loadFailureMessage, loadMeeting, type Screen, type ScreenContext } from './context';
+import { minutesPanel } from './minutesPanel';
+import { recordExportButton } from './recordExport';
 
 /** The agenda in reading order (items and sub-items). */
 function agendaOrder(meeting: Meeting): AgendaItem[] {
@@ -112,6 +115,9 @@ function chairConsole(
     attrs: { type: 'text', id: 'chair-vote-question', 'aria-label': t('chair.voteQuestion') },
   });
   const voteSecret = h('input', { attrs: { type: 'checkbox', id: 'chair-vote-secret' } });
+  // Unchecked: only the voting members present (or late) when it opens vote.
+  const voteAllMembers = h('input', { attrs: { type: 'checkbox', id: 'chair-vote-all-members' } });
+  const voteAllowChange = h('input', { attrs: { type: 'checkbox', id: 'chair-vote-allow-change' } });
   const announceText = h('input', {
     className: 'input',
     attrs: { type: 'text', id: 'chair-announce-text', 'aria-label': t('chair.announcementText') },
@@ -129,9 +135,11 @@ function chairConsole(
         `‹ ${t('chair.backToMeeting')}`,
       ),
       h('h1', {}, `${t('chair.title')}: ${meeting.title}`),
+      recordExportButton(meeting, context, signal),
       statusLine,
       errorLine,
       panels,
+      minutesPanel(meeting, context, signal),
     ),
   );
 
@@ -386,6 +394,8 @@ function chairConsole(
         ),
         voteQuestion,
         h('label', { className: 'checkbox-label' }, voteSecret, ` ${t('live.voteSecret')}`),
+        h('label', { className: 'checkbox-label' }, voteAllMembers, ` ${t('chair.voteAllMembers')}`),
+        h('label', { className: 'checkbox-label' }, voteAllowChange, ` ${t('chair.voteAllowChange')}`),
         button(
           t('chair.openVote'),
           () => {
@@ -400,6 +410,8 @@ function chairConsole(
                   question,
                   options: [],
                   secret: voteSecret.checked,
+                  eligibility: voteAllMembers.checked ? 'all_voting_members' : 'present',
+                  allow_change: voteAllowChange.checked,
                 }),
               () => {
                 voteQuestion.value = '';
@@ -417,6 +429,61 @@ function chairConsole(
       }
     }
     return card(t('chair.votes'), 'chair-votes', ...content);
+  };
+
+  const documentTitle = (id: string) => findDocument(meeting, id)?.title ?? null;
+  /** Whether "Đã xử lý gần đây" is unfolded (kept across redraws). */
+  let handledShown = false;
+  const requestsCard = (state: LiveState) => {
+    const inbox = requestsInbox(state);
+    const row = (request: (typeof inbox.open)[number]) =>
+      h(
+        'li',
+        {
+          className: `chair-request chair-request-${request.state}`,
+          attrs: { 'data-request-id': request.id, 'data-state': request.state },
+        },
+        h(
+          'span',
+          { className: 'chair-person' },
+          `${participantName(state, request.user_id)} · ${new Date(request.created_at_ms).toLocaleTimeString(
+            context.language,
+            { hour: '2-digit', minute: '2-digit' },
+          )}`,
+        ),
+        h('span', { className: 'chair-request-what' }, describeRequest(request, t, documentTitle)),
+        request.state === 'open'
+          ? button(
+              t('chair.markHandled'),
+              () =>
+                send(() => connection.request({ type: 'handle_secretary_request', request_id: request.id })),
+              'button-primary button-small chair-request-handle',
+            )
+          : h('span', { className: 'badge request-handled' }, `✓ ${t('live.requestHandled')}`),
+      );
+    return card(
+      `${t('chair.requests')}${inbox.open.length > 0 ? ` (${inbox.open.length})` : ''}`,
+      'chair-requests',
+      inbox.open.length === 0
+        ? h('p', { className: 'muted' }, t('chair.requestsEmpty'))
+        : h('ul', { className: 'chair-request-list' }, ...inbox.open.map(row)),
+      inbox.handled.length === 0
+        ? null
+        : h(
+            'details',
+            {
+              className: 'chair-requests-handled',
+              attrs: { open: handledShown },
+              on: {
+                toggle: (event: Event) => {
+                  handledShown = (event.currentTarget as HTMLDetailsElement).open;
+                },
+              },
+            },
+            h('summary', {}, t('chair.requestsHandled')),
+            h('ul', { className: 'chair-request-list' }, ...inbox.handled.slice(0, 10).map(row)),
+          ),
+    );
   };
 
   const announceCard = () =>
@@ -504,6 +571,7 @@ function chairConsole(
         'div',
         { className: 'chair-column' },
         votesCard(state),
+        requestsCard(state),
         speakersCard(state),
         announceCard(),
         readinessCard(state),

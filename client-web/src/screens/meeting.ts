@@ -34,6 +34,7 @@ import {
 } from '../ui/components';
 import { h } from '../ui/dom';
 import { isAbort, loadFailureMessage, loadMeeting, type Screen, type ScreenContext } from './context';
+import { minutesPanel } from './minutesPanel';
 
 /** "Đã có trên máy" / "Chỉ xem khi có mạng" beside a document. Filled in
  * once the documents cache has answered. */
@@ -261,6 +262,7 @@ export const meetingScreen =
                 role: meeting.my_role,
                 context,
                 signal,
+                documents: meeting.agenda.flatMap((item) => item.documents),
                 onFollow: (follow) => {
                   const { document_id: documentId, page } = follow.position;
                   if (!documentId) return;
@@ -296,6 +298,12 @@ export const meetingScreen =
           );
           void markKeptDocuments(body, meeting, context);
           void packs.ensure(meeting);
+          // The minutes draft, read-only here; staff edit it in their console.
+          const minutesEntry = meeting.sync_documents.find((document) => document.kind === 'minutes');
+          if (minutesEntry?.access === 'read') {
+            const minutes = minutesPanel(meeting, context, signal);
+            if (minutes) body.append(minutes);
+          }
         },
         (error: unknown) => {
           if (isAbort(error, signal) || context.handleCommonError(error)) return;

@@ -20,6 +20,7 @@ import { agendaEditorSection } from './editor/agendaEditor';
 import type { EditorHandle } from './editor/editorHandle';
 import { meetingDetailsForm } from './editor/meetingDetails';
 import { participantsSection } from './editor/participants';
+import { recordExportButton } from './recordExport';
 
 export const meetingEditorScreen =
   (meetingId: string): Screen =>
@@ -130,6 +131,7 @@ export const meetingEditorScreen =
                   t('console.audit'),
                 )
               : null,
+            recordExportButton(meeting, context, signal),
           ),
           h('div', { className: 'toolbar-group lifecycle-buttons' }, ...buttons),
         ),

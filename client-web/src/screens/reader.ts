@@ -11,6 +11,9 @@
 // pack kept it, so it opens with no network; otherwise it comes from the
 // server, and without a network the screen says what is needed.
 //
+// Above the page, the annotation tool bar (`readerAnnotations.ts`): ink
+// and notes kept in the delegate's notebook, shared on request.
+//
 // During a meeting the live panel sits above the page: while following,
 // the presenter's page changes turn this reader; a page turned by the
 // reader leaves follow mode until "Theo dõi". The chair and secretary get
@@ -39,6 +42,7 @@ import { attachDelegateLive, requestFailure } from '../live/delegatePanel';
 import { liveControls } from '../live/permissions';
 import type { LiveSession } from '../live/session';
 import { errorMessage, isAbort, loadMeeting, type Screen, type ScreenContext } from './context';
+import { setUpAnnotations } from './readerAnnotations';
 
 /** The widest a page is drawn at zoom 1, in CSS pixels: wider lines of
  * text get harder to read on a desktop monitor. */
@@ -301,6 +305,9 @@ export const readerScreen =
         { signal },
       );
 
+      // Ink, notes and the shared layer (none on a confidential document).
+      const annotations = setUpAnnotations({ meeting, agendaDocument, context, signal });
+
       const title = h(
         'div',
         { className: 'reader-title' },
@@ -314,6 +321,7 @@ export const readerScreen =
         agendaDocument.confidential
           ? h('p', { className: 'confidential-notice' }, t('reader.confidentialNotice'))
           : '',
+        annotations ? annotations.panel : '',
         stage,
         h(
           'div',
@@ -329,6 +337,7 @@ export const readerScreen =
         ),
         presentButton ? presentMessage : '',
         jumpMessage,
+        annotations?.itemNotePanel ?? '',
       );
 
       const render = (resetScroll: boolean) => {
@@ -358,7 +367,7 @@ export const readerScreen =
             canvas.className = 'page-canvas';
             canvas.setAttribute('role', 'img');
             canvas.setAttribute('aria-label', t('reader.pageOf', { page: pageNumber, count: pageCount }));
-            stage.replaceChildren(canvas);
+            stage.replaceChildren(annotations ? annotations.framePage(canvas, pageNumber) : canvas);
             stage.dataset['renderedPage'] = String(pageNumber);
             stage.removeAttribute('aria-busy');
             if (resetScroll) stage.scrollTo({ top: 0, left: 0 });
@@ -403,7 +412,13 @@ export const readerScreen =
       window.addEventListener(
         'keydown',
         (event) => {
-          if (event.target instanceof HTMLInputElement || event.altKey || event.ctrlKey || event.metaKey)
+          if (
+            event.target instanceof HTMLInputElement ||
+            event.target instanceof HTMLTextAreaElement ||
+            event.altKey ||
+            event.ctrlKey ||
+            event.metaKey
+          )
             return;
           const pageTurn = keyTurn(event.key);
           if (!pageTurn) return;

@@ -1,0 +1,110 @@
+// Ink in progress on a shared layer, sent as ephemeral messages
+// (`handle.broadcast`) while a stroke is drawn, so the others see it as it
+// happens; the finished stroke is committed to the layer itself at stroke
+// end. Nothing here is stored.
+//
+// Each message carries every point so far (quantized like a stored
+// stroke), so a lost message costs nothing but a late frame. A stroke whose
+// messages stop (its author went away mid-stroke) disappears after
+// `liveInkTimeoutMilliseconds`.
+
+import { packPoints, unpackPoints, type InkPoint, type InkTool } from './model';
+
+export interface LiveInkMessage {
+  type: 'live-ink';
+  strokeId: string;
+  documentId: string;
+  page: number;
+  tool: InkTool;
+  color: string;
+  width: number;
+  /** `packPoints` of every point so far. */
+  points: Uint8Array;
+  /** The stroke ended (committed, or abandoned): stop showing it. */
+  done: boolean;
+}
+
+export function isLiveInkMessage(value: unknown): value is LiveInkMessage {
+  if (typeof value !== 'object' || value === null) return false;
+  const message = value as Record<string, unknown>;
+  return (
+    message['type'] === 'live-ink' &&
+    typeof message['strokeId'] === 'string' &&
+    typeof message['documentId'] === 'string' &&
+    typeof message['page'] === 'number' &&
+    (message['tool'] === 'pen' || message['tool'] === 'highlighter') &&
+    typeof message['color'] === 'string' &&
+    typeof message['width'] === 'number' &&
+    message['points'] instanceof Uint8Array &&
+    typeof message['done'] === 'boolean'
+  );
+}
+
+export function liveInkMessage(
+  stroke: Omit<LiveInkMessage, 'type' | 'points' | 'done'>,
+  points: readonly InkPoint[],
+  done: boolean,
+): LiveInkMessage {
+  return { type: 'live-ink', ...stroke, points: packPoints(points), done };
+}
+
+/** A stroke someone else is drawing. */
+export interface LiveStroke {
+  strokeId: string;
+  documentId: string;
+  page: number;
+  tool: InkTool;
+  color: string;
+  width: number;
+  points: InkPoint[];
+  /** When its last message arrived. */
+  receivedAt: number;
+}
+
+export const liveInkTimeoutMilliseconds = 5_000;
+
+/** The strokes in progress, by stroke id (pure: every step returns a new
+ * map). */
+export type LiveInkState = ReadonlyMap<string, LiveStroke>;
+
+export function receiveLiveInk(state: LiveInkState, message: LiveInkMessage, now: number): LiveInkState {
+  const next = new Map(state);
+  if (message.done) {
+    next.delete(message.strokeId);
+    return next;
+  }
+  next.set(message.strokeId, {
+    strokeId: message.strokeId,
+    documentId: message.documentId,
+    page: message.page,
+    tool: message.tool,
+    color: message.color,
+    width: message.width,
+    points: unpackPoints(message.points),
+    receivedAt: now,
+  });
+  return next;
+}
+
+/** Drops strokes whose author fell silent, and those committed to the
+ * layer meanwhile (`committedIds`). */
+export function pruneLiveInk(
+  state: LiveInkState,
+  now: number,
+  committedIds: ReadonlySet<string>,
+): LiveInkState {
+  const next = new Map<string, LiveStroke>();
+  for (const [id, stroke] of state) {
+    if (now - stroke.receivedAt < liveInkTimeoutMilliseconds && !committedIds.has(id)) next.set(id, stroke);
+  }
+  return next.size === state.size ? state : next;
+}
+
+/** The strokes in progress on one page. */
+export function liveStrokesOnPage(state: LiveInkState, documentId: string, page: number): LiveStroke[] {
+  return [...state.values()].filter((stroke) => stroke.documentId === documentId && stroke.page === page);
+}
+
+/** Whether enough time passed since the last message to send another:
+ * about 15 messages a second while drawing. */
+export const liveInkIntervalMilliseconds = 66;

@@ -1,0 +1,773 @@
+// The reader's annotations: the tool bar (pen, highlighter, eraser, text
+// note, select; colours and widths; the shared layer), the ink drawn over
+// the pdf.js page, pinned notes, and the free-text note of the document's
+// agenda item.
+//
+// Private ink and notes go to the delegate's notebook for the meeting;
+// "Chia sẻ với cuộc họp" copies a chosen stroke or note to the document's
+// shared layer, which everyone may show or hide. With "Vẽ lên lớp chung"
+// on, strokes go straight to the shared layer and the ink in progress is
+// sent as ephemeral messages, so others (the big screen too) see it as it
+// is drawn. Both documents live in the page's Automerge repository
+// (`sync/repo.ts`): kept on the device, synced whenever the server is
+// reachable. A layer the user may only read offers no way to write it.
+//
+// A confidential (mật) document gets no annotations: notes about it would
+// be kept on the device, which mật documents never are.
+//
+// The decisions (where a point is on the page, what the eraser touches,
+// what a shared copy is, the ink in progress) are in `annotations/` and
+// `reader/inkPath.ts`; this file is the DOM and the documents.
+
+import type { DocHandle } from '@automerge/automerge-repo/slim';
+import type { AgendaItem, DocumentInfo, Meeting, SyncDocument } from '../api/types';
+import { liveInkIntervalMilliseconds, liveInkMessage } from '../annotations/liveInk';
+import {
+  addStroke,
+  annotationsOnPage,
+  inkColors,
+  isShared,
+  itemNoteText,
+  newAnnotationId,
+  packPoints,
+  penWidths,
+  putPinnedNote,
+  removeNote,
+  removeStrokes,
+  sharedNoteCopy,
+  sharedStrokeCopy,
+  strokeAt,
+  strokesErasedBy,
+  toolWidth,
+  toPagePoint,
+  writeItemNote,
+  type AnnotationDocument,
+  type InkPoint,
+  type InkTool,
+  type PinnedNote,
+  type StrokeRecord,
+  type UpdateText,
+} from '../annotations/model';
+import type { MessageKey } from '../i18n/i18n';
+import { applySplice, carrySelection, rebaseTyping } from '../sharedText/typing';
+import {
+  createPageFrame,
+  fitInkLayer,
+  followSharedLayer,
+  liveStrokeGroup,
+  notePosition,
+  strokeElement,
+  strokeGroup,
+  type PageFrame,
+  type SharedLayerWatch,
+} from '../reader/inkLayer';
+import { h } from '../ui/dom';
+import type { ScreenContext } from './context';
+
+type Tool = 'view' | InkTool | 'eraser' | 'note' | 'select';
+type LayerName = 'notebook' | 'shared';
+
+const tools: { tool: Tool; label: MessageKey; symbol: string }[] = [
+  { tool: 'view', label: 'annotate.view', symbol: '☝' },
+  { tool: 'pen', label: 'annotate.pen', symbol: '✎' },
+  { tool: 'highlighter', label: 'annotate.highlighter', symbol: '▮' },
+  { tool: 'eraser', label: 'annotate.eraser', symbol: '⌫' },
+  { tool: 'note', label: 'annotate.note', symbol: '🗩' },
+  { tool: 'select', label: 'annotate.select', symbol: '⬚' },
+];
+const colorLabels: MessageKey[] = [
+  'annotate.color.black',
+  'annotate.color.red',
+  'annotate.color.blue',
+  'annotate.color.green',
+  'annotate.color.yellow',
+];
+const widthLabels: MessageKey[] = ['annotate.width.thin', 'annotate.width.medium', 'annotate.width.thick'];
+
+/** How far the eraser reaches, and how near a tap must be to choose a
+ * stroke, as a fraction of the page width. */
+const eraserRadius = 0.015;
+
+export interface ReaderAnnotations {
+  /** The tool bar and the note editor, above the page. */
+  panel: HTMLElement;
+  /** The agenda item's free-text note, below the page. */
+  itemNotePanel: HTMLElement | null;
+  /** Wraps a freshly rendered page canvas with the ink and notes drawn
+   * over it; the reader puts the result in its stage. */
+  framePage(canvas: HTMLCanvasElement, page: number): HTMLElement;
+}
+
+interface Layer {
+  name: LayerName;
+  handle: DocHandle<AnnotationDocument>;
+  writable: boolean;
+}
+
+function findSyncDocument(
+  meeting: Meeting,
+  test: (document: SyncDocument) => boolean,
+): SyncDocument | undefined {
+  return meeting.sync_documents.find(test);
+}
+
+/** Sets up annotations for one document, or `null` when it has none (a
+ * confidential document, or a meeting that gave the user no notebook). */
+export function setUpAnnotations(options: {
+  meeting: Meeting;
+  agendaDocument: DocumentInfo;
+  context: ScreenContext;
+  signal: AbortSignal;
+}): ReaderAnnotations | null {
+  const { meeting, agendaDocument, context, signal } = options;
+  const { t } = context;
+  const user = context.user;
+  const notebookEntry = findSyncDocument(meeting, (document) => document.kind === 'notebook');
+  if (agendaDocument.confidential || !notebookEntry || !user) return null;
+  const layerEntry = findSyncDocument(
+    meeting,
+    (document) => document.kind === 'shared_layer' && document.document_id === agendaDocument.id,
+  );
+  const agendaItem: AgendaItem | undefined = meeting.agenda.find((item) =>
+    item.documents.some((document) => document.id === agendaDocument.id),
+  );
+  const documentId = agendaDocument.id;
+
+  // ---- State ----
+  let tool: Tool = 'view';
+  let color: string = inkColors[1];
+  let penWidth: number = penWidths[1];
+  let drawShared = false;
+  let showShared = true;
+  let notebook: Layer | null = null;
+  let shared: Layer | null = null;
+  let updateText: UpdateText | null = null;
+  /** The shared layer's ink in progress (others'), once it is open. */
+  let sharedWatch: SharedLayerWatch | null = null;
+  let selectedStrokeId: string | null = null;
+  let frame: PageFrame | null = null;
+  /** The stroke being drawn on this device. */
+  let drawing: {
+    pointerId: number;
+    id: string;
+    tool: Tool;
+    layer: LayerName;
+    points: InkPoint[];
+    lastSentAt: number;
+  } | null = null;
+
+  // ---- The panel ----
+  const status = h(
+    'p',
+    { className: 'muted annotate-status', attrs: { role: 'status' } },
+    t('annotate.loading'),
+  );
+  const toolButtons = tools.map(({ tool: each, label, symbol }) =>
+    h(
+      'button',
+      {
+        className: 'button tool-button',
+        attrs: { type: 'button', 'data-tool': each, 'aria-pressed': String(each === tool), title: t(label) },
+        on: { click: () => chooseTool(each) },
+        signal,
+      },
+      h('span', { className: 'tool-symbol', attrs: { 'aria-hidden': 'true' } }, symbol),
+      h('span', { className: 'tool-label' }, t(label)),
+    ),
+  );
+  const colorButtons = inkColors.map((each, index) =>
+    h(
+      'button',
+      {
+        className: 'button button-square color-button',
+        attrs: {
+          type: 'button',
+          'data-color': each,
+          'aria-pressed': String(each === color),
+          'aria-label': t(colorLabels[index] ?? 'annotate.colors'),
+          title: t(colorLabels[index] ?? 'annotate.colors'),
+          style: `--swatch: ${each}`,
+        },
+        on: {
+          click: () => {
+            color = each;
+            refreshToolbar();
+          },
+        },
+        signal,
+      },
+      h('span', { className: 'swatch', attrs: { 'aria-hidden': 'true' } }),
+    ),
+  );
+  const widthButtons = penWidths.map((each, index) =>
+    h(
+      'button',
+      {
+        className: 'button button-square width-button',
+        attrs: {
+          type: 'button',
+          'data-width': index,
+          'aria-pressed': String(each === penWidth),
+          'aria-label': t(widthLabels[index] ?? 'annotate.widths'),
+          title: t(widthLabels[index] ?? 'annotate.widths'),
+        },
+        on: {
+          click: () => {
+            penWidth = each;
+            refreshToolbar();
+          },
+        },
+        signal,
+      },
+      h('span', {
+        className: 'width-sample',
+        attrs: { 'aria-hidden': 'true', style: `height: ${2 + index * 3}px` },
+      }),
+    ),
+  );
+  const drawSharedButton = h(
+    'button',
+    {
+      className: 'button toggle-button draw-shared',
+      attrs: { type: 'button', 'aria-pressed': 'false' },
+      on: {
+        click: () => {
+          drawShared = !drawShared;
+          if (drawShared) showShared = true;
+          refreshToolbar();
+          redraw();
+        },
+      },
+      signal,
+    },
+    t('annotate.drawShared'),
+  );
+  const showSharedButton = h(
+    'button',
+    {
+      className: 'button toggle-button show-shared',
+      attrs: { type: 'button', 'aria-pressed': 'true' },
+      on: {
+        click: () => {
+          showShared = !showShared;
+          if (!showShared) drawShared = false;
+          refreshToolbar();
+          redraw();
+        },
+      },
+      signal,
+    },
+    t('annotate.showShared'),
+  );
+  const hint = h('p', { className: 'muted annotate-hint' });
+  const selectionBar = h('div', { className: 'toolbar-group selection-bar' });
+  const noteEditor = h('div', { className: 'note-editor' });
+  noteEditor.hidden = true;
+  const toolbar = h(
+    'div',
+    { className: 'annotate-toolbar', attrs: { role: 'toolbar', 'aria-label': t('annotate.toolbar') } },
+    h('div', { className: 'toolbar-group tool-group' }, ...toolButtons),
+    h('div', { className: 'toolbar-group', attrs: { 'aria-label': t('annotate.colors') } }, ...colorButtons),
+    h('div', { className: 'toolbar-group', attrs: { 'aria-label': t('annotate.widths') } }, ...widthButtons),
+    h('div', { className: 'toolbar-group' }, drawSharedButton, showSharedButton),
+  );
+  const itemNote = agendaItem
+    ? h('textarea', {
+        className: 'input item-note-input',
+        attrs: { id: 'item-note-input', rows: 3, 'data-agenda-item-id': agendaItem.id },
+      })
+    : null;
+  const itemNoteStatus = h('span', { className: 'muted item-note-status', attrs: { 'aria-live': 'polite' } });
+  const itemNoteSection =
+    agendaItem && itemNote
+      ? h(
+          'details',
+          { className: 'item-note' },
+          h('summary', {}, t('annotate.itemNote', { title: agendaItem.title })),
+          itemNote,
+          itemNoteStatus,
+        )
+      : null;
+  const panel = h(
+    'div',
+    { className: 'annotate-panel', attrs: { 'data-annotations': 'loading' } },
+    toolbar,
+    hint,
+    selectionBar,
+    noteEditor,
+    status,
+  );
+  for (const control of [...toolButtons, ...colorButtons, ...widthButtons, drawSharedButton])
+    control.disabled = true;
+  if (itemNote) itemNote.disabled = true;
+
+  const targetLayer = (): Layer | null => (drawShared && shared?.writable && showShared ? shared : notebook);
+
+  function refreshToolbar(): void {
+    const ready = notebook !== null;
+    for (const button of toolButtons) {
+      button.setAttribute('aria-pressed', String(button.dataset['tool'] === tool));
+      button.disabled = !ready;
+    }
+    const inking = tool === 'pen' || tool === 'highlighter';
+    for (const button of colorButtons) {
+      button.setAttribute('aria-pressed', String(button.dataset['color'] === color));
+      button.disabled = !ready || !inking;
+    }
+    widthButtons.forEach((button, index) => {
+      button.setAttribute('aria-pressed', String(penWidths[index] === penWidth));
+      button.disabled = !ready || !inking;
+    });
+    drawSharedButton.hidden = !shared?.writable;
+    drawSharedButton.disabled = !ready;
+    drawSharedButton.setAttribute('aria-pressed', String(drawShared));
+    showSharedButton.hidden = !shared;
+    showSharedButton.setAttribute('aria-pressed', String(showShared));
+    hint.textContent =
+      tool === 'select' ? t('annotate.selectHint') : tool === 'note' ? t('annotate.noteHint') : '';
+    hint.hidden = hint.textContent === '';
+    if (frame) frame.element.dataset['tool'] = tool;
+  }
+
+  function chooseTool(next: Tool): void {
+    tool = next;
+    if (tool !== 'select') selectedStrokeId = null;
+    refreshToolbar();
+    redraw();
+  }
+
+  // ---- Drawing the layers ----
+  function redraw(): void {
+    if (!frame) return;
+    const { svg, notes, page } = frame;
+    const { width, height } = fitInkLayer(frame);
+    const noteMarkers: HTMLElement[] = [];
+
+    const sharedDocument = shared && showShared ? shared.handle.doc() : undefined;
+    const sharedPage = annotationsOnPage(sharedDocument, documentId, page);
+    const privatePage = annotationsOnPage(notebook?.handle.doc(), documentId, page);
+    const sharedGroup = strokeGroup('ink-shared', sharedPage.strokes, width, height);
+    const privateGroup = strokeGroup('ink-private', privatePage.strokes, width, height, (stroke) =>
+      stroke.id === selectedStrokeId ? 'ink-stroke ink-selected' : 'ink-stroke',
+    );
+    const liveGroup = liveStrokeGroup(
+      showShared && sharedWatch ? sharedWatch.liveStrokes(documentId, page, sharedPage.strokes) : [],
+      width,
+      height,
+    );
+    if (drawing && (drawing.tool === 'pen' || drawing.tool === 'highlighter')) {
+      const current = { tool: drawing.tool, width: toolWidth(drawing.tool, penWidth), color };
+      (drawing.layer === 'shared' ? sharedGroup : privateGroup).append(
+        strokeElement(current, drawing.points, width, height, 'ink-stroke ink-drawing'),
+      );
+    }
+    for (const note of sharedPage.notes) noteMarkers.push(noteMarker(note, 'shared'));
+    for (const note of privatePage.notes) noteMarkers.push(noteMarker(note, 'notebook'));
+    svg.replaceChildren(sharedGroup, privateGroup, liveGroup);
+    notes.replaceChildren(...noteMarkers);
+    frame.element.dataset['sharedStrokes'] = String(sharedPage.strokes.length);
+    frame.element.dataset['privateStrokes'] = String(privatePage.strokes.length);
+    frame.element.dataset['sharedNotes'] = String(sharedPage.notes.length);
+    frame.element.dataset['privateNotes'] = String(privatePage.notes.length);
+    frame.element.dataset['liveStrokes'] = String(liveGroup.childElementCount);
+    refreshSelection();
+  }
+
+  function noteMarker(note: PinnedNote, layer: LayerName): HTMLElement {
+    const marker = h(
+      'button',
+      {
+        className: `pinned-note pinned-note-${layer}`,
+        attrs: {
+          type: 'button',
+          'data-note-id': note.id,
+          style: notePosition(note),
+          'aria-label': t('annotate.openNote', { text: note.text }),
+          title: note.text,
+        },
+        on: { click: () => openNoteEditor(note, layer) },
+        signal,
+      },
+      '🗩',
+    );
+    return marker;
+  }
+
+  // ---- Pointer input on the page ----
+  function pagePoint(event: PointerEvent): InkPoint {
+    const box = frame?.element.getBoundingClientRect() ?? { left: 0, top: 0, width: 1, height: 1 };
+    const pressure = event.pointerType === 'pen' ? event.pressure : 0.5;
+    return toPagePoint(event.clientX, event.clientY, pressure, box);
+  }
+
+  function aspect(): number {
+    if (!frame) return 1;
+    return (frame.element.clientHeight || 1) / (frame.element.clientWidth || 1);
+  }
+
+  function onPointerDown(event: PointerEvent): void {
+    if (tool === 'view' || !notebook || !frame) return;
+    // A tap on a pinned note opens it, whatever the tool.
+    if (event.target instanceof Element && event.target.closest('.pinned-note')) return;
+    // The reader's swipe must not see a stroke.
+    event.stopPropagation();
+    event.preventDefault();
+    if (drawing) return;
+    const point = pagePoint(event);
+    if (tool === 'note') {
+      openNoteEditor(
+        {
+          kind: 'pin',
+          id: newAnnotationId(),
+          documentId,
+          page: frame.page,
+          x: point.x,
+          y: point.y,
+          text: '',
+          createdAt: Date.now(),
+        },
+        'notebook',
+        true,
+      );
+      return;
+    }
+    if (tool === 'select') {
+      const candidates = annotationsOnPage(notebook.handle.doc(), documentId, frame.page).strokes;
+      selectedStrokeId = strokeAt(candidates, point, eraserRadius, aspect())?.id ?? null;
+      redraw();
+      return;
+    }
+    const layer = targetLayer();
+    if (!layer) return;
+    (event.currentTarget as Element).setPointerCapture(event.pointerId);
+    drawing = {
+      pointerId: event.pointerId,
+      id: newAnnotationId(),
+      tool,
+      layer: layer.name,
+      points: [point],
+      lastSentAt: 0,
+    };
+    redraw();
+  }
+
+  function onPointerMove(event: PointerEvent): void {
+    if (!drawing || event.pointerId !== drawing.pointerId) return;
+    event.stopPropagation();
+    const samples = typeof event.getCoalescedEvents === 'function' ? event.getCoalescedEvents() : [];
+    for (const sample of samples.length > 0 ? samples : [event]) drawing.points.push(pagePoint(sample));
+    if (drawing.layer === 'shared') sendLiveInk(false);
+    redraw();
+  }
+
+  function onPointerUp(event: PointerEvent): void {
+    if (!drawing || event.pointerId !== drawing.pointerId) return;
+    event.stopPropagation();
+    const finished = drawing;
+    drawing = null;
+    const layer = finished.layer === 'shared' ? shared : notebook;
+    if (!layer || !frame) return;
+    if (finished.tool === 'eraser') {
+      const onPage = annotationsOnPage(layer.handle.doc(), documentId, frame.page).strokes;
+      const erased = new Set(strokesErasedBy(onPage, finished.points, eraserRadius, aspect()));
+      if (erased.size > 0) layer.handle.change((document) => void removeStrokes(document, erased));
+    } else if (finished.tool === 'pen' || finished.tool === 'highlighter') {
+      const stroke: StrokeRecord = {
+        id: finished.id,
+        documentId,
+        page: frame.page,
+        tool: finished.tool,
+        color,
+        width: toolWidth(finished.tool, penWidth),
+        points: packPoints(finished.points),
+        createdAt: Date.now(),
+        ...(layer.name === 'shared' ? { author: user?.display_name ?? '' } : {}),
+      };
+      layer.handle.change((document) => addStroke(document, stroke));
+      if (layer.name === 'shared') sendLiveInk(true, finished);
+    }
+    redraw();
+  }
+
+  function sendLiveInk(done: boolean, stroke = drawing): void {
+    if (!stroke || !shared || (stroke.tool !== 'pen' && stroke.tool !== 'highlighter') || !frame) return;
+    const now = Date.now();
+    if (!done && now - stroke.lastSentAt < liveInkIntervalMilliseconds) return;
+    stroke.lastSentAt = now;
+    shared.handle.broadcast(
+      liveInkMessage(
+        {
+          strokeId: stroke.id,
+          documentId,
+          page: frame.page,
+          tool: stroke.tool,
+          color,
+          width: toolWidth(stroke.tool, penWidth),
+        },
+        stroke.points,
+        done,
+      ),
+    );
+  }
+
+  // ---- Choosing, sharing, notes ----
+  function refreshSelection(): void {
+    selectionBar.replaceChildren();
+    if (tool !== 'select' || !selectedStrokeId || !notebook) return;
+    const stroke = notebook.handle.doc()?.strokes.find((each) => each.id === selectedStrokeId);
+    if (!stroke) return;
+    selectionBar.append(...shareControls(stroke.id, () => shareStroke(stroke)));
+    selectionBar.append(
+      h(
+        'button',
+        {
+          className: 'button',
+          attrs: { type: 'button' },
+          on: {
+            click: () => {
+              const id = stroke.id;
+              selectedStrokeId = null;
+              notebook?.handle.change((document) => void removeStrokes(document, new Set([id])));
+              redraw();
+            },
+          },
+        },
+        t('annotate.delete'),
+      ),
+    );
+  }
+
+  /** "Chia sẻ với cuộc họp", or "đã chia sẻ", or nothing for a layer the
+   * user may only read. */
+  function shareControls(privateId: string, share: () => void): HTMLElement[] {
+    if (!shared?.writable) return [];
+    if (isShared(shared.handle.doc(), privateId))
+      return [h('span', { className: 'badge shared-badge' }, t('annotate.alreadyShared'))];
+    return [
+      h(
+        'button',
+        { className: 'button button-primary share-button', attrs: { type: 'button' }, on: { click: share } },
+        t('annotate.share'),
+      ),
+    ];
+  }
+
+  function shareStroke(stroke: StrokeRecord): void {
+    if (!shared?.writable) return;
+    const copy = sharedStrokeCopy(stroke, user?.display_name ?? '', newAnnotationId());
+    shared.handle.change((document) => addStroke(document, copy));
+    showShared = true;
+    refreshToolbar();
+    redraw();
+  }
+
+  function openNoteEditor(note: PinnedNote, layer: LayerName, isNew = false): void {
+    const editable = layer === 'notebook';
+    const text = h('textarea', {
+      className: 'input note-text',
+      attrs: { rows: 3, 'aria-label': t('annotate.noteLabel'), readonly: !editable },
+    });
+    text.value = note.text;
+    const close = () => {
+      noteEditor.hidden = true;
+      noteEditor.replaceChildren();
+    };
+    const save = () => {
+      const value = text.value.trim();
+      if (value === '') {
+        if (!isNew) notebook?.handle.change((document) => removeNote(document, note.id));
+      } else {
+        notebook?.handle.change((document) => putPinnedNote(document, { ...note, text: value }));
+      }
+      close();
+      redraw();
+    };
+    const buttons: HTMLElement[] = [];
+    if (editable) {
+      buttons.push(
+        h(
+          'button',
+          { className: 'button button-primary', attrs: { type: 'button' }, on: { click: save } },
+          t('annotate.save'),
+        ),
+      );
+      if (!isNew) {
+        buttons.push(
+          ...shareControls(note.id, () => {
+            if (!shared?.writable) return;
+            const copy = sharedNoteCopy(
+              { ...note, text: text.value.trim() || note.text },
+              user?.display_name ?? '',
+              newAnnotationId(),
+            );
+            shared.handle.change((document) => putPinnedNote(document, copy));
+            close();
+            redraw();
+          }),
+          h(
+            'button',
+            {
+              className: 'button',
+              attrs: { type: 'button' },
+              on: {
+                click: () => {
+                  notebook?.handle.change((document) => removeNote(document, note.id));
+                  close();
+                  redraw();
+                },
+              },
+            },
+            t('annotate.delete'),
+          ),
+        );
+      }
+    }
+    buttons.push(
+      h(
+        'button',
+        { className: 'button', attrs: { type: 'button' }, on: { click: close } },
+        t('annotate.close'),
+      ),
+    );
+    noteEditor.replaceChildren(
+      h(
+        'label',
+        { className: 'note-editor-label' },
+        editable ? t('annotate.noteLabel') : t('annotate.sharedNoteLabel', { name: note.author ?? '' }),
+      ),
+      text,
+      h('div', { className: 'toolbar-group' }, ...buttons),
+    );
+    noteEditor.dataset['noteId'] = note.id;
+    noteEditor.hidden = false;
+    if (editable) text.focus();
+  }
+
+  // ---- The agenda item's note ----
+  // Written a moment after the last key: what was typed since the box last
+  // showed the note (`itemNoteBase`), moved past edits made meanwhile on
+  // the delegate's other device (`rebaseTyping`), so neither is lost.
+  let itemNoteTimer: number | undefined;
+  let itemNoteBase = '';
+  function refreshItemNote(): void {
+    if (!itemNote || !agendaItem || !notebook || document.activeElement === itemNote) return;
+    itemNoteBase = itemNoteText(notebook.handle.doc(), agendaItem.id);
+    itemNote.value = itemNoteBase;
+  }
+  function writeItemNoteNow(): void {
+    window.clearTimeout(itemNoteTimer);
+    if (!itemNote || !agendaItem || !notebook || !updateText) return;
+    const latest = itemNoteText(notebook.handle.doc(), agendaItem.id);
+    const typed = rebaseTyping(itemNoteBase, itemNote.value, latest);
+    if (!typed) return;
+    const text = applySplice(latest, typed);
+    const edit = updateText;
+    notebook.handle.change((document) => writeItemNote(document, agendaItem.id, text, edit));
+    itemNoteBase = text;
+    if (itemNote.value !== text) {
+      const [start, end] = carrySelection(
+        itemNote.value,
+        text,
+        itemNote.selectionStart,
+        itemNote.selectionEnd,
+      );
+      itemNote.value = text;
+      itemNote.setSelectionRange(start, end);
+    }
+    itemNoteStatus.textContent = t('annotate.itemNoteSaved');
+  }
+  itemNote?.addEventListener(
+    'input',
+    () => {
+      window.clearTimeout(itemNoteTimer);
+      itemNoteStatus.textContent = '';
+      itemNoteTimer = window.setTimeout(writeItemNoteNow, 400);
+    },
+    { signal },
+  );
+  itemNote?.addEventListener(
+    'blur',
+    () => {
+      writeItemNoteNow();
+      refreshItemNote();
+    },
+    { signal },
+  );
+  signal.addEventListener('abort', () => writeItemNoteNow());
+
+  // ---- Opening the documents ----
+  void (async () => {
+    try {
+      const sync = await import('../sync/repo');
+      const repo = await sync.syncRepo(user.id);
+      if (signal.aborted) return;
+      updateText = sync.updateText as unknown as UpdateText;
+      const notebookHandle = await sync.openSyncDocument<AnnotationDocument>(repo, notebookEntry.url, signal);
+      if (signal.aborted) return;
+      notebook = { name: 'notebook', handle: notebookHandle, writable: notebookEntry.access === 'write' };
+      const onNotebookChange = () => {
+        redraw();
+        refreshItemNote();
+      };
+      notebookHandle.on('change', onNotebookChange);
+      signal.addEventListener('abort', () => notebookHandle.off('change', onNotebookChange));
+      panel.dataset['annotations'] = 'ready';
+      status.textContent = '';
+      status.hidden = true;
+      if (itemNote) itemNote.disabled = false;
+      refreshItemNote();
+      refreshToolbar();
+      redraw();
+      if (layerEntry) {
+        const layerHandle = await sync.openSyncDocument<AnnotationDocument>(repo, layerEntry.url, signal);
+        if (signal.aborted) return;
+        shared = { name: 'shared', handle: layerHandle, writable: layerEntry.access === 'write' };
+        sharedWatch = followSharedLayer(layerHandle, signal, redraw);
+        if (!shared.writable) {
+          status.textContent = t('annotate.readOnlyShared');
+          status.hidden = false;
+        }
+        panel.dataset['sharedLayer'] = layerEntry.access;
+        refreshToolbar();
+        redraw();
+      }
+    } catch (error) {
+      if (signal.aborted) return;
+      console.warn('phonghop: could not open the annotation documents', error);
+      if (!notebook) {
+        panel.dataset['annotations'] = 'unavailable';
+        status.textContent = t('annotate.unavailable');
+        status.hidden = false;
+      }
+    }
+  })();
+
+  refreshToolbar();
+
+  return {
+    panel,
+    itemNotePanel: itemNoteSection,
+    framePage(canvas, page) {
+      if (frame?.page !== page) selectedStrokeId = null;
+      drawing = null;
+      frame = createPageFrame(canvas, page, tool);
+      const { element } = frame;
+      element.addEventListener('pointerdown', onPointerDown, { signal });
+      element.addEventListener('pointermove', onPointerMove, { signal });
+      element.addEventListener('pointerup', onPointerUp, { signal });
+      element.addEventListener(
+        'pointercancel',
+        (event) => {
+          if (drawing?.pointerId !== event.pointerId) return;
+          if (drawing.layer === 'shared') sendLiveInk(true);
+          drawing = null;
+          redraw();
+        },
+        { signal },
+      );
+      // The frame has its size once it is in the page.
+      requestAnimationFrame(() => redraw());
+      return element;
+    },
+  };
+}
