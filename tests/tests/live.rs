@@ -1,7 +1,8 @@
 //! The live meeting over real websockets against the real binary:
 //! handshake and version negotiation, attendance and quorum, presenter
 //! follow, the speakers list, votes counted exactly once (and kept across a
-//! restart), and sockets closed when access ends.
+//! restart), who may vote and changed ballots, requests to the secretary,
+//! and sockets closed when access ends.
 
 use std::time::Duration;
 
@@ -295,7 +296,7 @@ async fn secret_vote_counts_each_ballot_once_and_the_result_survives_a_restart()
     let meeting_id = meeting_of(&server).await;
     let (mut chair, _) = LiveClient::join(&server, "chutri", &meeting_id).await;
     let opened = chair
-        .request(json!({ "type": "open_vote", "question": "Thông qua báo cáo cải cách hành chính?", "secret": true }))
+        .request(json!({ "type": "open_vote", "question": "Thông qua báo cáo cải cách hành chính?", "secret": true, "eligibility": "all_voting_members" }))
         .await;
     assert_eq!(opened["type"], "ok", "{opened}");
     let vote = chair.event("vote_opened").await;
@@ -469,7 +470,7 @@ async fn ballot_race_counts_exactly_one_ballot_per_voter() {
     let (mut chair, _) = LiveClient::join(&server, "chutri", &meeting_id).await;
     chair
         .request(
-            json!({ "type": "open_vote", "question": "Biểu quyết đồng loạt?", "secret": false }),
+            json!({ "type": "open_vote", "question": "Biểu quyết đồng loạt?", "secret": false, "eligibility": "all_voting_members" }),
         )
         .await;
     let vote_id = chair.event("vote_opened").await["vote"]["id"]
@@ -560,7 +561,7 @@ async fn a_delegate_reconnecting_during_an_open_vote_sees_it_and_their_ballot() 
     let meeting_id = meeting_of(&server).await;
     let (mut chair, _) = LiveClient::join(&server, "chutri", &meeting_id).await;
     chair
-        .request(json!({ "type": "open_vote", "question": "Q?", "secret": true }))
+        .request(json!({ "type": "open_vote", "question": "Q?", "secret": true, "eligibility": "all_voting_members" }))
         .await;
     let vote_id = chair.event("vote_opened").await["vote"]["id"]
         .as_str()
@@ -577,4 +578,258 @@ async fn a_delegate_reconnecting_during_an_open_vote_sees_it_and_their_ballot() 
     assert_eq!(vote["state"], "open");
     assert_eq!(vote["you_voted"], true);
     assert!(vote["result"].is_null(), "no result while open");
+}
+
+/// The next `vote_opened` for a vote other than those in `seen`.
+async fn opened_vote(client: &mut LiveClient, seen: &[&str]) -> Value {
+    loop {
+        let opened = client.event("vote_opened").await;
+        if !seen.contains(&opened["vote"]["id"].as_str().unwrap()) {
+            return opened["vote"].clone();
+        }
+    }
+}
+
+#[tokio::test]
+async fn present_delegates_vote_by_default_and_change_their_ballot_when_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = demo(dir.path());
+    let meeting_id = meeting_of(&server).await;
+    let (mut chair, welcome) = LiveClient::join(&server, "chutri", &meeting_id).await;
+    let (mut present, _) = LiveClient::join(&server, "daibieu01", &meeting_id).await;
+    let (mut absent, _) = LiveClient::join(&server, "daibieu02", &meeting_id).await;
+    let (mut late, _) = LiveClient::join(&server, "daibieu03", &meeting_id).await;
+
+    // Nobody present yet: a present-only vote cannot open.
+    let refused = chair
+        .request(json!({ "type": "open_vote", "question": "Q?" }))
+        .await;
+    assert_eq!(refused["code"], "bad_request", "{refused}");
+
+    assert_eq!(
+        present.request(json!({ "type": "check_in" })).await["type"],
+        "ok"
+    );
+    let marked = chair
+        .request(json!({ "type": "set_attendance", "user_id": delegate_id(&welcome, "daibieu03"), "status": "late" }))
+        .await;
+    assert_eq!(marked["type"], "ok");
+
+    // A named vote that allows changes, open to those present.
+    let opened = chair
+        .request(
+            json!({ "type": "open_vote", "question": "Thông qua kế hoạch?", "allow_change": true }),
+        )
+        .await;
+    assert_eq!(opened["type"], "ok", "{opened}");
+    let vote = opened_vote(&mut chair, &[]).await;
+    let named = vote["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        vote["eligible"], 2,
+        "daibieu01 (present) and daibieu03 (late)"
+    );
+    assert_eq!(vote["eligibility"], "present");
+    assert_eq!(vote["allow_change"], true);
+
+    let ballot = |vote_id: &str, choice: usize| json!({ "type": "cast_ballot", "vote_id": vote_id, "choice": choice });
+    let not_eligible = absent.request(ballot(&named, 0)).await;
+    assert_eq!(not_eligible["code"], "not_eligible");
+    // Checking in after the vote opened does not add a voter.
+    absent.request(json!({ "type": "check_in" })).await;
+    assert_eq!(
+        absent.request(ballot(&named, 0)).await["code"],
+        "not_eligible"
+    );
+
+    assert_eq!(present.request(ballot(&named, 0)).await["type"], "ok");
+    assert_eq!(late.request(ballot(&named, 1)).await["type"], "ok");
+    assert_eq!(
+        present.request(ballot(&named, 2)).await["type"],
+        "ok",
+        "changed"
+    );
+    let (mut reconnected, again) = LiveClient::join(&server, "daibieu01", &meeting_id).await;
+    let seen = again["state"]["votes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["id"] == named.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (seen["you_voted"].clone(), seen["ballots_cast"].clone()),
+        (json!(true), json!(2))
+    );
+    assert_eq!(
+        reconnected.request(ballot(&named, 1)).await["type"],
+        "ok",
+        "changed from another device"
+    );
+    chair
+        .request(json!({ "type": "close_vote", "vote_id": named }))
+        .await;
+    let closed = present.event("vote_closed").await;
+    assert_eq!(
+        closed["vote"]["result"],
+        json!([0, 2, 0]),
+        "one ballot per voter, the last one"
+    );
+    assert_eq!(closed["vote"]["ballots_cast"], 2);
+    assert_eq!(closed["vote"]["eligible"], 2);
+    assert_eq!(
+        present.request(ballot(&named, 0)).await["code"],
+        "vote_closed"
+    );
+
+    // A secret vote that allows changes: the device's key proves the ballot.
+    chair
+        .request(json!({ "type": "open_vote", "question": "Bầu tổ trưởng?", "secret": true, "allow_change": true, "eligibility": "all_voting_members" }))
+        .await;
+    let vote = opened_vote(&mut chair, &[&named]).await;
+    let secret = vote["id"].as_str().unwrap().to_owned();
+    assert_eq!(vote["eligible"], 27, "every voting member");
+    let key = "a1b2c3d4e5f60718293a4b5c6d7e8f90";
+    let keyed = |choice: usize, key: &str| json!({ "type": "cast_ballot", "vote_id": secret, "choice": choice, "ballot_key": key });
+    assert_eq!(present.request(keyed(0, key)).await["type"], "ok");
+    assert_eq!(
+        absent.request(ballot(&secret, 2)).await["type"],
+        "ok",
+        "all voting members"
+    );
+    let other_key = present.request(keyed(1, &"f".repeat(32))).await;
+    assert_eq!(other_key["code"], "already_voted", "{other_key}");
+    assert_eq!(
+        absent.request(ballot(&secret, 1)).await["code"],
+        "already_voted",
+        "no key: no change"
+    );
+    assert_eq!(present.request(keyed(1, key)).await["type"], "ok");
+    chair
+        .request(json!({ "type": "close_vote", "vote_id": secret }))
+        .await;
+    let closed = loop {
+        let closed = late.event("vote_closed").await;
+        if closed["vote"]["id"] == secret.as_str() {
+            break closed;
+        }
+    };
+    assert_eq!(closed["vote"]["result"], json!([0, 1, 1]));
+    assert!(closed["vote"]["named_choices"].is_null());
+
+    // A vote that does not allow changes keeps the first ballot.
+    chair
+        .request(json!({ "type": "open_vote", "question": "Q3?" }))
+        .await;
+    let fixed = opened_vote(&mut chair, &[&named, &secret]).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(present.request(ballot(&fixed, 0)).await["type"], "ok");
+    assert_eq!(
+        present.request(ballot(&fixed, 1)).await["code"],
+        "already_voted"
+    );
+}
+
+#[tokio::test]
+async fn a_request_to_the_secretary_is_seen_handled_and_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = demo(dir.path());
+    let port = server.port;
+    let meeting_id = meeting_of(&server).await;
+    let (mut secretary, secretary_welcome) = LiveClient::join(&server, "thuky", &meeting_id).await;
+    let (mut delegate, welcome) = LiveClient::join(&server, "daibieu04", &meeting_id).await;
+    let delegate_user = welcome["user_id"].as_str().unwrap().to_owned();
+
+    let sent = delegate
+        .request(json!({ "type": "send_secretary_request", "kind": "tech_help", "text": "Máy tính bảng không vào được mạng." }))
+        .await;
+    assert_eq!(sent["type"], "ok", "{sent}");
+    let seen = secretary.event("secretary_request_changed").await["request"].clone();
+    assert_eq!(seen["user_id"], delegate_user.as_str());
+    assert_eq!(seen["kind"], "tech_help");
+    assert_eq!(seen["state"], "open");
+    let mine = delegate.event("secretary_request_changed").await;
+    assert_eq!(mine["request"]["id"], seen["id"]);
+
+    // Bad requests change nothing.
+    let empty = delegate
+        .request(json!({ "type": "send_secretary_request", "kind": "other", "text": " " }))
+        .await;
+    assert_eq!(empty["code"], "bad_request");
+    let no_document = delegate
+        .request(json!({ "type": "send_secretary_request", "kind": "paper_copy", "document_id": "d_not_here" }))
+        .await;
+    assert_eq!(no_document["code"], "not_found");
+    let forbidden = delegate
+        .request(json!({ "type": "handle_secretary_request", "request_id": seen["id"] }))
+        .await;
+    assert_eq!(forbidden["code"], "forbidden");
+
+    // Another delegate sees nobody else's requests.
+    let (_, other) = LiveClient::join(&server, "daibieu05", &meeting_id).await;
+    assert_eq!(other["state"]["secretary_requests"], json!([]));
+
+    let handled = secretary
+        .request(json!({ "type": "handle_secretary_request", "request_id": seen["id"] }))
+        .await;
+    assert_eq!(handled["type"], "ok", "{handled}");
+    let update = delegate.event("secretary_request_changed").await;
+    assert_eq!(update["request"]["state"], "handled");
+    assert_eq!(
+        update["request"]["handled_by"],
+        secretary_welcome["user_id"]
+    );
+
+    // The rate limit: three a minute (one was sent above).
+    for n in 0..2 {
+        let ok = delegate
+            .request(json!({ "type": "send_secretary_request", "kind": "paper_copy", "text": format!("Bản in {n}") }))
+            .await;
+        assert_eq!(ok["type"], "ok", "{ok}");
+    }
+    let limited = delegate
+        .request(json!({ "type": "send_secretary_request", "kind": "tech_help" }))
+        .await;
+    assert_eq!(limited["code"], "rate_limited");
+
+    // Handling is in the audit log.
+    let audit: Value = logged_in(&server, "thuky", "demo")
+        .await
+        .get(server.url(&format!("/api/v1/meetings/{meeting_id}/audit")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(audit["entries"].as_array().unwrap().iter().any(|e| {
+        e["action"] == "secretary_request.handled" && e["details"]["request_id"] == seen["id"]
+    }));
+
+    // After a restart the requests and their states are still there.
+    drop((secretary, delegate));
+    server.signal("TERM");
+    assert!(server
+        .wait_exit(Duration::from_secs(10))
+        .is_some_and(|s| s.success()));
+    drop(server);
+    let server = Server::start(
+        dir.path(),
+        ServerOptions {
+            demo: true,
+            port: Some(port),
+            ..ServerOptions::default()
+        },
+    );
+    let (_, staff) = LiveClient::join(&server, "thuky", &meeting_id).await;
+    let requests = staff["state"]["secretary_requests"].as_array().unwrap();
+    assert_eq!(requests.len(), 3);
+    assert_eq!(requests[0]["state"], "handled");
+    assert_eq!(requests[1]["state"], "open");
+    let (_, own) = LiveClient::join(&server, "daibieu04", &meeting_id).await;
+    assert_eq!(
+        own["state"]["secretary_requests"].as_array().unwrap().len(),
+        3
+    );
 }

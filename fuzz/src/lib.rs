@@ -1,0 +1,22 @@
+//! The server's parsers of client input, compiled here unchanged from
+//! their source files so the fuzz targets call exactly what the server
+//! runs, without building the whole server (its storage, HTTP and sync
+//! stacks) under libFuzzer's instrumentation. These files are pure
+//! functions over bytes by design (see ARCHITECTURE.md); if one starts to
+//! use another server module, this crate stops compiling and says so.
+
+#![allow(dead_code)]
+
+/// `server/src/sync/wire.rs`: the `/sync` CBOR envelope and the checks on
+/// Automerge changes a client sends.
+#[path = "../../server/src/sync/wire.rs"]
+pub mod wire;
+
+/// `server/src/pdf.rs`: validating uploaded PDFs.
+#[path = "../../server/src/pdf.rs"]
+pub mod pdf;
+
+/// `server/src/upload.rs`: what an upload is, and what is refused before
+/// LibreOffice sees it.
+#[path = "../../server/src/upload.rs"]
+pub mod upload;
