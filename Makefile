@@ -7,7 +7,7 @@ NPM ?= npm
 LISTEN ?= 127.0.0.1:8080
 DATA_DIR ?= ./data
 
-.PHONY: run test client-deps client-build server-release check-rust test-rust test-client test-browser sync-test-deps test-sync bench clean
+.PHONY: run test fuzz soak client-deps client-build server-release check-rust deny test-rust test-client test-browser sync-test-deps test-sync bench clean guide-screenshots
 
 ## Build everything and start the server with the demo meeting.
 run: client-build server-release
@@ -16,8 +16,10 @@ run: client-build server-release
 ## Every check and test: formatting, lints, Rust tests (SQLite, and
 ## PostgreSQL when PHONGHOP_TEST_DATABASE_URL is set), the client's type
 ## check and unit tests, the browser tests in headless Chromium, and the
-## official automerge-repo JS client against /sync (tests/js).
-test: check-rust test-rust test-client test-browser test-sync
+## official automerge-repo JS client against /sync (tests/js), and
+## cargo-deny (licences, bans, sources; advisories when the RustSec
+## database can be fetched, else a loud notice).
+test: check-rust deny test-rust test-client test-browser test-sync
 
 client-deps: client-web/node_modules/.package-lock.json
 
@@ -34,6 +36,10 @@ server-release:
 check-rust:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+## Dependencies: licences, bans, sources and (when reachable) advisories.
+deny:
+	bash .ci/deny
 
 test-rust:
 	$(CARGO) build -p phonghop-server --bin phonghop
@@ -67,6 +73,22 @@ test-browser: client-build
 	  cd client-web && PHONGHOP_BIN=../target/debug/phonghop $(NPM) run test:browser; \
 	fi
 
+## Each fuzz target in fuzz/ (cargo-fuzz, libFuzzer) for FUZZ_SECONDS
+## (default 300) each: the /live JSON, the /sync envelope, the checks on
+## Automerge changes, uploads before conversion. A crash fails the run and
+## leaves its input in fuzz/artifacts/.
+FUZZ_SECONDS ?= 300
+fuzz:
+	bash .ci/fuzz $(FUZZ_SECONDS)
+
+## The seeded fault simulation of a live vote (tests/tests/soak.rs) for
+## SOAK_SEEDS seeds from the clock (default 30); `make test` runs its fixed
+## seeds. A failing seed prints the command that replays it.
+SOAK_SEEDS ?= 30
+soak:
+	$(CARGO) build -p phonghop-server --bin phonghop
+	PHONGHOP_SOAK_SEEDS=$(SOAK_SEEDS) $(CARGO) test -p phonghop-e2e --test soak -- --nocapture
+
 ## Load scenarios against a fresh release server; prints the table that
 ## BENCHMARKS.md records (machine and date included).
 bench: client-build
@@ -75,3 +97,12 @@ bench: client-build
 clean:
 	$(CARGO) clean
 	rm -rf client-web/dist client-web/node_modules tests/js/node_modules
+
+## Copy the screenshots docs/huong-dan-su-dung.md shows from the last
+## browser test run (client-web/test-results/) into docs/screenshots/.
+GUIDE_SCREENSHOTS := secretary-meetings secretary-console secretary-record-export audit-log \
+	live-chair-console minutes-chair \
+	live-delegate-meeting live-delegate-following live-vote-card live-vote-result \
+	reader-confidential offline-meeting live-remote-point annotations-document
+guide-screenshots:
+	for shot in $(GUIDE_SCREENSHOTS); do cp client-web/test-results/$$shot.png docs/screenshots/$$shot.png; done

@@ -1,5 +1,5 @@
 //! `phonghop-bench`: simulated tablets, in a process of their own, speaking
-//! the real `/live` protocol and REST over real sockets to a running
+//! the real `/live` and `/sync` protocols and REST over real sockets to a running
 //! server, and measuring what a meeting feels: latency percentiles,
 //! throughput, and the server's CPU and resident memory (read from
 //! `/proc/PID`). `make bench` starts a fresh server and runs every scenario.
@@ -16,6 +16,9 @@ use futures::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
 
+mod remote;
+mod sync;
+
 #[derive(Debug, Parser)]
 #[command(about = "Load scenarios against a running phonghop server")]
 struct Options {
@@ -25,13 +28,27 @@ struct Options {
     /// The server's process id, to read its CPU time and memory.
     #[arg(long)]
     pid: u32,
-    /// Scenarios to run (comma-separated): follow, vote, idle, storm, pack.
+    /// Scenarios to run (comma-separated): follow, vote, idle, storm, pack,
+    /// sync (one document), sync-docs (`--sync-documents` documents),
+    /// remote (a remote point's bytes over a scripted hour).
     #[arg(
         long,
-        default_value = "follow,vote,storm,idle,pack",
+        default_value = "follow,vote,storm,idle,pack,remote,sync,sync-docs",
         value_delimiter = ','
     )]
     scenarios: Vec<String>,
+    /// Followers of the `/sync` fan-out scenarios, one run per count.
+    #[arg(long, default_value = "10,100,500", value_delimiter = ',')]
+    sync_followers: Vec<usize>,
+    /// Documents followed at once in `sync-docs`.
+    #[arg(long, default_value_t = 30)]
+    sync_documents: usize,
+    /// Strokes the writer appends per run (spread over the documents).
+    #[arg(long, default_value_t = 100)]
+    sync_strokes: usize,
+    /// Strokes per second.
+    #[arg(long, default_value_t = 20.0)]
+    sync_rate: f64,
     /// Devices following the presenter (follow, storm).
     #[arg(long, default_value_t = 500)]
     devices: usize,
@@ -301,7 +318,7 @@ async fn vote(bench: &Bench) -> anyhow::Result<Row> {
         }
     }
     let (mut chair, _) = bench.connect("chutri", "vote-chair").await?;
-    let opened = request(&mut chair, json!({ "type": "open_vote", "id": 1, "question": "Thông qua nghị quyết (bench)?", "secret": true })).await?;
+    let opened = request(&mut chair, json!({ "type": "open_vote", "id": 1, "question": "Thông qua nghị quyết (bench)?", "secret": true, "eligibility": "all_voting_members" })).await?;
     if opened["type"] != "ok" {
         bail!("open_vote refused: {opened}");
     }
@@ -608,12 +625,33 @@ async fn main() -> anyhow::Result<()> {
     let mut rows = Vec::new();
     for scenario in bench.options.scenarios.clone() {
         eprintln!("running {scenario}…");
+        if scenario == "sync" || scenario == "sync-docs" {
+            let documents = if scenario == "sync" {
+                1
+            } else {
+                bench.options.sync_documents
+            };
+            for followers in bench.options.sync_followers.clone() {
+                let shape = sync::FanoutShape {
+                    followers,
+                    documents,
+                    strokes: bench.options.sync_strokes.max(documents),
+                    strokes_per_second: bench.options.sync_rate,
+                };
+                match sync::fanout(&bench, shape).await {
+                    Ok(row) => println!("| {} | {} |", row.scenario, row.figures),
+                    Err(error) => println!("| {scenario} ({followers}) | FAILED: {error:#} |"),
+                }
+            }
+            continue;
+        }
         let row = match scenario.as_str() {
             "follow" => follow(&bench).await,
             "vote" => vote(&bench).await,
             "idle" => idle(&bench).await,
             "storm" => storm(&bench).await,
             "pack" => pack(&bench).await,
+            "remote" => remote::remote_point(&bench).await,
             other => bail!("unknown scenario {other}"),
         };
         match row {

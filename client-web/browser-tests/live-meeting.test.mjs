@@ -114,7 +114,8 @@ if (prerequisite) {
         await delegate.page.locator('.reader-stage[data-rendered-page="2"]').waitFor({ timeout: 2_000 });
         assert.match(delegate.page.url(), /page=2$/);
         await screenshot(delegate.page, 'live-delegate-following.png');
-        await screenshot(chair.page, 'live-chair-console.png', { fullPage: true });
+        // The chair's screen as it is seen: 1920×1080, not the full page.
+        await screenshot(chair.page, 'live-chair-console.png');
 
         // Turning a page oneself leaves follow mode; "Theo dõi" returns.
         await delegate.page.getByRole('button', { name: 'Trang sau ›' }).click();
@@ -159,6 +160,87 @@ if (prerequisite) {
         await remotePoint?.context.close();
         await delegate.context.close();
         await chair.context.close();
+      }
+    });
+
+    test('a request to the secretary is handled, and a ballot is changed while the vote allows it', async () => {
+      const secretary = await openPage(browser, server.baseUrl, { width: 1920, height: 1080 });
+      const chair = await openPage(browser, server.baseUrl, { width: 1920, height: 1080 });
+      const delegate = await openPage(browser, server.baseUrl);
+      try {
+        await openDemoMeeting(secretary.page, server.baseUrl, 'thuky');
+        await secretary.page.getByRole('link', { name: 'Điều hành (chủ trì)' }).click();
+        await secretary.page.locator('.chair-requests').waitFor();
+        await openDemoMeeting(chair.page, server.baseUrl, 'chutri');
+        await chair.page.getByRole('link', { name: 'Điều hành (chủ trì)' }).click();
+        await chair.page.locator('.chair-votes').waitFor();
+        await openDemoMeeting(delegate.page, server.baseUrl, 'daibieu03');
+        await delegate.page.getByRole('button', { name: 'Điểm danh' }).click();
+        await delegate.page.getByText('Đã điểm danh').waitFor();
+
+        // The delegate asks for technical help; the form closes and shows the status.
+        await delegate.page.getByRole('button', { name: 'Gửi yêu cầu cho thư ký' }).click();
+        await delegate.page.getByRole('button', { name: 'Hỗ trợ kỹ thuật' }).click();
+        await delegate.page.getByLabel('Nội dung yêu cầu').fill('Micro bàn số 3 không nói được.');
+        await delegate.page.getByRole('button', { name: 'Gửi yêu cầu', exact: true }).click();
+        const mine = delegate.page.locator('.live-my-request').filter({ hasText: 'Micro bàn số 3' });
+        await mine.and(delegate.page.locator('[data-state="open"]')).waitFor();
+        assert.match((await mine.textContent()) ?? '', /Đang chờ thư ký/);
+
+        // The secretary's inbox shows it at once, with who asked; "Đã xử lý" answers it.
+        const inboxRow = secretary.page.locator('.chair-request[data-state="open"]').filter({
+          hasText: 'Micro bàn số 3 không nói được.',
+        });
+        await inboxRow.waitFor();
+        assert.match((await inboxRow.textContent()) ?? '', /Đại biểu 03/);
+        assert.match((await inboxRow.textContent()) ?? '', /Hỗ trợ kỹ thuật/);
+        // The chair's screen has the same inbox.
+        await chair.page
+          .locator('.chair-request[data-state="open"]')
+          .filter({ hasText: 'Micro bàn số 3' })
+          .waitFor();
+        await screenshot(secretary.page, 'live-secretary-requests.png');
+        await inboxRow.getByRole('button', { name: 'Đã xử lý' }).click();
+        await secretary.page
+          .locator('.chair-request[data-state="open"]')
+          .filter({ hasText: 'Micro bàn số 3' })
+          .waitFor({ state: 'detached' });
+        await mine.and(delegate.page.locator('[data-state="handled"]')).waitFor();
+        assert.match((await mine.textContent()) ?? '', /Đã xử lý/);
+
+        // A vote that allows changes: the delegate votes, changes their mind, and
+        // the result counts the last choice once.
+        await chair.page.getByLabel('Cho phép đổi phiếu đến khi kết thúc').check();
+        await chair.page.getByRole('button', { name: 'Mở biểu quyết' }).click();
+        const progress = chair.page.locator('.chair-vote-progress');
+        await progress.waitFor();
+        const eligible = Number(await progress.getAttribute('data-eligible'));
+        assert.ok(eligible >= 1, 'those present may vote');
+        const card = delegate.page.locator('.vote-card[data-vote-state="open"]');
+        await card.waitFor();
+        await card.getByText('Được đổi phiếu đến khi kết thúc biểu quyết.').waitFor();
+        await card.getByRole('button', { name: 'Tán thành', exact: true }).click();
+        await delegate.page.getByText('Đã ghi nhận biểu quyết của bạn').waitFor();
+        await chair.page.locator('.chair-vote-progress[data-cast="1"]').waitFor();
+        await card.getByRole('button', { name: 'Đổi phiếu' }).click();
+        await card.getByRole('button', { name: 'Không tán thành', exact: true }).click();
+        await delegate.page.getByText('Đã ghi nhận biểu quyết của bạn').waitFor();
+        await chair.page.getByRole('button', { name: 'Kết thúc biểu quyết' }).click();
+        await chair.page.locator('.chair-votes [data-vote-result="0/1/0"]').waitFor();
+        await chair.page
+          .locator(`.chair-votes .vote-turnout[data-cast="1"][data-eligible="${eligible}"]`)
+          .waitFor();
+        await delegate.page
+          .locator('.vote-card[data-vote-state="closed"] [data-vote-result="0/1/0"]')
+          .waitFor();
+
+        secretary.watcher.assertClean();
+        chair.watcher.assertClean();
+        delegate.watcher.assertClean();
+      } finally {
+        await delegate.context.close();
+        await chair.context.close();
+        await secretary.context.close();
       }
     });
   });

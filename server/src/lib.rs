@@ -13,6 +13,7 @@
 //!   document files by SHA-256; [`tls`] loads and makes certificates;
 //!   [`demo`] seeds the demo meeting; [`shutdown`] tells long-lived tasks
 //!   that the server is stopping.
+//! - [`record`] builds the meeting's record (biên bản) for export as PDF.
 //! - [`sync`] runs the Automerge documents behind `/sync` (samod), with
 //!   their access rules, storage and durability gate.
 
@@ -29,6 +30,7 @@ pub mod http;
 pub mod live;
 pub mod metrics;
 pub mod pdf;
+pub mod record;
 pub mod shutdown;
 pub mod store;
 pub mod sync;

@@ -137,6 +137,9 @@ export interface ApiClient {
   reorderAgenda(meetingId: string, items: AgendaOrderEntry[]): Promise<Meeting>;
   updateDocument(documentId: string, request: UpdateDocumentRequest): Promise<DocumentInfo>;
   auditLog(meetingId: string): Promise<AuditLogEntry[]>;
+  /** The meeting's record (biên bản) as a PDF, made by the server from the
+   * attendance, speakers, votes and minutes. */
+  meetingRecord(meetingId: string): Promise<Blob>;
 }
 
 export function createApiClient(options: ApiClientOptions): ApiClient {
@@ -264,6 +267,14 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
         `/api/v1/documents/${encodeURIComponent(documentId)}`,
         withJson('PATCH', request),
       );
+    },
+    async meetingRecord(meetingId) {
+      const response = await send(`${meetingPath(meetingId)}/record.pdf`, { accept: 'application/pdf' });
+      try {
+        return await response.blob();
+      } catch {
+        throw new ApiError(0, 'network_error', translate(options.language(), 'error.network'));
+      }
     },
     async auditLog(meetingId) {
       return (await json<AuditLog>(`${meetingPath(meetingId)}/audit`)).entries;

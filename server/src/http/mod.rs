@@ -8,6 +8,7 @@ mod editing;
 mod health;
 pub(crate) mod meetings;
 mod openapi;
+mod record;
 mod sync;
 mod users;
 mod web;
@@ -27,11 +28,12 @@ use crate::AppState;
 /// The Content-Security-Policy of every response: nothing from outside the
 /// server, no JavaScript `eval` (pdf.js runs with `isEvalSupported:
 /// false`), WebAssembly allowed (`'wasm-unsafe-eval'` compiles wasm only:
-/// pdf.js decodes JBIG2 scans with it), no framing by other sites.
+/// pdf.js decodes JBIG2 scans with it, and the web client's Automerge is
+/// wasm), no framing by other sites.
 pub const CONTENT_SECURITY_POLICY: &str =
     "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
 style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; \
-worker-src 'self' blob:; connect-src 'self'; frame-src 'self' https:; object-src 'none'; \
+worker-src 'self' blob:; connect-src 'self'; frame-src 'self'; object-src 'none'; \
 base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
 /// Builds the whole application.
@@ -53,6 +55,7 @@ pub fn app(state: AppState) -> Router {
             get(meetings::one).patch(editing::update_meeting),
         )
         .route("/meetings/{meeting_id}/audit", get(meetings::audit))
+        .route("/meetings/{meeting_id}/record.pdf", get(record::record_pdf))
         .route(
             "/meetings/{meeting_id}/participants",
             get(editing::participants),

@@ -5,7 +5,7 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use super::{auth, documents, editing, health, meetings, users};
+use super::{auth, documents, editing, health, meetings, record, users};
 
 /// The websocket endpoints, documented here (their handlers live in
 /// `sync` and `live`).
@@ -35,6 +35,7 @@ fn live_socket() {}
         meetings::list,
         meetings::one,
         meetings::audit,
+        record::record_pdf,
         editing::create_meeting,
         editing::update_meeting,
         editing::transition,
