@@ -22,9 +22,8 @@ import { after, before, describe, test } from 'node:test';
 import {
   demoMeetingTitle,
   launchBrowser,
-  literally,
-  logIn,
   missingPrerequisite,
+  openDemoMeeting,
   openPage,
   reportMissingPrerequisite,
   screenshot,
@@ -36,13 +35,7 @@ const prerequisite = missingPrerequisite();
 /** Logs in, opens the demo meeting, waits for its agenda pack, and opens
  * its first non-confidential document. Returns the document's id. */
 async function openFirstDocument(page, baseUrl, username) {
-  await page.goto(baseUrl);
-  await logIn(page, username, 'demo');
-  await page.getByRole('heading', { name: 'Cuộc họp của tôi' }).waitFor();
-  await page
-    .getByRole('link', { name: literally(demoMeetingTitle) })
-    .first()
-    .click();
+  await openDemoMeeting(page, baseUrl, username);
   await page.getByRole('heading', { level: 1, name: demoMeetingTitle }).waitFor();
   await page.locator('.pack-status[data-pack-state="complete"]').waitFor({ timeout: 60_000 });
   const link = page.locator('.document-link:not(.document-confidential)').first();

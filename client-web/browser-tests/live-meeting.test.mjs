@@ -11,9 +11,8 @@ import { after, before, describe, test } from 'node:test';
 import {
   demoMeetingTitle,
   launchBrowser,
-  literally,
-  logIn,
   missingPrerequisite,
+  openDemoMeeting,
   openPage,
   reportMissingPrerequisite,
   screenshot,
@@ -21,17 +20,6 @@ import {
 import { startServer } from './support/server.mjs';
 
 const prerequisite = missingPrerequisite();
-
-/** Logs in and opens the demo meeting from "Cuộc họp của tôi". */
-async function openDemoMeeting(page, baseUrl, username) {
-  await page.goto(baseUrl);
-  await logIn(page, username, 'demo');
-  await page.getByRole('heading', { name: 'Cuộc họp của tôi' }).waitFor();
-  await page
-    .getByRole('link', { name: literally(demoMeetingTitle) })
-    .first()
-    .click();
-}
 
 if (prerequisite) {
   reportMissingPrerequisite(test, prerequisite, 'live meeting: chair, delegate and remote point');

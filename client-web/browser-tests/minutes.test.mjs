@@ -8,9 +8,8 @@ import { after, before, describe, test } from 'node:test';
 import {
   demoMeetingTitle,
   launchBrowser,
-  literally,
-  logIn,
   missingPrerequisite,
+  openDemoMeeting,
   openPage,
   reportMissingPrerequisite,
   screenshot,
@@ -19,20 +18,14 @@ import { startServer } from './support/server.mjs';
 
 const prerequisite = missingPrerequisite();
 
-async function openDemoMeeting(page, baseUrl, username) {
-  await page.goto(baseUrl);
-  await logIn(page, username, 'demo');
-  await page.getByRole('heading', { name: 'Cuộc họp của tôi' }).waitFor();
-  await page
-    .getByRole('link', { name: literally(demoMeetingTitle) })
-    .first()
-    .click();
+async function openDemoMeetingAgenda(page, baseUrl, username) {
+  await openDemoMeeting(page, baseUrl, username);
   await page.getByRole('heading', { level: 1, name: demoMeetingTitle }).waitFor();
 }
 
 /** Opens the console's minutes, ready to type. */
 async function openConsoleMinutes(page, baseUrl, username) {
-  await openDemoMeeting(page, baseUrl, username);
+  await openDemoMeetingAgenda(page, baseUrl, username);
   await page.getByRole('link', { name: 'Điều hành (chủ trì)' }).click();
   await page.waitForURL(/#\/meetings\/[^/]+\/chair$/);
   await page.locator('.minutes-panel[data-minutes="ready"][data-access="write"]').waitFor();
@@ -97,7 +90,7 @@ if (prerequisite) {
         await screenshot(chair.page, 'minutes-chair.png');
 
         // A delegate reads the same text and cannot type into it.
-        await openDemoMeeting(delegate.page, server.baseUrl, 'daibieu01');
+        await openDemoMeetingAgenda(delegate.page, server.baseUrl, 'daibieu01');
         await delegate.page.locator('.minutes-panel[data-minutes="ready"][data-access="read"]').waitFor();
         await waitForMinutes(delegate.page, merged);
         assert.equal(await delegate.page.locator('.minutes-text').getAttribute('readonly'), '');

@@ -3,106 +3,18 @@
 //! reason, late, a speaking turn, a named and a secret vote), closed, and
 //! the downloaded PDF's text is read back with lopdf.
 
-use std::time::Duration;
-
-use futures::{SinkExt, StreamExt};
 use phonghop_e2e::{demo_meeting_id, logged_in, Server, ServerOptions};
 use serde_json::{json, Value};
-use tokio_tungstenite::tungstenite::Message;
 
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+#[path = "support/live_client.rs"]
+mod live_client;
 
-/// One participant's `/live` connection.
-struct LiveClient {
-    socket: Socket,
-    next_id: u64,
-    backlog: Vec<Value>,
-}
+use live_client::LiveClient;
 
-impl LiveClient {
-    async fn join(server: &Server, username: &str, meeting_id: &str) -> (LiveClient, Value) {
-        let client = logged_in(server, username, "demo").await;
-        let ticket: Value = client
-            .post(server.url("/api/v1/auth/ws-ticket"))
-            .json(&json!({ "device_id": format!("{username}-tablet") }))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let url = format!(
-            "ws://127.0.0.1:{}/live?ticket={}",
-            server.port,
-            ticket["ticket"].as_str().unwrap()
-        );
-        let mut socket = tokio_tungstenite::connect_async(url)
-            .await
-            .expect("upgrade")
-            .0;
-        socket
-            .send(Message::text(
-                json!({ "type": "hello", "protocol_version": 1, "meeting_id": meeting_id, "device_id": format!("{username}-tablet") })
-                    .to_string(),
-            ))
-            .await
-            .unwrap();
-        let mut live = LiveClient {
-            socket,
-            next_id: 1,
-            backlog: Vec::new(),
-        };
-        let welcome = live.next_message().await;
-        assert_eq!(welcome["type"], "welcome", "{welcome}");
-        (live, welcome)
-    }
-
-    async fn next_message(&mut self) -> Value {
-        loop {
-            let message = tokio::time::timeout(Duration::from_secs(10), self.socket.next())
-                .await
-                .expect("a message within 10 s")
-                .expect("socket open")
-                .expect("valid frame");
-            if let Message::Text(text) = message {
-                return serde_json::from_str(&text).unwrap();
-            }
-        }
-    }
-
-    /// Sends a request and asserts that it was accepted.
-    async fn ok(&mut self, mut body: Value) -> Value {
-        let id = self.next_id;
-        self.next_id += 1;
-        body["id"] = json!(id);
-        self.socket
-            .send(Message::text(body.to_string()))
-            .await
-            .unwrap();
-        loop {
-            let message = self.next_message().await;
-            if message["id"] == json!(id) && (message["type"] == "ok" || message["type"] == "error")
-            {
-                assert_eq!(message["type"], "ok", "{body} was refused: {message}");
-                return message;
-            }
-            self.backlog.push(message);
-        }
-    }
-
-    async fn event(&mut self, kind: &str) -> Value {
-        if let Some(index) = self.backlog.iter().position(|m| m["type"] == kind) {
-            return self.backlog.remove(index);
-        }
-        loop {
-            let message = self.next_message().await;
-            if message["type"] == kind {
-                return message;
-            }
-            self.backlog.push(message);
-        }
-    }
+/// Logs `username` in and joins the meeting's `/live` from their tablet.
+async fn join(server: &Server, username: &str, meeting_id: &str) -> (LiveClient, Value) {
+    let client = logged_in(server, username, "demo").await;
+    LiveClient::join(server, &client, &format!("{username}-tablet"), meeting_id).await
 }
 
 fn user_id(welcome: &Value, display_name: &str) -> String {
@@ -205,9 +117,9 @@ async fn record_pdf_has_attendance_speakers_and_vote_results_and_keeps_secret_ba
         .unwrap();
     assert_eq!(started.status(), 200);
 
-    let (mut chair, welcome) = LiveClient::join(&server, "chutri", &meeting_id).await;
-    let (mut delegate_01, _) = LiveClient::join(&server, "daibieu01", &meeting_id).await;
-    let (mut delegate_03, _) = LiveClient::join(&server, "daibieu03", &meeting_id).await;
+    let (mut chair, welcome) = join(&server, "chutri", &meeting_id).await;
+    let (mut delegate_01, _) = join(&server, "daibieu01", &meeting_id).await;
+    let (mut delegate_03, _) = join(&server, "daibieu03", &meeting_id).await;
     let id_01 = user_id(&welcome, "Đại biểu 01");
     let id_02 = user_id(&welcome, "Đại biểu 02");
     let id_03 = user_id(&welcome, "Đại biểu 03");

@@ -119,6 +119,18 @@ export async function logIn(page, username, password) {
   await page.getByRole('button', { name: 'Đăng nhập' }).click();
 }
 
+/** Logs in as `username` (password `demo`) and opens the demo meeting
+ * from "Cuộc họp của tôi". */
+export async function openDemoMeeting(page, baseUrl, username) {
+  await page.goto(baseUrl);
+  await logIn(page, username, 'demo');
+  await page.getByRole('heading', { name: 'Cuộc họp của tôi' }).waitFor();
+  await page
+    .getByRole('link', { name: literally(demoMeetingTitle) })
+    .first()
+    .click();
+}
+
 /** A regular expression matching `text` literally. */
 export function literally(text) {
   return new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));

@@ -1,7 +1,7 @@
 //! A small `/live` client for black-box tests: tickets, `hello`, requests
 //! answered by id (events received meanwhile are kept), close frames.
 //! `tests/live.rs` has its own, older copy; this one is shared by the
-//! access matrix and the websocket edge tests.
+//! access matrix, the websocket edge, soak and record tests.
 
 #![allow(dead_code)]
 
@@ -120,6 +120,13 @@ impl LiveClient {
             }
             self.backlog.push(message);
         }
+    }
+
+    /// Sends a request and asserts that it was accepted.
+    pub async fn ok(&mut self, body: Value) -> Value {
+        let reply = self.request(body.clone()).await;
+        assert_eq!(reply["type"], "ok", "{body} was refused: {reply}");
+        reply
     }
 
     /// "ok", or the error's code.
