@@ -474,8 +474,14 @@ async fn storm(bench: &Bench) -> anyhow::Result<Row> {
     })
 }
 
-/// Scenario 7: tablets download the agenda pack at once, then again.
-async fn pack(bench: &Bench) -> anyhow::Result<Row> {
+/// Uploads copies `range` of the bench PDF to the demo meeting's first
+/// agenda item as the secretary, named `{prefix}-{copy}.pdf`; returns the
+/// secretary's logged-in client.
+pub(crate) async fn upload_pdf_copies(
+    bench: &Bench,
+    prefix: &str,
+    range: std::ops::Range<usize>,
+) -> anyhow::Result<reqwest::Client> {
     let secretary = bench.login("thuky").await?;
     let meeting: Value = secretary
         .get(format!(
@@ -492,12 +498,11 @@ async fn pack(bench: &Bench) -> anyhow::Result<Row> {
         .to_owned();
     let pdf = std::fs::read(&bench.options.pack_pdf)
         .with_context(|| format!("read {}", bench.options.pack_pdf))?;
-    let copies = (bench.options.pack_mb * 1024 * 1024).div_ceil(pdf.len());
-    for copy in 0..copies {
+    for copy in range {
         let form = reqwest::multipart::Form::new().part(
             "file",
             reqwest::multipart::Part::bytes(pdf.clone())
-                .file_name(format!("pack-{copy}.pdf"))
+                .file_name(format!("{prefix}-{copy}.pdf"))
                 .mime_str("application/pdf")?,
         );
         let response = secretary
@@ -512,6 +517,16 @@ async fn pack(bench: &Bench) -> anyhow::Result<Row> {
             bail!("upload: {}", response.text().await?);
         }
     }
+    Ok(secretary)
+}
+
+/// Scenario 7: tablets download the agenda pack at once, then again.
+async fn pack(bench: &Bench) -> anyhow::Result<Row> {
+    let pdf_len = std::fs::metadata(&bench.options.pack_pdf)
+        .with_context(|| format!("read {}", bench.options.pack_pdf))?
+        .len() as usize;
+    let copies = (bench.options.pack_mb * 1024 * 1024).div_ceil(pdf_len);
+    let secretary = upload_pdf_copies(bench, "pack", 0..copies).await?;
     let meeting: Value = secretary
         .get(format!(
             "{}/api/v1/meetings/{}",

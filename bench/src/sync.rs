@@ -347,41 +347,7 @@ async fn ensure_layers(bench: &Bench, count: usize) -> anyhow::Result<Vec<String
     if layers.len() >= count {
         return Ok(layers);
     }
-    let secretary = bench.login("thuky").await?;
-    let meeting: Value = secretary
-        .get(format!(
-            "{}/api/v1/meetings/{}",
-            bench.options.url, bench.meeting_id
-        ))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let item_id = meeting["agenda"][0]["id"]
-        .as_str()
-        .context("agenda item")?
-        .to_owned();
-    let pdf = std::fs::read(&bench.options.pack_pdf)
-        .with_context(|| format!("read {}", bench.options.pack_pdf))?;
-    for copy in layers.len()..count {
-        let form = reqwest::multipart::Form::new().part(
-            "file",
-            reqwest::multipart::Part::bytes(pdf.clone())
-                .file_name(format!("layer-{copy}.pdf"))
-                .mime_str("application/pdf")?,
-        );
-        let response = secretary
-            .post(format!(
-                "{}/api/v1/meetings/{}/agenda/{item_id}/documents",
-                bench.options.url, bench.meeting_id
-            ))
-            .multipart(form)
-            .send()
-            .await?;
-        if !response.status().is_success() {
-            bail!("upload: {}", response.text().await?);
-        }
-    }
+    crate::upload_pdf_copies(bench, "layer", layers.len()..count).await?;
     layers = shared_layers(bench, "chutri").await?;
     if layers.len() < count {
         bail!("only {} shared layers after uploading", layers.len());
