@@ -7,6 +7,10 @@
 
 #![allow(dead_code)]
 
+/// `server/src/sync/document_id.rs`: document ids (used by `wire`).
+#[path = "../../server/src/sync/document_id.rs"]
+pub mod document_id;
+
 /// `server/src/sync/wire.rs`: the `/sync` CBOR envelope and the checks on
 /// Automerge changes a client sends.
 #[path = "../../server/src/sync/wire.rs"]

@@ -227,6 +227,13 @@ test("ephemeral messages reach the other clients, but not from read-only users",
   const [sendHandle, receiveHandle, remoteHandle] = await Promise.all(
     [sender, receiver, remotePoint].map(client => client.repo.find(layerUrl)),
   );
+  // The JS client relays every ephemeral message it receives to its other
+  // peers, the server included, under the author's id: the server must
+  // drop those quietly, not close the socket.
+  const closedBy = [];
+  for (const client of [sender, receiver, remotePoint]) {
+    client.closed.then(code => closedBy.push({ peerId: client.peerId, code }));
+  }
   const seen = [];
   receiveHandle.on("ephemeral-message", ({ message, senderId }) => seen.push({ message, senderId }));
   const remoteSeen = [];
@@ -252,6 +259,7 @@ test("ephemeral messages reach the other clients, but not from read-only users",
   );
   // The read-only user still watches others' ink.
   assert.deepEqual(remoteSeen[0], stroke);
+  assert.deepEqual(closedBy, [], "the server closed a socket that relayed another peer's ephemeral message");
 });
 
 test("without a valid ticket or session cookie the upgrade is refused", async () => {

@@ -10,13 +10,13 @@
 
 use std::str::FromStr;
 
+use crate::sync::DocumentId;
 use automerge::{ObjType, ReadDoc, Value, ROOT};
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue};
 use axum::response::Response;
 use phonghop_protocol::api::{ErrorCode, MeetingState, SyncDocumentKind};
-use samod::DocumentId;
 
 use crate::access;
 use crate::auth::AuthenticatedUser;

@@ -34,8 +34,6 @@ pub struct SyncLimits {
     /// Distinct document ids one socket may ask about; more looks like
     /// scanning for ids.
     pub max_documents_per_socket: usize,
-    /// Messages buffered between a socket and samod, each way.
-    pub queue_len: usize,
 }
 
 impl Default for SyncLimits {
@@ -51,7 +49,6 @@ impl Default for SyncLimits {
             write_timeout: Duration::from_secs(10),
             close_grace: Duration::from_secs(1),
             max_documents_per_socket: 2_000,
-            queue_len: 64,
         }
     }
 }

@@ -1,57 +1,64 @@
-//! Automerge documents over `/sync`: the samod repository, its storage in
-//! our `Store`, who may sync which document, and the websocket bridge.
+//! Automerge documents over `/sync`: our own automerge-repo compatible
+//! sync server on the `automerge` crate's sync module.
 //!
 //! Layout:
-//! - `storage.rs`: samod's `Storage` over `Store::chunk_*`, and each
-//!   document's stored size.
-//! - `durability.rs`: knowing when what a message announces is stored.
-//! - `policy.rs`: peer id ↔ user, per-document decisions, samod's
-//!   `SharePolicy`.
-//! - `wire.rs`: reading (and, for read-only peers, trimming) the
-//!   automerge-repo wire envelope. Pure.
+//! - `document_id.rs`: document ids as automerge-repo writes them. Pure.
+//! - `states.rs`: per-peer sync states shared between peers in equal
+//!   states, so one change followed by N in-sync peers costs one Automerge
+//!   computation. Pure.
+//! - `storage.rs`: documents in `Store::chunk_*` (increments, snapshots,
+//!   compaction).
+//! - `document.rs`: the hub of document actors: one task per loaded
+//!   document owns it and its peers' sync states, stores a batch of
+//!   changes before any peer hears of it, and fans messages out.
+//! - `policy.rs`: peer id ↔ user, per-document decisions.
+//! - `wire.rs`: the automerge-repo wire envelope (CBOR), read and written.
+//!   Pure.
 //! - `limits.rs`: the caps of one connection and its rate limiter. Pure.
-//! - `socket.rs`: one websocket, bridged to samod.
+//! - `socket.rs`: one websocket: handshake, access, routing to documents.
 //! - `documents.rs`: the documents the server creates (minutes, shared
 //!   layers, notebooks), their initial shape and their registration.
 //!
-//! **Invariant:** samod only ever sees messages about documents the socket's
-//! user may access; everything else is answered or dropped in `socket.rs`.
-//! samod's own policy (`policy.rs`) repeats the decision as a second line.
+//! **Invariant:** a document actor only ever sees messages about documents
+//! the socket's user may access; everything else is answered or dropped in
+//! `socket.rs`. A reader's changes are dropped again in the actor.
 //!
-//! **Invariant:** a sync message leaves the server only once the changes it
-//! announces are durable in the store (`durability.rs`); samod does not
-//! guarantee it by itself.
+//! **Invariant:** a sync message leaves the server only once every change
+//! it announces is durable in the store: actors store a batch before they
+//! generate any message from it.
 //!
 //! **Invariant:** documents are created by the server (`documents.rs`) and
 //! registered before anyone learns their id; a client cannot make the
 //! server store a document that is not registered, because unregistered ids
-//! are denied before samod sees them.
+//! are denied before any actor sees them.
 
+pub mod document;
+mod document_id;
 pub mod documents;
-mod durability;
 mod limits;
 mod policy;
 mod socket;
+mod states;
 mod storage;
 mod wire;
 
 use std::collections::HashMap;
-use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use automerge::Automerge;
-use samod::{AcceptorHandle, ConcurrencyConfig, DocHandle, DocumentId, PeerId, Repo, Transport};
 
-pub use durability::{DurabilityTracker, Requirement};
+pub use document::DocumentHub;
+pub use document_id::{BadDocumentId, DocumentId};
 pub use limits::{RateDecision, RateLimiter, SyncLimits};
 pub use policy::{
-    decide_access, document_access, peer_id_for, share_config, Access, AccessPolicy,
-    InvalidPeerIdPart, PeerRegistry, SyncUser,
+    decide_access, document_access, peer_id_for, Access, InvalidPeerIdPart, PeerId, PeerRegistry,
+    SyncUser,
 };
 pub use socket::{configure_upgrade, serve_sync_socket, SocketEnd, SocketIdentity};
-pub use storage::{DocumentSizes, SyncStorage};
+pub use states::SyncStates;
+pub use storage::DocumentStorage;
 
 use crate::store::{Store, StoreError};
 
@@ -69,42 +76,32 @@ pub enum SyncError {
     NotFound,
     #[error("cannot build a document: {0}")]
     Document(String),
-    #[error("cannot start the document thread pool: {0}")]
-    ThreadPool(String),
+    #[error("cannot store the document: {0}")]
+    NotStored(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
-impl From<samod::Stopped> for SyncError {
-    fn from(_: samod::Stopped) -> Self {
-        SyncError::Stopped
-    }
-}
-
 #[derive(Debug, Clone)]
 pub struct SyncConfig {
-    /// Threads that run document actors (the Automerge work). samod's
-    /// default runs every document inside one tokio task, where a panic in
-    /// any document silently stops them all; on a thread pool with a panic
-    /// handler a panic wedges only that document.
-    pub document_threads: usize,
     pub limits: SyncLimits,
-    /// Bound on server-side document operations (`find` may otherwise wait
-    /// for peers that never answer).
+    /// Bound on server-side document operations.
     pub operation_timeout: Duration,
+    /// A document nobody syncs is unloaded after this long.
+    pub document_idle_unload: Duration,
 }
 
 impl Default for SyncConfig {
     fn default() -> Self {
         Self {
-            document_threads: 2,
             limits: SyncLimits::default(),
             operation_timeout: Duration::from_secs(10),
+            document_idle_unload: Duration::from_secs(60),
         }
     }
 }
 
-/// The samod repository and everything around it. Cheap to clone; one per
+/// The document hub and everything around it. Cheap to clone; one per
 /// server.
 #[derive(Clone)]
 pub struct SyncService {
@@ -112,23 +109,14 @@ pub struct SyncService {
 }
 
 struct SyncInner {
-    repo: Repo,
-    /// The one samod listener all sync sockets are accepted on.
-    acceptor: AcceptorHandle,
+    hub: DocumentHub,
     /// Peer id → user, and the access decided per (peer, document).
     registry: PeerRegistry,
-    /// Which puts are complete, for the "stored before relayed" gate.
-    durability: Arc<DurabilityTracker>,
-    /// Stored bytes per document, for the document size cap.
-    sizes: Arc<DocumentSizes>,
     store: Store,
     config: SyncConfig,
-    /// samod 0.16 panics (and poisons the repository) if a connection is
-    /// accepted while it stops; accepts take the read side, shutdown the
-    /// write side.
-    accepting: RwLock<bool>,
-    /// Set when a document actor panicked (see `SyncConfig::document_threads`).
-    document_panicked: Arc<AtomicBool>,
+    /// Told to clients in the handshake (`peerMetadata.storageId`).
+    storage_id: String,
+    next_connection: AtomicU64,
     /// One lock per meeting (and per notebook owner), so two requests never
     /// create the same document twice.
     creation_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
@@ -136,49 +124,21 @@ struct SyncInner {
 
 impl SyncService {
     pub async fn start(store: Store, config: SyncConfig) -> Result<Self, SyncError> {
-        let durability = Arc::new(DurabilityTracker::default());
-        let sizes = Arc::new(DocumentSizes::default());
-        let registry = PeerRegistry::default();
-        let document_panicked = Arc::new(AtomicBool::new(false));
-        let panicked = document_panicked.clone();
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(config.document_threads.max(1))
-            .thread_name(|index| format!("sync-doc-{index}"))
-            .panic_handler(move |_| {
-                // The panicking document stays wedged (its mutex is poisoned
-                // and its mailbox never rescheduled); the others go on.
-                tracing::error!(
-                    "a sync document actor panicked; that document is stuck until the server restarts"
-                );
-                panicked.store(true, Ordering::SeqCst);
-            })
-            .build()
-            .map_err(|error| SyncError::ThreadPool(error.to_string()))?;
-        let repo = Repo::build_tokio()
-            .with_peer_id(PeerId::from(SERVER_PEER_ID))
-            .with_storage(SyncStorage::new(
-                store.clone(),
-                durability.clone(),
-                sizes.clone(),
-            ))
-            .with_share_policy(AccessPolicy::new(registry.clone()))
-            .with_concurrency(ConcurrencyConfig::Threadpool(pool))
-            .load()
-            .await;
-        let acceptor = repo
-            .make_acceptor(url::Url::parse("phonghop:sync").expect("static url"))
-            .map_err(|_| SyncError::Stopped)?;
+        let storage = DocumentStorage::new(store.clone());
+        let storage_id = storage.storage_id().await?;
+        let hub = DocumentHub::new(
+            storage,
+            config.limits.max_document_bytes,
+            config.document_idle_unload,
+        );
         Ok(Self {
             inner: Arc::new(SyncInner {
-                repo,
-                acceptor,
-                registry,
-                durability,
-                sizes,
+                hub,
+                registry: PeerRegistry::default(),
                 store,
                 config,
-                accepting: RwLock::new(true),
-                document_panicked,
+                storage_id,
+                next_connection: AtomicU64::new(1),
                 creation_locks: Mutex::new(HashMap::new()),
             }),
         })
@@ -192,8 +152,8 @@ impl SyncService {
         &self.inner.store
     }
 
-    pub(crate) fn durability(&self) -> &DurabilityTracker {
-        &self.inner.durability
+    pub fn hub(&self) -> &DocumentHub {
+        &self.inner.hub
     }
 
     pub fn limits(&self) -> &SyncLimits {
@@ -204,26 +164,17 @@ impl SyncService {
         SERVER_PEER_ID
     }
 
-    /// The stored size of a document, as far as this process knows it.
-    pub fn document_bytes(&self, document_id: &DocumentId) -> u64 {
-        self.inner.sizes.bytes(&document_id.to_string())
+    pub fn storage_id(&self) -> &str {
+        &self.inner.storage_id
     }
 
-    fn accept(&self, transport: Transport) -> Result<(), SyncError> {
-        let accepting = self.inner.accepting.read().expect("accepting lock");
-        if !*accepting {
-            return Err(SyncError::Stopped);
-        }
-        self.inner
-            .acceptor
-            .accept(transport)
-            .map(|_| ())
-            .map_err(|_| SyncError::Stopped)
+    fn next_connection_id(&self) -> u64 {
+        self.inner.next_connection.fetch_add(1, Ordering::Relaxed)
     }
 
     /// Re-evaluates what live sockets may do with this meeting's documents
-    /// (the meeting changed state, a participant's role changed). samod
-    /// applies a changed decision to live connections at once.
+    /// (the meeting changed state, a participant's role changed). Sockets
+    /// read the decision on every message in and out.
     pub async fn refresh_meeting_access(&self, meeting_id: &str) {
         let pairs = self.inner.registry.decided_pairs_in_meeting(meeting_id);
         if pairs.is_empty() {
@@ -268,98 +219,39 @@ impl SyncService {
         }
     }
 
-    /// Applies a writer's changes to a copy of the document, on the
-    /// document's actor, and reports whether automerge took them without
-    /// panicking and can still export the result. samod applies client
-    /// changes where a panic would wedge the document for everyone until
-    /// a restart (automerge 0.12 panics on some crafted changes), so the
-    /// bridge forwards only changes that passed here. Costs one copy of the
-    /// document per message that carries changes (about 1 ms at 10,000
-    /// changes of history, measured in release builds).
-    pub async fn try_changes(
-        &self,
-        handle: &DocHandle,
-        entries: Vec<Vec<u8>>,
-    ) -> Result<bool, SyncError> {
-        self.with_timeout(handle.with_document_async(move |doc| {
-            let before = doc.get_heads();
-            let mut copy = doc.clone();
-            std::panic::catch_unwind(AssertUnwindSafe(move || {
-                for entry in &entries {
-                    if copy.load_incremental(entry).is_err() {
-                        // automerge refuses it harmlessly; so will samod.
-                        return true;
-                    }
-                }
-                // The copy must still be able to export what it holds, or
-                // nothing written after this change could be stored.
-                let _ = copy.get_changes(&before);
-                true
-            }))
-            .unwrap_or(false)
-        }))
-        .await?
-        .map_err(|_| SyncError::Stopped)
-    }
-
-    /// Creates a document with samod (which picks its id) and returns once
-    /// its content is durable. The caller then registers the id; until then
-    /// every client is refused it.
-    ///
-    /// samod 0.16's `Repo::create` resolves when the document actor is
-    /// ready, which is before its storage puts complete (its doc comment
-    /// says otherwise), hence the wait.
-    pub async fn create_document(&self, initial: Automerge) -> Result<DocumentId, SyncError> {
-        let handle = self.with_timeout(self.inner.repo.create(initial)).await??;
-        let heads = handle
-            .with_document_async(|doc| doc.get_heads())
-            .await
-            .map_err(|_| SyncError::Stopped)?;
-        self.wait_durable(handle.document_id(), heads).await?;
-        Ok(handle.document_id().clone())
-    }
-
-    /// Finds a stored document. Documents the server never stored are
-    /// `NotFound` (after the operation timeout at worst).
-    pub async fn find_document(&self, document_id: &DocumentId) -> Result<DocHandle, SyncError> {
-        self.with_timeout(self.inner.repo.find(document_id.clone()))
-            .await?
-            .map_err(|_| SyncError::Stopped)?
-            .ok_or(SyncError::NotFound)
+    /// Stores a new document (the server picks its id) and returns once it
+    /// is durable. The caller then registers the id; until then every
+    /// client is refused it.
+    pub async fn create_document(&self, mut initial: Automerge) -> Result<DocumentId, SyncError> {
+        let document_id = DocumentId::random();
+        self.with_timeout(self.inner.hub.storage().create(&document_id, &mut initial))
+            .await??;
+        Ok(document_id)
     }
 
     /// Reads or changes a document on the server, returning once any change
-    /// is durable. The closure runs on the document's actor; it must not
-    /// panic (that would wedge the document).
+    /// is durable (and then sent to the document's peers). The closure runs
+    /// on the document's actor.
     pub async fn change_document<R: Send + 'static>(
         &self,
         document_id: &DocumentId,
         change: impl FnOnce(&mut Automerge) -> R + Send + 'static,
     ) -> Result<R, SyncError> {
-        let handle = self.find_document(document_id).await?;
-        let (result, heads) = self
-            .with_timeout(handle.with_document_async(move |doc| {
-                let result = change(doc);
-                (result, doc.get_heads())
-            }))
-            .await?
-            .map_err(|_| SyncError::Stopped)?;
-        self.wait_durable(document_id, heads).await?;
-        Ok(result)
-    }
-
-    async fn wait_durable(
-        &self,
-        document_id: &DocumentId,
-        heads: Vec<automerge::ChangeHash>,
-    ) -> Result<(), SyncError> {
-        let never = tokio_util::sync::CancellationToken::new();
-        self.with_timeout(self.inner.durability.wait(
-            &document_id.to_string(),
-            &Requirement::Heads(heads),
-            &never,
-        ))
-        .await
+        let (result_sender, result) = tokio::sync::oneshot::channel();
+        let (done_sender, done) = tokio::sync::oneshot::channel();
+        let apply = Box::new(move |document: &mut Automerge| {
+            let _ = result_sender.send(change(document));
+        });
+        let command = document::Command::Change {
+            apply,
+            done: done_sender,
+        };
+        self.with_timeout(async {
+            self.inner.hub.send(*document_id, command).await?;
+            done.await.map_err(|_| SyncError::Stopped)??;
+            result.await.map_err(|_| SyncError::Stopped)
+        })
+        .await?
     }
 
     async fn with_timeout<T>(
@@ -379,23 +271,18 @@ impl SyncService {
         locks.entry(key.to_owned()).or_default().clone()
     }
 
-    /// False once the repository is unusable (a poisoned lock inside samod)
-    /// or a document actor panicked: the process should be restarted.
+    /// False once the service has stopped. A document actor that panics
+    /// does not make it unhealthy: the document reloads from storage on
+    /// next use (and the panic is logged and counted).
     pub fn is_healthy(&self) -> bool {
-        let repo = self.inner.repo.clone();
-        let repo_usable =
-            std::panic::catch_unwind(AssertUnwindSafe(move || repo.peer_id())).is_ok();
-        repo_usable && !self.inner.document_panicked.load(Ordering::SeqCst)
+        self.inner.hub.accepting()
     }
 
-    /// Stops accepting sockets and waits (at most `flush_timeout`) until
-    /// samod has written every pending change. Sockets close on the server's
-    /// shutdown signal before this is called.
+    /// Stops taking sync work and waits (at most `flush_timeout`) until
+    /// every document has stored what it was given. Sockets close on the
+    /// server's shutdown signal before this is called.
     pub async fn shutdown(&self, flush_timeout: Duration) -> Result<(), SyncError> {
-        *self.inner.accepting.write().expect("accepting lock") = false;
-        tokio::time::timeout(flush_timeout, self.inner.repo.stop())
-            .await
-            .map_err(|_| SyncError::TimedOut)
+        self.inner.hub.shutdown(flush_timeout).await
     }
 }
 

@@ -1,32 +1,19 @@
-//! Who is behind each samod peer id, and what each may do with each document.
+//! Who is behind each peer id, and what each may do with each document.
 //!
-//! samod's `SharePolicy` is asked `share(document_id, peer_id)` once per
-//! (open document, connected peer) pair, and samod attaches *every*
-//! connection to *every* open document actor (`samod-core` hub `state.rs`,
-//! `ensure_connections`), so it asks about documents the peer never
-//! mentioned. Answering those from the database would cost a query per pair.
-//!
-//! Instead the socket bridge decides: it sees every message before samod
-//! does, and the first time a peer mentions a document it looks up the
-//! registry record and `access::sync_access`, and records the decision here.
-//! samod's policy stream for a pair yields nothing until a decision exists
-//! (samod then buffers that pair's sync messages and drops its ephemera),
-//! then yields it, then every later change of it (revocation, a meeting
-//! that closes). A pair the peer never mentioned stays undecided.
-//!
-//! Decisions live in `watch` cells keyed by (peer, document). A cell is
-//! kept while samod still listens to it, even across a reconnect of the same
-//! peer: samod shares one subscription per (document, peer) among that
-//! peer's connections, so replacing the cell would strand it.
+//! The socket decides: the first time a peer mentions a document it looks
+//! up the registry record and `access::sync_access`, and records the
+//! decision here, keyed by (peer, document), with the document's meeting.
+//! A meeting that changes (state, roles, participants) re-decides its pairs
+//! (`SyncService::refresh_meeting_access`); sockets read the decision on
+//! every message in and out, so a revocation takes effect at the next
+//! message. Decisions are forgotten with the peer's last connection.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use futures::{stream, Stream, StreamExt};
 use phonghop_protocol::api::{MeetingRole, MeetingState, OrgRole, SyncAccess};
-use samod::{DocumentId, PeerId, ShareConfig};
-use tokio::sync::watch;
 
+use super::DocumentId;
 use crate::access::{sync_access, MeetingViewer, SyncDocumentFacts};
 use crate::store::{Store, StoreError, SyncDocumentRecord};
 
@@ -58,9 +45,12 @@ pub struct SyncUser {
     pub org_role: OrgRole,
 }
 
+/// A peer id on the wire (`u/{user}/d/{device}` for our clients).
+pub type PeerId = String;
+
 /// The one authenticated identity a socket may use on the wire. The client
-/// cannot pick it: `Transport::with_expected_peer_id` makes samod close a
-/// connection whose `join` (or any later direct message) names another id.
+/// cannot pick it: the socket closes a connection whose `join` (or any
+/// later message) names another id.
 pub fn peer_id_for(user_id: &str, device_id: &str) -> Result<PeerId, InvalidPeerIdPart> {
     for part in [user_id, device_id] {
         let acceptable = !part.is_empty()
@@ -72,7 +62,7 @@ pub fn peer_id_for(user_id: &str, device_id: &str) -> Result<PeerId, InvalidPeer
             return Err(InvalidPeerIdPart);
         }
     }
-    Ok(PeerId::from(format!("u/{user_id}/d/{device_id}")))
+    Ok(format!("u/{user_id}/d/{device_id}"))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -119,16 +109,6 @@ pub async fn decide_access(
     ))
 }
 
-pub fn share_config(access: Access) -> ShareConfig {
-    // The server never pushes a document nobody asked for: announcing would
-    // send every permitted open document to every peer.
-    match access {
-        Access::Deny => ShareConfig::none(),
-        Access::Read => ShareConfig::read_only().with_announce(false),
-        Access::Write => ShareConfig::read_write().with_announce(false),
-    }
-}
-
 /// Connected peers and the decisions made for them. Cheap to clone.
 #[derive(Clone, Default)]
 pub struct PeerRegistry {
@@ -138,7 +118,7 @@ pub struct PeerRegistry {
 #[derive(Default)]
 struct RegistryInner {
     peers: HashMap<PeerId, ConnectedPeer>,
-    decisions: HashMap<(PeerId, DocumentId), DecisionCell>,
+    decisions: HashMap<(PeerId, DocumentId), Decision>,
 }
 
 struct ConnectedPeer {
@@ -148,19 +128,10 @@ struct ConnectedPeer {
     connections: usize,
 }
 
-struct DecisionCell {
+struct Decision {
+    access: Access,
     /// The meeting of the document, once known (refreshes are per meeting).
     meeting_id: Option<String>,
-    sender: watch::Sender<Option<Access>>,
-}
-
-impl DecisionCell {
-    fn new() -> Self {
-        Self {
-            meeting_id: None,
-            sender: watch::Sender::new(None),
-        }
-    }
 }
 
 /// Keeps a socket's peer registered; unregisters when dropped, even if the
@@ -186,8 +157,7 @@ pub struct DecidedPair {
 
 impl PeerRegistry {
     pub fn register(&self, peer_id: PeerId, user: SyncUser) -> PeerRegistration {
-        let mut inner = self.inner.lock().expect("peer registry lock");
-        let first_connection = !inner.peers.contains_key(&peer_id);
+        let mut inner = self.lock();
         let peer = inner
             .peers
             .entry(peer_id.clone())
@@ -198,39 +168,34 @@ impl PeerRegistry {
         // The latest authentication wins (same user and device by construction).
         peer.user = user;
         peer.connections += 1;
-        if first_connection {
-            // Decisions kept from an earlier connection may be stale: make the
-            // bridge decide again. samod keeps its last decision until then.
-            for ((cell_peer, _), cell) in inner.decisions.iter() {
-                if *cell_peer == peer_id {
-                    cell.sender.send_replace(None);
-                }
-            }
-        }
         PeerRegistration {
             registry: self.clone(),
             peer_id,
         }
     }
 
+    fn lock(&self) -> std::sync::MutexGuard<'_, RegistryInner> {
+        self.inner.lock().expect("peer registry lock")
+    }
+
     fn unregister(&self, peer_id: &PeerId) {
-        let mut inner = self.inner.lock().expect("peer registry lock");
+        let mut inner = self.lock();
         if let Some(peer) = inner.peers.get_mut(peer_id) {
             peer.connections -= 1;
             if peer.connections == 0 {
                 inner.peers.remove(peer_id);
+                // Decided again on the next connection: rights may change
+                // while a tablet is away.
+                inner.decisions.retain(|(peer, _), _| peer != peer_id);
             }
         }
-        inner.collect_garbage();
     }
 
     pub fn decision(&self, peer_id: &PeerId, document_id: &DocumentId) -> Option<Access> {
-        let inner = self.inner.lock().expect("peer registry lock");
-        let cell = inner
+        self.lock()
             .decisions
-            .get(&(peer_id.clone(), document_id.clone()))?;
-        let access = *cell.sender.borrow();
-        access
+            .get(&(peer_id.clone(), *document_id))
+            .map(|decision| decision.access)
     }
 
     pub fn set_decision(
@@ -240,59 +205,37 @@ impl PeerRegistry {
         access: Access,
         meeting_id: Option<String>,
     ) {
-        let mut inner = self.inner.lock().expect("peer registry lock");
+        let mut inner = self.lock();
         if !inner.peers.contains_key(peer_id) {
             return;
         }
-        let cell = inner
+        let decision = inner
             .decisions
-            .entry((peer_id.clone(), document_id.clone()))
-            .or_insert_with(DecisionCell::new);
+            .entry((peer_id.clone(), *document_id))
+            .or_insert(Decision {
+                access,
+                meeting_id: None,
+            });
+        decision.access = access;
         if meeting_id.is_some() {
-            cell.meeting_id = meeting_id;
+            decision.meeting_id = meeting_id;
         }
-        cell.sender.send_if_modified(|current| {
-            let changed = *current != Some(access);
-            *current = Some(access);
-            changed
-        });
-    }
-
-    fn subscribe(
-        &self,
-        peer_id: &PeerId,
-        document_id: &DocumentId,
-    ) -> Option<watch::Receiver<Option<Access>>> {
-        let mut inner = self.inner.lock().expect("peer registry lock");
-        if !inner.peers.contains_key(peer_id) {
-            return None;
-        }
-        Some(
-            inner
-                .decisions
-                .entry((peer_id.clone(), document_id.clone()))
-                .or_insert_with(DecisionCell::new)
-                .sender
-                .subscribe(),
-        )
     }
 
     /// The decided pairs of connected peers whose document belongs to this
     /// meeting.
     pub fn decided_pairs_in_meeting(&self, meeting_id: &str) -> Vec<DecidedPair> {
-        let inner = self.inner.lock().expect("peer registry lock");
+        let inner = self.lock();
         inner
             .decisions
             .iter()
-            .filter(|(_, cell)| {
-                cell.meeting_id.as_deref() == Some(meeting_id) && cell.sender.borrow().is_some()
-            })
+            .filter(|(_, decision)| decision.meeting_id.as_deref() == Some(meeting_id))
             .filter_map(|((peer_id, document_id), _)| {
                 let peer = inner.peers.get(peer_id)?;
                 Some(DecidedPair {
                     peer_id: peer_id.clone(),
                     user: peer.user.clone(),
-                    document_id: document_id.clone(),
+                    document_id: *document_id,
                 })
             })
             .collect()
@@ -300,74 +243,18 @@ impl PeerRegistry {
 
     /// Live sync sockets.
     pub fn connection_count(&self) -> usize {
-        let inner = self.inner.lock().expect("peer registry lock");
-        inner.peers.values().map(|peer| peer.connections).sum()
+        self.lock()
+            .peers
+            .values()
+            .map(|peer| peer.connections)
+            .sum()
     }
-}
-
-impl RegistryInner {
-    /// Drops the cells of disconnected peers that samod no longer listens to.
-    fn collect_garbage(&mut self) {
-        let peers = &self.peers;
-        self.decisions.retain(|(peer_id, _), cell| {
-            peers.contains_key(peer_id) || cell.sender.receiver_count() > 0
-        });
-    }
-}
-
-/// The `samod::SharePolicy` installed on the repository.
-#[derive(Clone)]
-pub struct AccessPolicy {
-    registry: PeerRegistry,
-}
-
-impl AccessPolicy {
-    pub fn new(registry: PeerRegistry) -> Self {
-        Self { registry }
-    }
-}
-
-impl samod::SharePolicy for AccessPolicy {
-    fn share(
-        &self,
-        document_id: DocumentId,
-        peer_id: PeerId,
-    ) -> impl Stream<Item = ShareConfig> + Send + 'static {
-        match self.registry.subscribe(&peer_id, &document_id) {
-            // Not one of our live sockets (it just closed): deny.
-            None => stream::iter([ShareConfig::none()]).left_stream(),
-            Some(cell) => decisions(cell).right_stream(),
-        }
-    }
-}
-
-/// The current decision once there is one, then each change. Ends when the
-/// cell is dropped; samod keeps the last decision then.
-fn decisions(
-    cell: watch::Receiver<Option<Access>>,
-) -> impl Stream<Item = ShareConfig> + Send + 'static {
-    stream::unfold((cell, true), |(mut cell, first)| async move {
-        if !first && cell.changed().await.is_err() {
-            return None;
-        }
-        loop {
-            let current = *cell.borrow_and_update();
-            if let Some(access) = current {
-                return Some((share_config(access), (cell, false)));
-            }
-            if cell.changed().await.is_err() {
-                return None;
-            }
-        }
-    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use futures::FutureExt;
     use phonghop_protocol::api::SyncDocumentKind;
-    use samod::SharePolicy as _;
 
     fn user(id: &str) -> SyncUser {
         SyncUser {
@@ -441,50 +328,25 @@ mod tests {
         );
     }
 
-    #[tokio::test]
-    async fn policy_waits_for_the_bridge_then_follows_revocation() {
+    #[test]
+    fn decisions_follow_revocation_and_are_forgotten_with_the_last_connection() {
         let registry = PeerRegistry::default();
         let peer = peer_id_for("alice", "tablet").unwrap();
-        let _registration = registry.register(peer.clone(), user("alice"));
-        let policy = AccessPolicy::new(registry.clone());
-        let mut stream = Box::pin(policy.share(document(), peer.clone()));
-        assert!(
-            stream.next().now_or_never().is_none(),
-            "undecided pairs stay pending"
-        );
+        let first = registry.register(peer.clone(), user("alice"));
         registry.set_decision(&peer, &document(), Access::Write, Some("m1".into()));
-        assert_eq!(stream.next().await, Some(share_config(Access::Write)));
+        assert_eq!(registry.decision(&peer, &document()), Some(Access::Write));
         assert_eq!(registry.decided_pairs_in_meeting("m1").len(), 1);
         assert!(registry.decided_pairs_in_meeting("m2").is_empty());
         registry.set_decision(&peer, &document(), Access::Deny, None);
-        assert_eq!(stream.next().await, Some(ShareConfig::none()));
-    }
-
-    #[tokio::test]
-    async fn unknown_peers_are_denied() {
-        let policy = AccessPolicy::new(PeerRegistry::default());
-        let mut stream = Box::pin(policy.share(document(), PeerId::from("stranger")));
-        assert_eq!(stream.next().await, Some(ShareConfig::none()));
-    }
-
-    #[tokio::test]
-    async fn a_cell_samod_still_listens_to_survives_a_reconnect() {
-        let registry = PeerRegistry::default();
-        let peer = peer_id_for("bob", "tablet").unwrap();
-        let first = registry.register(peer.clone(), user("bob"));
-        let policy = AccessPolicy::new(registry.clone());
-        let mut stream = Box::pin(policy.share(document(), peer.clone()));
-        registry.set_decision(&peer, &document(), Access::Read, None);
-        assert_eq!(stream.next().await, Some(share_config(Access::Read)));
+        assert_eq!(registry.decision(&peer, &document()), Some(Access::Deny));
+        assert_eq!(registry.decided_pairs_in_meeting("m1").len(), 1);
         drop(first);
         assert_eq!(registry.connection_count(), 0);
-        let _second = registry.register(peer.clone(), user("bob"));
-        assert_eq!(
-            registry.decision(&peer, &document()),
-            None,
-            "stale decisions are forgotten"
-        );
-        registry.set_decision(&peer, &document(), Access::Write, None);
-        assert_eq!(stream.next().await, Some(share_config(Access::Write)));
+        let _second = registry.register(peer.clone(), user("alice"));
+        assert_eq!(registry.decision(&peer, &document()), None);
+        // Unknown peers get no decision recorded.
+        let stranger = peer_id_for("mallory", "x").unwrap();
+        registry.set_decision(&stranger, &document(), Access::Write, None);
+        assert_eq!(registry.decision(&stranger, &document()), None);
     }
 }

@@ -1,46 +1,43 @@
-//! One sync websocket: the bridge between an axum `WebSocket` and samod.
+//! One sync websocket: the automerge-repo handshake, access decisions and
+//! routing to the document actors (`document.rs`).
 //!
-//! We do not hand the socket to samod (`AcceptorHandle::accept_axum`).
-//! samod gets a pair of channels (`Transport::new`) bound to the peer id we
-//! authenticated (`with_expected_peer_id`), and this loop owns the socket. That
-//! lets it:
+//! The socket owns its connection. For each message from the client it:
+//! - answers the `join` itself, once the claimed peer id is the one we
+//!   authenticated (cookie or ticket), never the client's choice;
+//! - decides access on the document's first mention (the registry record
+//!   and the rules in `access.rs`), and answers `doc-unavailable` itself
+//!   for unregistered and forbidden documents alike;
+//! - checks a writer's changes are canonical (`wire::check_client_changes`)
+//!   before a document sees them; the document then tries them on a copy;
+//! - relays a writer's own ephemeral messages (ink in progress, pointers)
+//!   and quietly drops ephemera it did not author (the JS client gossips
+//!   what it receives back to us) or that a reader sent;
+//! - enforces the message rate.
 //!
-//! - decide access before samod sees a document message: samod spawns a
-//!   document actor (two storage range reads, memory never freed in 0.16) for
-//!   every document id a peer mentions, registered or not;
-//! - answer `doc-unavailable` itself for unregistered and forbidden
-//!   documents alike, with the exact bytes samod would send;
-//! - strip the changes out of read-only peers' sync messages, and drop their
-//!   ephemera;
-//! - check writers' changes before samod applies them (canonical encoding,
-//!   then a trial on a copy of the document), because automerge 0.12 can
-//!   panic on, or be corrupted by, a crafted change;
-//! - refuse ephemeral messages that claim another session (samod keeps one
-//!   replay counter per session id, so a borrowed one could silence others);
-//! - hold outgoing sync messages until what they announce is durable (see
-//!   `durability.rs`);
-//! - enforce the message rate and document size caps;
-//! - close the socket on our schedule (server shutdown, session ended,
-//!   access changed, idle peers, slow readers) with a close code and reason
-//!   that say why, and one log line.
+//! Documents answer through the connection's bounded outbox; the socket
+//! wraps each message in its envelope and sends it unless access was
+//! revoked meanwhile. It closes on our schedule (server shutdown, session
+//! ended, access changed, idle peers, slow readers, a document that gave
+//! up on it) with a close code and reason that say why, and one log line.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
-use futures::channel::mpsc;
-use futures::{SinkExt, StreamExt};
-use samod::{DocHandle, DocumentId, PeerId, Transport};
+use tokio::sync::mpsc;
 use tokio::time::{sleep_until, timeout, Instant};
-use tokio_util::sync::CancellationToken;
 
-use super::durability::Requirement;
+use super::document::{Command, ConnectionLink, EphemeralRelay, Outbound, StopSignal};
 use super::limits::{RateDecision, RateLimiter, SyncLimits};
-use super::policy::{decide_access, Access, SyncUser};
+use super::policy::{decide_access, Access, PeerId, SyncUser};
 use super::wire::{self, Envelope, MessageType, WireError};
-use super::SyncService;
+use super::{DocumentId, SyncService};
 use crate::connections::CloseReason;
 use crate::AppState;
+
+/// Messages queued for one connection before it counts as a slow reader.
+const OUTBOX_LEN: usize = 512;
 
 /// Who a socket belongs to, established before the upgrade.
 #[derive(Debug, Clone)]
@@ -82,12 +79,9 @@ pub enum SocketEnd {
     DocumentTooLarge(DocumentId),
     /// The server asked (session ended, access changed).
     ClosedByServer(CloseReason),
-    /// The server could not do its part (storage or samod not answering).
+    /// The server could not do its part (storage not answering).
     ServerError,
     ServerStopping,
-    /// samod closed the connection (protocol error, peer id mismatch, too
-    /// many messages queued behind a pending policy, repository stopping).
-    ClosedBySamod,
     Idle,
     SlowReader,
 }
@@ -122,7 +116,6 @@ impl SocketEnd {
             }
             SocketEnd::ServerStopping => (CLOSE_GOING_AWAY, "server restarting"),
             SocketEnd::ServerError => (CLOSE_INTERNAL_ERROR, "server error, try again"),
-            SocketEnd::ClosedBySamod => (CLOSE_POLICY_VIOLATION, "sync protocol error"),
             SocketEnd::Idle => (CLOSE_IDLE, "idle"),
         })
     }
@@ -135,13 +128,12 @@ impl SocketEnd {
                 | SocketEnd::ProtocolViolation { .. }
                 | SocketEnd::TooManyMessages
                 | SocketEnd::DocumentTooLarge(_)
-                | SocketEnd::ClosedBySamod
         )
     }
 }
 
 /// The close reason and log detail of a wire error.
-fn violation(error: WireError) -> SocketEnd {
+pub(crate) fn violation(error: WireError) -> SocketEnd {
     let reason = match error {
         WireError::UnknownType => "unknown message type",
         WireError::InvalidChange(_) => "invalid change",
@@ -202,42 +194,35 @@ pub async fn serve_sync_socket(
     } = identity;
     let mut connection = state.connections.register(&user.user_id, &session_id);
     let registration = sync.registry().register(peer_id.clone(), user.clone());
-    let (to_samod, from_bridge) = mpsc::channel::<Vec<u8>>(limits.queue_len);
-    let (to_bridge, from_samod) = mpsc::channel::<Vec<u8>>(limits.queue_len);
-    let transport = Transport::new(from_bridge.map(Ok::<_, std::io::Error>), to_bridge)
-        .with_expected_peer_id(peer_id.clone());
-    if sync.accept(transport).is_err() {
-        close(&mut socket, &SocketEnd::ServerStopping, limits.close_grace).await;
-        return SocketEnd::ServerStopping;
-    }
+    let (outbox, from_documents) = mpsc::channel(OUTBOX_LEN);
+    let link = ConnectionLink {
+        id: sync.next_connection_id(),
+        outbox,
+        stop: Arc::new(StopSignal::default()),
+    };
     tracing::debug!(%peer_id, user_id = %user.user_id, "sync socket accepted");
-
-    // Fires when the bridge must stop waiting (the durability gate).
-    let cancel = CancellationToken::new();
-    let _cancel_on_exit = cancel.clone().drop_guard();
     let mut bridge = Bridge {
         sync,
         state: &state,
         user,
         peer_id: peer_id.clone(),
-        server_peer_id: sync.server_peer_id().to_string(),
+        server_peer_id: sync.server_peer_id(),
         limits: limits.clone(),
-        to_samod,
-        from_samod,
+        link: link.clone(),
+        from_documents,
         documents_seen: 0,
         joined: false,
         ephemeral_session: None,
-        handles: HashMap::new(),
-        cancel: cancel.clone(),
+        attached: HashSet::new(),
     };
     // Closing interrupts the bridge at whatever it awaits (a database
-    // lookup, samod's queue, the durability gate, a slow client).
+    // lookup, a document's queue, a slow client).
     let end = tokio::select! {
         end = bridge.run(&mut socket) => end,
+        end = link.stop.stopped() => end,
         reason = connection.close_requested() => SocketEnd::ClosedByServer(reason),
         _ = state.shutdown.triggered() => SocketEnd::ServerStopping,
     };
-    cancel.cancel();
     let user_id = bridge.user.user_id.clone();
     match &end {
         SocketEnd::ProtocolViolation { reason, detail } => {
@@ -255,12 +240,20 @@ pub async fn serve_sync_socket(
         SocketEnd::ClosedByServer(reason) => {
             tracing::info!(%peer_id, %user_id, ?reason, "closing a sync socket at the server's request");
         }
+        SocketEnd::SlowReader => {
+            tracing::info!(%peer_id, %user_id, "closing a sync socket: the client does not keep up");
+        }
         end => tracing::debug!(%peer_id, %user_id, ?end, "sync socket ended"),
     }
     close(&mut socket, &end, limits.close_grace).await;
-    // Dropping the bridge drops samod's inbound channel: samod sees the
-    // stream end and removes the connection.
-    drop(bridge);
+    for document_id in bridge.attached.drain() {
+        sync.hub().send_later(
+            document_id,
+            Command::Detach {
+                connection: link.id,
+            },
+        );
+    }
     drop(registration);
     end
 }
@@ -281,24 +274,23 @@ struct Bridge<'a> {
     state: &'a AppState,
     user: SyncUser,
     peer_id: PeerId,
-    server_peer_id: String,
+    server_peer_id: &'static str,
     limits: SyncLimits,
-    to_samod: mpsc::Sender<Vec<u8>>,
-    from_samod: mpsc::Receiver<Vec<u8>>,
+    link: ConnectionLink,
+    from_documents: mpsc::Receiver<Outbound>,
     documents_seen: usize,
-    /// Whether the client has sent its join (samod checks its peer id).
+    /// Whether the client has sent its join.
     joined: bool,
     /// The ephemeral session id this socket uses; another one is refused so
-    /// a client cannot poison samod's per-session replay counters for others.
+    /// a client cannot pass for another session of the same peer.
     ephemeral_session: Option<String>,
-    /// Documents this socket wrote to, for checking its changes.
-    handles: HashMap<DocumentId, DocHandle>,
-    cancel: CancellationToken,
+    /// Documents this connection syncs (told to detach when it ends).
+    attached: HashSet<DocumentId>,
 }
 
 /// What to do with one message from the client.
 enum Inbound {
-    Forward(Vec<u8>),
+    ToDocument(DocumentId, Command),
     Reply(Vec<u8>),
     Drop,
     End(SocketEnd),
@@ -334,10 +326,14 @@ impl Bridge<'_> {
                         RateDecision::SlowDown(pause) => read_after = Some(last_heard + pause),
                         RateDecision::Close => return SocketEnd::TooManyMessages,
                     }
-                    match self.admit_inbound(Vec::from(frame)).await {
-                        Inbound::Forward(frame) => {
-                            if self.to_samod.send(frame).await.is_err() {
-                                return SocketEnd::ClosedBySamod;
+                    match self.admit_inbound(&frame).await {
+                        Inbound::ToDocument(document_id, command) => {
+                            if matches!(command, Command::Sync { .. }) {
+                                self.attached.insert(document_id);
+                            }
+                            if let Err(error) = self.sync.hub().send(document_id, command).await {
+                                tracing::warn!(%error, %document_id, "cannot reach a document");
+                                return SocketEnd::ServerError;
                             }
                         }
                         Inbound::Reply(frame) => {
@@ -352,11 +348,12 @@ impl Bridge<'_> {
                 _ = sleep_until(read_after.unwrap_or_else(Instant::now)), if !reading => {
                     read_after = None;
                 }
-                outgoing = self.from_samod.next() => {
-                    let Some(frame) = outgoing else {
-                        return SocketEnd::ClosedBySamod;
+                outgoing = self.from_documents.recv() => {
+                    // The bridge holds a sender itself, so this never ends.
+                    let Some(outgoing) = outgoing else {
+                        return SocketEnd::ServerError;
                     };
-                    if self.admit_outbound(&frame).await {
+                    if let Some(frame) = self.admit_outbound(outgoing) {
                         if let Some(end) = self.send(socket, frame).await {
                             return end;
                         }
@@ -395,149 +392,123 @@ impl Bridge<'_> {
         }
     }
 
-    async fn admit_inbound(&mut self, frame: Vec<u8>) -> Inbound {
-        let envelope = match wire::decode_envelope(&frame) {
+    async fn admit_inbound(&mut self, frame: &[u8]) -> Inbound {
+        let envelope = match wire::decode_envelope(frame) {
             Ok(envelope) => envelope,
             Err(error) => return Inbound::End(violation(error)),
         };
         match envelope.message_type {
-            // The handshake and goodbyes are samod's to check: it compares the
-            // claimed sender with the expected peer id and answers a mismatch
-            // with an "error" message before closing.
-            MessageType::Join => {
-                self.joined = true;
-                return Inbound::Forward(frame);
-            }
-            MessageType::Leave | MessageType::Error => return Inbound::Forward(frame),
-            MessageType::Peer => return Inbound::End(out_of_place("clients do not send peer")),
-            // samod ignores these; do not let them cost anything.
-            MessageType::RemoteSubscriptionChange | MessageType::RemoteHeadsChanged => {
+            MessageType::Join => return self.join(&envelope),
+            MessageType::Leave => return Inbound::End(SocketEnd::ClientClosed),
+            // A client's complaint: nothing for us to do but note it.
+            MessageType::Error => {
+                tracing::debug!(peer_id = %self.peer_id, "a sync client sent an error message");
                 return Inbound::Drop;
             }
-            MessageType::Request
-            | MessageType::Sync
-            | MessageType::DocUnavailable
-            | MessageType::Ephemeral => {}
+            MessageType::Peer => return Inbound::End(out_of_place("clients do not send peer")),
+            // We keep no remote heads subscriptions; a client saying it does
+            // not have a document needs no answer.
+            MessageType::RemoteSubscriptionChange
+            | MessageType::RemoteHeadsChanged
+            | MessageType::DocUnavailable => {
+                if !self.joined {
+                    return Inbound::End(out_of_place("document message before join"));
+                }
+                return Inbound::Drop;
+            }
+            MessageType::Request | MessageType::Sync | MessageType::Ephemeral => {}
         }
         if !self.joined {
             return Inbound::End(out_of_place("document message before join"));
         }
-        if envelope.sender_id != Some(self.peer_id.as_str()) {
-            return Inbound::End(out_of_place("sender is not this connection's peer"));
-        }
-        if envelope.target_id != Some(self.server_peer_id.as_str()) {
+        if envelope.target_id != Some(self.server_peer_id) {
             return Inbound::End(out_of_place("target is not this server"));
         }
-        let Some(document_id) = envelope.document_id.clone() else {
+        if envelope.sender_id != Some(self.peer_id.as_str()) {
+            // The JS client relays ephemera it received back to its other
+            // peers, us included, under their author's id: we relayed them
+            // already, so they are dropped without a word. Anything else
+            // under another id is an impostor.
+            if envelope.message_type == MessageType::Ephemeral {
+                return Inbound::Drop;
+            }
+            return Inbound::End(out_of_place("sender is not this connection's peer"));
+        }
+        let Some(document_id) = envelope.document_id else {
             return Inbound::End(out_of_place("missing documentId"));
         };
         let access = match self.access(&document_id).await {
             Ok(access) => access,
             Err(end) => return Inbound::End(end),
         };
-        match self.route_document_message(&envelope, &document_id, access) {
-            Some(decision) => decision,
-            None => match (envelope.message_type, access) {
-                (MessageType::Sync | MessageType::Request, Access::Read) => {
-                    match wire::strip_changes(&frame) {
-                        Ok(Some(stripped)) => Inbound::Forward(stripped),
-                        Ok(None) => Inbound::Forward(frame),
-                        Err(error) => Inbound::End(violation(error)),
-                    }
-                }
-                (MessageType::Sync | MessageType::Request, Access::Write) => {
-                    match self.check_changes(&document_id, envelope.data).await {
-                        Some(end) => Inbound::End(end),
-                        None => Inbound::Forward(frame),
-                    }
-                }
-                _ => Inbound::Forward(frame),
-            },
-        }
-    }
-
-    /// Checks a writer's changes before samod applies them: well-formed and
-    /// canonical (`wire::check_client_changes`), within the document size
-    /// cap, and harmless to a copy of the document
-    /// (`SyncService::try_changes`). `Some` ends the connection.
-    async fn check_changes(
-        &mut self,
-        document_id: &DocumentId,
-        data: Option<&[u8]>,
-    ) -> Option<SocketEnd> {
-        let changes = match wire::check_client_changes(data?) {
-            Ok(changes) => changes,
-            Err(error) => return Some(violation(error)),
-        };
-        if changes.chunks == 0 {
-            return None;
-        }
-        let grown = self
-            .sync
-            .document_bytes(document_id)
-            .saturating_add(changes.bytes as u64);
-        if grown > self.limits.max_document_bytes {
-            return Some(SocketEnd::DocumentTooLarge(document_id.clone()));
-        }
-        let handle = match self.handles.get(document_id) {
-            Some(handle) => handle.clone(),
-            None => match self.sync.find_document(document_id).await {
-                Ok(handle) => {
-                    self.handles.insert(document_id.clone(), handle.clone());
-                    handle
-                }
-                Err(error) => {
-                    tracing::error!(%error, %document_id, "cannot open a document to check changes");
-                    return Some(SocketEnd::ServerError);
-                }
-            },
-        };
-        match self.sync.try_changes(&handle, changes.entries).await {
-            Ok(true) => None,
-            Ok(false) => Some(violation(WireError::InvalidChange(
-                "automerge cannot apply it",
-            ))),
-            Err(error) => {
-                tracing::error!(%error, %document_id, "cannot check changes");
-                Some(SocketEnd::ServerError)
-            }
-        }
-    }
-
-    /// Decisions that do not depend on the message's sync data; `None`
-    /// means forward (after `admit_inbound`'s read-only filter).
-    fn route_document_message(
-        &mut self,
-        envelope: &Envelope<'_>,
-        document_id: &DocumentId,
-        access: Access,
-    ) -> Option<Inbound> {
         match (envelope.message_type, access) {
-            (MessageType::Request | MessageType::Sync, Access::Deny) => {
-                Some(Inbound::Reply(wire::encode_doc_unavailable(
-                    &self.server_peer_id,
-                    self.peer_id.as_str(),
-                    document_id,
-                )))
-            }
-            (_, Access::Deny) => Some(Inbound::Drop),
-            // Writers' changes are checked in `admit_inbound` (it awaits).
-            (MessageType::Request | MessageType::Sync, Access::Write) => None,
-            // Read-only users may watch ink and pointers but not draw them.
-            (MessageType::Ephemeral, Access::Read) => Some(Inbound::Drop),
-            (MessageType::Ephemeral, Access::Write) => {
-                let session = envelope.session_id.unwrap_or_default();
-                match &self.ephemeral_session {
-                    None => {
-                        self.ephemeral_session = Some(session.to_string());
-                        None
+            (MessageType::Request | MessageType::Sync, Access::Deny) => Inbound::Reply(
+                wire::encode_doc_unavailable(self.server_peer_id, &self.peer_id, &document_id),
+            ),
+            (_, Access::Deny) => Inbound::Drop,
+            (MessageType::Request | MessageType::Sync, access) => {
+                let data = envelope.data.unwrap_or_default();
+                let writable = access == Access::Write;
+                if writable {
+                    // Well-formed, canonical changes only; the document
+                    // tries them on a copy before taking them.
+                    if let Err(error) = wire::check_client_changes(data) {
+                        return Inbound::End(violation(error));
                     }
-                    Some(known) if known == session => None,
-                    Some(_) => Some(Inbound::Drop),
                 }
+                Inbound::ToDocument(
+                    document_id,
+                    Command::Sync {
+                        from: self.link.clone(),
+                        data: data.to_vec(),
+                        writable,
+                    },
+                )
             }
-            _ => None,
+            // Read-only users may watch ink and pointers but not draw them.
+            (_, Access::Read) => Inbound::Drop,
+            (_, Access::Write) => self.ephemeral(&envelope, document_id),
         }
+    }
+
+    fn join(&mut self, envelope: &Envelope<'_>) -> Inbound {
+        if self.joined {
+            return Inbound::End(out_of_place("join sent twice"));
+        }
+        if envelope.sender_id != Some(self.peer_id.as_str()) {
+            return Inbound::End(out_of_place("sender is not this connection's peer"));
+        }
+        if !envelope.speaks_version_1 {
+            return Inbound::End(out_of_place("unsupported protocol version"));
+        }
+        self.joined = true;
+        Inbound::Reply(wire::encode_peer(
+            self.server_peer_id,
+            &self.peer_id,
+            self.sync.storage_id(),
+        ))
+    }
+
+    fn ephemeral(&mut self, envelope: &Envelope<'_>, document_id: DocumentId) -> Inbound {
+        let session = envelope.session_id.unwrap_or_default();
+        match &self.ephemeral_session {
+            None => self.ephemeral_session = Some(session.to_string()),
+            Some(known) if known == session => {}
+            Some(_) => return Inbound::Drop,
+        }
+        let relay = EphemeralRelay {
+            sender_id: self.peer_id.clone(),
+            session_id: session.to_string(),
+            count: envelope.count.unwrap_or_default(),
+            data: envelope.data.unwrap_or_default().to_vec(),
+        };
+        Inbound::ToDocument(
+            document_id,
+            Command::Ephemeral {
+                from: self.link.id,
+                relay: Arc::new(relay),
+            },
+        )
     }
 
     /// The decision for this (peer, document), deciding it on first sight.
@@ -551,52 +522,49 @@ impl Bridge<'_> {
         }
         match decide_access(self.sync.store(), &self.user, document_id).await {
             Ok((access, meeting_id)) => {
-                // Record before forwarding anything: samod's policy stream for
-                // this pair is waiting for exactly this.
                 self.sync
                     .registry()
                     .set_decision(&self.peer_id, document_id, access, meeting_id);
                 Ok(access)
             }
             Err(error) => {
-                // Not recorded: the next message tries again.
-                tracing::warn!(%error, %document_id, "cannot decide sync access, denying for now");
-                self.documents_seen -= 1;
-                Ok(Access::Deny)
+                // A database that does not answer is not an absent document:
+                // the client is told to come back rather than `doc-unavailable`.
+                tracing::warn!(%error, %document_id, "cannot decide sync access");
+                Err(SocketEnd::ServerError)
             }
         }
     }
 
-    /// Whether to send this message from samod, after waiting until it is
-    /// safe to.
-    async fn admit_outbound(&self, frame: &[u8]) -> bool {
-        let Ok(envelope) = wire::decode_envelope(frame) else {
-            tracing::error!("samod produced a message we cannot read; sending it anyway");
-            return true;
-        };
-        let Some(document_id) = envelope.document_id.as_ref() else {
-            return true;
+    /// The frame to send for a document's message, unless access to that
+    /// document was revoked meanwhile.
+    fn admit_outbound(&self, outbound: Outbound) -> Option<Vec<u8>> {
+        let document_id = match &outbound {
+            Outbound::Sync { document_id, .. }
+            | Outbound::Unavailable { document_id }
+            | Outbound::Ephemeral { document_id, .. } => *document_id,
         };
         let revoked =
-            self.sync.registry().decision(&self.peer_id, document_id) == Some(Access::Deny);
-        match envelope.message_type {
-            MessageType::Sync | MessageType::Request | MessageType::Ephemeral if revoked => false,
-            MessageType::Sync | MessageType::Request => {
-                let requirement = match envelope.data.map(wire::summarize_sync_data) {
-                    Some(Ok(summary)) if !summary.heads.is_empty() => {
-                        Requirement::Heads(summary.heads)
-                    }
-                    Some(Ok(summary)) if summary.carries_changes => Requirement::EverythingIssued,
-                    _ => Requirement::Nothing,
-                };
-                self.sync
-                    .durability()
-                    .wait(&document_id.to_string(), &requirement, &self.cancel)
-                    .await;
-                true
-            }
-            _ => true,
+            self.sync.registry().decision(&self.peer_id, &document_id) == Some(Access::Deny);
+        if revoked {
+            return None;
         }
+        Some(match outbound {
+            Outbound::Sync { document_id, data } => {
+                wire::encode_sync(self.server_peer_id, &self.peer_id, &document_id, &data)
+            }
+            Outbound::Unavailable { document_id } => {
+                wire::encode_doc_unavailable(self.server_peer_id, &self.peer_id, &document_id)
+            }
+            Outbound::Ephemeral { document_id, relay } => wire::encode_ephemeral(
+                &relay.sender_id,
+                &self.peer_id,
+                relay.count,
+                &relay.session_id,
+                &document_id,
+                &relay.data,
+            ),
+        })
     }
 }
 
@@ -621,7 +589,7 @@ mod tests {
 
     #[test]
     fn every_server_side_end_has_a_close_code_and_a_short_reason() {
-        let document_id = DocumentId::try_from(vec![1u8; 16]).unwrap();
+        let document_id = DocumentId::random();
         for end in [
             SocketEnd::MessageTooBig("x".into()),
             violation(WireError::UnknownType),
@@ -632,7 +600,6 @@ mod tests {
             SocketEnd::ClosedByServer(CloseReason::AccessChanged),
             SocketEnd::ServerStopping,
             SocketEnd::ServerError,
-            SocketEnd::ClosedBySamod,
             SocketEnd::Idle,
         ] {
             let (code, reason) = end.close_frame().expect("a close frame");

@@ -1,262 +1,268 @@
-//! samod's `Storage` over our `Store` chunk table.
+//! Automerge documents in our `Store`'s chunk table.
 //!
-//! samod 0.16 writes three kinds of keys (`samod-core` `storage_key.rs`):
-//! `["storage-adapter-id"]` once per repository, and per document
-//! `[document_id, "incremental", change_hash]` and
-//! `[document_id, "snapshot", compaction_hash]`. It reads documents with
-//! `load_range([document_id, "snapshot"])` and
-//! `load_range([document_id, "incremental"])`, and deletes superseded chunks
-//! only after the compacted snapshot's put has completed.
+//! Keys (the layout samod 0.16 wrote, so data directories from before the
+//! hub keep loading):
+//! - `automerge/storage-adapter-id`: this server's storage id, told to
+//!   clients in the handshake;
+//! - `automerge/{document}/incremental/{first change hash}`: the changes of
+//!   one batch, concatenated;
+//! - `automerge/{document}/snapshot/{head hash}`: a whole document.
 //!
-//! A key becomes the string `automerge/` + components joined by `/`.
-//! `StorageKey` guarantees no component is empty or contains `/`, so the
-//! mapping is reversible and a range prefix always ends in `/` (no document
-//! id can match as a prefix of another).
-//!
-//! The trait has no error channel: `put` returns `()`. A failed put would be
-//! silently lost data, so puts retry until the store accepts them (and the
-//! durability gate holds that document's outgoing messages meanwhile).
-//! Loads retry too: answering "nothing stored" would make samod treat a
-//! stored document as absent for the rest of the process.
-//!
-//! The adapter also keeps the size of each document's stored chunks
-//! (`DocumentSizes`), which is what the document size cap is checked against.
+//! A document is every chunk under `automerge/{document}/`, loaded in any
+//! order (Automerge queues changes until their dependencies arrive, and a
+//! change loaded twice is one change). So compaction is crash-safe without a
+//! transaction: the snapshot is written first, the chunks it supersedes are
+//! deleted after; a crash in between only leaves duplicates that the next
+//! load merges.
 
-use std::collections::HashMap;
-use std::future::Future;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use samod::storage::{Storage, StorageKey};
+use automerge::{Automerge, Change, ChangeHash};
 
-use super::durability::DurabilityTracker;
+use super::DocumentId;
 use crate::store::{Store, StoreError};
 
 const NAMESPACE: &str = "automerge/";
-const SEPARATOR: char = '/';
+const STORAGE_ID_KEY: &str = "automerge/storage-adapter-id";
+/// Attempts at a write before the document gives up (and its clients are
+/// told to come back later: they keep their changes meanwhile).
+const WRITE_ATTEMPTS: u32 = 3;
 const FIRST_RETRY_DELAY: Duration = Duration::from_millis(100);
-const MAX_RETRY_DELAY: Duration = Duration::from_secs(5);
-/// A delete that keeps failing only leaves superseded data behind, which the
-/// next load merges harmlessly; give up rather than retry forever.
-const DELETE_ATTEMPTS: u32 = 5;
 
 #[derive(Clone)]
-pub struct SyncStorage {
+pub struct DocumentStorage {
     store: Store,
-    /// Told about every put, so outgoing messages can wait for theirs.
-    durability: Arc<DurabilityTracker>,
-    /// Told about every chunk loaded, written and deleted.
-    sizes: Arc<DocumentSizes>,
 }
 
-impl SyncStorage {
-    pub fn new(
-        store: Store,
-        durability: Arc<DurabilityTracker>,
-        sizes: Arc<DocumentSizes>,
-    ) -> Self {
-        Self {
-            store,
-            durability,
-            sizes,
-        }
+/// A document as loaded, and what it occupies in storage.
+pub struct StoredDocument {
+    pub document: Automerge,
+    pub chunks: Vec<StoredChunk>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredChunk {
+    pub key: String,
+    pub bytes: u64,
+    pub is_snapshot: bool,
+}
+
+impl StoredDocument {
+    pub fn bytes(&self) -> u64 {
+        self.chunks.iter().map(|chunk| chunk.bytes).sum()
     }
 }
 
-/// The bytes each document occupies in storage (its snapshot and
-/// incremental chunks), as far as this process has seen them: a document is
-/// known once it has been loaded or written.
-#[derive(Default)]
-pub struct DocumentSizes {
-    documents: Mutex<HashMap<String, HashMap<String, u64>>>,
+fn document_prefix(document_id: &DocumentId) -> String {
+    format!("{NAMESPACE}{document_id}/")
 }
 
-impl DocumentSizes {
-    fn record(&self, key: &StorageKey, bytes: Option<usize>) {
-        let parts: Vec<&String> = key.into_iter().collect();
-        let [document_id, kind, name] = parts.as_slice() else {
-            return;
-        };
-        let mut documents = self.documents.lock().expect("sizes lock");
-        let chunks = documents.entry(document_id.to_string()).or_default();
-        let chunk = format!("{kind}/{name}");
-        match bytes {
-            Some(bytes) => {
-                chunks.insert(chunk, bytes as u64);
-            }
-            None => {
-                chunks.remove(&chunk);
+fn chunk_key(document_id: &DocumentId, kind: &str, hash: &ChangeHash) -> String {
+    format!("{NAMESPACE}{document_id}/{kind}/{hash}")
+}
+
+impl DocumentStorage {
+    pub fn new(store: Store) -> Self {
+        Self { store }
+    }
+
+    /// This server's storage id, created on first use.
+    pub async fn storage_id(&self) -> Result<String, StoreError> {
+        if let Some(bytes) = self.store.chunk_get(STORAGE_ID_KEY).await? {
+            if let Ok(id) = String::from_utf8(bytes) {
+                return Ok(id);
             }
         }
+        let id = uuid::Uuid::new_v4().to_string();
+        self.store.chunk_put(STORAGE_ID_KEY, id.as_bytes()).await?;
+        Ok(id)
     }
 
-    /// The stored size of a document; 0 when it was never loaded here.
-    pub fn bytes(&self, document_id: &str) -> u64 {
-        self.documents
-            .lock()
-            .expect("sizes lock")
-            .get(document_id)
-            .map_or(0, |chunks| chunks.values().sum())
-    }
-}
-
-pub fn key_to_string(key: &StorageKey) -> String {
-    let mut out = String::from(NAMESPACE);
-    for (index, part) in key.into_iter().enumerate() {
-        if index > 0 {
-            out.push(SEPARATOR);
-        }
-        out.push_str(part);
-    }
-    out
-}
-
-fn prefix_to_string(prefix: &StorageKey) -> String {
-    let mut out = key_to_string(prefix);
-    if out.len() > NAMESPACE.len() {
-        out.push(SEPARATOR);
-    }
-    out
-}
-
-pub fn string_to_key(stored: &str) -> Option<StorageKey> {
-    let rest = stored.strip_prefix(NAMESPACE)?;
-    StorageKey::from_parts(rest.split(SEPARATOR)).ok()
-}
-
-/// Runs `attempt` until it succeeds, or `max_attempts` is used up.
-async fn retry<T, F, Fut>(
-    what: &str,
-    key: &str,
-    max_attempts: Option<u32>,
-    mut attempt: F,
-) -> Option<T>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, StoreError>>,
-{
-    let mut delay = FIRST_RETRY_DELAY;
-    let mut attempts = 0u32;
-    loop {
-        match attempt().await {
-            Ok(value) => return Some(value),
-            Err(error) => {
-                attempts += 1;
-                if max_attempts.is_some_and(|max| attempts >= max) {
-                    tracing::error!(%error, key, attempts, "sync storage {what} failed, giving up");
-                    return None;
-                }
-                tracing::error!(%error, key, attempts, "sync storage {what} failed, retrying");
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(MAX_RETRY_DELAY);
-            }
-        }
-    }
-}
-
-impl Storage for SyncStorage {
-    fn load(&self, key: StorageKey) -> impl Future<Output = Option<Vec<u8>>> + Send {
-        let store = self.store.clone();
-        async move {
-            let key = key_to_string(&key);
-            retry("load", &key, None, || store.chunk_get(&key))
-                .await
-                .flatten()
-        }
-    }
-
-    fn load_range(
+    /// The stored document, or `None` when nothing is stored under its id.
+    /// A chunk Automerge cannot read is logged and skipped: the rest of
+    /// the document still loads.
+    pub async fn load(
         &self,
-        prefix: StorageKey,
-    ) -> impl Future<Output = HashMap<StorageKey, Vec<u8>>> + Send {
-        let store = self.store.clone();
-        let durability = self.durability.clone();
-        let sizes = self.sizes.clone();
-        async move {
-            let prefix_string = prefix_to_string(&prefix);
-            let rows = retry("load_range", &prefix_string, None, || {
-                store.chunk_list_prefix(&prefix_string)
-            })
-            .await
-            .unwrap_or_default();
-            let mut chunks = HashMap::with_capacity(rows.len());
-            for (stored_key, data) in rows {
-                let Some(key) = string_to_key(&stored_key).filter(|key| prefix.is_prefix_of(key))
-                else {
-                    tracing::warn!(stored_key, "ignoring a chunk key samod did not write");
-                    continue;
-                };
-                durability.record_loaded(&key, &data);
-                sizes.record(&key, Some(data.len()));
-                chunks.insert(key, data);
-            }
-            chunks
+        document_id: &DocumentId,
+    ) -> Result<Option<StoredDocument>, StoreError> {
+        let rows = self
+            .store
+            .chunk_list_prefix(&document_prefix(document_id))
+            .await?;
+        if rows.is_empty() {
+            return Ok(None);
         }
+        let mut document = Automerge::new();
+        let mut chunks = Vec::with_capacity(rows.len());
+        for (key, data) in rows {
+            let is_snapshot = key.contains("/snapshot/");
+            if let Err(error) = document.load_incremental(&data) {
+                tracing::error!(%error, key, "skipping a stored chunk automerge cannot load");
+            }
+            chunks.push(StoredChunk {
+                key,
+                bytes: data.len() as u64,
+                is_snapshot,
+            });
+        }
+        Ok(Some(StoredDocument { document, chunks }))
     }
 
-    fn put(&self, key: StorageKey, data: Vec<u8>) -> impl Future<Output = ()> + Send {
-        // Numbered now, while samod is calling us in issue order; see
-        // durability.rs.
-        let ticket = self.durability.begin_put(&key, &data);
-        self.sizes.record(&key, Some(data.len()));
-        let store = self.store.clone();
-        let durability = self.durability.clone();
-        async move {
-            let key = key_to_string(&key);
-            retry("put", &key, None, || store.chunk_put(&key, &data)).await;
-            if let Some(ticket) = ticket {
-                durability.finish_put(ticket);
-            }
-        }
+    /// Writes a new document whole. Returns once it is durable.
+    pub async fn create(
+        &self,
+        document_id: &DocumentId,
+        document: &mut Automerge,
+    ) -> Result<StoredChunk, StoreError> {
+        self.write_snapshot(document_id, document).await
     }
 
-    fn delete(&self, key: StorageKey) -> impl Future<Output = ()> + Send {
-        self.sizes.record(&key, None);
-        let store = self.store.clone();
-        async move {
-            let key = key_to_string(&key);
-            retry("delete", &key, Some(DELETE_ATTEMPTS), || {
-                store.chunk_delete(&key)
-            })
-            .await;
+    /// Appends `changes` (new since the last write). Returns once durable.
+    pub async fn append(
+        &self,
+        document_id: &DocumentId,
+        changes: &[Change],
+    ) -> Result<Option<StoredChunk>, StoreError> {
+        let Some(first) = changes.first() else {
+            return Ok(None);
+        };
+        let mut data = Vec::new();
+        for change in changes {
+            data.extend_from_slice(change.raw_bytes());
+        }
+        let key = chunk_key(document_id, "incremental", &first.hash());
+        self.put_retrying(&key, &data).await?;
+        Ok(Some(StoredChunk {
+            key,
+            bytes: data.len() as u64,
+            is_snapshot: false,
+        }))
+    }
+
+    /// Replaces `superseded` by one snapshot of `document`. The snapshot is
+    /// durable before anything is deleted; a failed delete only leaves a
+    /// duplicate behind.
+    pub async fn compact(
+        &self,
+        document_id: &DocumentId,
+        document: &mut Automerge,
+        superseded: &[StoredChunk],
+    ) -> Result<StoredChunk, StoreError> {
+        let snapshot = self.write_snapshot(document_id, document).await?;
+        for chunk in superseded {
+            if chunk.key == snapshot.key {
+                continue;
+            }
+            if let Err(error) = self.store.chunk_delete(&chunk.key).await {
+                tracing::warn!(%error, key = chunk.key, "cannot delete a compacted chunk; it stays as a duplicate");
+            }
+        }
+        Ok(snapshot)
+    }
+
+    async fn write_snapshot(
+        &self,
+        document_id: &DocumentId,
+        document: &mut Automerge,
+    ) -> Result<StoredChunk, StoreError> {
+        let data = document.save();
+        let heads = document.get_heads();
+        // An empty document has no heads; its id names it well enough.
+        let name = heads.first().copied().unwrap_or(ChangeHash([0; 32]));
+        let key = chunk_key(document_id, "snapshot", &name);
+        self.put_retrying(&key, &data).await?;
+        Ok(StoredChunk {
+            key,
+            bytes: data.len() as u64,
+            is_snapshot: true,
+        })
+    }
+
+    async fn put_retrying(&self, key: &str, data: &[u8]) -> Result<(), StoreError> {
+        let mut delay = FIRST_RETRY_DELAY;
+        let mut attempt = 1;
+        loop {
+            match self.store.chunk_put(key, data).await {
+                Ok(()) => return Ok(()),
+                Err(error) if attempt >= WRITE_ATTEMPTS => {
+                    tracing::error!(%error, key, attempt, "cannot store a document chunk, giving up");
+                    return Err(error);
+                }
+                Err(error) => {
+                    tracing::warn!(%error, key, attempt, "cannot store a document chunk, retrying");
+                    tokio::time::sleep(delay).await;
+                    delay *= 4;
+                    attempt += 1;
+                }
+            }
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use automerge::transaction::Transactable;
+    use automerge::ROOT;
+
     use super::*;
 
-    #[test]
-    fn keys_round_trip_and_prefixes_end_with_the_separator() {
-        let key = StorageKey::from_parts(["2bfZ7", "incremental", "ab12"]).unwrap();
-        assert_eq!(key_to_string(&key), "automerge/2bfZ7/incremental/ab12");
-        assert_eq!(string_to_key("automerge/2bfZ7/incremental/ab12"), Some(key));
-        let prefix = StorageKey::from_parts(["2bfZ7", "snapshot"]).unwrap();
-        assert_eq!(prefix_to_string(&prefix), "automerge/2bfZ7/snapshot/");
-        let storage_id = StorageKey::from_parts(["storage-adapter-id"]).unwrap();
-        assert_eq!(key_to_string(&storage_id), "automerge/storage-adapter-id");
-        assert_eq!(string_to_key("other/thing"), None);
-        assert_eq!(string_to_key("automerge/a//b"), None);
+    fn change(document: &mut Automerge, value: i64) {
+        let mut tx = document.transaction();
+        tx.put(ROOT, "value", value).unwrap();
+        tx.commit();
     }
 
     #[tokio::test]
-    async fn a_document_written_is_read_back_by_prefix_only() {
+    async fn a_document_loads_from_its_snapshot_and_increments_and_survives_compaction() {
         let (_dir, store) = crate::sync::test_store().await;
-        let sizes = Arc::new(DocumentSizes::default());
-        let storage = SyncStorage::new(store, Arc::default(), sizes.clone());
-        let doc_a = StorageKey::from_parts(["docA", "incremental", "01"]).unwrap();
-        let doc_ab = StorageKey::from_parts(["docAB", "incremental", "02"]).unwrap();
-        storage.put(doc_a.clone(), vec![1]).await;
-        storage.put(doc_ab, vec![2, 2]).await;
-        assert_eq!(sizes.bytes("docA"), 1);
-        assert_eq!(sizes.bytes("docAB"), 2);
-        let prefix = StorageKey::from_parts(["docA", "incremental"]).unwrap();
-        let loaded = storage.load_range(prefix).await;
-        assert_eq!(loaded.len(), 1);
-        assert_eq!(loaded.get(&doc_a), Some(&vec![1]));
-        storage.delete(doc_a.clone()).await;
-        assert_eq!(storage.load(doc_a).await, None);
-        assert_eq!(sizes.bytes("docA"), 0);
+        let storage = DocumentStorage::new(store.clone());
+        let id = DocumentId::random();
+        let neighbour = DocumentId::random();
+        let mut document = Automerge::new();
+        change(&mut document, 1);
+        let snapshot = storage.create(&id, &mut document).await.unwrap();
+        let mut other = Automerge::new();
+        change(&mut other, 99);
+        storage.create(&neighbour, &mut other).await.unwrap();
+
+        let before = document.get_heads();
+        change(&mut document, 2);
+        change(&mut document, 3);
+        let new: Vec<Change> = document.get_changes(&before);
+        let increment = storage.append(&id, &new).await.unwrap().unwrap();
+
+        let loaded = storage.load(&id).await.unwrap().unwrap();
+        assert_eq!(loaded.document.get_heads(), document.get_heads());
+        assert_eq!(loaded.chunks.len(), 2);
+        assert_eq!(loaded.bytes(), snapshot.bytes + increment.bytes);
+
+        storage
+            .compact(&id, &mut document, &loaded.chunks)
+            .await
+            .unwrap();
+        let compacted = storage.load(&id).await.unwrap().unwrap();
+        assert_eq!(compacted.chunks.len(), 1);
+        assert!(compacted.chunks[0].is_snapshot);
+        assert_eq!(compacted.document.get_heads(), document.get_heads());
+        // The neighbour is untouched, and an unknown id has nothing stored.
+        assert_eq!(
+            storage
+                .load(&neighbour)
+                .await
+                .unwrap()
+                .unwrap()
+                .document
+                .get_heads(),
+            other.get_heads()
+        );
+        assert!(storage.load(&DocumentId::random()).await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn the_storage_id_is_stable() {
+        let (_dir, store) = crate::sync::test_store().await;
+        let storage = DocumentStorage::new(store);
+        let first = storage.storage_id().await.unwrap();
+        assert_eq!(storage.storage_id().await.unwrap(), first);
     }
 }

@@ -1,18 +1,15 @@
-//! Just enough of the automerge-repo wire format (CBOR maps over binary
-//! websocket frames, protocol "1") for the socket bridge to make access and
-//! durability decisions before samod sees a message.
+//! The automerge-repo wire format (CBOR maps over binary websocket frames,
+//! protocol "1"): reading a client's envelope, writing ours, and checking
+//! the changes a writer sends before any document sees them. Pure; also
+//! compiled into the fuzz crate.
 //!
-//! samod keeps its own codec private (`samod_core::network::wire_protocol` is
-//! `pub(crate)`), so this module reads the envelope fields itself. It must
-//! read them the way samod does, or a crafted message could mean one thing to
-//! our filter and another to samod; that is why duplicate keys are rejected
-//! here instead of "last one wins" (samod's behaviour).
+//! Duplicate keys are rejected rather than "last one wins", so a crafted
+//! message cannot mean one thing to the access check and another later.
 
 use std::str::FromStr;
 
-use automerge::ChangeHash;
+use super::document_id::DocumentId;
 use minicbor::data::Type;
-use samod::DocumentId;
 
 /// The most fields a legitimate message carries is about eight; a map that
 /// claims more is rejected before we loop over it.
@@ -119,7 +116,11 @@ pub struct Envelope<'a> {
     /// raw bytes), so two spellings of one id compare equal.
     pub document_id: Option<DocumentId>,
     pub session_id: Option<&'a str>,
+    /// The ephemeral message counter.
+    pub count: Option<u64>,
     pub data: Option<&'a [u8]>,
+    /// `join`'s protocol versions include "1".
+    pub speaks_version_1: bool,
 }
 
 pub fn decode_envelope(frame: &[u8]) -> Result<Envelope<'_>, WireError> {
@@ -134,6 +135,8 @@ pub fn decode_envelope(frame: &[u8]) -> Result<Envelope<'_>, WireError> {
     let mut document_id = None;
     let mut session_id = None;
     let mut data = None;
+    let mut count = None;
+    let mut versions = None;
     for _ in 0..field_count {
         let key = decoder.str()?;
         match key {
@@ -142,6 +145,18 @@ pub fn decode_envelope(frame: &[u8]) -> Result<Envelope<'_>, WireError> {
             "targetId" => set_once(&mut target_id, "targetId", decoder.str()?)?,
             "sessionId" => set_once(&mut session_id, "sessionId", decoder.str()?)?,
             "data" => set_once(&mut data, "data", decoder.bytes()?)?,
+            "count" => set_once(&mut count, "count", decoder.u64()?)?,
+            "supportedProtocolVersions" => {
+                let length = decoder.array()?.ok_or(WireError::NotAMap)?;
+                if length > MAX_ENVELOPE_FIELDS {
+                    return Err(WireError::TooManyFields);
+                }
+                let mut speaks_1 = false;
+                for _ in 0..length {
+                    speaks_1 |= decoder.str()? == "1";
+                }
+                set_once(&mut versions, "supportedProtocolVersions", speaks_1)?;
+            }
             "documentId" => {
                 let parsed = match decoder.datatype()? {
                     Type::String => DocumentId::from_str(decoder.str()?)
@@ -165,7 +180,9 @@ pub fn decode_envelope(frame: &[u8]) -> Result<Envelope<'_>, WireError> {
         target_id,
         document_id,
         session_id,
+        count,
         data,
+        speaks_version_1: versions.unwrap_or(false),
     })
 }
 
@@ -198,23 +215,6 @@ pub fn encode_doc_unavailable(
         .and_then(|e| e.str("documentId"))
         .and_then(|e| e.str(&document_id.to_string()));
     encoder.into_writer()
-}
-
-/// What an outgoing sync message claims about our document, which is what
-/// the durability gate needs.
-#[derive(Debug, PartialEq, Eq)]
-pub struct SyncSummary {
-    /// Our heads when samod generated the message.
-    pub heads: Vec<ChangeHash>,
-    pub carries_changes: bool,
-}
-
-pub fn summarize_sync_data(data: &[u8]) -> Result<SyncSummary, WireError> {
-    let message = automerge::sync::Message::decode(data).map_err(|_| WireError::InvalidSyncData)?;
-    Ok(SyncSummary {
-        carries_changes: !message.changes.is_empty(),
-        heads: message.heads,
-    })
 }
 
 /// What a client's sync message carries, once checked.
@@ -343,49 +343,79 @@ fn check_canonical(change: &automerge::Change) -> Result<(), WireError> {
     }
 }
 
-/// A read-only peer's sync message with its changes removed, or `None` when
-/// it carries none (forward it unchanged). samod's read-only sync state
-/// ignores such changes too; removing them here keeps "a read-only peer's
-/// changes are never stored nor relayed" true whatever samod does with them.
-pub fn strip_changes(frame: &[u8]) -> Result<Option<Vec<u8>>, WireError> {
-    let envelope = decode_envelope(frame)?;
-    let Some(data) = envelope.data else {
-        return Ok(None);
-    };
-    let mut message =
-        automerge::sync::Message::decode(data).map_err(|_| WireError::InvalidSyncData)?;
-    if message.changes.is_empty() {
-        return Ok(None);
-    }
-    message.changes = automerge::sync::ChunkList::empty();
-    replace_data(frame, &message.encode()).map(Some)
+/// Our answer to a client's `join`.
+pub fn encode_peer(sender_id: &str, target_id: &str, storage_id: &str) -> Vec<u8> {
+    let mut encoder = minicbor::Encoder::new(Vec::new());
+    // Writing into a Vec cannot fail.
+    let _ = encoder
+        .map(5)
+        .and_then(|e| e.str("type"))
+        .and_then(|e| e.str("peer"))
+        .and_then(|e| e.str("senderId"))
+        .and_then(|e| e.str(sender_id))
+        .and_then(|e| e.str("selectedProtocolVersion"))
+        .and_then(|e| e.str("1"))
+        .and_then(|e| e.str("targetId"))
+        .and_then(|e| e.str(target_id))
+        .and_then(|e| e.str("peerMetadata"))
+        .and_then(|e| e.map(2))
+        .and_then(|e| e.str("storageId"))
+        .and_then(|e| e.str(storage_id))
+        .and_then(|e| e.str("isEphemeral"))
+        .and_then(|e| e.bool(false));
+    encoder.into_writer()
 }
 
-/// The same CBOR map with the value of `data` replaced; every other field
-/// is copied byte for byte.
-fn replace_data(frame: &[u8], data: &[u8]) -> Result<Vec<u8>, WireError> {
-    let mut decoder = minicbor::Decoder::new(frame);
-    let field_count = decoder.map()?.ok_or(WireError::NotAMap)?;
-    if field_count > MAX_ENVELOPE_FIELDS {
-        return Err(WireError::TooManyFields);
-    }
-    let mut encoder = minicbor::Encoder::new(Vec::with_capacity(frame.len()));
-    // Writing into a Vec cannot fail.
-    let _ = encoder.map(field_count);
-    for _ in 0..field_count {
-        let key = decoder.str()?;
-        let _ = encoder.str(key);
-        let start = decoder.position();
-        decoder.skip()?;
-        if key == "data" {
-            let _ = encoder.bytes(data);
-        } else {
-            let mut raw = encoder.into_writer();
-            raw.extend_from_slice(&frame[start..decoder.position()]);
-            encoder = minicbor::Encoder::new(raw);
-        }
-    }
-    Ok(encoder.into_writer())
+/// A sync message from us; `data` is an encoded Automerge sync message.
+pub fn encode_sync(
+    sender_id: &str,
+    target_id: &str,
+    document_id: &DocumentId,
+    data: &[u8],
+) -> Vec<u8> {
+    let mut encoder = minicbor::Encoder::new(Vec::with_capacity(data.len() + 160));
+    let _ = encoder
+        .map(5)
+        .and_then(|e| e.str("type"))
+        .and_then(|e| e.str("sync"))
+        .and_then(|e| e.str("documentId"))
+        .and_then(|e| e.str(&document_id.to_string()))
+        .and_then(|e| e.str("senderId"))
+        .and_then(|e| e.str(sender_id))
+        .and_then(|e| e.str("targetId"))
+        .and_then(|e| e.str(target_id))
+        .and_then(|e| e.str("data"))
+        .and_then(|e| e.bytes(data));
+    encoder.into_writer()
+}
+
+/// An ephemeral message relayed as its author sent it, to another target.
+pub fn encode_ephemeral(
+    sender_id: &str,
+    target_id: &str,
+    count: u64,
+    session_id: &str,
+    document_id: &DocumentId,
+    data: &[u8],
+) -> Vec<u8> {
+    let mut encoder = minicbor::Encoder::new(Vec::with_capacity(data.len() + 200));
+    let _ = encoder
+        .map(7)
+        .and_then(|e| e.str("type"))
+        .and_then(|e| e.str("ephemeral"))
+        .and_then(|e| e.str("senderId"))
+        .and_then(|e| e.str(sender_id))
+        .and_then(|e| e.str("targetId"))
+        .and_then(|e| e.str(target_id))
+        .and_then(|e| e.str("count"))
+        .and_then(|e| e.u64(count))
+        .and_then(|e| e.str("sessionId"))
+        .and_then(|e| e.str(session_id))
+        .and_then(|e| e.str("documentId"))
+        .and_then(|e| e.str(&document_id.to_string()))
+        .and_then(|e| e.str("data"))
+        .and_then(|e| e.bytes(data));
+    encoder.into_writer()
 }
 
 #[cfg(test)]
@@ -448,24 +478,12 @@ mod tests {
         );
     }
 
-    fn sync_frame(data: &[u8]) -> Vec<u8> {
-        let mut encoder = minicbor::Encoder::new(Vec::new());
-        encoder.map(5).unwrap();
-        encoder.str("type").unwrap().str("sync").unwrap();
-        encoder.str("senderId").unwrap().str("u/a/d/b").unwrap();
-        encoder.str("targetId").unwrap().str("server").unwrap();
-        encoder.str("documentId").unwrap();
-        encoder.str(&test_document_id().to_string()).unwrap();
-        encoder.str("data").unwrap().bytes(data).unwrap();
-        encoder.into_writer()
-    }
-
     fn sync_message_with_a_change() -> Vec<u8> {
         use automerge::sync::SyncDoc;
         use automerge::transaction::Transactable;
         let mut doc = automerge::Automerge::new();
         doc.transact::<_, _, automerge::AutomergeError>(|tx| {
-            tx.put(automerge::ROOT, "note", "from a read-only peer")
+            tx.put(automerge::ROOT, "note", "from a peer")
         })
         .unwrap();
         let mut state = automerge::sync::State::new();
@@ -480,27 +498,49 @@ mod tests {
     }
 
     #[test]
-    fn stripping_a_read_only_sync_message_keeps_everything_but_the_changes() {
-        let data = sync_message_with_a_change();
-        let original = automerge::sync::Message::decode(&data).unwrap();
-        assert!(!original.changes.is_empty(), "the fixture carries a change");
-        let frame = sync_frame(&data);
-        let stripped = strip_changes(&frame).unwrap().expect("changes removed");
-        let envelope = decode_envelope(&stripped).unwrap();
+    fn our_messages_read_back_as_clients_see_them() {
+        let document_id = test_document_id();
+        let peer = encode_peer("server", "u/a/d/b", "storage-1");
+        let envelope = decode_envelope(&peer).unwrap();
+        assert_eq!(envelope.message_type, MessageType::Peer);
+        assert_eq!(envelope.target_id, Some("u/a/d/b"));
+
+        let sync = encode_sync("server", "u/a/d/b", &document_id, &[1, 2, 3]);
+        let envelope = decode_envelope(&sync).unwrap();
         assert_eq!(envelope.message_type, MessageType::Sync);
-        assert_eq!(envelope.sender_id, Some("u/a/d/b"));
-        assert_eq!(envelope.document_id, Some(test_document_id()));
-        let message = automerge::sync::Message::decode(envelope.data.unwrap()).unwrap();
-        assert!(message.changes.is_empty());
-        assert_eq!(message.heads, original.heads);
-        // A message without changes is left alone.
-        assert_eq!(strip_changes(&stripped).unwrap(), None);
+        assert_eq!(envelope.document_id, Some(document_id));
+        assert_eq!(envelope.data, Some(&[1u8, 2, 3][..]));
+
+        let relayed = encode_ephemeral("u/x/d/y", "u/a/d/b", 7, "session", &document_id, &[9]);
+        let envelope = decode_envelope(&relayed).unwrap();
+        assert_eq!(envelope.message_type, MessageType::Ephemeral);
+        assert_eq!(envelope.sender_id, Some("u/x/d/y"));
+        assert_eq!(envelope.count, Some(7));
+        assert_eq!(envelope.session_id, Some("session"));
+    }
+
+    #[test]
+    fn join_says_whether_it_speaks_version_1() {
+        let join = |versions: &[&str]| {
+            let mut encoder = minicbor::Encoder::new(Vec::new());
+            encoder.map(3).unwrap();
+            encoder.str("type").unwrap().str("join").unwrap();
+            encoder.str("senderId").unwrap().str("u/a/d/b").unwrap();
+            encoder.str("supportedProtocolVersions").unwrap();
+            encoder.array(versions.len() as u64).unwrap();
+            for version in versions {
+                encoder.str(version).unwrap();
+            }
+            encoder.into_writer()
+        };
+        assert!(decode_envelope(&join(&["1"])).unwrap().speaks_version_1);
+        assert!(!decode_envelope(&join(&["2"])).unwrap().speaks_version_1);
     }
 
     #[test]
     fn garbage_sync_data_is_an_error() {
         assert_eq!(
-            strip_changes(&sync_frame(b"not a sync message")),
+            check_client_changes(b"not a sync message"),
             Err(WireError::InvalidSyncData)
         );
     }

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Side by side (issue 9 scenario 8, issue 4, issue 11): the official JS
+# automerge-repo client (../shared/bench/fanout.mjs: one writer, N readers,
+# SYNC_DEBOUNCE_MS=0) against phonghop's /sync and against the reference JS
+# sync server (../shared/bench/peer-server.mjs), in the same run, and the
+# ratios of their p99 latency, CPU per delivered change and memory.
+#
+# Usage: bench/side-by-side.sh PHONGHOP_URL PHONGHOP_PID [READERS...]
+# (bench/run.sh calls it with the server it started; default readers 50 200).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+URL=$1
+PID=$2
+shift 2
+READERS=("$@")
+[ ${#READERS[@]} -gt 0 ] || READERS=(50 200)
+STROKES=${SIDE_BY_SIDE_STROKES:-100}
+RATE=${SIDE_BY_SIDE_RATE:-20}
+SHARED_BENCH=${SHARED_BENCH:-../shared/bench}
+REFERENCE_PORT=${REFERENCE_PORT:-18091}
+
+if [ ! -f "$SHARED_BENCH/fanout.mjs" ]; then
+  echo "| side by side | NOT RUN: $SHARED_BENCH/fanout.mjs is missing (it lives beside the repository) |"
+  exit 0
+fi
+if [ ! -d "$SHARED_BENCH/node_modules" ]; then
+  (cd "$SHARED_BENCH" && npm install --no-audit --no-fund > /dev/null)
+fi
+
+WORK=$(mktemp -d)
+REFERENCE=""
+cleanup() {
+  [ -n "$REFERENCE" ] && kill "$REFERENCE" 2> /dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# The chair may write the shared layers; each reader is another device of
+# the chair (its own ticket, peer id and websocket).
+curl -sf -c "$WORK/jar" -H 'content-type: application/json' \
+  -d '{"username":"chutri","password":"demo"}' "$URL/api/v1/auth/login" > /dev/null
+MEETING=$(curl -sf -b "$WORK/jar" "$URL/api/v1/meetings" |
+  node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).meetings[0].id))')
+DOC=$(curl -sf -b "$WORK/jar" "$URL/api/v1/meetings/$MEETING" |
+  node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const m=JSON.parse(s);console.log(m.sync_documents.find(d=>d.kind==="shared_layer"&&d.access==="write").url)})')
+WS_URL=${URL/http:/ws:}
+cat > "$WORK/ticket-url.sh" << EOF
+#!/usr/bin/env bash
+# One fresh ticket per connection, printed as "URL PEER_ID".
+curl -sf -b "$WORK/jar" -H 'content-type: application/json' \\
+  -d "{\"device_id\":\"bench-\$RANDOM\$RANDOM\"}" -X POST "$URL/api/v1/auth/ws-ticket" |
+  sed -E 's/.*"ticket":"([^"]*)".*"peer_id":"([^"]*)".*/$(printf '%s' "$WS_URL" | sed 's/[\/&]/\\&/g')\/sync?ticket=\1 \2/'
+EOF
+chmod +x "$WORK/ticket-url.sh"
+
+SYNC_DEBOUNCE_MS=0 node "$SHARED_BENCH/peer-server.mjs" "$REFERENCE_PORT" "$WORK/reference-data" > "$WORK/reference.log" 2>&1 &
+REFERENCE=$!
+for _ in $(seq 1 100); do
+  grep -qi "listening" "$WORK/reference.log" 2> /dev/null && break
+  sleep 0.1
+done
+
+# One JSON line (fanout.mjs exits 1 when a stroke did not reach every
+# reader; its figures still say how far it got).
+fanout() {
+  local out
+  out=$(SYNC_DEBOUNCE_MS=0 node "$SHARED_BENCH/fanout.mjs" --readers "$1" --strokes "$STROKES" \
+    --rate "$RATE" "${@:2}" 2> "$WORK/fanout.err") || true
+  out=$(printf '%s\n' "$out" | grep '^{' | tail -n 1)
+  if [ -z "$out" ]; then
+    tail -n 5 "$WORK/fanout.err" >&2
+    out='{}'
+  fi
+  printf '%s\n' "$out"
+}
+
+for readers in "${READERS[@]}"; do
+  reference=$(fanout "$readers" --url "ws://127.0.0.1:$REFERENCE_PORT" --pid "$REFERENCE")
+  ours=$(fanout "$readers" --url-cmd "$WORK/ticket-url.sh" --doc "$DOC" --pid "$PID")
+  STROKES=$STROKES RATE=$RATE node -e '
+    const [readers, reference, ours] = [process.argv[1], JSON.parse(process.argv[2] || "{}"), JSON.parse(process.argv[3] || "{}")];
+    const pick = (r, ...keys) => keys.map((k) => r[k]).find((v) => v !== undefined);
+    const fmt = (v, unit) => (v === undefined ? "?" : `${Math.round(v).toLocaleString("en")}${unit}`);
+    const line = (name, r) => `${name}: p50 ${fmt(r.p50_ms, " ms")}, p99 ${fmt(r.p99_ms, " ms")}, CPU ${fmt(r.server_cpu_us_per_delivery, " µs")}/delivery, RSS ${fmt(r.server_rss_mb_after, " MB")}`;
+    const ratio = (k) => { const a = pick(ours, ...k), b = pick(reference, ...k); return a === undefined || !b ? "?" : (a / b).toFixed(3); };
+    const delivered = (r) => `${r.delivered ?? "?"}/${r.expected ?? "?"}`;
+    console.log(`| side by side: fanout.mjs, ${readers} readers, ${process.env.STROKES} strokes at ${process.env.RATE}/s | ${line("phonghop", ours)}; ${line("reference", reference)}; delivered ${delivered(ours)} vs ${delivered(reference)}; ratio p99 ${ratio(["p99_ms"])}, CPU ${ratio(["server_cpu_us_per_delivery"])}, memory ${ratio(["server_rss_mb_after"])} |`);
+  ' "$readers" "$reference" "$ours"
+  echo "<!-- raw: reference $reference; phonghop $ours -->"
+done

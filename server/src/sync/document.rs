@@ -1,0 +1,860 @@
+//! The document hub: one task per loaded document (its actor), which owns
+//! the Automerge document and the sync state of every connection that
+//! syncs it.
+//!
+//! An actor takes commands in batches (everything queued when it wakes),
+//! applies them, stores what changed, and only then generates the sync
+//! messages for its peers: a change is durable before any peer hears of it,
+//! and a burst of changes costs one write and one round of messages.
+//! Sync states are shared between peers in equal states (`states.rs`), so a
+//! change followed by many in-sync peers costs one Automerge computation and
+//! one message encoding, sent to each.
+//!
+//! Actors never wait on a socket: each connection has a bounded outbox, and
+//! a connection whose outbox is full is told to stop (slow reader) rather
+//! than slowing the document for everyone.
+//!
+//! A document nobody has synced for `idle_unload` (60 s by default) is
+//! unloaded; the next
+//! command loads it again from storage. A document whose storage fails
+//! stops: its connections are closed with "try again" and it reloads from
+//! what is durable.
+
+use std::collections::{HashMap, HashSet};
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use automerge::sync::{ChunkList, Message, State, SyncDoc};
+use automerge::{Automerge, Change};
+use futures::FutureExt;
+use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+
+use super::socket::SocketEnd;
+use super::states::{EncodedMessage, SharedState, SyncStates};
+use super::storage::{DocumentStorage, StoredChunk};
+use super::wire::WireError;
+use super::{DocumentId, SyncError};
+
+/// Commands taken in one batch at most.
+const MAX_BATCH: usize = 256;
+/// Commands queued for one document before senders wait.
+const INBOX_LEN: usize = 1024;
+/// Incremental chunks stored before the document is compacted.
+const COMPACT_AFTER_INCREMENTS: usize = 128;
+
+pub type ConnectionId = u64;
+
+/// How a document reaches one connection.
+#[derive(Clone)]
+pub struct ConnectionLink {
+    pub id: ConnectionId,
+    pub outbox: mpsc::Sender<Outbound>,
+    pub stop: Arc<StopSignal>,
+}
+
+/// Set by a document that gives up on a connection; the socket closes with
+/// the reason.
+#[derive(Default)]
+pub struct StopSignal {
+    token: CancellationToken,
+    reason: OnceLock<SocketEnd>,
+}
+
+impl StopSignal {
+    pub fn stop(&self, reason: SocketEnd) {
+        let _ = self.reason.set(reason);
+        self.token.cancel();
+    }
+
+    pub async fn stopped(&self) -> SocketEnd {
+        self.token.cancelled().await;
+        self.reason.get().cloned().unwrap_or(SocketEnd::ServerError)
+    }
+}
+
+/// An ephemeral message to relay as it came (sender, session and counter
+/// are the author's).
+#[derive(Debug)]
+pub struct EphemeralRelay {
+    pub sender_id: String,
+    pub session_id: String,
+    pub count: u64,
+    pub data: Vec<u8>,
+}
+
+/// What a document sends a connection. The socket adds the envelope.
+pub enum Outbound {
+    Sync {
+        document_id: DocumentId,
+        data: EncodedMessage,
+    },
+    Unavailable {
+        document_id: DocumentId,
+    },
+    Ephemeral {
+        document_id: DocumentId,
+        relay: Arc<EphemeralRelay>,
+    },
+}
+
+type ServerChange = Box<dyn FnOnce(&mut Automerge) + Send>;
+
+pub enum Command {
+    /// A `sync` or `request` message from a connection (which becomes a
+    /// peer of the document). Changes in it are ignored unless `writable`.
+    Sync {
+        from: ConnectionLink,
+        data: Vec<u8>,
+        writable: bool,
+    },
+    Ephemeral {
+        from: ConnectionId,
+        relay: Arc<EphemeralRelay>,
+    },
+    Detach {
+        connection: ConnectionId,
+    },
+    /// A change (or a read) made by the server itself; `done` answers once
+    /// it is durable.
+    Change {
+        apply: ServerChange,
+        done: oneshot::Sender<Result<(), SyncError>>,
+    },
+}
+
+/// The loaded documents. Cheap to clone.
+#[derive(Clone)]
+pub struct DocumentHub {
+    inner: Arc<HubInner>,
+}
+
+struct HubInner {
+    storage: DocumentStorage,
+    max_document_bytes: u64,
+    idle_unload: Duration,
+    actors: Mutex<Actors>,
+    generation: AtomicU64,
+    pub(crate) panics: AtomicU64,
+}
+
+#[derive(Default)]
+struct Actors {
+    accepting: bool,
+    running: HashMap<DocumentId, ActorEntry>,
+    tasks: tokio::task::JoinSet<()>,
+}
+
+struct ActorEntry {
+    generation: u64,
+    inbox: mpsc::Sender<Command>,
+}
+
+impl DocumentHub {
+    pub fn new(storage: DocumentStorage, max_document_bytes: u64, idle_unload: Duration) -> Self {
+        Self {
+            inner: Arc::new(HubInner {
+                storage,
+                max_document_bytes,
+                idle_unload,
+                actors: Mutex::new(Actors {
+                    accepting: true,
+                    ..Actors::default()
+                }),
+                generation: AtomicU64::new(0),
+                panics: AtomicU64::new(0),
+            }),
+        }
+    }
+
+    pub fn storage(&self) -> &DocumentStorage {
+        &self.inner.storage
+    }
+
+    /// Actor panics so far (each reloads from storage on next use).
+    pub fn panics(&self) -> u64 {
+        self.inner.panics.load(Ordering::Relaxed)
+    }
+
+    /// False once `shutdown` began.
+    pub fn accepting(&self) -> bool {
+        self.lock().accepting
+    }
+
+    pub fn loaded_documents(&self) -> usize {
+        self.lock().running.len()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Actors> {
+        self.inner.actors.lock().expect("document hub lock")
+    }
+
+    /// Sends a command to the document's actor, loading it first if needed.
+    pub async fn send(&self, document_id: DocumentId, command: Command) -> Result<(), SyncError> {
+        let mut command = command;
+        // A send fails only when the actor just unloaded or panicked: the
+        // next attempt starts a fresh one.
+        for _ in 0..3 {
+            let (generation, inbox) = self.actor(document_id)?;
+            match inbox.send(command).await {
+                Ok(()) => return Ok(()),
+                Err(mpsc::error::SendError(returned)) => {
+                    command = returned;
+                    self.forget(&document_id, generation);
+                }
+            }
+        }
+        Err(SyncError::Stopped)
+    }
+
+    /// Like `send` without waiting: for detaching from synchronous code.
+    pub fn send_later(&self, document_id: DocumentId, command: Command) {
+        let hub = self.clone();
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                let _ = hub.send(document_id, command).await;
+            });
+        }
+    }
+
+    fn actor(&self, document_id: DocumentId) -> Result<(u64, mpsc::Sender<Command>), SyncError> {
+        let mut actors = self.lock();
+        if !actors.accepting {
+            return Err(SyncError::Stopped);
+        }
+        if let Some(entry) = actors.running.get(&document_id) {
+            return Ok((entry.generation, entry.inbox.clone()));
+        }
+        let generation = self.inner.generation.fetch_add(1, Ordering::Relaxed);
+        let (inbox, commands) = mpsc::channel(INBOX_LEN);
+        actors.running.insert(
+            document_id,
+            ActorEntry {
+                generation,
+                inbox: inbox.clone(),
+            },
+        );
+        // Reap finished actors so the set does not grow.
+        while actors.tasks.try_join_next().is_some() {}
+        let hub = self.clone();
+        actors.tasks.spawn(async move {
+            let run = run_actor(hub.clone(), document_id, generation, commands);
+            if AssertUnwindSafe(run).catch_unwind().await.is_err() {
+                hub.inner.panics.fetch_add(1, Ordering::Relaxed);
+                tracing::error!(%document_id, "a document actor panicked; it reloads from storage on next use");
+                hub.forget(&document_id, generation);
+            }
+        });
+        Ok((generation, inbox))
+    }
+
+    /// Removes the actor entry if it is still that generation's.
+    fn forget(&self, document_id: &DocumentId, generation: u64) {
+        let mut actors = self.lock();
+        if actors
+            .running
+            .get(document_id)
+            .is_some_and(|entry| entry.generation == generation)
+        {
+            actors.running.remove(document_id);
+        }
+    }
+
+    /// Stops taking commands and waits (at most `timeout`) for every actor
+    /// to finish what it was given.
+    pub async fn shutdown(&self, timeout: Duration) -> Result<(), SyncError> {
+        let mut tasks = {
+            let mut actors = self.lock();
+            actors.accepting = false;
+            actors.running.clear();
+            std::mem::take(&mut actors.tasks)
+        };
+        tokio::time::timeout(timeout, async move {
+            while tasks.join_next().await.is_some() {}
+        })
+        .await
+        .map_err(|_| SyncError::TimedOut)
+    }
+}
+
+/// One connection syncing the document.
+struct Peer {
+    link: ConnectionLink,
+    state: SharedState,
+}
+
+struct DocumentActor {
+    id: DocumentId,
+    hub: DocumentHub,
+    document: Automerge,
+    states: SyncStates,
+    peers: HashMap<ConnectionId, Peer>,
+    chunks: Vec<StoredChunk>,
+}
+
+async fn run_actor(
+    hub: DocumentHub,
+    id: DocumentId,
+    generation: u64,
+    mut commands: mpsc::Receiver<Command>,
+) {
+    let loaded = match hub.storage().load(&id).await {
+        Ok(loaded) => loaded,
+        Err(error) => {
+            tracing::error!(%error, document_id = %id, "cannot load a document");
+            hub.forget(&id, generation);
+            refuse_all(&mut commands, id, Refusal::ServerError);
+            return;
+        }
+    };
+    let Some(stored) = loaded else {
+        // Nothing stored (the socket only lets registered documents
+        // through, so this is a document whose creation never completed).
+        hub.forget(&id, generation);
+        refuse_all(&mut commands, id, Refusal::Unavailable);
+        return;
+    };
+    let mut actor = DocumentActor {
+        id,
+        hub: hub.clone(),
+        document: stored.document,
+        states: SyncStates::default(),
+        peers: HashMap::new(),
+        chunks: stored.chunks,
+    };
+    loop {
+        let first = match tokio::time::timeout(hub.inner.idle_unload, commands.recv()).await {
+            Ok(Some(command)) => command,
+            // Every sender is gone: the server is stopping.
+            Ok(None) => return,
+            Err(_) if actor.peers.is_empty() => {
+                hub.forget(&id, generation);
+                commands.close();
+                // Commands sent in the meantime go to the next actor.
+                let mut leftovers = Vec::new();
+                while let Ok(command) = commands.try_recv() {
+                    leftovers.push(command);
+                }
+                if !leftovers.is_empty() {
+                    let hub = hub.clone();
+                    tokio::spawn(async move {
+                        for command in leftovers {
+                            let _ = hub.send(id, command).await;
+                        }
+                    });
+                }
+                tracing::debug!(document_id = %id, "unloaded an idle document");
+                return;
+            }
+            Err(_) => continue,
+        };
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match commands.try_recv() {
+                Ok(command) => batch.push(command),
+                Err(_) => break,
+            }
+        }
+        if !actor.handle(batch).await {
+            // Storage failed: what is not durable is dropped with this
+            // actor; the clients still hold it and send it again.
+            hub.forget(&id, generation);
+            refuse_all(&mut commands, id, Refusal::ServerError);
+            return;
+        }
+    }
+}
+
+enum Refusal {
+    Unavailable,
+    ServerError,
+}
+
+/// Answers every queued command of a document that cannot serve them.
+fn refuse_all(commands: &mut mpsc::Receiver<Command>, id: DocumentId, refusal: Refusal) {
+    commands.close();
+    while let Ok(command) = commands.try_recv() {
+        match command {
+            Command::Sync { from, .. } => match refusal {
+                Refusal::Unavailable => {
+                    let _ = from
+                        .outbox
+                        .try_send(Outbound::Unavailable { document_id: id });
+                }
+                Refusal::ServerError => from.stop.stop(SocketEnd::ServerError),
+            },
+            Command::Change { done, .. } => {
+                let _ = done.send(Err(match refusal {
+                    Refusal::Unavailable => SyncError::NotFound,
+                    Refusal::ServerError => SyncError::Stopped,
+                }));
+            }
+            Command::Ephemeral { .. } | Command::Detach { .. } => {}
+        }
+    }
+}
+
+impl DocumentActor {
+    /// Applies one batch. False when storage failed (the actor must stop).
+    async fn handle(&mut self, batch: Vec<Command>) -> bool {
+        let heads_before = self.document.get_heads();
+        let mut answer: Vec<ConnectionId> = Vec::new();
+        let mut done: Vec<oneshot::Sender<Result<(), SyncError>>> = Vec::new();
+        for command in batch {
+            match command {
+                Command::Sync {
+                    from,
+                    data,
+                    writable,
+                } => {
+                    let id = from.id;
+                    if self.receive(from, &data, writable) {
+                        answer.push(id);
+                    }
+                }
+                Command::Ephemeral { from, relay } => self.relay(from, relay),
+                Command::Detach { connection } => {
+                    self.peers.remove(&connection);
+                }
+                Command::Change { apply, done: reply } => {
+                    let heads = self.document.get_heads();
+                    let applied =
+                        std::panic::catch_unwind(AssertUnwindSafe(|| apply(&mut self.document)));
+                    if applied.is_err() {
+                        tracing::error!(document_id = %self.id, "a server-side change panicked");
+                    }
+                    if self.document.get_heads() != heads {
+                        self.states.document_changed();
+                    }
+                    done.push(reply);
+                }
+            }
+        }
+        let changed = self.document.get_heads() != heads_before;
+        if changed {
+            if let Err(error) = self.persist(&heads_before).await {
+                tracing::error!(%error, document_id = %self.id, "cannot store a document's changes; closing its connections");
+                for peer in self.peers.values() {
+                    peer.link.stop.stop(SocketEnd::ServerError);
+                }
+                for reply in done {
+                    let _ = reply.send(Err(SyncError::NotStored(error.to_string())));
+                }
+                return false;
+            }
+        }
+        for reply in done {
+            let _ = reply.send(Ok(()));
+        }
+        if changed {
+            let everyone: Vec<ConnectionId> = self.peers.keys().copied().collect();
+            self.generate_for(everyone);
+        } else {
+            let unique: HashSet<ConnectionId> = answer.into_iter().collect();
+            self.generate_for(unique.into_iter().collect());
+        }
+        if self.states.len() > 2 * self.peers.len() + 64 {
+            self.states.collect_garbage();
+        }
+        true
+    }
+
+    /// Takes one sync message. False when the connection was refused.
+    fn receive(&mut self, from: ConnectionLink, data: &[u8], writable: bool) -> bool {
+        let mut message = match Message::decode(data) {
+            Ok(message) => message,
+            Err(_) => {
+                self.drop_peer(&from, violation(WireError::InvalidSyncData));
+                return false;
+            }
+        };
+        let state = match self.peers.get(&from.id) {
+            Some(peer) => peer.state.clone(),
+            None => {
+                let fresh = self.states.fresh();
+                self.peers.insert(
+                    from.id,
+                    Peer {
+                        link: from.clone(),
+                        state: fresh.clone(),
+                    },
+                );
+                fresh
+            }
+        };
+        if !writable {
+            // A reader's changes are never applied, stored nor relayed.
+            message.changes = ChunkList::empty();
+        }
+        let next = if message.changes.is_empty() {
+            match self
+                .states
+                .receive_without_changes(&mut self.document, &state, data, message)
+            {
+                Ok(next) => next,
+                Err(error) => {
+                    tracing::debug!(%error, "refusing a sync message");
+                    self.drop_peer(&from, violation(WireError::InvalidSyncData));
+                    return false;
+                }
+            }
+        } else {
+            match self.receive_changes(&state, message) {
+                Ok(next) => next,
+                Err(end) => {
+                    self.drop_peer(&from, end);
+                    return false;
+                }
+            }
+        };
+        if let Some(peer) = self.peers.get_mut(&from.id) {
+            peer.state = next;
+        }
+        true
+    }
+
+    /// Applies a writer's changes on a copy first: automerge 0.12 can panic
+    /// on (or be corrupted by) a crafted change, and a panic here must not
+    /// touch the document everyone shares. The copy becomes the document.
+    fn receive_changes(
+        &mut self,
+        state: &SharedState,
+        message: Message,
+    ) -> Result<SharedState, SocketEnd> {
+        let incoming: u64 = message.changes.iter().map(|chunk| chunk.len() as u64).sum();
+        let stored: u64 = self.chunks.iter().map(|chunk| chunk.bytes).sum();
+        if stored.saturating_add(incoming) > self.hub.inner.max_document_bytes {
+            return Err(SocketEnd::DocumentTooLarge(self.id));
+        }
+        let before = self.document.get_heads();
+        let mut copy = self.document.clone();
+        let mut next = State::clone(state);
+        let trial = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            if copy.receive_sync_message(&mut next, message).is_err() {
+                return false;
+            }
+            // What it holds must still export, or nothing after this change
+            // could be stored.
+            let _ = copy.get_changes(&before);
+            true
+        }));
+        match trial {
+            Ok(true) => {
+                if copy.get_heads() != before {
+                    self.document = copy;
+                    self.states.document_changed();
+                }
+                Ok(self.states.adopt(next))
+            }
+            _ => Err(violation(WireError::InvalidChange(
+                "automerge cannot apply it",
+            ))),
+        }
+    }
+
+    fn relay(&mut self, from: ConnectionId, relay: Arc<EphemeralRelay>) {
+        let mut gone = Vec::new();
+        for (id, peer) in &self.peers {
+            if *id == from {
+                continue;
+            }
+            let outbound = Outbound::Ephemeral {
+                document_id: self.id,
+                relay: relay.clone(),
+            };
+            if !deliver(&peer.link, outbound) {
+                gone.push(*id);
+            }
+        }
+        for id in gone {
+            self.peers.remove(&id);
+        }
+    }
+
+    fn generate_for(&mut self, targets: Vec<ConnectionId>) {
+        let mut gone = Vec::new();
+        for id in targets {
+            let Some(peer) = self.peers.get_mut(&id) else {
+                continue;
+            };
+            let (next, message) = self.states.generate(&self.document, &peer.state);
+            peer.state = next;
+            if let Some(data) = message {
+                let outbound = Outbound::Sync {
+                    document_id: self.id,
+                    data,
+                };
+                if !deliver(&peer.link, outbound) {
+                    gone.push(id);
+                }
+            }
+        }
+        for id in gone {
+            self.peers.remove(&id);
+        }
+    }
+
+    fn drop_peer(&mut self, link: &ConnectionLink, end: SocketEnd) {
+        self.peers.remove(&link.id);
+        link.stop.stop(end);
+    }
+
+    /// Stores the changes made since `heads_before`, compacting now and
+    /// then.
+    async fn persist(
+        &mut self,
+        heads_before: &[automerge::ChangeHash],
+    ) -> Result<(), crate::store::StoreError> {
+        let changes: Vec<Change> = self.document.get_changes(heads_before);
+        let storage = self.hub.storage().clone();
+        if let Some(chunk) = storage.append(&self.id, &changes).await? {
+            self.chunks.push(chunk);
+        }
+        let increments = self
+            .chunks
+            .iter()
+            .filter(|chunk| !chunk.is_snapshot)
+            .count();
+        if increments >= COMPACT_AFTER_INCREMENTS {
+            let superseded = std::mem::take(&mut self.chunks);
+            match storage
+                .compact(&self.id, &mut self.document, &superseded)
+                .await
+            {
+                Ok(snapshot) => self.chunks = vec![snapshot],
+                Err(error) => {
+                    // Everything is still stored as increments.
+                    tracing::warn!(%error, document_id = %self.id, "cannot compact a document; trying again later");
+                    self.chunks = superseded;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Queues a message for a connection. A full outbox means the client does
+/// not keep up: it is stopped rather than waited for.
+fn deliver(link: &ConnectionLink, outbound: Outbound) -> bool {
+    match link.outbox.try_send(outbound) {
+        Ok(()) => true,
+        Err(mpsc::error::TrySendError::Full(_)) => {
+            link.stop.stop(SocketEnd::SlowReader);
+            false
+        }
+        Err(mpsc::error::TrySendError::Closed(_)) => false,
+    }
+}
+
+fn violation(error: WireError) -> SocketEnd {
+    super::socket::violation(error)
+}
+
+#[cfg(test)]
+mod tests {
+    use automerge::transaction::Transactable;
+    use automerge::{ReadDoc, ROOT};
+
+    use super::*;
+
+    fn connection(id: ConnectionId) -> (ConnectionLink, mpsc::Receiver<Outbound>) {
+        let (outbox, received) = mpsc::channel(64);
+        let link = ConnectionLink {
+            id,
+            outbox,
+            stop: Arc::new(StopSignal::default()),
+        };
+        (link, received)
+    }
+
+    async fn hub_with_document(
+        idle_unload: Duration,
+    ) -> (tempfile::TempDir, DocumentHub, DocumentId, Automerge) {
+        let (dir, store) = crate::sync::test_store().await;
+        let storage = DocumentStorage::new(store);
+        let hub = DocumentHub::new(storage.clone(), 1 << 20, idle_unload);
+        let id = DocumentId::random();
+        let mut document = Automerge::new();
+        let mut tx = document.transaction();
+        tx.put(ROOT, "title", "Biên bản").unwrap();
+        tx.commit();
+        storage.create(&id, &mut document).await.unwrap();
+        (dir, hub, id, document)
+    }
+
+    /// Plays one client against the hub until neither side has more to
+    /// say: the client's messages go in as `Command::Sync`.
+    async fn sync_client(
+        hub: &DocumentHub,
+        id: DocumentId,
+        link: &ConnectionLink,
+        outbox: &mut mpsc::Receiver<Outbound>,
+        client: &mut Automerge,
+        state: &mut State,
+    ) {
+        loop {
+            if let Some(message) = client.generate_sync_message(state) {
+                let command = Command::Sync {
+                    from: link.clone(),
+                    data: message.encode(),
+                    writable: true,
+                };
+                hub.send(id, command).await.unwrap();
+            }
+            match tokio::time::timeout(Duration::from_millis(300), outbox.recv()).await {
+                Ok(Some(Outbound::Sync { data, .. })) => {
+                    let message = Message::decode(&data).unwrap();
+                    client.receive_sync_message(state, message).unwrap();
+                }
+                Ok(Some(_)) => panic!("unexpected message"),
+                Ok(None) => panic!("outbox closed"),
+                Err(_) => return,
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_writers_change_is_stored_before_a_follower_hears_of_it() {
+        let (_dir, hub, id, _) = hub_with_document(Duration::from_secs(60)).await;
+        let (writer_link, mut writer_outbox) = connection(1);
+        let (follower_link, mut follower_outbox) = connection(2);
+        let mut writer = Automerge::new();
+        let mut writer_state = State::new();
+        let mut follower = Automerge::new();
+        let mut follower_state = State::new();
+        sync_client(
+            &hub,
+            id,
+            &writer_link,
+            &mut writer_outbox,
+            &mut writer,
+            &mut writer_state,
+        )
+        .await;
+        sync_client(
+            &hub,
+            id,
+            &follower_link,
+            &mut follower_outbox,
+            &mut follower,
+            &mut follower_state,
+        )
+        .await;
+        assert_eq!(follower.get_heads(), writer.get_heads());
+
+        let mut tx = writer.transaction();
+        tx.put(ROOT, "stroke", 1).unwrap();
+        tx.commit();
+        let message = writer.generate_sync_message(&mut writer_state).unwrap();
+        hub.send(
+            id,
+            Command::Sync {
+                from: writer_link.clone(),
+                data: message.encode(),
+                writable: true,
+            },
+        )
+        .await
+        .unwrap();
+        let Some(Outbound::Sync { data, .. }) = follower_outbox.recv().await else {
+            panic!("the follower hears of the change");
+        };
+        // By the time the follower is told, the change is in storage.
+        let stored = hub.storage().load(&id).await.unwrap().unwrap();
+        assert_eq!(stored.document.get_heads(), writer.get_heads());
+        follower
+            .receive_sync_message(&mut follower_state, Message::decode(&data).unwrap())
+            .unwrap();
+        assert_eq!(follower.get_heads(), writer.get_heads());
+    }
+
+    #[tokio::test]
+    async fn a_readers_changes_are_neither_applied_nor_stored() {
+        let (_dir, hub, id, document) = hub_with_document(Duration::from_secs(60)).await;
+        let (link, mut outbox) = connection(1);
+        let mut reader = document.clone();
+        let mut state = State::new();
+        sync_client(&hub, id, &link, &mut outbox, &mut reader, &mut state).await;
+        let mut tx = reader.transaction();
+        tx.put(ROOT, "title", "forged").unwrap();
+        tx.commit();
+        let message = reader.generate_sync_message(&mut state).unwrap();
+        assert!(!message.changes.is_empty());
+        hub.send(
+            id,
+            Command::Sync {
+                from: link.clone(),
+                data: message.encode(),
+                writable: false,
+            },
+        )
+        .await
+        .unwrap();
+        let title = hub_read_title(&hub, id).await;
+        assert_eq!(title, "Biên bản");
+        let stored = hub.storage().load(&id).await.unwrap().unwrap();
+        assert_eq!(stored.document.get_heads(), document.get_heads());
+    }
+
+    async fn hub_read_title(hub: &DocumentHub, id: DocumentId) -> String {
+        let (sender, title) = oneshot::channel();
+        let (done, finished) = oneshot::channel();
+        let apply = Box::new(move |document: &mut Automerge| {
+            let title = document
+                .get(ROOT, "title")
+                .unwrap()
+                .map(|(value, _)| value.as_str().unwrap_or_default().to_owned())
+                .unwrap_or_default();
+            let _ = sender.send(title);
+        });
+        hub.send(id, Command::Change { apply, done }).await.unwrap();
+        finished.await.unwrap().unwrap();
+        title.await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn an_idle_document_is_unloaded_and_loads_again_on_next_use() {
+        let (_dir, hub, id, _) = hub_with_document(Duration::from_millis(50)).await;
+        let (link, mut outbox) = connection(1);
+        let mut client = Automerge::new();
+        let mut state = State::new();
+        sync_client(&hub, id, &link, &mut outbox, &mut client, &mut state).await;
+        assert_eq!(hub.loaded_documents(), 1);
+        // Still a peer: stays loaded.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(hub.loaded_documents(), 1);
+        hub.send(id, Command::Detach { connection: 1 })
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(hub.loaded_documents(), 0);
+        assert_eq!(hub_read_title(&hub, id).await, "Biên bản");
+        assert_eq!(hub.loaded_documents(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_document_that_was_never_stored_is_unavailable() {
+        let (_dir, hub, _, _) = hub_with_document(Duration::from_secs(60)).await;
+        let (link, mut outbox) = connection(1);
+        let missing = DocumentId::random();
+        let request = Automerge::new()
+            .generate_sync_message(&mut State::new())
+            .unwrap();
+        hub.send(
+            missing,
+            Command::Sync {
+                from: link,
+                data: request.encode(),
+                writable: true,
+            },
+        )
+        .await
+        .unwrap();
+        assert!(matches!(
+            outbox.recv().await,
+            Some(Outbound::Unavailable { document_id }) if document_id == missing
+        ));
+    }
+}
