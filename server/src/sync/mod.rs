@@ -53,8 +53,8 @@ pub use document::DocumentHub;
 pub use document_id::{BadDocumentId, DocumentId};
 pub use limits::{RateDecision, RateLimiter, SyncLimits};
 pub use policy::{
-    decide_access, document_access, peer_id_for, Access, InvalidPeerIdPart, PeerId, PeerRegistry,
-    SyncUser,
+    decide_meeting_access, document_access, peer_id_for, Access, InvalidPeerIdPart,
+    MeetingDecisions, PeerId, PeerRegistry, SyncUser,
 };
 pub use socket::{configure_upgrade, serve_sync_socket, SocketEnd, SocketIdentity};
 pub use states::SyncStates;
@@ -176,6 +176,7 @@ impl SyncService {
     /// (the meeting changed state, a participant's role changed). Sockets
     /// read the decision on every message in and out.
     pub async fn refresh_meeting_access(&self, meeting_id: &str) {
+        self.inner.registry.forget_user_decisions(meeting_id);
         let pairs = self.inner.registry.decided_pairs_in_meeting(meeting_id);
         if pairs.is_empty() {
             return;

@@ -30,7 +30,7 @@ use tokio::time::{sleep_until, timeout, Instant};
 
 use super::document::{Command, ConnectionLink, EphemeralRelay, Outbound, StopSignal};
 use super::limits::{RateDecision, RateLimiter, SyncLimits};
-use super::policy::{decide_access, Access, PeerId, SyncUser};
+use super::policy::{decide_meeting_access, Access, PeerId, SyncUser};
 use super::wire::{self, Envelope, MessageType, WireError};
 use super::{DocumentId, SyncService};
 use crate::connections::CloseReason;
@@ -520,12 +520,26 @@ impl Bridge<'_> {
         if self.documents_seen > self.limits.max_documents_per_socket {
             return Err(out_of_place("too many distinct documents"));
         }
-        match decide_access(self.sync.store(), &self.user, document_id).await {
-            Ok((access, meeting_id)) => {
-                self.sync
-                    .registry()
-                    .set_decision(&self.peer_id, document_id, access, meeting_id);
+        let registry = self.sync.registry();
+        if let Some((access, meeting_id)) = registry.user_decision(&self.user.user_id, document_id)
+        {
+            registry.set_decision(&self.peer_id, document_id, access, meeting_id);
+            return Ok(access);
+        }
+        match decide_meeting_access(self.sync.store(), &self.user, document_id).await {
+            Ok(Some(decided)) => {
+                registry.set_user_decisions(&self.user.user_id, &decided);
+                let access = decided
+                    .decisions
+                    .iter()
+                    .find(|(id, _)| id == document_id)
+                    .map_or(Access::Deny, |(_, access)| *access);
+                registry.set_decision(&self.peer_id, document_id, access, Some(decided.meeting_id));
                 Ok(access)
+            }
+            Ok(None) => {
+                registry.set_decision(&self.peer_id, document_id, Access::Deny, None);
+                Ok(Access::Deny)
             }
             Err(error) => {
                 // A database that does not answer is not an absent document:
