@@ -137,6 +137,12 @@ pub struct ServeOptions {
     #[arg(long, env = "PHONGHOP_SYNC_MESSAGES_PER_SECOND", default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub sync_messages_per_second: u32,
 
+    /// Change batches a synced document stores one by one before they are
+    /// compacted into a single snapshot (each compaction rewrites the whole
+    /// document).
+    #[arg(long, env = "PHONGHOP_SYNC_COMPACT_AFTER", default_value_t = 128, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub sync_compact_after: u64,
+
     /// How many days a login lasts on a device.
     #[arg(long, env = "PHONGHOP_SESSION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=365))]
     pub session_days: u64,

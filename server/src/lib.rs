@@ -308,6 +308,7 @@ fn sync_config(options: &ServeOptions) -> SyncConfig {
             message_burst: options.sync_messages_per_second.saturating_mul(5),
             ..SyncLimits::default()
         },
+        compact_after_increments: options.sync_compact_after as usize,
         ..SyncConfig::default()
     }
 }

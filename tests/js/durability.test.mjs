@@ -1,7 +1,9 @@
 // "Stored before relayed", checked the hard way: official JS clients write
 // through the real server while it is killed with SIGKILL, again and again.
 // After every restart, each change that another client had received must
-// still be there, and every document of the meeting must load.
+// still be there, and every document of the meeting must load. The server
+// compacts a document after every 3 stored batches (the default is 128), so
+// the kills also land during compactions.
 //
 // PHONGHOP_KILL_ROUNDS sets the number of kills (default 20).
 
@@ -12,7 +14,11 @@ import { PhonghopServer, sleep } from "./support/server.mjs";
 import { closeAll, connect, documentUrl, login, waitFor } from "./support/phonghop.mjs";
 
 const ROUNDS = Number(process.env.PHONGHOP_KILL_ROUNDS ?? 20);
-const server = new PhonghopServer();
+const server = new PhonghopServer({
+  extraArgs: ["--sync-compact-after", "3"],
+  env: { PHONGHOP_LOG: "info,phonghop_server::sync::document=debug" },
+});
+let roundsWithCompactions = 0;
 
 after(async () => {
   await server.dispose();
@@ -77,6 +83,7 @@ test(`every change another client received survives ${ROUNDS} SIGKILLs`, { timeo
   const restartTimes = [];
 
   for (let round = 1; round <= ROUNDS; round += 1) {
+    const outputBefore = server.output().length;
     const a = await connect(writerA);
     const b = await connect(writerB);
     const aSecondDevice = await connect(writerA);
@@ -99,6 +106,10 @@ test(`every change another client received survives ${ROUNDS} SIGKILLs`, { timeo
     // Kill at a different moment in each round.
     await sleep(150 + ((round * 137) % 600));
     await server.kill();
+    const output = server.output();
+    if (output.slice(output.length >= outputBefore ? outputBefore : 0).includes("compacted a document")) {
+      roundsWithCompactions += 1;
+    }
     for (const writer of writers) written += writer.stop();
     // Let what was already on its way to the clients arrive.
     await sleep(100);
@@ -144,7 +155,11 @@ test(`every change another client received survives ${ROUNDS} SIGKILLs`, { timeo
   }
   const sorted = [...restartTimes].sort((x, y) => x - y);
   console.log(
-    `# ${ROUNDS} SIGKILLs: ${written} changes written, ${receivedInLayer.size + receivedInNotebook.size} received by another client, all present after restart; restart to healthy p50 ${sorted[Math.floor(sorted.length / 2)]} ms, max ${sorted.at(-1)} ms`,
+    `# ${ROUNDS} SIGKILLs: ${written} changes written, ${receivedInLayer.size + receivedInNotebook.size} received by another client, all present after restart; documents compacted in ${roundsWithCompactions} of the ${ROUNDS} rounds; restart to healthy p50 ${sorted[Math.floor(sorted.length / 2)]} ms, max ${sorted.at(-1)} ms`,
   );
   assert.ok(receivedInLayer.size > 0 && receivedInNotebook.size > 0, "the clients exchanged changes");
+  assert.ok(
+    roundsWithCompactions >= ROUNDS / 2,
+    `the kills were meant to land among compactions, but only ${roundsWithCompactions} rounds compacted`,
+  );
 });

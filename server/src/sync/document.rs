@@ -42,8 +42,6 @@ use super::{DocumentId, SyncError};
 const MAX_BATCH: usize = 256;
 /// Commands queued for one document before senders wait.
 const INBOX_LEN: usize = 1024;
-/// Incremental chunks stored before the document is compacted.
-const COMPACT_AFTER_INCREMENTS: usize = 128;
 
 pub type ConnectionId = u64;
 
@@ -131,10 +129,22 @@ pub struct DocumentHub {
     inner: Arc<HubInner>,
 }
 
+/// How the hub treats its documents (from `SyncConfig`).
+#[derive(Debug, Clone)]
+pub struct HubSettings {
+    /// A change that would grow a document's stored size past this is
+    /// refused (and its connection closed).
+    pub max_document_bytes: u64,
+    /// A document nobody syncs is unloaded after this long.
+    pub idle_unload: Duration,
+    /// Incremental chunks stored before the document is compacted into one
+    /// snapshot.
+    pub compact_after_increments: usize,
+}
+
 struct HubInner {
     storage: DocumentStorage,
-    max_document_bytes: u64,
-    idle_unload: Duration,
+    settings: HubSettings,
     actors: Mutex<Actors>,
     generation: AtomicU64,
     pub(crate) panics: AtomicU64,
@@ -153,12 +163,11 @@ struct ActorEntry {
 }
 
 impl DocumentHub {
-    pub fn new(storage: DocumentStorage, max_document_bytes: u64, idle_unload: Duration) -> Self {
+    pub fn new(storage: DocumentStorage, settings: HubSettings) -> Self {
         Self {
             inner: Arc::new(HubInner {
                 storage,
-                max_document_bytes,
-                idle_unload,
+                settings,
                 actors: Mutex::new(Actors {
                     accepting: true,
                     ..Actors::default()
@@ -325,31 +334,32 @@ async fn run_actor(
         chunks: stored.chunks,
     };
     loop {
-        let first = match tokio::time::timeout(hub.inner.idle_unload, commands.recv()).await {
-            Ok(Some(command)) => command,
-            // Every sender is gone: the server is stopping.
-            Ok(None) => return,
-            Err(_) if actor.peers.is_empty() => {
-                hub.forget(&id, generation);
-                commands.close();
-                // Commands sent in the meantime go to the next actor.
-                let mut leftovers = Vec::new();
-                while let Ok(command) = commands.try_recv() {
-                    leftovers.push(command);
+        let first =
+            match tokio::time::timeout(hub.inner.settings.idle_unload, commands.recv()).await {
+                Ok(Some(command)) => command,
+                // Every sender is gone: the server is stopping.
+                Ok(None) => return,
+                Err(_) if actor.peers.is_empty() => {
+                    hub.forget(&id, generation);
+                    commands.close();
+                    // Commands sent in the meantime go to the next actor.
+                    let mut leftovers = Vec::new();
+                    while let Ok(command) = commands.try_recv() {
+                        leftovers.push(command);
+                    }
+                    if !leftovers.is_empty() {
+                        let hub = hub.clone();
+                        tokio::spawn(async move {
+                            for command in leftovers {
+                                let _ = hub.send(id, command).await;
+                            }
+                        });
+                    }
+                    tracing::debug!(document_id = %id, "unloaded an idle document");
+                    return;
                 }
-                if !leftovers.is_empty() {
-                    let hub = hub.clone();
-                    tokio::spawn(async move {
-                        for command in leftovers {
-                            let _ = hub.send(id, command).await;
-                        }
-                    });
-                }
-                tracing::debug!(document_id = %id, "unloaded an idle document");
-                return;
-            }
-            Err(_) => continue,
-        };
+                Err(_) => continue,
+            };
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match commands.try_recv() {
@@ -525,7 +535,7 @@ impl DocumentActor {
     ) -> Result<SharedState, SocketEnd> {
         let incoming: u64 = message.changes.iter().map(|chunk| chunk.len() as u64).sum();
         let stored: u64 = self.chunks.iter().map(|chunk| chunk.bytes).sum();
-        if stored.saturating_add(incoming) > self.hub.inner.max_document_bytes {
+        if stored.saturating_add(incoming) > self.hub.inner.settings.max_document_bytes {
             return Err(SocketEnd::DocumentTooLarge(self.id));
         }
         let before = self.document.get_heads();
@@ -617,13 +627,16 @@ impl DocumentActor {
             .iter()
             .filter(|chunk| !chunk.is_snapshot)
             .count();
-        if increments >= COMPACT_AFTER_INCREMENTS {
+        if increments >= self.hub.inner.settings.compact_after_increments.max(1) {
             let superseded = std::mem::take(&mut self.chunks);
             match storage
                 .compact(&self.id, &mut self.document, &superseded)
                 .await
             {
-                Ok(snapshot) => self.chunks = vec![snapshot],
+                Ok(snapshot) => {
+                    tracing::debug!(document_id = %self.id, chunks = superseded.len(), bytes = snapshot.bytes, "compacted a document");
+                    self.chunks = vec![snapshot];
+                }
                 Err(error) => {
                     // Everything is still stored as increments.
                     tracing::warn!(%error, document_id = %self.id, "cannot compact a document; trying again later");
@@ -674,7 +687,14 @@ mod tests {
     ) -> (tempfile::TempDir, DocumentHub, DocumentId, Automerge) {
         let (dir, store) = crate::sync::test_store().await;
         let storage = DocumentStorage::new(store);
-        let hub = DocumentHub::new(storage.clone(), 1 << 20, idle_unload);
+        let hub = DocumentHub::new(
+            storage.clone(),
+            HubSettings {
+                max_document_bytes: 1 << 20,
+                idle_unload,
+                compact_after_increments: 2,
+            },
+        );
         let id = DocumentId::random();
         let mut document = Automerge::new();
         let mut tx = document.transaction();
@@ -768,6 +788,27 @@ mod tests {
             .receive_sync_message(&mut follower_state, Message::decode(&data).unwrap())
             .unwrap();
         assert_eq!(follower.get_heads(), writer.get_heads());
+    }
+
+    #[tokio::test]
+    async fn stored_increments_are_compacted_and_the_document_still_loads() {
+        let (_dir, hub, id, _) = hub_with_document(Duration::from_secs(60)).await;
+        let (link, mut outbox) = connection(1);
+        let mut writer = Automerge::new();
+        let mut state = State::new();
+        sync_client(&hub, id, &link, &mut outbox, &mut writer, &mut state).await;
+        for stroke in 0..5 {
+            let mut tx = writer.transaction();
+            tx.put(ROOT, format!("stroke-{stroke}"), stroke).unwrap();
+            tx.commit();
+            sync_client(&hub, id, &link, &mut outbox, &mut writer, &mut state).await;
+        }
+        let stored = hub.storage().load(&id).await.unwrap().unwrap();
+        assert_eq!(stored.document.get_heads(), writer.get_heads());
+        // Compacted every second increment: never more than a snapshot and
+        // one increment on disk.
+        assert!(stored.chunks.len() <= 2, "{:?}", stored.chunks);
+        assert!(stored.chunks.iter().any(|chunk| chunk.is_snapshot));
     }
 
     #[tokio::test]

@@ -89,6 +89,8 @@ pub struct SyncConfig {
     pub operation_timeout: Duration,
     /// A document nobody syncs is unloaded after this long.
     pub document_idle_unload: Duration,
+    /// Incremental chunks a document stores before it is compacted.
+    pub compact_after_increments: usize,
 }
 
 impl Default for SyncConfig {
@@ -97,6 +99,7 @@ impl Default for SyncConfig {
             limits: SyncLimits::default(),
             operation_timeout: Duration::from_secs(10),
             document_idle_unload: Duration::from_secs(60),
+            compact_after_increments: 128,
         }
     }
 }
@@ -128,8 +131,11 @@ impl SyncService {
         let storage_id = storage.storage_id().await?;
         let hub = DocumentHub::new(
             storage,
-            config.limits.max_document_bytes,
-            config.document_idle_unload,
+            document::HubSettings {
+                max_document_bytes: config.limits.max_document_bytes,
+                idle_unload: config.document_idle_unload,
+                compact_after_increments: config.compact_after_increments,
+            },
         );
         Ok(Self {
             inner: Arc::new(SyncInner {
