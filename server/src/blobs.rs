@@ -4,7 +4,8 @@
 //! Layout: `blobs/ab/abcdef…` (the first two hex digits shard the folder).
 //! A blob is written to a temporary file in the same folder, fsynced, then
 //! renamed into place, so a crash never leaves a half-written blob under a
-//! real name.
+//! real name, and a write that fails (a full disk) removes its temporary
+//! file.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -17,12 +18,28 @@ pub struct BlobStore {
     root: PathBuf,
 }
 
+/// What can go wrong storing or finding a blob. An I/O error becomes a
+/// `BlobError` through `From`, which asks [`crate::fault`] whether the
+/// disk is full.
 #[derive(Debug, thiserror::Error)]
 pub enum BlobError {
     #[error("blob name {0:?} is not a sha-256 hex digest")]
     BadName(String),
+    /// The disk is full (or over quota): nothing was stored, and the
+    /// temporary file was removed.
+    #[error("blob store disk is full: {0}")]
+    Full(#[source] std::io::Error),
     #[error("blob store i/o: {0}")]
-    Io(#[from] std::io::Error),
+    Io(#[source] std::io::Error),
+}
+
+impl From<std::io::Error> for BlobError {
+    fn from(error: std::io::Error) -> Self {
+        match crate::fault::storage_fault_of_io(&error) {
+            Some(crate::fault::StorageFault::Full) => BlobError::Full(error),
+            _ => BlobError::Io(error),
+        }
+    }
 }
 
 impl BlobStore {

@@ -12,6 +12,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use phonghop_protocol::api::{ApiError, ErrorCode};
 
+use crate::blobs::BlobError;
+use crate::fault::StorageFault;
 use crate::store::StoreError;
 
 /// A message in both languages the product speaks.
@@ -89,7 +91,8 @@ pub struct AppError {
     pub code: ErrorCode,
     /// A specific message; the code's general message when `None`.
     pub message: Option<Localized>,
-    /// Seconds to wait before retrying (for `too_many_attempts`).
+    /// Seconds to wait before retrying (for `too_many_attempts` and
+    /// `storage_unavailable`).
     pub retry_after_seconds: Option<u64>,
 }
 
@@ -150,6 +153,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::Conflict => StatusCode::CONFLICT,
         ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         ErrorCode::UnsupportedDocument | ErrorCode::ToolMissing => StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::StorageUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::StorageFull => StatusCode::INSUFFICIENT_STORAGE,
         ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -196,6 +201,14 @@ pub fn general_message(code: ErrorCode) -> Localized {
             "Máy chủ thiếu công cụ cần thiết. Vui lòng liên hệ quản trị viên.",
             "The server is missing a tool it needs. Please contact the administrator.",
         ),
+        ErrorCode::StorageUnavailable => (
+            "Máy chủ tạm thời không kết nối được cơ sở dữ liệu. Thao tác chưa được thực hiện; vui lòng thử lại sau ít phút.",
+            "The server cannot reach its database right now. Nothing was changed; please try again in a few minutes.",
+        ),
+        ErrorCode::StorageFull => (
+            "Ổ đĩa của máy chủ đã đầy nên chưa lưu được. Thao tác chưa được thực hiện; vẫn xem được tài liệu. Vui lòng báo quản trị viên giải phóng dung lượng.",
+            "The server's disk is full, so nothing could be saved. Nothing was changed; reading still works. Please ask the administrator to free some space.",
+        ),
         ErrorCode::Internal => (
             "Máy chủ gặp lỗi. Vui lòng thử lại sau ít phút.",
             "The server hit an error. Please try again in a few minutes.",
@@ -224,11 +237,46 @@ impl IntoResponse for AppError {
     }
 }
 
+/// Seconds a client is asked to wait before retrying after
+/// `storage_unavailable`.
+const STORAGE_RETRY_AFTER_SECONDS: u64 = 5;
+
+impl AppError {
+    /// The answer to a storage fault (see [`crate::fault`]); the detail
+    /// goes to the log.
+    pub fn storage_fault(fault: StorageFault, detail: impl std::fmt::Display) -> Self {
+        match fault {
+            StorageFault::Unavailable => {
+                tracing::warn!(error = %detail, "storage unavailable");
+                AppError {
+                    retry_after_seconds: Some(STORAGE_RETRY_AFTER_SECONDS),
+                    ..AppError::new(ErrorCode::StorageUnavailable)
+                }
+            }
+            StorageFault::Full => {
+                tracing::error!(error = %detail, "storage full");
+                AppError::new(ErrorCode::StorageFull)
+            }
+        }
+    }
+}
+
 impl From<StoreError> for AppError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::NotFound(_) => AppError::not_found(),
             StoreError::Conflict(_) => AppError::new(ErrorCode::Conflict),
+            StoreError::Unavailable(_) => AppError::storage_fault(StorageFault::Unavailable, error),
+            StoreError::Full(_) => AppError::storage_fault(StorageFault::Full, error),
+            other => AppError::internal(other),
+        }
+    }
+}
+
+impl From<BlobError> for AppError {
+    fn from(error: BlobError) -> Self {
+        match error {
+            BlobError::Full(_) => AppError::storage_fault(StorageFault::Full, error),
             other => AppError::internal(other),
         }
     }
@@ -309,6 +357,8 @@ mod tests {
             ErrorCode::PayloadTooLarge,
             ErrorCode::UnsupportedDocument,
             ErrorCode::ToolMissing,
+            ErrorCode::StorageUnavailable,
+            ErrorCode::StorageFull,
             ErrorCode::Internal,
         ] {
             let message = general_message(code);

@@ -9,10 +9,11 @@
 //! - [`http`] builds the router: the REST API, `/healthz`, `/readyz`,
 //!   `/metrics`, the CA certificate, and the web client's files.
 //! - [`auth`] resolves sessions and tickets; [`error`] maps errors to the
-//!   wire's codes; [`store`] is the one storage interface; [`blobs`] keeps
-//!   document files by SHA-256; [`tls`] loads and makes certificates;
-//!   [`demo`] seeds the demo meeting; [`shutdown`] tells long-lived tasks
-//!   that the server is stopping.
+//!   wire's codes ([`fault`] says which are storage faults: a database
+//!   gone away, a full disk); [`store`] is the one storage interface;
+//!   [`blobs`] keeps document files by SHA-256; [`tls`] loads and makes
+//!   certificates; [`demo`] seeds the demo meeting; [`shutdown`] tells
+//!   long-lived tasks that the server is stopping.
 //! - [`record`] builds the meeting's record (biên bản) for export as PDF.
 //! - [`sync`] runs the Automerge documents behind `/sync` (samod), with
 //!   their access rules, storage and durability gate.
@@ -26,6 +27,7 @@ pub mod console;
 pub mod convert;
 pub mod demo;
 pub mod error;
+pub mod fault;
 pub mod http;
 pub mod live;
 pub mod metrics;

@@ -45,6 +45,13 @@ pub enum ErrorCode {
     UnsupportedDocument,
     /// The server is missing a tool it needs (for example LibreOffice).
     ToolMissing,
+    /// The server cannot reach its database right now (HTTP 503, with
+    /// `Retry-After`). Nothing was changed; retry the same request later.
+    StorageUnavailable,
+    /// The server's disk is full (HTTP 507). Nothing was changed; reading
+    /// still works, and writing works again once an administrator frees
+    /// space.
+    StorageFull,
     /// Something failed on the server; the log has the detail.
     Internal,
 }

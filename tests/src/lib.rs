@@ -180,6 +180,12 @@ impl Server {
         None
     }
 
+    /// Whether the process is still running (it has not exited or
+    /// crashed).
+    pub fn is_running(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+
     pub fn log_text(&self) -> String {
         self.log.lock().unwrap().clone()
     }

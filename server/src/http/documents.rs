@@ -22,7 +22,7 @@ use phonghop_protocol::api::{DocumentInfo, ErrorCode, UpdateDocumentRequest};
 use crate::convert::ConversionError;
 use crate::http::editing::{editable_meeting, record_change};
 use crate::pdf::PdfError;
-use crate::store::{new_id, now_millis};
+use crate::store::{new_id, now_millis, NewAuditEntry};
 use crate::upload::{self, ArchiveLimits, UploadKind, UploadRejection};
 
 /// The document as the caller may read it, or `not_found`.
@@ -366,7 +366,7 @@ pub async fn upload(
         .ok_or_else(AppError::not_found)?;
     let form = read_upload_form(&state, multipart).await?;
     let (pdf, page_count) = prepare_pdf(&state, form.bytes).await?;
-    let sha256 = state.blobs.put(&pdf).map_err(AppError::internal)?;
+    let sha256 = state.blobs.put(&pdf)?;
     let title = form.title.unwrap_or_else(|| {
         form.file_name
             .rsplit_once('.')
@@ -393,16 +393,24 @@ pub async fn upload(
         uploaded_by: caller.user_id().to_owned(),
         uploaded_at: now_millis(),
     };
-    state.store.create_document(&document, &version).await?;
-    state.store.touch_agenda_item(&item.id).await?;
-    record_change(
-        &state,
-        &caller,
-        &meeting_id,
-        "document.upload",
-        serde_json::json!({ "document_id": document.id, "file_name": version.file_name, "sha256": version.blob_sha256, "pages": page_count, "confidential": document.confidential }),
-    )
-    .await?;
+    // The rows and the audit entry in one transaction: a refused upload
+    // (a full disk, the database gone) leaves no document registered. A
+    // blob stored before a refused transaction stays unnamed until the
+    // same bytes are uploaded again.
+    state
+        .store
+        .create_document_audited(
+            &document,
+            &version,
+            NewAuditEntry {
+                actor_user_id: Some(caller.user_id()),
+                meeting_id: Some(&meeting_id),
+                action: "document.upload",
+                details: serde_json::json!({ "document_id": document.id, "file_name": version.file_name, "sha256": version.blob_sha256, "pages": page_count, "confidential": document.confidential }),
+            },
+        )
+        .await?;
+    state.live.meeting_changed(&state.store, &meeting_id).await;
     Ok((
         StatusCode::CREATED,
         axum::Json(crate::http::meetings::document_to_wire(&document, &version)),
@@ -427,7 +435,7 @@ pub async fn replace(
     editable_meeting(&state, &caller, &document.meeting_id).await?;
     let form = read_upload_form(&state, multipart).await?;
     let (pdf, page_count) = prepare_pdf(&state, form.bytes).await?;
-    let sha256 = state.blobs.put(&pdf).map_err(AppError::internal)?;
+    let sha256 = state.blobs.put(&pdf)?;
     let version = DocumentVersionRecord {
         document_id: document.id.clone(),
         version: current.version + 1,
@@ -440,16 +448,21 @@ pub async fn replace(
     };
     state
         .store
-        .add_document_version(&document, &version)
+        .add_document_version_audited(
+            &document,
+            &version,
+            NewAuditEntry {
+                actor_user_id: Some(caller.user_id()),
+                meeting_id: Some(&document.meeting_id),
+                action: "document.replace",
+                details: serde_json::json!({ "document_id": document.id, "version": version.version, "sha256": version.blob_sha256 }),
+            },
+        )
         .await?;
-    record_change(
-        &state,
-        &caller,
-        &document.meeting_id,
-        "document.replace",
-        serde_json::json!({ "document_id": document.id, "version": version.version, "sha256": version.blob_sha256 }),
-    )
-    .await?;
+    state
+        .live
+        .meeting_changed(&state.store, &document.meeting_id)
+        .await;
     Ok((
         StatusCode::CREATED,
         axum::Json(crate::http::meetings::document_to_wire(&document, &version)),

@@ -321,6 +321,105 @@ async fn meetings_agenda_and_documents_round_trip() {
 }
 
 #[tokio::test]
+async fn a_document_and_its_audit_entry_are_stored_together_or_not_at_all() {
+    for (backend, store, _guard) in backends().await {
+        let secretary = user("thuky", OrgRole::Secretary);
+        store.create_user(&secretary).await.unwrap();
+        let meeting = meeting(&secretary.id, "Họp tháng 12", "2026-12-01T08:00:00+07:00");
+        store.create_meeting(&meeting).await.unwrap();
+        let item = AgendaItemRecord {
+            id: new_id("a"),
+            meeting_id: meeting.id.clone(),
+            parent_id: None,
+            position: 0,
+            title: "Báo cáo".into(),
+            presenter: None,
+            duration_minutes: None,
+            updated_at: 0,
+        };
+        store.create_agenda_item(&item).await.unwrap();
+        let document = DocumentRecord {
+            id: new_id("d"),
+            meeting_id: meeting.id.clone(),
+            agenda_item_id: item.id.clone(),
+            position: 0,
+            title: "Báo cáo".into(),
+            confidential: false,
+            current_version: 1,
+            created_at: now_millis(),
+        };
+        let version = DocumentVersionRecord {
+            document_id: document.id.clone(),
+            version: 1,
+            file_name: "bao-cao.pdf".into(),
+            blob_sha256: "cd".repeat(32),
+            page_count: 2,
+            size_bytes: 1_000,
+            uploaded_by: secretary.id.clone(),
+            uploaded_at: now_millis(),
+        };
+        let upload = |action| NewAuditEntry {
+            actor_user_id: Some(&secretary.id),
+            meeting_id: Some(&meeting.id),
+            action,
+            details: serde_json::json!({}),
+        };
+        let entry = store
+            .create_document_audited(&document, &version, upload("document.upload"))
+            .await
+            .unwrap();
+        assert_eq!(entry.action, "document.upload", "{backend}");
+        assert_eq!(store.audit_entries(None).await.unwrap().len(), 1);
+        let touched = store.agenda_items(&meeting.id).await.unwrap();
+        assert!(
+            touched[0].updated_at > 0,
+            "{backend}: the item shows as updated"
+        );
+
+        // A write that fails (here: the same document id again) stores
+        // neither the rows nor the audit entry.
+        let failed = store
+            .create_document_audited(&document, &version, upload("document.upload"))
+            .await;
+        assert!(failed.is_err(), "{backend}");
+        assert_eq!(
+            store.audit_entries(None).await.unwrap().len(),
+            1,
+            "{backend}"
+        );
+
+        let second = DocumentVersionRecord {
+            version: 2,
+            file_name: "bao-cao-sua.pdf".into(),
+            ..version.clone()
+        };
+        store
+            .add_document_version_audited(&document, &second, upload("document.replace"))
+            .await
+            .unwrap();
+        let failed = store
+            .add_document_version_audited(&document, &second, upload("document.replace"))
+            .await;
+        assert!(failed.is_err(), "{backend}");
+        let entries = store.audit_entries(None).await.unwrap();
+        assert_eq!(
+            entries
+                .iter()
+                .map(|e| e.action.as_str())
+                .collect::<Vec<_>>(),
+            ["document.upload", "document.replace"],
+            "{backend}"
+        );
+        assert_eq!(verify_audit_chain(&entries), Ok(2), "{backend}");
+        assert_eq!(
+            store.document(&document.id).await.unwrap().unwrap().1,
+            second,
+            "{backend}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn chunks_put_get_list_by_prefix_and_delete() {
     for (backend, store, _guard) in backends().await {
         store.chunk_put("doc1/incremental/a", b"one").await.unwrap();

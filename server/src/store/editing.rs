@@ -291,17 +291,7 @@ impl Store {
         version: &DocumentVersionRecord,
     ) -> StoreResult<()> {
         let mut tx = self.writer.begin().await?;
-        insert_document_version(&mut tx, version).await?;
-        sqlx::query("UPDATE documents SET current_version = $1 WHERE id = $2")
-            .bind(version.version)
-            .bind(&document.id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("UPDATE agenda_items SET updated_at = $1 WHERE id = $2")
-            .bind(now_millis())
-            .bind(&document.agenda_item_id)
-            .execute(&mut *tx)
-            .await?;
+        insert_current_version(&mut tx, document, version).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -330,4 +320,20 @@ impl Store {
             .await?;
         self.touch_agenda_item(&document.agenda_item_id).await
     }
+}
+
+/// A document's new version, made current; its agenda item shows as
+/// updated.
+pub(super) async fn insert_current_version(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    document: &DocumentRecord,
+    version: &DocumentVersionRecord,
+) -> StoreResult<()> {
+    insert_document_version(tx, version).await?;
+    sqlx::query("UPDATE documents SET current_version = $1 WHERE id = $2")
+        .bind(version.version)
+        .bind(&document.id)
+        .execute(&mut **tx)
+        .await?;
+    super::touch_agenda_item_in(tx, &document.agenda_item_id).await
 }

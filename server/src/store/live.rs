@@ -144,7 +144,7 @@ pub enum BallotError {
 
 impl From<sqlx::Error> for BallotError {
     fn from(error: sqlx::Error) -> Self {
-        BallotError::Store(StoreError::Database(error))
+        BallotError::Store(StoreError::from(error))
     }
 }
 

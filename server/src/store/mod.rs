@@ -16,6 +16,7 @@
 //! [`crate::blobs::BlobStore`], and rows here name them by SHA-256.
 
 mod editing;
+use editing::insert_current_version;
 mod live;
 pub use editing::{AgendaItemChanges, AgendaPlacement, MeetingChanges};
 pub use live::{
@@ -33,6 +34,8 @@ use sha2::{Digest, Sha256};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};
 
+use crate::fault::StorageFault;
+
 pub use records::*;
 
 /// Which SQL backend a [`Store`] talks to.
@@ -42,8 +45,13 @@ pub enum Dialect {
     Postgres,
 }
 
-/// What can go wrong in storage. The HTTP layer maps every variant but
-/// `Conflict` and `NotFound` to an internal error and logs the detail.
+/// What can go wrong in storage. The HTTP layer maps `Conflict`,
+/// `NotFound`, `Unavailable` and `Full` to their own wire codes, and every
+/// other variant to an internal error whose detail goes to the log.
+///
+/// A sqlx error becomes a `StoreError` through `From`, which asks
+/// [`crate::fault`] whether it is a storage fault: that is the one place a
+/// driver error is classified.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("unsupported database url {0:?}: use sqlite://PATH or postgres://…")]
@@ -60,13 +68,30 @@ pub enum StoreError {
     Conflict(String),
     #[error("not found: {0}")]
     NotFound(String),
+    /// The database cannot be reached now (stopped, restarting, the
+    /// connection dropped, no connection free in time).
+    #[error("the database is unavailable: {0}")]
+    Unavailable(#[source] sqlx::Error),
+    /// The disk under the database is full; nothing was written.
+    #[error("the database's disk is full: {0}")]
+    Full(#[source] sqlx::Error),
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(#[source] sqlx::Error),
     #[error("corrupt value in column {column}: {value:?}")]
     CorruptValue { column: &'static str, value: String },
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> Self {
+        match crate::fault::storage_fault_of_sqlx(&error) {
+            Some(StorageFault::Unavailable) => StoreError::Unavailable(error),
+            Some(StorageFault::Full) => StoreError::Full(error),
+            None => StoreError::Database(error),
+        }
+    }
+}
 
 /// Counters the `/metrics` endpoint reports about storage.
 #[derive(Debug, Default)]
@@ -104,6 +129,10 @@ impl std::fmt::Debug for Store {
     }
 }
 
+/// How long a request waits for a PostgreSQL connection before it is
+/// answered `storage_unavailable`.
+pub const POSTGRES_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
 /// Milliseconds since the Unix epoch, the one time format in the database.
 pub fn now_millis() -> i64 {
     (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
@@ -135,7 +164,16 @@ impl Store {
                 Dialect::Sqlite => 4,
                 Dialect::Postgres => 10,
             })
-            .acquire_timeout(Duration::from_secs(10))
+            // How long a request waits for a connection. SQLite's writes
+            // queue here for the one writer connection, so a burst may
+            // wait. PostgreSQL's pool has room to spare, so a long wait
+            // means the server is gone (sqlx retries a refused connect
+            // until this deadline): answer `storage_unavailable` within
+            // seconds rather than hold every request for ten.
+            .acquire_timeout(match dialect {
+                Dialect::Sqlite => Duration::from_secs(10),
+                Dialect::Postgres => POSTGRES_ACQUIRE_TIMEOUT,
+            })
             // Open every connection at start and keep it: no connection is
             // opened later, mid-load.
             .min_connections(match dialect {
@@ -607,21 +645,7 @@ impl Store {
         version: &DocumentVersionRecord,
     ) -> StoreResult<()> {
         let mut tx = self.writer.begin().await?;
-        sqlx::query(
-            "INSERT INTO documents (id, meeting_id, agenda_item_id, position, title, confidential, current_version, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(&document.id)
-        .bind(&document.meeting_id)
-        .bind(&document.agenda_item_id)
-        .bind(document.position)
-        .bind(&document.title)
-        .bind(i64::from(document.confidential))
-        .bind(version.version)
-        .bind(document.created_at)
-        .execute(&mut *tx)
-        .await?;
-        insert_document_version(&mut tx, version).await?;
+        insert_document(&mut tx, document, version).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -800,54 +824,55 @@ impl Store {
     /// covers its content and the previous entry's hash.
     pub async fn append_audit(&self, entry: NewAuditEntry<'_>) -> StoreResult<AuditEntry> {
         let _serialized = self.audit_lock.lock().await;
-        let mut attempts = 0;
-        loop {
-            attempts += 1;
-            match self.try_append_audit(&entry).await {
-                Err(StoreError::Database(error)) if is_unique_violation(&error) && attempts < 5 => {
-                    continue
-                }
-                other => return other,
-            }
-        }
+        retry_audit_race(|| async {
+            let mut tx = self.writer.begin().await?;
+            let record = append_audit_in(&mut tx, &entry).await?;
+            tx.commit().await?;
+            Ok(record)
+        })
+        .await
     }
 
-    async fn try_append_audit(&self, entry: &NewAuditEntry<'_>) -> StoreResult<AuditEntry> {
-        let mut tx = self.writer.begin().await?;
-        let last = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-            .fetch_optional(&mut *tx)
-            .await?;
-        let (prev_seq, prev_hash) = match last {
-            Some(row) => (row.try_get::<i64, _>("seq")?, row.try_get("hash")?),
-            None => (0, GENESIS_HASH.to_owned()),
-        };
-        let mut record = AuditEntry {
-            seq: prev_seq + 1,
-            at: now_millis(),
-            actor_user_id: entry.actor_user_id.map(str::to_owned),
-            meeting_id: entry.meeting_id.map(str::to_owned),
-            action: entry.action.to_owned(),
-            details: entry.details.to_string(),
-            prev_hash,
-            hash: String::new(),
-        };
-        record.hash = record.compute_hash();
-        sqlx::query(
-            "INSERT INTO audit_log (seq, at, actor_user_id, meeting_id, action, details, prev_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(record.seq)
-        .bind(record.at)
-        .bind(record.actor_user_id.clone())
-        .bind(record.meeting_id.clone())
-        .bind(&record.action)
-        .bind(&record.details)
-        .bind(&record.prev_hash)
-        .bind(&record.hash)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(record)
+    /// Registers a new document — its row, its first version, its agenda
+    /// item marked updated — and its audit entry in one transaction: all of
+    /// it is stored or none (a full disk, a database gone away), so an
+    /// upload the client was told failed is not half there.
+    pub async fn create_document_audited(
+        &self,
+        document: &DocumentRecord,
+        version: &DocumentVersionRecord,
+        entry: NewAuditEntry<'_>,
+    ) -> StoreResult<AuditEntry> {
+        let _serialized = self.audit_lock.lock().await;
+        retry_audit_race(|| async {
+            let mut tx = self.writer.begin().await?;
+            insert_document(&mut tx, document, version).await?;
+            touch_agenda_item_in(&mut tx, &document.agenda_item_id).await?;
+            let record = append_audit_in(&mut tx, &entry).await?;
+            tx.commit().await?;
+            Ok(record)
+        })
+        .await
+    }
+
+    /// Adds a new current version of a document (as
+    /// [`Store::add_document_version`]) and its audit entry in one
+    /// transaction.
+    pub async fn add_document_version_audited(
+        &self,
+        document: &DocumentRecord,
+        version: &DocumentVersionRecord,
+        entry: NewAuditEntry<'_>,
+    ) -> StoreResult<AuditEntry> {
+        let _serialized = self.audit_lock.lock().await;
+        retry_audit_race(|| async {
+            let mut tx = self.writer.begin().await?;
+            insert_current_version(&mut tx, document, version).await?;
+            let record = append_audit_in(&mut tx, &entry).await?;
+            tx.commit().await?;
+            Ok(record)
+        })
+        .await
     }
 
     /// The audit entries, oldest first; only those of one meeting when
@@ -966,6 +991,103 @@ fn is_unique_violation(error: &sqlx::Error) -> bool {
         }
         _ => false,
     }
+}
+
+/// Runs `attempt` (a transaction that appends to the audit log) again when
+/// another node took the same sequence number first (the primary key
+/// refuses the second), up to five times.
+async fn retry_audit_race<F, Fut>(attempt: F) -> StoreResult<AuditEntry>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = StoreResult<AuditEntry>>,
+{
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        match attempt().await {
+            Err(StoreError::Database(error)) if is_unique_violation(&error) && attempts < 5 => {
+                continue
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Appends `entry` to the audit log inside `tx`: the next sequence number,
+/// linked to the last entry's hash.
+async fn append_audit_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    entry: &NewAuditEntry<'_>,
+) -> StoreResult<AuditEntry> {
+    let last = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+        .fetch_optional(&mut **tx)
+        .await?;
+    let (prev_seq, prev_hash) = match last {
+        Some(row) => (row.try_get::<i64, _>("seq")?, row.try_get("hash")?),
+        None => (0, GENESIS_HASH.to_owned()),
+    };
+    let mut record = AuditEntry {
+        seq: prev_seq + 1,
+        at: now_millis(),
+        actor_user_id: entry.actor_user_id.map(str::to_owned),
+        meeting_id: entry.meeting_id.map(str::to_owned),
+        action: entry.action.to_owned(),
+        details: entry.details.to_string(),
+        prev_hash,
+        hash: String::new(),
+    };
+    record.hash = record.compute_hash();
+    sqlx::query(
+        "INSERT INTO audit_log (seq, at, actor_user_id, meeting_id, action, details, prev_hash, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(record.seq)
+    .bind(record.at)
+    .bind(record.actor_user_id.clone())
+    .bind(record.meeting_id.clone())
+    .bind(&record.action)
+    .bind(&record.details)
+    .bind(&record.prev_hash)
+    .bind(&record.hash)
+    .execute(&mut **tx)
+    .await?;
+    Ok(record)
+}
+
+/// A document's row and its first version.
+async fn insert_document(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    document: &DocumentRecord,
+    version: &DocumentVersionRecord,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO documents (id, meeting_id, agenda_item_id, position, title, confidential, current_version, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(&document.id)
+    .bind(&document.meeting_id)
+    .bind(&document.agenda_item_id)
+    .bind(document.position)
+    .bind(&document.title)
+    .bind(i64::from(document.confidential))
+    .bind(version.version)
+    .bind(document.created_at)
+    .execute(&mut **tx)
+    .await?;
+    insert_document_version(tx, version).await
+}
+
+/// Marks an agenda item updated (tablets show it as changed).
+pub(crate) async fn touch_agenda_item_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    item_id: &str,
+) -> StoreResult<()> {
+    sqlx::query("UPDATE agenda_items SET updated_at = $1 WHERE id = $2")
+        .bind(now_millis())
+        .bind(item_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 pub(crate) async fn insert_document_version(
