@@ -194,6 +194,28 @@ impl Bench {
         }
     }
 
+    /// The id of the meeting's first document.
+    async fn first_document_id(&self) -> anyhow::Result<String> {
+        let meeting: Value = self
+            .login("thuky")
+            .await?
+            .get(format!(
+                "{}/api/v1/meetings/{}",
+                self.options.url, self.meeting_id
+            ))
+            .send()
+            .await?
+            .json()
+            .await?;
+        meeting["agenda"]
+            .as_array()
+            .context("agenda")?
+            .iter()
+            .find_map(|item| item["documents"][0]["id"].as_str())
+            .map(str::to_owned)
+            .context("the meeting has no document")
+    }
+
     fn delegate(&self, index: usize) -> String {
         format!("daibieu{:02}", index % self.options.delegates + 1)
     }
@@ -268,11 +290,13 @@ async fn follow(bench: &Bench) -> anyhow::Result<Row> {
             socket
         }));
     }
+    // The server refuses a document that is not the meeting's.
+    let document_id = bench.first_document_id().await?;
     let before = sample(bench.options.pid);
     let started = Instant::now();
     for page in 1..=changes {
         sent.lock().unwrap().insert(page, Instant::now());
-        let reply = request(&mut chair, json!({ "type": "set_follow", "id": page, "position": { "document_id": "d_bench", "page": page } })).await?;
+        let reply = request(&mut chair, json!({ "type": "set_follow", "id": page, "position": { "document_id": document_id, "page": page } })).await?;
         if reply["type"] != "ok" {
             bail!("set_follow refused: {reply}");
         }

@@ -146,6 +146,26 @@ async fn meeting_of(server: &Server) -> String {
     demo_meeting_id(&logged_in(server, "thuky", "demo").await, server).await
 }
 
+/// The id of the meeting's first document (what a presenter shows).
+async fn first_document_id(server: &Server, meeting_id: &str) -> String {
+    let meeting: Value = logged_in(server, "thuky", "demo")
+        .await
+        .get(server.url(&format!("/api/v1/meetings/{meeting_id}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    meeting["agenda"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|item| item["documents"][0]["id"].as_str())
+        .expect("the demo meeting has a document")
+        .to_owned()
+}
+
 #[tokio::test]
 async fn hello_negotiates_the_protocol_version_and_refuses_outsiders() {
     let dir = tempfile::tempdir().unwrap();
@@ -231,8 +251,11 @@ async fn check_in_follow_and_floor_reach_everyone_and_late_joiner_sees_current_p
     assert_eq!(attendance["attendance"]["status"], "present");
     assert_eq!(attendance["quorum"]["present_voting_members"], 1);
 
+    let document_id = first_document_id(&server, &meeting_id).await;
     let moved = chair
-        .request(json!({ "type": "set_follow", "position": { "document_id": "d_1", "page": 3 } }))
+        .request(
+            json!({ "type": "set_follow", "position": { "document_id": document_id, "page": 3 } }),
+        )
         .await;
     assert_eq!(moved["type"], "ok");
     let follow = delegate.event("follow_changed").await;
