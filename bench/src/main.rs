@@ -194,14 +194,63 @@ impl Bench {
         }
     }
 
+    /// The id of the meeting's first document.
+    async fn first_document_id(&self) -> anyhow::Result<String> {
+        let meeting: Value = self
+            .login("thuky")
+            .await?
+            .get(format!(
+                "{}/api/v1/meetings/{}",
+                self.options.url, self.meeting_id
+            ))
+            .send()
+            .await?
+            .json()
+            .await?;
+        meeting["agenda"]
+            .as_array()
+            .context("agenda")?
+            .iter()
+            .find_map(|item| item["documents"][0]["id"].as_str())
+            .map(str::to_owned)
+            .context("the meeting has no document")
+    }
+
+    /// Logs in every delegate account `count` connections will use, a few
+    /// at a time, so that a scenario's measurement holds connections only
+    /// (a login hashes with 19 MiB and leaves the allocator larger).
+    async fn login_delegates(&self, count: usize) -> anyhow::Result<()> {
+        let accounts: Vec<usize> = (0..count.min(self.options.delegates)).collect();
+        for chunk in accounts.chunks(50) {
+            let logins = chunk.iter().map(|&i| {
+                let username = self.delegate(i);
+                async move { self.login(&username).await.map(|_| ()) }
+            });
+            for result in futures::future::join_all(logins).await {
+                result?;
+            }
+        }
+        Ok(())
+    }
+
     fn delegate(&self, index: usize) -> String {
         format!("daibieu{:02}", index % self.options.delegates + 1)
     }
 
     /// Connects `count` devices spread over the delegates, a few at a time.
     async fn connect_many(&self, count: usize, tag: &str) -> anyhow::Result<Vec<Socket>> {
+        self.connect_many_from(0, count, tag).await
+    }
+
+    /// Connects devices `first..first + count`.
+    async fn connect_many_from(
+        &self,
+        first: usize,
+        count: usize,
+        tag: &str,
+    ) -> anyhow::Result<Vec<Socket>> {
         let mut sockets = Vec::with_capacity(count);
-        for chunk in (0..count).collect::<Vec<_>>().chunks(50) {
+        for chunk in (first..first + count).collect::<Vec<_>>().chunks(50) {
             let connections = chunk.iter().map(|&i| {
                 let username = self.delegate(i);
                 let device = format!("{tag}-{i}");
@@ -268,11 +317,13 @@ async fn follow(bench: &Bench) -> anyhow::Result<Row> {
             socket
         }));
     }
+    // The server refuses a document that is not the meeting's.
+    let document_id = bench.first_document_id().await?;
     let before = sample(bench.options.pid);
     let started = Instant::now();
     for page in 1..=changes {
         sent.lock().unwrap().insert(page, Instant::now());
-        let reply = request(&mut chair, json!({ "type": "set_follow", "id": page, "position": { "document_id": "d_bench", "page": page } })).await?;
+        let reply = request(&mut chair, json!({ "type": "set_follow", "id": page, "position": { "document_id": document_id, "page": page } })).await?;
         if reply["type"] != "ok" {
             bail!("set_follow refused: {reply}");
         }
@@ -404,23 +455,48 @@ async fn vote(bench: &Bench) -> anyhow::Result<Row> {
 }
 
 /// Scenario 4: idle connections, resident memory per connection.
+///
+/// The accounts log in first, and one device of each kind connects once
+/// (the welcome's size for a delegate and for the chair), so the figure
+/// is what the connections themselves hold. Resident memory is read at
+/// half and at all of the connections: the slope between the two leaves
+/// out what the first connections cost once (the room, allocator arenas).
 async fn idle(bench: &Bench) -> anyhow::Result<Row> {
     let count = bench.options.idle;
+    bench.login_delegates(count).await?;
+    let (delegate_socket, delegate_welcome) =
+        bench.connect(&bench.delegate(0), "idle-size").await?;
+    let (chair_socket, chair_welcome) = bench.connect("chutri", "idle-size-chair").await?;
+    let participants = chair_welcome["state"]["participants"]
+        .as_array()
+        .map_or(0, Vec::len);
+    drop((delegate_socket, chair_socket));
+    tokio::time::sleep(Duration::from_secs(1)).await;
     let before = sample(bench.options.pid);
     let started = Instant::now();
-    let sockets = bench.connect_many(count, "idle").await?;
-    let connect_time = started.elapsed();
+    let half = count / 2;
+    let mut sockets = bench.connect_many(half, "idle").await?;
+    let mut connect_time = started.elapsed();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let middle = sample(bench.options.pid);
+    let started = Instant::now();
+    sockets.extend(bench.connect_many_from(half, count - half, "idle").await?);
+    connect_time += started.elapsed();
     tokio::time::sleep(Duration::from_secs(2)).await;
     let after = sample(bench.options.pid);
     let per_connection = (after.rss_kb.saturating_sub(before.rss_kb)) as f64 / count as f64;
+    let slope = (after.rss_kb.saturating_sub(middle.rss_kb)) as f64 / (count - half).max(1) as f64;
     drop(sockets);
     Ok(Row {
         scenario: format!("idle: {count} connected /live devices"),
         figures: format!(
-            "{per_connection:.1} kB resident per connection (RSS {} → {} MB); all connected in {:.1} s",
+            "{per_connection:.1} kB resident per connection (RSS {} → {} → {} MB; second half {slope:.1} kB each); all connected in {:.1} s; welcome {} B for a delegate, {} B for the chair ({participants} participants)",
             before.rss_kb / 1024,
+            middle.rss_kb / 1024,
             after.rss_kb / 1024,
-            connect_time.as_secs_f64()
+            connect_time.as_secs_f64(),
+            delegate_welcome.to_string().len(),
+            chair_welcome.to_string().len(),
         ),
     })
 }

@@ -237,11 +237,21 @@ pub enum AttendanceStatus {
 }
 
 /// The state of the meeting at one moment, sent in `welcome`.
+///
+/// The chair and secretaries get all of it. Everyone else gets what their
+/// screens show, so that a welcome does not grow with the meeting:
+/// `participants` holds themself and those in the speakers list (the full
+/// list is `GET /api/v1/meetings/{id}/participants`), `attendance` their
+/// own entry, `presence` and `readiness` nothing, and closed votes come
+/// without `named_choices`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct LiveSnapshot {
     pub meeting_state: MeetingState,
+    /// Everyone for staff; themself and the speakers for the others.
     pub participants: Vec<LiveParticipant>,
+    /// Staff only (empty for others).
     pub presence: Vec<PresenceEntry>,
+    /// Everyone's for staff; one's own for the others.
     pub attendance: Vec<AttendanceEntry>,
     pub quorum: Quorum,
     pub follow: Option<FollowState>,
@@ -341,12 +351,20 @@ pub struct SpeakersState {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct FloorRequest {
     pub user_id: String,
+    /// The speaker's name: a delegate's welcome does not list every
+    /// participant, and the speakers list is where their screen shows
+    /// names.
+    #[serde(default)]
+    pub display_name: String,
     pub requested_at_ms: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct SpeakingTurn {
     pub user_id: String,
+    /// The speaker's name, as in [`FloorRequest`].
+    #[serde(default)]
+    pub display_name: String,
     pub started_at_ms: i64,
     /// The limit for this turn; clients show the countdown.
     pub limit_seconds: Option<u32>,
@@ -402,7 +420,8 @@ pub struct VoteView {
     pub you_voted: bool,
     /// Counts per option, in `options` order, once closed.
     pub result: Option<Vec<u32>>,
-    /// For an open (not secret) vote, once closed: who chose what.
+    /// For an open (not secret) vote, once closed: who chose what. Sent
+    /// to the chair and secretaries only.
     pub named_choices: Option<Vec<NamedChoice>>,
 }
 

@@ -538,6 +538,35 @@ async fn ids_from_another_meeting_are_not_found() {
         let body: Value = response.json().await.unwrap();
         assert_eq!(body["code"], "not_found", "{what}");
     }
+    // Nor may the demo's presenter point every tablet at B's document or
+    // item: `set_follow` names only the meeting's own.
+    let (mut presenter, _) = LiveClient::join(server, chair, "other-meeting-chair", demo).await;
+    for (what, position) in [
+        (
+            "B's document",
+            json!({ "document_id": other_document_id, "page": 1 }),
+        ),
+        (
+            "B's agenda item",
+            json!({ "agenda_item_id": other_item_id }),
+        ),
+        (
+            "a document that does not exist",
+            json!({ "document_id": "d_none", "page": 1 }),
+        ),
+    ] {
+        let reply = presenter
+            .request(json!({ "type": "set_follow", "position": position }))
+            .await;
+        assert_eq!(reply["type"], "error", "set_follow to {what}: {reply}");
+        assert_eq!(reply["code"], "not_found", "set_follow to {what}");
+    }
+    // The meeting's own document is followed as before.
+    let own = presenter
+        .request(json!({ "type": "set_follow", "position": { "document_id": world.document_id, "page": 2 } }))
+        .await;
+    assert_eq!(own["type"], "ok", "{own}");
+
     // B's item and document are untouched.
     let still: Value = secretary
         .get(server.url(&format!("/api/v1/meetings/{other_meeting_id}")))

@@ -146,6 +146,26 @@ async fn meeting_of(server: &Server) -> String {
     demo_meeting_id(&logged_in(server, "thuky", "demo").await, server).await
 }
 
+/// The id of the meeting's first document (what a presenter shows).
+async fn first_document_id(server: &Server, meeting_id: &str) -> String {
+    let meeting: Value = logged_in(server, "thuky", "demo")
+        .await
+        .get(server.url(&format!("/api/v1/meetings/{meeting_id}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    meeting["agenda"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|item| item["documents"][0]["id"].as_str())
+        .expect("the demo meeting has a document")
+        .to_owned()
+}
+
 #[tokio::test]
 async fn hello_negotiates_the_protocol_version_and_refuses_outsiders() {
     let dir = tempfile::tempdir().unwrap();
@@ -220,7 +240,7 @@ async fn check_in_follow_and_floor_reach_everyone_and_late_joiner_sees_current_p
     let dir = tempfile::tempdir().unwrap();
     let server = demo(dir.path());
     let meeting_id = meeting_of(&server).await;
-    let (mut chair, _) = LiveClient::join(&server, "chutri", &meeting_id).await;
+    let (mut chair, chair_welcome) = LiveClient::join(&server, "chutri", &meeting_id).await;
     let (mut delegate, _) = LiveClient::join(&server, "daibieu05", &meeting_id).await;
 
     assert_eq!(
@@ -231,8 +251,11 @@ async fn check_in_follow_and_floor_reach_everyone_and_late_joiner_sees_current_p
     assert_eq!(attendance["attendance"]["status"], "present");
     assert_eq!(attendance["quorum"]["present_voting_members"], 1);
 
+    let document_id = first_document_id(&server, &meeting_id).await;
     let moved = chair
-        .request(json!({ "type": "set_follow", "position": { "document_id": "d_1", "page": 3 } }))
+        .request(
+            json!({ "type": "set_follow", "position": { "document_id": document_id, "page": 3 } }),
+        )
         .await;
     assert_eq!(moved["type"], "ok");
     let follow = delegate.event("follow_changed").await;
@@ -244,15 +267,38 @@ async fn check_in_follow_and_floor_reach_everyone_and_late_joiner_sees_current_p
 
     let (_, late) = LiveClient::join(&server, "daibieu06", &meeting_id).await;
     assert_eq!(late["state"]["follow"]["position"]["page"], 3);
+    // A delegate's welcome carries what their screen shows, not the whole
+    // meeting: themself among the participants, their own attendance, no
+    // presence; the chair's carries everyone.
+    let late_id = late["user_id"].as_str().unwrap();
+    let names: Vec<&str> = late["state"]["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["user_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec![late_id]);
+    assert_eq!(late["state"]["attendance"], json!([]));
+    assert_eq!(late["state"]["presence"], json!([]));
+    assert_eq!(late["state"]["quorum"]["present_voting_members"], 1);
+    assert!(
+        chair_welcome["state"]["participants"]
+            .as_array()
+            .unwrap()
+            .len()
+            > 20
+    );
 
     delegate.request(json!({ "type": "request_floor" })).await;
     let queued = chair.event("speakers_changed").await;
     assert_eq!(
         queued["speakers"]["queue"][0]["user_id"],
-        delegate_id(&late, "daibieu05")
+        delegate_id(&chair_welcome, "daibieu05")
     );
     chair
-        .request(json!({ "type": "give_floor", "user_id": delegate_id(&late, "daibieu05") }))
+        .request(
+            json!({ "type": "give_floor", "user_id": delegate_id(&chair_welcome, "daibieu05") }),
+        )
         .await;
     let speaking = delegate.event("speakers_changed").await;
     let speaking = if speaking["speakers"]["current"].is_null() {
@@ -262,7 +308,7 @@ async fn check_in_follow_and_floor_reach_everyone_and_late_joiner_sees_current_p
     };
     assert_eq!(
         speaking["speakers"]["current"]["user_id"],
-        delegate_id(&late, "daibieu05")
+        delegate_id(&chair_welcome, "daibieu05")
     );
     delegate.request(json!({ "type": "end_turn" })).await;
     let ended = chair.event("speakers_changed").await;

@@ -83,11 +83,16 @@ export interface Quorum {
 
 export interface FloorRequest {
   user_id: string;
+  /** The speaker's name, so that a delegate's screen needs no participant
+   * list (an older server sends none). */
+  display_name?: string;
   requested_at_ms: number;
 }
 
 export interface SpeakingTurn {
   user_id: string;
+  /** As in `FloorRequest`. */
+  display_name?: string;
   started_at_ms: number;
   limit_seconds: number | null;
 }

@@ -200,6 +200,23 @@ describe('participantName', () => {
     expect(participantName(state, delegateB)).toBe('Đại biểu B');
     expect(participantName(state, 'u_unknown')).toBe('u_unknown');
   });
+
+  it("names speakers from the speakers list when a delegate's welcome does not list them", () => {
+    const mine = welcomeState(
+      welcome(delegateA, {
+        participants: [{ user_id: delegateA, display_name: 'Đại biểu A', role: 'delegate' }],
+        speakers: {
+          queue: [{ user_id: 'u_delegate_c', display_name: 'Đại biểu C', requested_at_ms: 5 }],
+          current: { user_id: delegateB, display_name: 'Đại biểu B', started_at_ms: 4, limit_seconds: null },
+          limit_seconds: null,
+          history: [],
+        },
+      }),
+    );
+    expect(participantName(mine, delegateB)).toBe('Đại biểu B');
+    expect(participantName(mine, 'u_delegate_c')).toBe('Đại biểu C');
+    expect(participantName(mine, chair)).toBe(chair);
+  });
 });
 
 describe('requests to the secretary', () => {

@@ -125,8 +125,18 @@ export function markVoted(state: LiveState, voteId: string): LiveState {
 
 // Questions screens ask of the state.
 
+/** A participant's name. The chair's and secretaries' welcome lists
+ * everyone; a delegate's lists only themself and those in the speakers
+ * list, whose entries carry their names: those are the names a delegate's
+ * screen shows. */
 export function participantName(state: LiveState, userId: string): string {
-  return state.snapshot.participants.find((p) => p.user_id === userId)?.display_name ?? userId;
+  const speakers = state.snapshot.speakers;
+  return (
+    state.snapshot.participants.find((p) => p.user_id === userId)?.display_name ??
+    (speakers.current?.user_id === userId ? speakers.current.display_name : undefined) ??
+    speakers.queue.find((request) => request.user_id === userId)?.display_name ??
+    userId
+  );
 }
 
 export function attendanceOf(state: LiveState, userId: string): AttendanceEntry | null {

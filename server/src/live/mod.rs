@@ -332,6 +332,38 @@ async fn persist(store: &Store, meeting_id: &str, plan: &Plan) -> Result<VoteOut
         }
     };
     match plan {
+        Plan::Follow(follow) => {
+            // Followers open what the presenter names: it must be this
+            // meeting's, or a presenter could point every tablet at another
+            // meeting's document (and learn whether an id exists).
+            let position = &follow.position;
+            if let Some(document_id) = &position.document_id {
+                let belongs = store
+                    .document(document_id)
+                    .await
+                    .map_err(internal)?
+                    .is_some_and(|(document, _)| document.meeting_id == meeting_id);
+                if !belongs {
+                    return Err(Refusal {
+                        code: LiveErrorCode::NotFound,
+                        message: "Không có tài liệu này trong cuộc họp.".into(),
+                    });
+                }
+            }
+            if let Some(item_id) = &position.agenda_item_id {
+                let belongs = store
+                    .agenda_item(item_id)
+                    .await
+                    .map_err(internal)?
+                    .is_some_and(|item| item.meeting_id == meeting_id);
+                if !belongs {
+                    return Err(Refusal {
+                        code: LiveErrorCode::NotFound,
+                        message: "Không có nội dung này trong chương trình họp.".into(),
+                    });
+                }
+            }
+        }
         Plan::Attendance(entry) => {
             store
                 .upsert_attendance(&AttendanceRecord {

@@ -48,6 +48,8 @@ pub enum Audience {
     Everyone,
     /// The chair and secretaries only.
     Staff,
+    /// Everyone but the chair and secretaries.
+    NotStaff,
     /// The chair, the secretaries and this one user (their own request).
     StaffAndUser(String),
 }
@@ -58,6 +60,7 @@ impl Audience {
         match self {
             Audience::Everyone => true,
             Audience::Staff => staff,
+            Audience::NotStaff => !staff,
             Audience::StaffAndUser(user) => staff || user == user_id,
         }
     }
@@ -272,6 +275,13 @@ impl Room {
         self.meeting_state = meeting_state;
     }
 
+    /// A participant's name (their id if they left the meeting).
+    fn display_name(&self, user_id: &str) -> String {
+        self.participants
+            .get(user_id)
+            .map_or_else(|| user_id.to_owned(), |p| p.display_name.clone())
+    }
+
     pub fn role_of(&self, user_id: &str) -> Option<MeetingRole> {
         self.participants.get(user_id).map(|p| p.role)
     }
@@ -381,11 +391,21 @@ impl Room {
         out
     }
 
-    /// The whole state as `viewer` may see it.
+    /// The state as `viewer` may see it, sent in `welcome`.
+    ///
+    /// The chair and secretaries get the whole meeting: their console lists
+    /// everyone's presence and attendance. Everyone else gets what their
+    /// screens show, so a welcome does not grow with the meeting (it is
+    /// paid on every reconnection, and the socket keeps a buffer as large
+    /// as the largest message it sent): the participants the speakers
+    /// list names and themself (the full list is
+    /// `GET /api/v1/meetings/{id}/participants`), their own attendance
+    /// (the quorum carries the counts), no presence, no readiness, and
+    /// closed votes without the named choices.
     pub fn snapshot(&self, viewer: &Actor) -> LiveSnapshot {
-        // Presence is for the chair's and secretaries' screens; sending
-        // everyone's to every tablet would make each welcome O(meeting).
-        let mut presence: Vec<PresenceEntry> = if viewer.is_staff() {
+        let staff = viewer.is_staff();
+        let presence: Vec<PresenceEntry> = if staff {
+            // `participants` is a BTreeMap: already sorted by user id.
             self.participants
                 .keys()
                 .map(|user_id| self.presence_entry(user_id))
@@ -393,12 +413,42 @@ impl Room {
         } else {
             Vec::new()
         };
-        presence.sort_by(|a, b| a.user_id.cmp(&b.user_id));
+        let participants = if staff {
+            self.participants.values().cloned().collect()
+        } else {
+            let named: HashSet<&str> = self
+                .speakers
+                .queue
+                .iter()
+                .map(|request| request.user_id.as_str())
+                .chain(
+                    self.speakers
+                        .current
+                        .iter()
+                        .map(|turn| turn.user_id.as_str()),
+                )
+                .chain(std::iter::once(viewer.user_id.as_str()))
+                .collect();
+            self.participants
+                .values()
+                .filter(|p| named.contains(p.user_id.as_str()))
+                .cloned()
+                .collect()
+        };
+        let attendance = if staff {
+            self.attendance.values().cloned().collect()
+        } else {
+            self.attendance
+                .get(&viewer.user_id)
+                .cloned()
+                .into_iter()
+                .collect()
+        };
         LiveSnapshot {
             meeting_state: self.meeting_state,
-            participants: self.participants.values().cloned().collect(),
+            participants,
             presence,
-            attendance: self.attendance.values().cloned().collect(),
+            attendance,
             quorum: self.quorum(),
             follow: self.follow.clone(),
             speakers: self.speakers.clone(),
@@ -407,11 +457,16 @@ impl Room {
                 .iter()
                 .map(|vote| VoteView {
                     you_voted: vote.voters.contains(&viewer.user_id),
+                    named_choices: if staff {
+                        vote.view.named_choices.clone()
+                    } else {
+                        None
+                    },
                     ..vote.view.clone()
                 })
                 .collect(),
             announcements: self.announcements.iter().cloned().collect(),
-            readiness: if viewer.is_staff() {
+            readiness: if staff {
                 self.readiness.values().cloned().collect()
             } else {
                 Vec::new()
@@ -419,7 +474,7 @@ impl Room {
             secretary_requests: self
                 .secretary_requests
                 .iter()
-                .filter(|r| viewer.is_staff() || r.user_id == viewer.user_id)
+                .filter(|r| staff || r.user_id == viewer.user_id)
                 .cloned()
                 .collect(),
         }
@@ -587,6 +642,7 @@ impl Room {
                 }
                 Ok(Plan::RequestFloor(FloorRequest {
                     user_id: actor.user_id.clone(),
+                    display_name: self.display_name(&actor.user_id),
                     requested_at_ms: now_ms,
                 }))
             }
@@ -935,6 +991,7 @@ impl Room {
                 }
                 self.speakers.queue.retain(|r| r.user_id != user_id);
                 self.speakers.current = Some(SpeakingTurn {
+                    display_name: self.display_name(&user_id),
                     user_id,
                     started_at_ms,
                     limit_seconds: self.speakers.limit_seconds,
@@ -1017,9 +1074,32 @@ impl Room {
                     vote.view.named_choices = if vote.view.secret { None } else { named };
                     vote.view.closed_at_ms = Some(closed_at);
                 }
-                vec![Broadcast::everyone(ServerMessage::VoteClosed {
-                    vote: vote.view.clone(),
-                })]
+                // Who chose what goes to the chair and secretaries; the
+                // others' screens show the counts, and a list of every
+                // voter (70 kB at 2,000) would stay in each of their
+                // sockets' write buffers.
+                if vote.view.named_choices.is_none() {
+                    return vec![Broadcast::everyone(ServerMessage::VoteClosed {
+                        vote: vote.view.clone(),
+                    })];
+                }
+                vec![
+                    Broadcast {
+                        audience: Audience::Staff,
+                        message: ServerMessage::VoteClosed {
+                            vote: vote.view.clone(),
+                        },
+                    },
+                    Broadcast {
+                        audience: Audience::NotStaff,
+                        message: ServerMessage::VoteClosed {
+                            vote: VoteView {
+                                named_choices: None,
+                                ..vote.view.clone()
+                            },
+                        },
+                    },
+                ]
             }
             Plan::Announce(announcement) => {
                 self.announcements.push_back(announcement.clone());
@@ -1483,6 +1563,105 @@ mod tests {
         };
         assert_eq!(vote.result, Some(vec![2, 1, 0]));
         assert_eq!(vote.named_choices, None);
+    }
+
+    #[test]
+    fn a_named_vote_result_names_voters_to_staff_only() {
+        let mut room = room();
+        let chair = actor("chair", MeetingRole::Chair);
+        run(
+            &mut room,
+            &chair,
+            open_vote_message(false, VoteEligibility::AllVotingMembers, false),
+        )
+        .unwrap();
+        let plan = room
+            .plan(
+                &chair,
+                &ClientMessage::CloseVote {
+                    id: 2,
+                    vote_id: "v_1".into(),
+                },
+                2_000,
+                String::new,
+            )
+            .unwrap();
+        let named = vec![NamedChoice {
+            user_id: "delegate_a".into(),
+            choice: 0,
+        }];
+        let events = room.apply(plan, Some((vec![1, 0, 0], Some(named.clone()), 2_000)));
+        let closed_for = |audience: Audience| {
+            events
+                .iter()
+                .find(|event| event.audience == audience)
+                .map(|event| match &event.message {
+                    ServerMessage::VoteClosed { vote } => vote.clone(),
+                    other => panic!("vote_closed expected, got {other:?}"),
+                })
+                .unwrap()
+        };
+        assert_eq!(events.len(), 2);
+        assert_eq!(
+            closed_for(Audience::Staff).named_choices,
+            Some(named.clone())
+        );
+        let others = closed_for(Audience::NotStaff);
+        assert_eq!(others.named_choices, None);
+        assert_eq!(others.result, Some(vec![1, 0, 0]));
+        assert!(Audience::NotStaff.includes("delegate_a", false));
+        assert!(!Audience::NotStaff.includes("chair", true));
+
+        let delegate = actor("delegate_a", MeetingRole::Delegate);
+        assert_eq!(room.snapshot(&delegate).votes[0].named_choices, None);
+        assert_eq!(room.snapshot(&chair).votes[0].named_choices, Some(named));
+    }
+
+    #[test]
+    fn a_delegates_welcome_holds_what_their_screen_shows_and_staff_get_everything() {
+        let mut room = room();
+        mark(&mut room, "delegate_a", AttendanceStatus::Present);
+        mark(&mut room, "delegate_b", AttendanceStatus::Late);
+        room.device_connected("delegate_b", 10);
+        run(
+            &mut room,
+            &actor("delegate_c", MeetingRole::Delegate),
+            ClientMessage::RequestFloor { id: 1 },
+        )
+        .unwrap();
+
+        let mine = room.snapshot(&actor("delegate_a", MeetingRole::Delegate));
+        let names: Vec<&str> = mine
+            .participants
+            .iter()
+            .map(|p| p.user_id.as_str())
+            .collect();
+        assert_eq!(
+            names,
+            vec!["delegate_a", "delegate_c"],
+            "themself and the queue"
+        );
+        assert_eq!(mine.speakers.queue[0].display_name, "delegate_c");
+        let attendance: Vec<&str> = mine.attendance.iter().map(|a| a.user_id.as_str()).collect();
+        assert_eq!(attendance, vec!["delegate_a"], "their own attendance only");
+        assert_eq!(
+            mine.quorum.present_voting_members, 2,
+            "the counts are all there"
+        );
+        assert!(mine.presence.is_empty());
+
+        let remote = room.snapshot(&actor("commune", MeetingRole::RemotePoint));
+        assert!(remote.attendance.is_empty());
+        assert_eq!(
+            remote.participants.len(),
+            2,
+            "the remote point and the queue"
+        );
+
+        let staff = room.snapshot(&actor("secretary", MeetingRole::Secretary));
+        assert_eq!(staff.participants.len(), 7);
+        assert_eq!(staff.attendance.len(), 2);
+        assert_eq!(staff.presence.len(), 7);
     }
 
     #[test]

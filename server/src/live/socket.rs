@@ -2,20 +2,35 @@
 //! (foreign `Origin`, no session or ticket), then `hello` → `welcome`, then
 //! requests (each answered once) and the room's events, until the client
 //! leaves, its access ends, or the server stops.
+//!
+//! A meeting keeps thousands of these sockets open and mostly idle, so what
+//! each one holds matters more than speed. The upgrade is done here rather
+//! than by axum's `WebSocketUpgrade` because axum's socket cannot send a
+//! message in several frames: tungstenite writes a whole frame into its
+//! write buffer, which keeps that capacity for the life of the socket, so
+//! one 400 kB welcome would leave 400 kB behind. Here a long message goes
+//! out in [`FRAME_BYTES`] frames, one after the other, and the buffer
+//! never holds more than one.
 
 use std::time::{Duration, Instant};
 
-use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::extract::ws::{CloseFrame, Message, WebSocket};
-use axum::extract::{Query, State, WebSocketUpgrade};
-use axum::http::{header, HeaderMap};
+use axum::body::Body;
+use axum::extract::{Query, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Version};
 use axum::response::{IntoResponse, Response};
 use futures::{SinkExt, StreamExt};
+use hyper_util::rt::TokioIo;
 use phonghop_protocol::live::{
     ClientMessage, HelloRefusal, LiveErrorCode, ServerMessage, OLDEST_SUPPORTED_CLIENT_VERSION,
     PROTOCOL_VERSION,
 };
 use serde::Deserialize;
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
+use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
+use tokio_tungstenite::tungstenite::{Bytes, Message};
+use tokio_tungstenite::WebSocketStream;
 
 use super::room::Actor;
 use super::{handle_request, request_id, to_json};
@@ -28,6 +43,13 @@ use crate::AppState;
 
 /// The largest `/live` message accepted: these are small by design.
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+/// The read buffer each socket keeps. A client's messages are a few
+/// hundred bytes; a longer one (up to [`MAX_MESSAGE_BYTES`]) grows it for
+/// that frame.
+pub const READ_BUFFER_BYTES: usize = 1024;
+/// Longer messages are sent in frames of this size, so the socket's write
+/// buffer never grows past one frame (see the module documentation).
+pub const FRAME_BYTES: usize = 4 * 1024;
 /// How long a client has to say hello.
 pub const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
 /// Requests per second a connection may sustain, and its burst.
@@ -56,30 +78,106 @@ pub struct LiveQuery {
     ticket: Option<String>,
 }
 
+/// The server's side of one `/live` websocket.
+type LiveSocket = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
+type Sender = futures::stream::SplitSink<LiveSocket, Message>;
+
+/// Small buffers: a meeting holds thousands of idle sockets. Each frame is
+/// written as soon as it is given (`write_buffer_size` 0): messages are
+/// sent one at a time and flushed anyway.
+fn socket_config() -> WebSocketConfig {
+    WebSocketConfig::default()
+        .max_message_size(Some(MAX_MESSAGE_BYTES))
+        .max_frame_size(Some(MAX_MESSAGE_BYTES))
+        .read_buffer_size(READ_BUFFER_BYTES)
+        .write_buffer_size(0)
+        .max_write_buffer_size(4 * FRAME_BYTES)
+}
+
 pub async fn upgrade(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Query(query): Query<LiveQuery>,
-    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    request: Request,
 ) -> Result<Response, AppError> {
-    if !crate::http::origin_allowed(&headers, &state.settings.allowed_origins) {
+    let headers = request.headers();
+    if !crate::http::origin_allowed(headers, &state.settings.allowed_origins) {
         tracing::warn!(origin = ?headers.get(header::ORIGIN), "refused a live socket from a foreign origin");
         return Err(AppError::forbidden());
     }
-    let (session_id, user) = authenticate(&state, &headers, query.ticket.as_deref()).await?;
-    let upgrade = match upgrade {
-        Ok(upgrade) => upgrade,
-        Err(rejection) => return Ok(rejection.into_response()),
+    let (session_id, user) = authenticate(&state, headers, query.ticket.as_deref()).await?;
+    let (accept, on_upgrade) = match handshake(request) {
+        Ok(handshake) => handshake,
+        Err(refusal) => return Ok(refusal.into_response()),
     };
-    Ok(upgrade
-        .max_message_size(MAX_MESSAGE_BYTES)
-        .max_frame_size(MAX_MESSAGE_BYTES)
-        // Small buffers: a meeting holds hundreds of idle sockets.
-        .read_buffer_size(8 * 1024)
-        .write_buffer_size(8 * 1024)
-        .max_write_buffer_size(1024 * 1024)
-        .on_upgrade(move |socket| serve(state, socket, session_id, user))
-        .into_response())
+    tokio::spawn(async move {
+        let Ok(upgraded) = on_upgrade.await else {
+            return;
+        };
+        let socket = WebSocketStream::from_raw_socket(
+            TokioIo::new(upgraded),
+            Role::Server,
+            Some(socket_config()),
+        )
+        .await;
+        serve(state, socket, session_id, user).await;
+    });
+    let mut response = Response::new(Body::empty());
+    *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+    let headers = response.headers_mut();
+    headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+    headers.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+    headers.insert(header::SEC_WEBSOCKET_ACCEPT, accept);
+    Ok(response)
+}
+
+/// Checks an HTTP/1.1 websocket upgrade request (RFC 6455 section 4.2.1)
+/// and returns the `Sec-WebSocket-Accept` value and the upgrade to await,
+/// or why it is not one, with the status axum's `WebSocketUpgrade` answers
+/// (400, or 426 when the connection cannot be upgraded).
+fn handshake(
+    mut request: Request,
+) -> Result<(HeaderValue, hyper::upgrade::OnUpgrade), (StatusCode, &'static str)> {
+    let headers = request.headers();
+    let has = |name: header::HeaderName, token: &str| {
+        headers.get_all(name).iter().any(|value| {
+            value.to_str().is_ok_and(|value| {
+                value
+                    .split(',')
+                    .any(|part| part.trim().eq_ignore_ascii_case(token))
+            })
+        })
+    };
+    let bad = |why| Err((StatusCode::BAD_REQUEST, why));
+    if request.version() != Version::HTTP_11 {
+        return bad("a websocket needs HTTP/1.1");
+    }
+    if !has(header::CONNECTION, "upgrade") {
+        return bad("Connection header did not include 'upgrade'");
+    }
+    if !has(header::UPGRADE, "websocket") {
+        return bad("`Upgrade` header did not include 'websocket'");
+    }
+    if headers
+        .get(header::SEC_WEBSOCKET_VERSION)
+        .is_none_or(|version| version.as_bytes() != b"13")
+    {
+        return bad("websocket version must be 13");
+    }
+    let Some(key) = headers.get(header::SEC_WEBSOCKET_KEY) else {
+        return bad("`Sec-WebSocket-Key` header missing");
+    };
+    let accept = HeaderValue::from_str(&derive_accept_key(key.as_bytes()))
+        .expect("base64 is a valid header value");
+    let Some(on_upgrade) = request
+        .extensions_mut()
+        .remove::<hyper::upgrade::OnUpgrade>()
+    else {
+        return Err((
+            StatusCode::UPGRADE_REQUIRED,
+            "connection cannot be upgraded",
+        ));
+    };
+    Ok((accept, on_upgrade))
 }
 
 /// The ticket when there is one, else the session cookie; the session
@@ -131,16 +229,12 @@ fn valid_device_id(device_id: &str) -> bool {
 /// it reconnects and gets a fresh snapshot.
 pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 
-async fn send(
-    sender: &mut futures::stream::SplitSink<WebSocket, Message>,
-    state: &AppState,
-    json: &str,
-) -> bool {
+async fn send(sender: &mut Sender, state: &AppState, json: &str) -> bool {
     state
         .metrics
         .websocket_messages_out
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    match tokio::time::timeout(SEND_TIMEOUT, sender.send(Message::Text(json.into()))).await {
+    match tokio::time::timeout(SEND_TIMEOUT, send_text(sender, json)).await {
         Ok(sent) => sent.is_ok(),
         Err(_) => {
             tracing::warn!("a live client stopped reading: dropped");
@@ -149,15 +243,48 @@ async fn send(
     }
 }
 
-async fn close(
-    sender: &mut futures::stream::SplitSink<WebSocket, Message>,
-    code: u16,
-    reason: &str,
-) {
+/// Sends one text message: whole when short, else in [`FRAME_BYTES`]
+/// frames, each handed over only once the one before was written.
+async fn send_text(
+    sender: &mut Sender,
+    json: &str,
+) -> Result<(), tokio_tungstenite::tungstenite::Error> {
+    if json.len() <= FRAME_BYTES {
+        return sender.send(Message::text(json)).await;
+    }
+    let bytes = Bytes::copy_from_slice(json.as_bytes());
+    for (start, end, last) in frame_ranges(bytes.len(), FRAME_BYTES) {
+        let opcode = if start == 0 {
+            OpCode::Data(Data::Text)
+        } else {
+            OpCode::Data(Data::Continue)
+        };
+        // `feed` waits until the socket took the previous frame.
+        sender
+            .feed(Message::Frame(Frame::message(
+                bytes.slice(start..end),
+                opcode,
+                last,
+            )))
+            .await?;
+    }
+    sender.flush().await
+}
+
+/// The `(start, end, last)` byte ranges of a message of `len` bytes sent
+/// in frames of at most `frame` bytes. A text message may be split inside
+/// a character: the receiver checks UTF-8 on the whole message.
+fn frame_ranges(len: usize, frame: usize) -> impl Iterator<Item = (usize, usize, bool)> {
+    (0..len)
+        .step_by(frame)
+        .map(move |start| (start, (start + frame).min(len), start + frame >= len))
+}
+
+async fn close(sender: &mut Sender, code: u16, reason: &str) {
     let _ = tokio::time::timeout(
         Duration::from_secs(1),
         sender.send(Message::Close(Some(CloseFrame {
-            code,
+            code: CloseCode::from(code),
             reason: reason.into(),
         }))),
     )
@@ -195,7 +322,7 @@ impl Drop for Gauge<'_> {
     }
 }
 
-async fn serve(state: AppState, socket: WebSocket, session_id: String, user: UserRecord) {
+async fn serve(state: AppState, socket: LiveSocket, session_id: String, user: UserRecord) {
     let _task = state.shutdown.task_guard();
     state
         .metrics
@@ -257,10 +384,17 @@ async fn serve(state: AppState, socket: WebSocket, session_id: String, user: Use
         close(&mut sender, close_code::POLICY_VIOLATION, "server too old").await;
         return;
     }
-    let role = match (
-        state.store.meeting(&meeting_id).await,
-        state.store.participant_role(&meeting_id, &user.id).await,
-    ) {
+    // The task lives as long as the socket and holds its future's largest
+    // state: the store's and the room's futures are boxed so that they
+    // take room only while they run.
+    let lookups = Box::pin(async {
+        (
+            state.store.meeting(&meeting_id).await,
+            state.store.participant_role(&meeting_id, &user.id).await,
+        )
+    })
+    .await;
+    let role = match lookups {
         (Ok(Some(meeting)), Ok(Some(role)))
             if valid_device_id(&device_id)
                 && access::can_see_meeting(
@@ -292,7 +426,7 @@ async fn serve(state: AppState, socket: WebSocket, session_id: String, user: Use
             return;
         }
     };
-    let handle = match state.live.room(&state.store, &meeting_id).await {
+    let handle = match Box::pin(state.live.room(&state.store, &meeting_id)).await {
         Ok(handle) => handle,
         Err(error) => {
             tracing::error!(%error, "cannot load a live room");
@@ -308,7 +442,7 @@ async fn serve(state: AppState, socket: WebSocket, session_id: String, user: Use
         role,
         phonghop_protocol::api::MeetingRole::Chair | phonghop_protocol::api::MeetingRole::Secretary
     );
-    let (welcome, mut events) = {
+    let (snapshot, mut events) = {
         let mut room = handle.room.lock().await;
         let presence = room.device_connected(&user.id, now_millis());
         let _ = handle.events.send(super::Event {
@@ -318,15 +452,21 @@ async fn serve(state: AppState, socket: WebSocket, session_id: String, user: Use
         // Subscribe under the lock: no event falls between the snapshot
         // and the stream.
         let events = handle.events.subscribe();
-        let welcome = ServerMessage::Welcome {
-            protocol_version: PROTOCOL_VERSION,
-            user_id: user.id.clone(),
-            role,
-            state: Box::new(room.snapshot(&actor)),
-        };
-        (welcome, events)
+        (room.snapshot(&actor), events)
     };
-    if !send(&mut sender, &state, &to_json(&welcome)).await {
+    // Serialized outside the room's lock, then dropped, snapshot and text
+    // alike, once sent: a local kept to the end of this function would
+    // stay in memory for the life of the connection (a staff welcome at
+    // 2,000 participants is about 400 kB of text from a larger snapshot).
+    let welcome = to_json(&ServerMessage::Welcome {
+        protocol_version: PROTOCOL_VERSION,
+        user_id: user.id.clone(),
+        role,
+        state: Box::new(snapshot),
+    });
+    let welcomed = send(&mut sender, &state, &welcome).await;
+    drop(welcome);
+    if !welcomed {
         disconnect(&state, &handle, &user.id, &device_id).await;
         return;
     }
@@ -346,7 +486,7 @@ async fn serve(state: AppState, socket: WebSocket, session_id: String, user: Use
                         close(&mut sender, close_code::UNSUPPORTED_DATA, "live messages are JSON text").await;
                         break;
                     }
-                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                    Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => continue,
                     Some(Ok(Message::Close(_))) | None => break,
                     Some(Err(error)) => {
                         tracing::info!(%error, user_id = %user.id, "live socket error (oversized or broken frame)");
@@ -368,7 +508,7 @@ async fn serve(state: AppState, socket: WebSocket, session_id: String, user: Use
                     continue;
                 }
                 let reply = match serde_json::from_str::<ClientMessage>(&text) {
-                    Ok(request) => handle_request(&state.store, &handle, &actor, &device_id, &request).await,
+                    Ok(request) => Box::pin(handle_request(&state.store, &handle, &actor, &device_id, &request)).await,
                     Err(error) => {
                         refused += 1;
                         if refused > FLOOD_LIMIT {
@@ -438,6 +578,26 @@ mod tests {
         assert!(!valid_device_id(""));
         assert!(!valid_device_id("../x"));
         assert!(!valid_device_id(&"x".repeat(65)));
+    }
+
+    #[test]
+    fn long_messages_go_out_in_frames_that_cover_them_once() {
+        let ranges: Vec<_> = frame_ranges(10, 4).collect();
+        assert_eq!(ranges, vec![(0, 4, false), (4, 8, false), (8, 10, true)]);
+        let exact: Vec<_> = frame_ranges(8, 4).collect();
+        assert_eq!(exact, vec![(0, 4, false), (4, 8, true)]);
+    }
+
+    /// Each socket's task holds its future for the life of the socket:
+    /// the future must not carry the storage and room futures it awaits
+    /// only briefly (they are boxed).
+    #[test]
+    fn a_socket_task_stays_small() {
+        fn output_size<A, B, C, D, F>(_: fn(A, B, C, D) -> F) -> usize {
+            std::mem::size_of::<F>()
+        }
+        let size = output_size(serve as fn(_, _, _, _) -> _);
+        assert!(size < 4096, "the socket future takes {size} bytes");
     }
 
     #[test]
