@@ -59,7 +59,8 @@ tests/js/node_modules/.package-lock.json: tests/js/package-lock.json
 	touch $@
 
 ## /sync with the official JS client: convergence, late joiners, access per
-## kind and role, refusals, and 20 SIGKILLs while clients write.
+## kind and role, refusals, 20 SIGKILLs while clients write and documents
+## compact, and an offline backlog over a slow link that keeps dropping.
 test-sync: sync-test-deps
 	$(CARGO) build -p phonghop-server --bin phonghop
 	cd tests/js && PHONGHOP_BIN=../../target/debug/phonghop $(NPM) test

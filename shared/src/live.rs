@@ -224,6 +224,11 @@ pub enum LiveErrorCode {
     RateLimited,
     /// The meeting is closed or cancelled.
     MeetingOver,
+    /// The database does not answer (restarting): nothing was saved; try
+    /// again in a few seconds.
+    StorageUnavailable,
+    /// The server's disk is full: nothing was saved.
+    StorageFull,
     Internal,
 }
 

@@ -45,6 +45,13 @@ describe('parseErrorBody', () => {
     });
   });
 
+  it('knows the storage faults: a database that is away and a full disk', () => {
+    const away = parseErrorBody(503, '{"code":"storage_unavailable","message":"Thử lại sau."}', 'vi');
+    expect(away).toMatchObject({ status: 503, code: 'storage_unavailable', message: 'Thử lại sau.' });
+    const full = parseErrorBody(507, '{"code":"storage_full","message":"Đĩa đầy."}', 'vi');
+    expect(full).toMatchObject({ status: 507, code: 'storage_full', message: 'Đĩa đầy.' });
+  });
+
   it('keeps the message of an error code this client does not know yet', () => {
     const error = parseErrorBody(423, '{"code":"meeting_locked","message":"Cuộc họp đã khóa."}', 'vi');
     expect(error).toMatchObject({ status: 423, code: 'unexpected_response', message: 'Cuộc họp đã khóa.' });

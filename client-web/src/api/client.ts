@@ -54,6 +54,8 @@ const knownErrorCodes: ReadonlySet<string> = new Set<ErrorCode>([
   'payload_too_large',
   'unsupported_document',
   'tool_missing',
+  'storage_unavailable',
+  'storage_full',
   'internal',
 ]);
 

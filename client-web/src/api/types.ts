@@ -18,6 +18,10 @@ export type ErrorCode =
   | 'payload_too_large'
   | 'unsupported_document'
   | 'tool_missing'
+  /** The database does not answer (restarting): retry in a few seconds. */
+  | 'storage_unavailable'
+  /** The server's disk is full: nothing was saved. */
+  | 'storage_full'
   | 'internal';
 
 /** The one error body of every failed API call. `message` is already in the

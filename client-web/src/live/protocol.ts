@@ -24,6 +24,8 @@ export type LiveErrorCode =
   | 'not_eligible'
   | 'rate_limited'
   | 'meeting_over'
+  | 'storage_unavailable'
+  | 'storage_full'
   | 'internal';
 export type VoteState = 'open' | 'closed';
 /** Who may vote: those present (or late) when it opened, or every voting member. */

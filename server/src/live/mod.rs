@@ -326,9 +326,23 @@ type VoteOutcome = Option<(Vec<u32>, Option<Vec<NamedChoice>>, i64)>;
 async fn persist(store: &Store, meeting_id: &str, plan: &Plan) -> Result<VoteOutcome, Refusal> {
     let internal = |error: StoreError| {
         tracing::error!(%error, "live: storage failed");
+        let (code, message) = match error {
+            StoreError::Unavailable(_) => (
+                LiveErrorCode::StorageUnavailable,
+                "Máy chủ tạm thời không truy cập được dữ liệu; chưa lưu. Vui lòng thử lại sau ít giây.",
+            ),
+            StoreError::Full(_) => (
+                LiveErrorCode::StorageFull,
+                "Máy chủ hết dung lượng lưu trữ; chưa lưu. Vui lòng báo quản trị viên.",
+            ),
+            _ => (
+                LiveErrorCode::Internal,
+                "Máy chủ không lưu được. Vui lòng thử lại.",
+            ),
+        };
         Refusal {
-            code: LiveErrorCode::Internal,
-            message: "Máy chủ không lưu được. Vui lòng thử lại.".into(),
+            code,
+            message: message.into(),
         }
     };
     match plan {
