@@ -87,6 +87,9 @@ pub struct EphemeralRelay {
 pub enum Outbound {
     Sync {
         document_id: DocumentId,
+        /// `document_id` as text, rendered once per document (base58check
+        /// hashes twice with SHA-256).
+        document_text: Arc<str>,
         data: EncodedMessage,
     },
     Unavailable {
@@ -296,6 +299,7 @@ struct Peer {
 
 struct DocumentActor {
     id: DocumentId,
+    id_text: Arc<str>,
     hub: DocumentHub,
     document: Automerge,
     states: SyncStates,
@@ -327,6 +331,7 @@ async fn run_actor(
     };
     let mut actor = DocumentActor {
         id,
+        id_text: Arc::from(id.to_string()),
         hub: hub.clone(),
         document: stored.document,
         states: SyncStates::default(),
@@ -473,13 +478,6 @@ impl DocumentActor {
 
     /// Takes one sync message. False when the connection was refused.
     fn receive(&mut self, from: ConnectionLink, data: &[u8], writable: bool) -> bool {
-        let mut message = match Message::decode(data) {
-            Ok(message) => message,
-            Err(_) => {
-                self.drop_peer(&from, violation(WireError::InvalidSyncData));
-                return false;
-            }
-        };
         let state = match self.peers.get(&from.id) {
             Some(peer) => peer.state.clone(),
             None => {
@@ -494,9 +492,31 @@ impl DocumentActor {
                 fresh
             }
         };
+        // An in-sync follower's acknowledgement: seen before, nothing to do
+        // but move its state along.
+        if let Some(next) = self.states.cached_receive(&state, data) {
+            if let Some(peer) = self.peers.get_mut(&from.id) {
+                peer.state = next;
+            }
+            return true;
+        }
+        let mut message = match Message::decode(data) {
+            Ok(message) => message,
+            Err(_) => {
+                self.drop_peer(&from, violation(WireError::InvalidSyncData));
+                return false;
+            }
+        };
         if !writable {
             // A reader's changes are never applied, stored nor relayed.
             message.changes = ChunkList::empty();
+        } else if !message.changes.is_empty() {
+            // Well-formed, canonical changes only (automerge 0.12 panics on,
+            // or is corrupted by, some that are not).
+            if let Err(error) = super::wire::check_client_changes(data) {
+                self.drop_peer(&from, violation(error));
+                return false;
+            }
         }
         let next = if message.changes.is_empty() {
             match self
@@ -594,6 +614,7 @@ impl DocumentActor {
             if let Some(data) = message {
                 let outbound = Outbound::Sync {
                     document_id: self.id,
+                    document_text: self.id_text.clone(),
                     data,
                 };
                 if !deliver(&peer.link, outbound) {

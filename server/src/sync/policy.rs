@@ -134,7 +134,9 @@ pub struct PeerRegistry {
 #[derive(Default)]
 struct RegistryInner {
     peers: HashMap<PeerId, ConnectedPeer>,
-    decisions: HashMap<(PeerId, DocumentId), Decision>,
+    /// Peer → document → decision (nested, so a lookup borrows the peer id
+    /// instead of cloning it: sockets look on every message).
+    decisions: HashMap<PeerId, HashMap<DocumentId, Decision>>,
     /// Decided per user and meeting (`decide_meeting_access`), from which
     /// each of the user's peers takes its decisions: 500 tablets of 50
     /// users cost 50 decisions, not 500 × documents. Dropped when the
@@ -208,7 +210,7 @@ impl PeerRegistry {
                 inner.peers.remove(peer_id);
                 // Decided again on the next connection: rights may change
                 // while a tablet is away.
-                inner.decisions.retain(|(peer, _), _| peer != peer_id);
+                inner.decisions.remove(peer_id);
                 if !inner
                     .peers
                     .values()
@@ -223,7 +225,8 @@ impl PeerRegistry {
     pub fn decision(&self, peer_id: &PeerId, document_id: &DocumentId) -> Option<Access> {
         self.lock()
             .decisions
-            .get(&(peer_id.clone(), *document_id))
+            .get(peer_id)?
+            .get(document_id)
             .map(|decision| decision.access)
     }
 
@@ -240,7 +243,9 @@ impl PeerRegistry {
         }
         let decision = inner
             .decisions
-            .entry((peer_id.clone(), *document_id))
+            .entry(peer_id.clone())
+            .or_default()
+            .entry(*document_id)
             .or_insert(Decision {
                 access,
                 meeting_id: None,
@@ -296,19 +301,22 @@ impl PeerRegistry {
     /// meeting.
     pub fn decided_pairs_in_meeting(&self, meeting_id: &str) -> Vec<DecidedPair> {
         let inner = self.lock();
-        inner
-            .decisions
-            .iter()
-            .filter(|(_, decision)| decision.meeting_id.as_deref() == Some(meeting_id))
-            .filter_map(|((peer_id, document_id), _)| {
-                let peer = inner.peers.get(peer_id)?;
-                Some(DecidedPair {
-                    peer_id: peer_id.clone(),
-                    user: peer.user.clone(),
-                    document_id: *document_id,
-                })
-            })
-            .collect()
+        let mut pairs = Vec::new();
+        for (peer_id, documents) in &inner.decisions {
+            let Some(peer) = inner.peers.get(peer_id) else {
+                continue;
+            };
+            for (document_id, decision) in documents {
+                if decision.meeting_id.as_deref() == Some(meeting_id) {
+                    pairs.push(DecidedPair {
+                        peer_id: peer_id.clone(),
+                        user: peer.user.clone(),
+                        document_id: *document_id,
+                    });
+                }
+            }
+        }
+        pairs
     }
 
     /// Live sync sockets.

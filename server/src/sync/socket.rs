@@ -7,8 +7,8 @@
 //! - decides access on the document's first mention (the registry record
 //!   and the rules in `access.rs`), and answers `doc-unavailable` itself
 //!   for unregistered and forbidden documents alike;
-//! - checks a writer's changes are canonical (`wire::check_client_changes`)
-//!   before a document sees them; the document then tries them on a copy;
+//! - marks each sync message writable or not (the document ignores a
+//!   reader's changes and checks a writer's before taking them);
 //! - relays a writer's own ephemeral messages (ink in progress, pointers)
 //!   and quietly drops ephemera it did not author (the JS client gossips
 //!   what it receives back to us) or that a reader sent;
@@ -448,14 +448,9 @@ impl Bridge<'_> {
             (_, Access::Deny) => Inbound::Drop,
             (MessageType::Request | MessageType::Sync, access) => {
                 let data = envelope.data.unwrap_or_default();
+                // The document checks a writer's changes (canonical, then
+                // on a copy) before taking them, and ignores a reader's.
                 let writable = access == Access::Write;
-                if writable {
-                    // Well-formed, canonical changes only; the document
-                    // tries them on a copy before taking them.
-                    if let Err(error) = wire::check_client_changes(data) {
-                        return Inbound::End(violation(error));
-                    }
-                }
                 Inbound::ToDocument(
                     document_id,
                     Command::Sync {
@@ -564,9 +559,11 @@ impl Bridge<'_> {
             return None;
         }
         Some(match outbound {
-            Outbound::Sync { document_id, data } => {
-                wire::encode_sync(self.server_peer_id, &self.peer_id, &document_id, &data)
-            }
+            Outbound::Sync {
+                document_text,
+                data,
+                ..
+            } => wire::encode_sync(self.server_peer_id, &self.peer_id, &document_text, &data),
             Outbound::Unavailable { document_id } => {
                 wire::encode_doc_unavailable(self.server_peer_id, &self.peer_id, &document_id)
             }

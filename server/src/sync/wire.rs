@@ -366,20 +366,16 @@ pub fn encode_peer(sender_id: &str, target_id: &str, storage_id: &str) -> Vec<u8
     encoder.into_writer()
 }
 
-/// A sync message from us; `data` is an encoded Automerge sync message.
-pub fn encode_sync(
-    sender_id: &str,
-    target_id: &str,
-    document_id: &DocumentId,
-    data: &[u8],
-) -> Vec<u8> {
+/// A sync message from us; `data` is an encoded Automerge sync message,
+/// `document_id` the id's text form.
+pub fn encode_sync(sender_id: &str, target_id: &str, document_id: &str, data: &[u8]) -> Vec<u8> {
     let mut encoder = minicbor::Encoder::new(Vec::with_capacity(data.len() + 160));
     let _ = encoder
         .map(5)
         .and_then(|e| e.str("type"))
         .and_then(|e| e.str("sync"))
         .and_then(|e| e.str("documentId"))
-        .and_then(|e| e.str(&document_id.to_string()))
+        .and_then(|e| e.str(document_id))
         .and_then(|e| e.str("senderId"))
         .and_then(|e| e.str(sender_id))
         .and_then(|e| e.str("targetId"))
@@ -505,7 +501,7 @@ mod tests {
         assert_eq!(envelope.message_type, MessageType::Peer);
         assert_eq!(envelope.target_id, Some("u/a/d/b"));
 
-        let sync = encode_sync("server", "u/a/d/b", &document_id, &[1, 2, 3]);
+        let sync = encode_sync("server", "u/a/d/b", &document_id.to_string(), &[1, 2, 3]);
         let envelope = decode_envelope(&sync).unwrap();
         assert_eq!(envelope.message_type, MessageType::Sync);
         assert_eq!(envelope.document_id, Some(document_id));
