@@ -82,7 +82,7 @@ FUZZ_SECONDS ?= 300
 fuzz:
 	bash .ci/fuzz $(FUZZ_SECONDS)
 
-## The seeded fault simulation of a live vote (tests/tests/soak.rs) for
+## The seeded fault simulation of a meeting (tests/tests/soak.rs) for
 ## SOAK_SEEDS seeds from the clock (default 30); `make test` runs its fixed
 ## seeds. A failing seed prints the command that replays it.
 SOAK_SEEDS ?= 30

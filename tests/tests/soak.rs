@@ -1,18 +1,24 @@
-//! A seeded, replayable fault simulation of a live vote: 3 to 20 delegates'
-//! tablets cast ballots and queue to speak while the simulation drops and
-//! reconnects their sockets, waits random delays, and kills the server with
-//! SIGKILL and restarts it. When it settles, no acknowledged ballot is lost,
-//! none is counted twice, and every tablet sees the same result.
+//! A seeded, replayable fault simulation of a meeting: 3 to 20 delegates'
+//! tablets cast ballots, queue to speak and write notes into the shared
+//! annotation layer (an Automerge document over `/sync`, written offline
+//! too), while the simulation drops and reconnects their sockets, takes
+//! tablets offline, waits random delays, wipes a tablet now and then, and
+//! kills the server with SIGKILL and restarts it. When it settles, no
+//! acknowledged ballot is lost, none is counted twice, every tablet sees the
+//! same result, no note the server acknowledged is lost (even when the
+//! tablet that wrote it was wiped), and every tablet and the server hold the
+//! same document.
 //!
 //! CI runs the fixed seeds below; `make soak` runs many
 //! (`PHONGHOP_SOAK_SEEDS=N`, seeds from the clock, each printed). A failing
 //! seed prints the command that replays it (`PHONGHOP_SOAK_SEED=…`).
-//! What it does not do yet: reorder messages, or write Automerge documents
-//! under faults (`tests/js/durability.test.mjs` kills the server while JS
-//! clients write).
+//! What it does not do: reorder messages within a connection (TCP does
+//! not either; reordering happens across connections, which it does).
 
 #[path = "support/live_client.rs"]
 mod live_client;
+#[path = "support/sync_client.rs"]
+mod sync_client;
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -24,6 +30,10 @@ use phonghop_e2e::{demo_meeting_id, free_port, logged_in, Server, ServerOptions}
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
+
+use automerge::sync::SyncDoc;
+use automerge::transaction::Transactable;
+use automerge::{Automerge, ReadDoc, ROOT};
 
 const FIXED_SEEDS: [u64; 5] = [20261201, 7, 4242, 99, 123456];
 
@@ -69,11 +79,173 @@ fn start(dir: &Path, port: u16) -> Server {
     )
 }
 
-/// A tablet's socket, or nothing while it is offline.
+/// A tablet's sockets (nothing while it is offline) and its own copy of the
+/// shared layer.
 struct Tablet {
     login: reqwest::Client,
     device: String,
     live: Option<LiveClient>,
+    sync: Option<sync_client::Socket>,
+    peer_id: String,
+    layer: Automerge,
+    layer_state: automerge::sync::State,
+    /// Notes this tablet wrote that are still in its copy.
+    written: BTreeSet<String>,
+}
+
+/// Opens `/sync` and joins, or `None` if the server is not there.
+async fn try_sync(
+    server: &Server,
+    login: &reqwest::Client,
+    device: &str,
+) -> Option<(sync_client::Socket, String)> {
+    let answer: Value = login
+        .post(server.url("/api/v1/auth/ws-ticket"))
+        .json(&json!({ "device_id": device }))
+        .send()
+        .await
+        .ok()?
+        .json()
+        .await
+        .ok()?;
+    let ticket = answer["ticket"].as_str()?;
+    let peer_id = answer["peer_id"].as_str()?.to_owned();
+    let mut socket = sync_client::open(&sync_client::sync_url(server, Some(ticket)), &[])
+        .await
+        .ok()?;
+    let join = sync_client::encode_map(&[
+        ("type", sync_client::Value::Text("join")),
+        ("senderId", sync_client::Value::Text(&peer_id)),
+        (
+            "supportedProtocolVersions",
+            sync_client::Value::Array(&["1"]),
+        ),
+    ]);
+    socket.send(Message::Binary(join.into())).await.ok()?;
+    match tokio::time::timeout(Duration::from_secs(10), socket.next()).await {
+        Ok(Some(Ok(Message::Binary(bytes)))) => {
+            let fields = sync_client::decode_map(&bytes)?;
+            (fields.get("type") == Some(&sync_client::Field::Text("peer".into())))
+                .then_some((socket, peer_id))
+        }
+        _ => None,
+    }
+}
+
+/// Exchanges sync messages about the layer until the server's heads cover
+/// this tablet's (the server sends heads only once they are stored) and,
+/// with `settle`, until nothing more arrives for a while. `false` when the
+/// connection failed first.
+async fn exchange(tablet: &mut Tablet, layer_id: &str, settle: bool) -> bool {
+    let Some(socket) = tablet.sync.as_mut() else {
+        return false;
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    let covers = |server_heads: &[automerge::ChangeHash], layer: &Automerge| {
+        layer
+            .get_heads()
+            .iter()
+            .all(|head| server_heads.contains(head))
+    };
+    // What the server last said it has may already cover this copy.
+    let mut covered = tablet
+        .layer_state
+        .their_heads
+        .as_deref()
+        .is_some_and(|heads| covers(heads, &tablet.layer));
+    loop {
+        if let Some(message) = tablet.layer.generate_sync_message(&mut tablet.layer_state) {
+            let frame = sync_client::encode_map(&[
+                ("type", sync_client::Value::Text("sync")),
+                ("senderId", sync_client::Value::Text(&tablet.peer_id)),
+                (
+                    "targetId",
+                    sync_client::Value::Text(sync_client::SERVER_PEER_ID),
+                ),
+                ("documentId", sync_client::Value::Text(layer_id)),
+                ("data", sync_client::Value::Bytes(&message.encode())),
+            ]);
+            if socket.send(Message::Binary(frame.into())).await.is_err() {
+                return false;
+            }
+        }
+        if covered && !settle {
+            return true;
+        }
+        let quiet = if covered {
+            Duration::from_millis(300)
+        } else {
+            Duration::from_secs(5)
+        };
+        let wait = quiet.min(deadline.saturating_duration_since(tokio::time::Instant::now()));
+        let frame = match tokio::time::timeout(wait, socket.next()).await {
+            Err(_) => return covered,
+            Ok(Some(Ok(Message::Binary(bytes)))) => bytes,
+            Ok(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => continue,
+            Ok(_) => return false,
+        };
+        let Some(fields) = sync_client::decode_map(&frame) else {
+            return false;
+        };
+        if fields.get("type") != Some(&sync_client::Field::Text("sync".into())) {
+            continue;
+        }
+        let Some(sync_client::Field::Bytes(data)) = fields.get("data") else {
+            return false;
+        };
+        let message =
+            automerge::sync::Message::decode(data).expect("the server's sync data decodes");
+        let server_heads = message.heads.clone();
+        tablet
+            .layer
+            .receive_sync_message(&mut tablet.layer_state, message)
+            .expect("the server's changes apply");
+        covered = covers(&server_heads, &tablet.layer);
+    }
+}
+
+/// The notes (keys under `notes`) in a copy of the layer.
+fn notes_in(layer: &Automerge) -> BTreeSet<String> {
+    match layer.get(ROOT, "notes") {
+        Ok(Some((_, notes))) => layer.keys(&notes).collect(),
+        _ => BTreeSet::new(),
+    }
+}
+
+/// Writes a note into the tablet's own copy (online or not). A tablet
+/// whose copy was wiped has no `notes` map until it syncs again, and does
+/// not write (a second map would hide the first).
+fn write_note(tablet: &mut Tablet, key: String) -> bool {
+    let Ok(Some((_, notes))) = tablet.layer.get(ROOT, "notes") else {
+        return false;
+    };
+    let mut tx = tablet.layer.transaction();
+    tx.put(&notes, &key, "ghi chú trong lúc mạng chập chờn")
+        .unwrap();
+    tx.commit();
+    tablet.written.insert(key);
+    true
+}
+
+/// Brings a tablet's missing sockets back, if the server is there.
+async fn rejoin(tablet: &mut Tablet, server: &Server, meeting_id: &str) {
+    if tablet.live.is_none() {
+        tablet.live = try_join(server, &tablet.login, &tablet.device, meeting_id).await;
+    }
+    if tablet.sync.is_none() {
+        if let Some((socket, peer_id)) = try_sync(server, &tablet.login, &tablet.device).await {
+            tablet.sync = Some(socket);
+            tablet.peer_id = peer_id;
+            tablet.layer_state = automerge::sync::State::new();
+        }
+    }
+}
+
+/// Goes offline: both sockets dropped, the sync state with them.
+fn go_offline(tablet: &mut Tablet) {
+    tablet.live = None;
+    tablet.sync = None;
+    tablet.layer_state = automerge::sync::State::new();
 }
 
 /// Joins, or `None` if the server is not there (it may be restarting).
@@ -162,18 +334,37 @@ async fn simulate(seed: u64) {
         .unwrap()
         .to_owned();
 
+    let layer_id =
+        sync_client::writable_document(&chair_login, &server, &meeting_id, "shared_layer").await;
     let mut tablets = Vec::new();
     for index in 1..=devices {
         let login = logged_in(&server, &format!("daibieu{index:02}"), "demo").await;
         let device = format!("tablet-{index:02}");
         let live = try_join(&server, &login, &device, &meeting_id).await;
         assert!(live.is_some(), "tablet {index} joins");
-        tablets.push(Tablet {
+        let (sync, peer_id) = try_sync(&server, &login, &device)
+            .await
+            .expect("tablet opens /sync");
+        let mut tablet = Tablet {
             login,
             device,
             live,
-        });
+            sync: Some(sync),
+            peer_id,
+            layer: Automerge::new(),
+            layer_state: automerge::sync::State::new(),
+            written: BTreeSet::new(),
+        };
+        assert!(
+            exchange(&mut tablet, &layer_id, true).await,
+            "tablet {index} gets the shared layer"
+        );
+        tablets.push(tablet);
     }
+    // Notes the server acknowledged (its heads covered them): never lost.
+    let mut acknowledged_notes = BTreeSet::new();
+    let mut notes_written = 0;
+    let mut wipes = 0;
     // Ballots the server acknowledged; each must be counted, once.
     let mut acknowledged = BTreeSet::new();
     let mut next_id = 1u64;
@@ -183,7 +374,7 @@ async fn simulate(seed: u64) {
         let roll = rng.gen_range(0..100);
         next_id += 1;
         match roll {
-            0..=54 => {
+            0..=44 => {
                 let choice = rng.gen_range(0..3usize);
                 let tablet = &mut tablets[index];
                 if let Some(live) = tablet.live.as_mut() {
@@ -208,7 +399,7 @@ async fn simulate(seed: u64) {
                     }
                 }
             }
-            55..=69 => {
+            45..=57 => {
                 let kind = if rng.gen_bool(0.5) {
                     "request_floor"
                 } else {
@@ -224,18 +415,38 @@ async fn simulate(seed: u64) {
                     }
                 }
             }
-            70..=81 => {
-                // The WiFi drops.
-                if tablets[index].live.take().is_some() {
-                    drops += 1;
+            58..=71 => {
+                // A note, written whether the tablet is online or not; sent
+                // at once when it is.
+                let tablet = &mut tablets[index];
+                if write_note(tablet, format!("s{seed}-t{index}-{step}")) {
+                    notes_written += 1;
+                }
+                if tablet.sync.is_some() {
+                    if exchange(tablet, &layer_id, false).await {
+                        acknowledged_notes.extend(tablet.written.iter().cloned());
+                    } else {
+                        go_offline(tablet);
+                    }
                 }
             }
-            82..=93 => {
+            72..=81 => {
+                // The WiFi drops.
                 let tablet = &mut tablets[index];
-                if tablet.live.is_none() {
-                    tablet.live =
-                        try_join(&server, &tablet.login, &tablet.device, &meeting_id).await;
+                if tablet.live.is_some() || tablet.sync.is_some() {
+                    drops += 1;
                 }
+                go_offline(tablet);
+            }
+            82..=92 => rejoin(&mut tablets[index], &server, &meeting_id).await,
+            93..=94 => {
+                // The tablet is reset: what only it held is gone; what the
+                // server acknowledged must not be.
+                let tablet = &mut tablets[index];
+                go_offline(tablet);
+                tablet.layer = Automerge::new();
+                tablet.written.clear();
+                wipes += 1;
             }
             _ => {
                 // The server is killed and comes back.
@@ -277,7 +488,7 @@ async fn simulate(seed: u64) {
                     }
                 }
                 for tablet in &mut tablets {
-                    tablet.live = None;
+                    go_offline(tablet);
                 }
                 server = start(dir.path(), port);
                 chair = LiveClient::join(&server, &chair_login, "chair", &meeting_id)
@@ -291,8 +502,9 @@ async fn simulate(seed: u64) {
     }
 
     println!(
-        "seed {seed}: {kills} server kills, {drops} dropped sockets, {cut_off} ballots cut off, {} acknowledged",
-        acknowledged.len()
+        "seed {seed}: {kills} server kills, {drops} drops, {wipes} wiped tablets, {cut_off} ballots cut off, {} acknowledged; {notes_written} notes written, {} acknowledged",
+        acknowledged.len(),
+        acknowledged_notes.len()
     );
     // Settle: everyone back online; every tablet that has no acknowledged
     // ballot casts one. An acknowledged ballot must still be there.
@@ -353,5 +565,56 @@ async fn simulate(seed: u64) {
             tablet.device
         );
         assert_eq!(vote["you_voted"], true, "{}", tablet.device);
+    }
+
+    // The notes: every tablet back online sends what it holds; then the
+    // server's copy, seen by a fresh device, has every acknowledged note and
+    // every note a tablet still holds, and every tablet ends with exactly
+    // the server's document.
+    for (index, tablet) in tablets.iter_mut().enumerate() {
+        rejoin(tablet, &server, &meeting_id).await;
+        assert!(
+            exchange(tablet, &layer_id, true).await,
+            "tablet {index} syncs its notes after the faults"
+        );
+    }
+    let (checker_sync, checker_peer) = try_sync(&server, &chair_login, "checker")
+        .await
+        .expect("the checker opens /sync");
+    let mut checker = Tablet {
+        login: chair_login.clone(),
+        device: "checker".into(),
+        live: None,
+        sync: Some(checker_sync),
+        peer_id: checker_peer,
+        layer: Automerge::new(),
+        layer_state: automerge::sync::State::new(),
+        written: BTreeSet::new(),
+    };
+    assert!(
+        exchange(&mut checker, &layer_id, true).await,
+        "the checker syncs"
+    );
+    let stored = notes_in(&checker.layer);
+    let lost: Vec<_> = acknowledged_notes.difference(&stored).collect();
+    assert!(lost.is_empty(), "acknowledged notes lost: {lost:?}");
+    let mut expected_heads = checker.layer.get_heads();
+    expected_heads.sort();
+    for (index, tablet) in tablets.iter_mut().enumerate() {
+        let missing: Vec<_> = tablet.written.difference(&stored).collect();
+        assert!(
+            missing.is_empty(),
+            "tablet {index}'s notes missing on the server: {missing:?}"
+        );
+        assert!(
+            exchange(tablet, &layer_id, true).await,
+            "tablet {index} catches up"
+        );
+        let mut heads = tablet.layer.get_heads();
+        heads.sort();
+        assert_eq!(
+            heads, expected_heads,
+            "tablet {index} holds the server's document"
+        );
     }
 }
