@@ -41,9 +41,16 @@ fn fail(error: anyhow::Error) -> ExitCode {
 }
 
 fn init_tracing(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("PHONGHOP_LOG").unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new("info,sqlx=warn,samod=warn,samod_core=warn")
-    });
+    const DEFAULT_FILTER: &str = "info,sqlx=warn";
+    let spec = std::env::var("PHONGHOP_LOG").unwrap_or_else(|_| DEFAULT_FILTER.to_owned());
+    let mut filter = tracing_subscriber::EnvFilter::try_new(&spec)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(DEFAULT_FILTER));
+    // automerge 0.12 opens an INFO span around every load of changes whose
+    // fields are the Debug form of the document's change hashes: formatted
+    // on every synced change, O(history), unless asked for by name.
+    if !spec.contains("automerge") {
+        filter = filter.add_directive("automerge=warn".parse().expect("a static directive"));
+    }
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
