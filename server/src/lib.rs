@@ -15,7 +15,7 @@
 //!   certificates; [`demo`] seeds the demo meeting; [`shutdown`] tells
 //!   long-lived tasks that the server is stopping.
 //! - [`record`] builds the meeting's record (biên bản) for export as PDF.
-//! - [`sync`] runs the Automerge documents behind `/sync` (samod), with
+//! - [`sync`] runs the Automerge documents behind `/sync` (our document hub), with
 //!   their access rules, storage and durability gate.
 
 pub mod access;
@@ -291,7 +291,7 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
         );
     }
     run(listener, state, tls_config, shutdown::signal()).await?;
-    // Sockets are closed by now; let samod finish writing what it holds.
+    // Sockets are closed by now; let the documents finish what they were given.
     if let Err(error) = sync.shutdown(Duration::from_secs(5)).await {
         tracing::error!(%error, "document sync did not stop cleanly");
     }

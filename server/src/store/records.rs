@@ -209,7 +209,7 @@ pub struct DocumentVersionRecord {
 /// A registered Automerge document: only registered documents are synced.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncDocumentRecord {
-    /// samod's document id (the part after `automerge:`).
+    /// The document id (the part after `automerge:`).
     pub document_id: String,
     pub meeting_id: String,
     pub kind: SyncDocumentKind,

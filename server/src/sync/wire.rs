@@ -45,7 +45,7 @@ impl From<minicbor::decode::Error> for WireError {
     }
 }
 
-/// The message types of protocol version 1 that samod 0.16 understands.
+/// The message types of automerge-repo's protocol version 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MessageType {
     Join,
@@ -92,8 +92,8 @@ impl MessageType {
         }
     }
 
-    /// Whether samod routes this message to a document actor (and would
-    /// spawn one for an unknown id).
+    /// Whether this message is about one document (it must carry a
+    /// `documentId`).
     pub fn is_about_a_document(self) -> bool {
         matches!(
             self,
@@ -112,7 +112,7 @@ pub struct Envelope<'a> {
     pub message_type: MessageType,
     pub sender_id: Option<&'a str>,
     pub target_id: Option<&'a str>,
-    /// Parsed the way samod parses it (bs58check string, UUID string or 16
+    /// Parsed the way automerge-repo parses it (bs58check string, UUID string or 16
     /// raw bytes), so two spellings of one id compare equal.
     pub document_id: Option<DocumentId>,
     pub session_id: Option<&'a str>,
@@ -194,9 +194,9 @@ fn set_once<T>(slot: &mut Option<T>, name: &'static str, value: T) -> Result<(),
     Ok(())
 }
 
-/// The reply samod itself sends for a document it will not share: the
-/// bridge sends the same bytes, so "not registered" and "not allowed" look
-/// identical to the client.
+/// The reply for a document we will not share, the same bytes for a
+/// document that is not registered and one that is not allowed, so the two
+/// look identical to the client.
 pub fn encode_doc_unavailable(
     sender_id: &str,
     target_id: &str,
@@ -228,7 +228,7 @@ pub struct ClientChanges {
     pub entries: Vec<Vec<u8>>,
 }
 
-/// Checks every change a writer sends before samod applies it.
+/// Checks every change a writer sends before a document applies it.
 ///
 /// automerge 0.12 trusts a change once its checksum matches: a change whose
 /// columns are well-formed but inconsistent (an op naming an actor index the
@@ -244,7 +244,7 @@ pub struct ClientChanges {
 ///
 /// This check needs no document. Changes that are canonical but do not fit
 /// the document (an op on an object it lacks, an unknown actor past its
-/// first change) are caught by `SyncService::try_changes`, which applies
+/// first change) are caught by the document actor, which applies
 /// them to a copy first.
 pub fn check_client_changes(data: &[u8]) -> Result<ClientChanges, WireError> {
     let message = automerge::sync::Message::decode(data).map_err(|_| WireError::InvalidSyncData)?;
