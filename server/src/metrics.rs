@@ -26,6 +26,12 @@ pub struct Gauges {
     pub storage_operations: u64,
     pub storage_seconds_total: f64,
     pub storage_ping_seconds: Option<f64>,
+    /// Automerge documents loaded for `/sync` now.
+    pub sync_documents_loaded: u64,
+    /// Sync state transitions computed, and shared (looked up for a peer
+    /// in a state another peer was already in).
+    pub sync_transitions_computed: u64,
+    pub sync_transitions_shared: u64,
 }
 
 impl Metrics {
@@ -91,6 +97,24 @@ impl Metrics {
             "counter",
             "Time spent in timed storage operations.",
             format!("{:.6}", gauges.storage_seconds_total),
+        );
+        metric(
+            "phonghop_sync_documents_loaded",
+            "gauge",
+            "Automerge documents loaded for /sync.",
+            gauges.sync_documents_loaded.to_string(),
+        );
+        metric(
+            "phonghop_sync_transitions_computed_total",
+            "counter",
+            "Sync state transitions computed by Automerge.",
+            gauges.sync_transitions_computed.to_string(),
+        );
+        metric(
+            "phonghop_sync_transitions_shared_total",
+            "counter",
+            "Sync state transitions looked up for a peer in a state another peer was in.",
+            gauges.sync_transitions_shared.to_string(),
         );
         if let Some(ping) = gauges.storage_ping_seconds {
             metric(

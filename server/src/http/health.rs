@@ -65,12 +65,16 @@ fn unavailable(reason: String) -> Response {
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, description = "Prometheus text", content_type = "text/plain")))]
 pub async fn metrics(State(state): State<AppState>) -> Response {
     let storage = state.store.metrics();
+    let (computed, shared) = state.sync.hub().transitions();
     let gauges = Gauges {
         uptime_seconds: state.started_at.elapsed().as_secs_f64(),
         documents: state.store.count_documents().await.unwrap_or(-1),
         storage_operations: storage.operations.load(Ordering::Relaxed),
         storage_seconds_total: storage.total_micros.load(Ordering::Relaxed) as f64 / 1e6,
         storage_ping_seconds: state.store.ping().await.ok().map(|d| d.as_secs_f64()),
+        sync_documents_loaded: state.sync.hub().loaded_documents() as u64,
+        sync_transitions_computed: computed,
+        sync_transitions_shared: shared,
     };
     (
         [(

@@ -151,6 +151,10 @@ struct HubInner {
     actors: Mutex<Actors>,
     generation: AtomicU64,
     pub(crate) panics: AtomicU64,
+    /// Sync state transitions computed, and looked up instead (all
+    /// documents), for `/metrics`.
+    transitions_computed: AtomicU64,
+    transitions_shared: AtomicU64,
 }
 
 #[derive(Default)]
@@ -177,6 +181,8 @@ impl DocumentHub {
                 }),
                 generation: AtomicU64::new(0),
                 panics: AtomicU64::new(0),
+                transitions_computed: AtomicU64::new(0),
+                transitions_shared: AtomicU64::new(0),
             }),
         }
     }
@@ -188,6 +194,14 @@ impl DocumentHub {
     /// Actor panics so far (each reloads from storage on next use).
     pub fn panics(&self) -> u64 {
         self.inner.panics.load(Ordering::Relaxed)
+    }
+
+    /// Sync state transitions (computed, shared) since the start.
+    pub fn transitions(&self) -> (u64, u64) {
+        (
+            self.inner.transitions_computed.load(Ordering::Relaxed),
+            self.inner.transitions_shared.load(Ordering::Relaxed),
+        )
     }
 
     /// False once `shutdown` began.
@@ -305,6 +319,8 @@ struct DocumentActor {
     states: SyncStates,
     peers: HashMap<ConnectionId, Peer>,
     chunks: Vec<StoredChunk>,
+    /// Transition counts already added to the hub's totals.
+    reported: (u64, u64),
 }
 
 async fn run_actor(
@@ -337,6 +353,7 @@ async fn run_actor(
         states: SyncStates::default(),
         peers: HashMap::new(),
         chunks: stored.chunks,
+        reported: (0, 0),
     };
     loop {
         let first =
@@ -473,7 +490,21 @@ impl DocumentActor {
         if self.states.len() > 2 * self.peers.len() + 64 {
             self.states.collect_garbage();
         }
+        self.report_transitions();
         true
+    }
+
+    /// Adds this document's new transition counts to the hub's totals.
+    fn report_transitions(&mut self) {
+        let (computed, shared) = (self.states.computed(), self.states.shared());
+        let inner = &self.hub.inner;
+        inner
+            .transitions_computed
+            .fetch_add(computed - self.reported.0, Ordering::Relaxed);
+        inner
+            .transitions_shared
+            .fetch_add(shared - self.reported.1, Ordering::Relaxed);
+        self.reported = (computed, shared);
     }
 
     /// Takes one sync message. False when the connection was refused.

@@ -40,6 +40,8 @@ pub struct SyncStates {
     received: HashMap<usize, HashMap<Vec<u8>, SharedState>>,
     /// Transitions computed (not looked up), for tests and metrics.
     computed: u64,
+    /// Transitions looked up (shared with a peer in the same state).
+    shared: u64,
 }
 
 impl SyncStates {
@@ -65,6 +67,7 @@ impl SyncStates {
     ) -> (SharedState, Option<EncodedMessage>) {
         let key = Arc::as_ptr(state) as usize;
         if let Some((next, message)) = self.generated.get(&key) {
+            self.shared += 1;
             return (next.clone(), message.clone());
         }
         self.computed += 1;
@@ -80,9 +83,11 @@ impl SyncStates {
     /// The state after `bytes`, if a peer in `state` already sent exactly
     /// these bytes on this version of the document (only messages without
     /// changes are ever remembered). Costs a hash of the bytes: no decoding.
-    pub fn cached_receive(&self, state: &SharedState, bytes: &[u8]) -> Option<SharedState> {
+    pub fn cached_receive(&mut self, state: &SharedState, bytes: &[u8]) -> Option<SharedState> {
         let key = Arc::as_ptr(state) as usize;
-        self.received.get(&key)?.get(bytes).cloned()
+        let next = self.received.get(&key)?.get(bytes).cloned()?;
+        self.shared += 1;
+        Some(next)
     }
 
     /// Receives a message that carries no changes (an acknowledgement, a
@@ -98,6 +103,7 @@ impl SyncStates {
         debug_assert!(message.changes.is_empty());
         let key = Arc::as_ptr(state) as usize;
         if let Some(next) = self.received.get(&key).and_then(|seen| seen.get(bytes)) {
+            self.shared += 1;
             return Ok(next.clone());
         }
         self.computed += 1;
@@ -142,6 +148,12 @@ impl SyncStates {
     /// Transitions computed rather than looked up so far.
     pub fn computed(&self) -> u64 {
         self.computed
+    }
+
+    /// Transitions looked up (computed earlier for a peer in the same
+    /// state) so far.
+    pub fn shared(&self) -> u64 {
+        self.shared
     }
 }
 
