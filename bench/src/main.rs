@@ -30,10 +30,12 @@ struct Options {
     pid: u32,
     /// Scenarios to run (comma-separated): follow, vote, idle, storm, pack,
     /// sync (one document), sync-docs (`--sync-documents` documents),
-    /// remote (a remote point's bytes over a scripted hour).
+    /// remote (a remote point's bytes over a scripted hour), ink (many
+    /// delegates drawing at once, followed), join (a fresh tablet syncing a
+    /// long annotation history).
     #[arg(
         long,
-        default_value = "follow,vote,storm,idle,pack,remote,sync,sync-docs",
+        default_value = "follow,vote,storm,idle,pack,remote,sync,sync-docs,ink,join",
         value_delimiter = ','
     )]
     scenarios: Vec<String>,
@@ -49,6 +51,33 @@ struct Options {
     /// Strokes per second.
     #[arg(long, default_value_t = 20.0)]
     sync_rate: f64,
+    /// Delegates drawing at once (ink).
+    #[arg(long, default_value_t = 26)]
+    ink_writers: usize,
+    /// Devices following the drawing (ink).
+    #[arg(long, default_value_t = 500)]
+    ink_followers: usize,
+    /// Shared layers drawn on (ink): writer w draws on layer w mod this.
+    #[arg(long, default_value_t = 1)]
+    ink_documents: usize,
+    /// How long the delegates draw, in seconds (ink).
+    #[arg(long, default_value_t = 20.0)]
+    ink_seconds: f64,
+    /// Ink-in-progress messages per second per delegate (ink).
+    #[arg(long, default_value_t = 10.0)]
+    ink_rate: f64,
+    /// Seconds between one delegate's committed strokes (ink).
+    #[arg(long, default_value_t = 2.0)]
+    ink_stroke_every: f64,
+    /// Shared layers the joining tablet syncs (join).
+    #[arg(long, default_value_t = 30)]
+    join_documents: usize,
+    /// Strokes (one change each) in those layers in all (join).
+    #[arg(long, default_value_t = 10_000)]
+    join_changes: usize,
+    /// Fresh joins measured, one after another (join).
+    #[arg(long, default_value_t = 10)]
+    join_times: usize,
     /// Devices following the presenter (follow, storm).
     #[arg(long, default_value_t = 500)]
     devices: usize,
@@ -743,6 +772,27 @@ async fn main() -> anyhow::Result<()> {
             "storm" => storm(&bench).await,
             "pack" => pack(&bench).await,
             "remote" => remote::remote_point(&bench).await,
+            "ink" => {
+                let options = &bench.options;
+                let shape = sync::InkShape {
+                    writers: options.ink_writers,
+                    followers: options.ink_followers,
+                    documents: options.ink_documents,
+                    duration: Duration::from_secs_f64(options.ink_seconds),
+                    ink_per_second: options.ink_rate,
+                    stroke_every: Duration::from_secs_f64(options.ink_stroke_every),
+                };
+                sync::ink(&bench, shape).await
+            }
+            "join" => {
+                let options = &bench.options;
+                let shape = sync::JoinShape {
+                    documents: options.join_documents,
+                    changes: options.join_changes,
+                    joins: options.join_times,
+                };
+                sync::join(&bench, shape).await
+            }
             other => bail!("unknown scenario {other}"),
         };
         match row {

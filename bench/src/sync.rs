@@ -12,6 +12,17 @@
 //! copy holds that stroke. The load generator's own CPU per delivery is
 //! printed beside the server's, so a reader can tell who was the
 //! bottleneck.
+//!
+//! Two scenarios of issue 9 live beside it and reuse its peers: `ink.rs`
+//! (many delegates drawing at once, ink in progress and committed
+//! strokes) and `join.rs` (a tablet joining a meeting with a long
+//! annotation history).
+
+mod ink;
+mod join;
+
+pub use ink::{ink, InkShape};
+pub use join::{join, JoinShape};
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -19,7 +30,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use automerge::sync::SyncDoc;
-use automerge::transaction::Transactable;
+use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{Automerge, ObjId, ObjType, ReadDoc, ScalarValue, ROOT};
 use futures::{SinkExt, StreamExt};
 use serde_json::{json, Value};
@@ -51,6 +62,7 @@ fn encode_map(fields: &[(&str, CborValue<'_>)]) -> Vec<u8> {
         let _ = match value {
             CborValue::Text(text) => encoder.str(text),
             CborValue::Bytes(bytes) => encoder.bytes(bytes),
+            CborValue::Unsigned(number) => encoder.u64(*number),
             CborValue::TextArray(items) => {
                 let _ = encoder.array(items.len() as u64);
                 for item in *items {
@@ -73,6 +85,7 @@ fn encode_map(fields: &[(&str, CborValue<'_>)]) -> Vec<u8> {
 enum CborValue<'a> {
     Text(&'a str),
     Bytes(&'a [u8]),
+    Unsigned(u64),
     TextArray(&'a [&'a str]),
     Flags(&'a [(&'a str, bool)]),
 }
@@ -133,6 +146,45 @@ impl PeerDocument {
             .map(|list| self.doc.length(list))
             .unwrap_or(0)
     }
+
+    /// Whether the server has said its heads are ours: the exchange has
+    /// nothing more to carry either way.
+    fn settled(&self) -> bool {
+        let Some(theirs) = &self.state.their_heads else {
+            return false;
+        };
+        let mut theirs = theirs.clone();
+        theirs.sort_unstable();
+        theirs == self.doc.get_heads()
+    }
+}
+
+/// Appends one stroke (a map with a `points` blob, as the tablet stores
+/// it) to the document's `strokes` list as one change. `message`, if any,
+/// names the change so that a follower can tell which stroke arrived.
+fn append_stroke(
+    doc: &mut Automerge,
+    id: &str,
+    points: &[u8],
+    message: Option<&str>,
+) -> anyhow::Result<()> {
+    let list = match doc.get(ROOT, "strokes")? {
+        Some((_, list)) => list,
+        None => bail!("the copy has no strokes list"),
+    };
+    let position = doc.length(&list);
+    let mut tx = doc.transaction();
+    let stroke = tx.insert_object(&list, position, ObjType::Map)?;
+    tx.put(&stroke, "id", id)?;
+    tx.put(&stroke, "color", "#d32f2f")?;
+    tx.put(&stroke, "width", 2.5)?;
+    tx.put(&stroke, "points", ScalarValue::Bytes(points.to_vec()))?;
+    let mut options = CommitOptions::default();
+    if let Some(message) = message {
+        options.set_message(message);
+    }
+    tx.commit_with(options);
+    Ok(())
 }
 
 /// The sync states the followers of one document pass through, shared by
@@ -153,13 +205,22 @@ struct StateNode {
     state: automerge::sync::State,
     /// Strokes in `doc`; `None` until the document has arrived.
     strokes: Option<usize>,
-    /// Incoming sync data → (next node, the reply's sync data). The empty
-    /// key is the first message, which answers nothing.
+    /// Incoming sync data → where it leads. The empty key is the first
+    /// message, which answers nothing.
     next: std::collections::HashMap<Vec<u8>, Transition>,
 }
 
-/// The node a follower moves to, and the sync data it answers with.
-type Transition = (usize, Option<Arc<[u8]>>);
+/// Where a follower moves on one incoming message.
+#[derive(Clone)]
+struct Transition {
+    /// The node it moves to.
+    node: usize,
+    /// The sync data it answers with, if any.
+    reply: Option<Arc<[u8]>>,
+    /// The messages of the changes that arrived with it (`ink` names each
+    /// stroke's change, to time it).
+    arrived: Arc<[String]>,
+}
 
 impl SharedStates {
     fn new() -> Self {
@@ -182,9 +243,18 @@ impl SharedStates {
         }
         let mut doc = self.nodes[from].doc.clone();
         let mut state = self.nodes[from].state.clone();
+        let before = doc.get_heads();
         if let Some(data) = incoming {
             doc.receive_sync_message(&mut state, automerge::sync::Message::decode(data)?)?;
         }
+        let arrived: Arc<[String]> = if doc.get_heads() == before {
+            Arc::from([])
+        } else {
+            doc.get_changes_meta(&before)
+                .into_iter()
+                .filter_map(|change| change.message.map(|m| m.into_owned()))
+                .collect()
+        };
         let reply: Option<Arc<[u8]>> = doc
             .generate_sync_message(&mut state)
             .map(|message| Arc::from(message.encode()));
@@ -195,7 +265,11 @@ impl SharedStates {
             strokes,
             next: Default::default(),
         });
-        let to = (self.nodes.len() - 1, reply);
+        let to = Transition {
+            node: self.nodes.len() - 1,
+            reply,
+            arrived,
+        };
         self.nodes[from].next.insert(key.to_vec(), to.clone());
         Ok(to)
     }
@@ -257,6 +331,30 @@ impl Peer {
                 ("type", CborValue::Text(kind)),
                 ("senderId", CborValue::Text(&self.peer_id)),
                 ("targetId", CborValue::Text(&self.server_id)),
+                ("documentId", CborValue::Text(document_id)),
+                ("data", CborValue::Bytes(data)),
+            ])
+            .into(),
+        )
+    }
+
+    /// An ephemeral message (ink in progress), as automerge-repo's
+    /// `DocHandle::broadcast` sends it: one session per connection, its
+    /// counter increasing.
+    fn ephemeral_message(
+        &self,
+        session_id: &str,
+        count: u64,
+        document_id: &str,
+        data: &[u8],
+    ) -> Message {
+        Message::Binary(
+            encode_map(&[
+                ("type", CborValue::Text("ephemeral")),
+                ("senderId", CborValue::Text(&self.peer_id)),
+                ("targetId", CborValue::Text(&self.server_id)),
+                ("count", CborValue::Unsigned(count)),
+                ("sessionId", CborValue::Text(session_id)),
                 ("documentId", CborValue::Text(document_id)),
                 ("data", CborValue::Bytes(data)),
             ])
@@ -429,9 +527,9 @@ pub async fn fanout(bench: &Bench, shape: FanoutShape) -> anyhow::Result<Row> {
             let mut seen = vec![0usize; layers.len()];
             let result: anyhow::Result<()> = async {
                 for (index, id) in layers.iter().enumerate() {
-                    let (node, first) = shared[index].lock().unwrap().step(0, None)?;
-                    nodes[index] = node;
-                    let first = first.context("a first sync message")?;
+                    let step = shared[index].lock().unwrap().step(0, None)?;
+                    nodes[index] = step.node;
+                    let first = step.reply.context("a first sync message")?;
                     let message = peer.document_message("request", id, &first);
                     peer.socket.send(message).await?;
                 }
@@ -467,8 +565,8 @@ pub async fn fanout(bench: &Bench, shape: FanoutShape) -> anyhow::Result<Row> {
                     };
                     let (node, reply, count) = {
                         let mut states = shared[index].lock().unwrap();
-                        let (node, reply) = states.step(nodes[index], Some(&received.data))?;
-                        (node, reply, states.nodes[node].strokes)
+                        let step = states.step(nodes[index], Some(&received.data))?;
+                        (step.node, step.reply, states.nodes[step.node].strokes)
                     };
                     nodes[index] = node;
                     if let Some(reply) = reply {
@@ -581,18 +679,7 @@ pub async fn fanout(bench: &Bench, shape: FanoutShape) -> anyhow::Result<Row> {
             _ = tokio::time::sleep_until(next_stroke), if written < strokes => {
                 let index = written % documents;
                 let document = &mut docs[index];
-                let list = match document.doc.get(ROOT, "strokes")? {
-                    Some((_, list)) => list,
-                    None => bail!("the writer's copy has no strokes list"),
-                };
-                let position = document.doc.length(&list);
-                let mut tx = document.doc.transaction();
-                let stroke = tx.insert_object(&list, position, ObjType::Map)?;
-                tx.put(&stroke, "id", format!("{run_tag}-{written}"))?;
-                tx.put(&stroke, "color", "#d32f2f")?;
-                tx.put(&stroke, "width", 2.5)?;
-                tx.put(&stroke, "points", ScalarValue::Bytes(points.clone()))?;
-                tx.commit();
+                append_stroke(&mut document.doc, &format!("{run_tag}-{written}"), &points, None)?;
                 sent[index].lock().unwrap().push(Instant::now());
                 if let Some(message) = document.doc.generate_sync_message(&mut document.state) {
                     let id = document.id.clone();
