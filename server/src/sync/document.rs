@@ -757,7 +757,9 @@ mod tests {
     }
 
     /// Plays one client against the hub until neither side has more to
-    /// say: the client's messages go in as `Command::Sync`.
+    /// say: the client's messages go in as `Command::Sync`. After sending it
+    /// waits up to 5 s for an answer (a loaded machine may take a while to
+    /// load the document); otherwise 300 ms of quiet means done.
     async fn sync_client(
         hub: &DocumentHub,
         id: DocumentId,
@@ -767,15 +769,24 @@ mod tests {
         state: &mut State,
     ) {
         loop {
-            if let Some(message) = client.generate_sync_message(state) {
-                let command = Command::Sync {
-                    from: link.clone(),
-                    data: message.encode(),
-                    writable: true,
-                };
-                hub.send(id, command).await.unwrap();
-            }
-            match tokio::time::timeout(Duration::from_millis(300), outbox.recv()).await {
+            let sent = match client.generate_sync_message(state) {
+                Some(message) => {
+                    let command = Command::Sync {
+                        from: link.clone(),
+                        data: message.encode(),
+                        writable: true,
+                    };
+                    hub.send(id, command).await.unwrap();
+                    true
+                }
+                None => false,
+            };
+            let wait = if sent {
+                Duration::from_secs(5)
+            } else {
+                Duration::from_millis(300)
+            };
+            match tokio::time::timeout(wait, outbox.recv()).await {
                 Ok(Some(Outbound::Sync { data, .. })) => {
                     let message = Message::decode(&data).unwrap();
                     client.receive_sync_message(state, message).unwrap();
@@ -785,6 +796,14 @@ mod tests {
                 Err(_) => return,
             }
         }
+    }
+
+    /// The next message for a connection, or a clear failure.
+    async fn next_outbound(outbox: &mut mpsc::Receiver<Outbound>) -> Outbound {
+        tokio::time::timeout(Duration::from_secs(10), outbox.recv())
+            .await
+            .expect("a message within 10 s")
+            .expect("the outbox is open")
     }
 
     #[tokio::test]
@@ -830,7 +849,7 @@ mod tests {
         )
         .await
         .unwrap();
-        let Some(Outbound::Sync { data, .. }) = follower_outbox.recv().await else {
+        let Outbound::Sync { data, .. } = next_outbound(&mut follower_outbox).await else {
             panic!("the follower hears of the change");
         };
         // By the time the follower is told, the change is in storage.
@@ -946,8 +965,8 @@ mod tests {
         .await
         .unwrap();
         assert!(matches!(
-            outbox.recv().await,
-            Some(Outbound::Unavailable { document_id }) if document_id == missing
+            next_outbound(&mut outbox).await,
+            Outbound::Unavailable { document_id } if document_id == missing
         ));
     }
 }
