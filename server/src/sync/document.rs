@@ -940,8 +940,14 @@ mod tests {
         hub.send(id, Command::Detach { connection: 1 })
             .await
             .unwrap();
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        assert_eq!(hub.loaded_documents(), 0);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while hub.loaded_documents() > 0 {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "still loaded after 10 s"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
         assert_eq!(hub_read_title(&hub, id).await, "Biên bản");
         assert_eq!(hub.loaded_documents(), 1);
     }
