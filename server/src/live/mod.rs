@@ -322,29 +322,55 @@ pub async fn handle_request(
 
 type VoteOutcome = Option<(Vec<u32>, Option<Vec<NamedChoice>>, i64)>;
 
+/// The refusal for a storage failure, with the storage faults named.
+fn storage_refusal(error: StoreError) -> Refusal {
+    tracing::error!(%error, "live: storage failed");
+    let (code, message) = match error {
+        StoreError::Unavailable(_) => (
+            LiveErrorCode::StorageUnavailable,
+            "Máy chủ tạm thời không truy cập được dữ liệu; chưa lưu. Vui lòng thử lại sau ít giây.",
+        ),
+        StoreError::Full(_) => (
+            LiveErrorCode::StorageFull,
+            "Máy chủ hết dung lượng lưu trữ; chưa lưu. Vui lòng báo quản trị viên.",
+        ),
+        _ => (
+            LiveErrorCode::Internal,
+            "Máy chủ không lưu được. Vui lòng thử lại.",
+        ),
+    };
+    Refusal {
+        code,
+        message: message.into(),
+    }
+}
+
+/// Refuses (`not_found`, as if absent) a document id that is not one of
+/// this meeting's.
+async fn ensure_meeting_document(
+    store: &Store,
+    meeting_id: &str,
+    document_id: &str,
+    message: &str,
+) -> Result<(), Refusal> {
+    let belongs = store
+        .document(document_id)
+        .await
+        .map_err(storage_refusal)?
+        .is_some_and(|(document, _)| document.meeting_id == meeting_id);
+    if belongs {
+        Ok(())
+    } else {
+        Err(Refusal {
+            code: LiveErrorCode::NotFound,
+            message: message.into(),
+        })
+    }
+}
+
 /// Makes what must survive a crash durable before it is acknowledged.
 async fn persist(store: &Store, meeting_id: &str, plan: &Plan) -> Result<VoteOutcome, Refusal> {
-    let internal = |error: StoreError| {
-        tracing::error!(%error, "live: storage failed");
-        let (code, message) = match error {
-            StoreError::Unavailable(_) => (
-                LiveErrorCode::StorageUnavailable,
-                "Máy chủ tạm thời không truy cập được dữ liệu; chưa lưu. Vui lòng thử lại sau ít giây.",
-            ),
-            StoreError::Full(_) => (
-                LiveErrorCode::StorageFull,
-                "Máy chủ hết dung lượng lưu trữ; chưa lưu. Vui lòng báo quản trị viên.",
-            ),
-            _ => (
-                LiveErrorCode::Internal,
-                "Máy chủ không lưu được. Vui lòng thử lại.",
-            ),
-        };
-        Refusal {
-            code,
-            message: message.into(),
-        }
-    };
+    let internal = storage_refusal;
     match plan {
         Plan::Follow(follow) => {
             // Followers open what the presenter names: it must be this
@@ -352,17 +378,13 @@ async fn persist(store: &Store, meeting_id: &str, plan: &Plan) -> Result<VoteOut
             // meeting's document (and learn whether an id exists).
             let position = &follow.position;
             if let Some(document_id) = &position.document_id {
-                let belongs = store
-                    .document(document_id)
-                    .await
-                    .map_err(internal)?
-                    .is_some_and(|(document, _)| document.meeting_id == meeting_id);
-                if !belongs {
-                    return Err(Refusal {
-                        code: LiveErrorCode::NotFound,
-                        message: "Không có tài liệu này trong cuộc họp.".into(),
-                    });
-                }
+                ensure_meeting_document(
+                    store,
+                    meeting_id,
+                    document_id,
+                    "Không có tài liệu này trong cuộc họp.",
+                )
+                .await?;
             }
             if let Some(item_id) = &position.agenda_item_id {
                 let belongs = store
@@ -523,17 +545,8 @@ async fn persist(store: &Store, meeting_id: &str, plan: &Plan) -> Result<VoteOut
         }
         Plan::SecretaryRequest(request) => {
             if let Some(document_id) = &request.document_id {
-                let belongs = store
-                    .document(document_id)
-                    .await
-                    .map_err(internal)?
-                    .is_some_and(|(document, _)| document.meeting_id == meeting_id);
-                if !belongs {
-                    return Err(Refusal {
-                        code: LiveErrorCode::NotFound,
-                        message: "Không có tài liệu này.".into(),
-                    });
-                }
+                ensure_meeting_document(store, meeting_id, document_id, "Không có tài liệu này.")
+                    .await?;
             }
             store
                 .insert_secretary_request(&SecretaryRequestRecord {
