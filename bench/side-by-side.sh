@@ -41,8 +41,24 @@ curl -sf -c "$WORK/jar" -H 'content-type: application/json' \
   -d '{"username":"chutri","password":"demo"}' "$URL/api/v1/auth/login" > /dev/null
 MEETING=$(curl -sf -b "$WORK/jar" "$URL/api/v1/meetings" |
   node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).meetings[0].id))')
-DOC=$(curl -sf -b "$WORK/jar" "$URL/api/v1/meetings/$MEETING" |
-  node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const m=JSON.parse(s);console.log(m.sync_documents.find(d=>d.kind==="shared_layer"&&d.access==="write").url)})')
+# A fresh shared layer per run, as the reference server gets a fresh
+# document from fanout.mjs: the secretary uploads a small agenda PDF and the
+# chair writes its layer. (The demo meeting's first layer holds every
+# stroke of the earlier scenarios; readers of a long history do more work
+# per change, in the client and on the server.)
+curl -sf -c "$WORK/secretary" -H 'content-type: application/json' \
+  -d '{"username":"thuky","password":"demo"}' "$URL/api/v1/auth/login" > /dev/null
+ITEM=$(curl -sf -b "$WORK/secretary" "$URL/api/v1/meetings/$MEETING" |
+  node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).agenda[0].id))')
+LAYER_PDF=${SIDE_BY_SIDE_PDF:-$(ls "$SHARED_BENCH"/../fixtures/*.pdf | head -n 1)}
+fresh_layer() {
+  local uploaded
+  uploaded=$(curl -sf -b "$WORK/secretary" -F "file=@$LAYER_PDF;type=application/pdf;filename=side-by-side-$1.pdf" \
+    "$URL/api/v1/meetings/$MEETING/agenda/$ITEM/documents" |
+    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).id))')
+  curl -sf -b "$WORK/jar" "$URL/api/v1/meetings/$MEETING" |
+    UPLOADED=$uploaded node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const m=JSON.parse(s);console.log(m.sync_documents.find(d=>d.kind==="shared_layer"&&d.document_id===process.env.UPLOADED&&d.access==="write").url)})'
+}
 WS_URL=${URL/http:/ws:}
 cat > "$WORK/ticket-url.sh" << EOF
 #!/usr/bin/env bash
@@ -76,7 +92,7 @@ fanout() {
 
 for readers in "${READERS[@]}"; do
   reference=$(fanout "$readers" --url "ws://127.0.0.1:$REFERENCE_PORT" --pid "$REFERENCE")
-  ours=$(fanout "$readers" --url-cmd "$WORK/ticket-url.sh" --doc "$DOC" --pid "$PID")
+  ours=$(fanout "$readers" --url-cmd "$WORK/ticket-url.sh" --doc "$(fresh_layer "$readers")" --pid "$PID")
   STROKES=$STROKES RATE=$RATE node -e '
     const [readers, reference, ours] = [process.argv[1], JSON.parse(process.argv[2] || "{}"), JSON.parse(process.argv[3] || "{}")];
     const pick = (r, ...keys) => keys.map((k) => r[k]).find((v) => v !== undefined);

@@ -14,6 +14,13 @@
 //! a connection whose outbox is full is told to stop (slow reader) rather
 //! than slowing the document for everyone.
 //!
+//! Flow control: a peer sent changes it has not answered yet (its answer
+//! carries its new heads) gets no further message until it answers, or
+//! until `answer_wait` passes; then everything new goes in one message. A
+//! tablet that falls behind (a slow link, a busy client) catches up with a
+//! few larger messages instead of a queue of one message per stroke, and
+//! does less work to catch up.
+//!
 //! A document nobody has synced for `idle_unload` (60 s by default) is
 //! unloaded; the next
 //! command loads it again from storage. A document whose storage fails
@@ -24,7 +31,7 @@ use std::collections::{HashMap, HashSet};
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use automerge::sync::{ChunkList, Message, State, SyncDoc};
 use automerge::{Automerge, Change};
@@ -143,6 +150,9 @@ pub struct HubSettings {
     /// Incremental chunks stored before the document is compacted into one
     /// snapshot.
     pub compact_after_increments: usize,
+    /// How long a peer's answer to changes is awaited before it is sent
+    /// newer ones anyway (flow control, above).
+    pub answer_wait: Duration,
 }
 
 struct HubInner {
@@ -309,6 +319,21 @@ impl DocumentHub {
 struct Peer {
     link: ConnectionLink,
     state: SharedState,
+    /// When it was last sent changes it has not answered since.
+    unanswered_since: Option<Instant>,
+    /// Messages were held back from it (flow control): it is owed one.
+    held_back: bool,
+}
+
+impl Peer {
+    fn new(link: ConnectionLink, state: SharedState) -> Self {
+        Self {
+            link,
+            state,
+            unanswered_since: None,
+            held_back: false,
+        }
+    }
 }
 
 struct DocumentActor {
@@ -356,32 +381,39 @@ async fn run_actor(
         reported: (0, 0),
     };
     loop {
-        let first =
-            match tokio::time::timeout(hub.inner.settings.idle_unload, commands.recv()).await {
-                Ok(Some(command)) => command,
-                // Every sender is gone: the server is stopping.
-                Ok(None) => return,
-                Err(_) if actor.peers.is_empty() => {
-                    hub.forget(&id, generation);
-                    commands.close();
-                    // Commands sent in the meantime go to the next actor.
-                    let mut leftovers = Vec::new();
-                    while let Ok(command) = commands.try_recv() {
-                        leftovers.push(command);
-                    }
-                    if !leftovers.is_empty() {
-                        let hub = hub.clone();
-                        tokio::spawn(async move {
-                            for command in leftovers {
-                                let _ = hub.send(id, command).await;
-                            }
-                        });
-                    }
-                    tracing::debug!(document_id = %id, "unloaded an idle document");
-                    return;
+        let wait = if actor.owes_messages() {
+            hub.inner.settings.answer_wait / 2
+        } else {
+            hub.inner.settings.idle_unload
+        };
+        let first = match tokio::time::timeout(wait, commands.recv()).await {
+            Ok(Some(command)) => command,
+            // Every sender is gone: the server is stopping.
+            Ok(None) => return,
+            Err(_) if actor.peers.is_empty() => {
+                hub.forget(&id, generation);
+                commands.close();
+                // Commands sent in the meantime go to the next actor.
+                let mut leftovers = Vec::new();
+                while let Ok(command) = commands.try_recv() {
+                    leftovers.push(command);
                 }
-                Err(_) => continue,
-            };
+                if !leftovers.is_empty() {
+                    let hub = hub.clone();
+                    tokio::spawn(async move {
+                        for command in leftovers {
+                            let _ = hub.send(id, command).await;
+                        }
+                    });
+                }
+                tracing::debug!(document_id = %id, "unloaded an idle document");
+                return;
+            }
+            Err(_) => {
+                actor.send_held_back();
+                continue;
+            }
+        };
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match commands.try_recv() {
@@ -487,6 +519,9 @@ impl DocumentActor {
             let unique: HashSet<ConnectionId> = answer.into_iter().collect();
             self.generate_for(unique.into_iter().collect());
         }
+        if self.owes_messages() {
+            self.send_held_back();
+        }
         if self.states.len() > 2 * self.peers.len() + 64 {
             self.states.collect_garbage();
         }
@@ -513,16 +548,15 @@ impl DocumentActor {
             Some(peer) => peer.state.clone(),
             None => {
                 let fresh = self.states.fresh();
-                self.peers.insert(
-                    from.id,
-                    Peer {
-                        link: from.clone(),
-                        state: fresh.clone(),
-                    },
-                );
+                self.peers
+                    .insert(from.id, Peer::new(from.clone(), fresh.clone()));
                 fresh
             }
         };
+        if let Some(peer) = self.peers.get_mut(&from.id) {
+            // It answered: it may be sent more.
+            peer.unanswered_since = None;
+        }
         // An in-sync follower's acknowledgement: seen before, nothing to do
         // but move its state along.
         if let Some(next) = self.states.cached_receive(&state, data) {
@@ -635,14 +669,27 @@ impl DocumentActor {
     }
 
     fn generate_for(&mut self, targets: Vec<ConnectionId>) {
+        let now = Instant::now();
+        let answer_wait = self.hub.inner.settings.answer_wait;
         let mut gone = Vec::new();
         for id in targets {
             let Some(peer) = self.peers.get_mut(&id) else {
                 continue;
             };
-            let (next, message) = self.states.generate(&self.document, &peer.state);
-            peer.state = next;
-            if let Some(data) = message {
+            if peer
+                .unanswered_since
+                .is_some_and(|since| now.duration_since(since) < answer_wait)
+            {
+                peer.held_back = true;
+                continue;
+            }
+            peer.held_back = false;
+            let generated = self.states.generate(&self.document, &peer.state);
+            peer.state = generated.next;
+            if let Some(data) = generated.message {
+                if generated.carries_changes {
+                    peer.unanswered_since = Some(now);
+                }
                 let outbound = Outbound::Sync {
                     document_id: self.id,
                     document_text: self.id_text.clone(),
@@ -656,6 +703,23 @@ impl DocumentActor {
         for id in gone {
             self.peers.remove(&id);
         }
+    }
+
+    /// Some peer was held back and is owed a message.
+    fn owes_messages(&self) -> bool {
+        self.peers.values().any(|peer| peer.held_back)
+    }
+
+    /// Sends held-back peers whose answer is overdue what they miss.
+    fn send_held_back(&mut self) {
+        let owed: Vec<ConnectionId> = self
+            .peers
+            .iter()
+            .filter(|(_, peer)| peer.held_back)
+            .map(|(id, _)| *id)
+            .collect();
+        self.generate_for(owed);
+        self.report_transitions();
     }
 
     fn drop_peer(&mut self, link: &ConnectionLink, end: SocketEnd) {
@@ -723,6 +787,7 @@ mod tests {
     use automerge::{ReadDoc, ROOT};
 
     use super::*;
+    use crate::sync::SyncConfig;
 
     fn connection(id: ConnectionId) -> (ConnectionLink, mpsc::Receiver<Outbound>) {
         let (outbox, received) = mpsc::channel(64);
@@ -737,6 +802,13 @@ mod tests {
     async fn hub_with_document(
         idle_unload: Duration,
     ) -> (tempfile::TempDir, DocumentHub, DocumentId, Automerge) {
+        hub_waiting_for_answers(idle_unload, SyncConfig::default().answer_wait).await
+    }
+
+    async fn hub_waiting_for_answers(
+        idle_unload: Duration,
+        answer_wait: Duration,
+    ) -> (tempfile::TempDir, DocumentHub, DocumentId, Automerge) {
         let (dir, store) = crate::sync::test_store().await;
         let storage = DocumentStorage::new(store);
         let hub = DocumentHub::new(
@@ -745,6 +817,7 @@ mod tests {
                 max_document_bytes: 1 << 20,
                 idle_unload,
                 compact_after_increments: 2,
+                answer_wait,
             },
         );
         let id = DocumentId::random();
@@ -859,6 +932,138 @@ mod tests {
             .receive_sync_message(&mut follower_state, Message::decode(&data).unwrap())
             .unwrap();
         assert_eq!(follower.get_heads(), writer.get_heads());
+    }
+
+    /// A writer and a follower, both in sync with the hub's document.
+    struct WriterAndFollower {
+        writer_link: ConnectionLink,
+        _writer_outbox: mpsc::Receiver<Outbound>,
+        writer: Automerge,
+        writer_state: State,
+        follower_link: ConnectionLink,
+        follower_outbox: mpsc::Receiver<Outbound>,
+        follower: Automerge,
+        follower_state: State,
+    }
+
+    impl WriterAndFollower {
+        async fn synced(hub: &DocumentHub, id: DocumentId) -> Self {
+            let (writer_link, mut writer_outbox) = connection(1);
+            let (follower_link, mut follower_outbox) = connection(2);
+            let mut writer = Automerge::new();
+            let mut writer_state = State::new();
+            let mut follower = Automerge::new();
+            let mut follower_state = State::new();
+            for (link, outbox, client, state) in [
+                (
+                    &writer_link,
+                    &mut writer_outbox,
+                    &mut writer,
+                    &mut writer_state,
+                ),
+                (
+                    &follower_link,
+                    &mut follower_outbox,
+                    &mut follower,
+                    &mut follower_state,
+                ),
+            ] {
+                sync_client(hub, id, link, outbox, client, state).await;
+            }
+            assert_eq!(follower.get_heads(), writer.get_heads());
+            Self {
+                writer_link,
+                _writer_outbox: writer_outbox,
+                writer,
+                writer_state,
+                follower_link,
+                follower_outbox,
+                follower,
+                follower_state,
+            }
+        }
+
+        /// The writer adds a stroke and sends it; returns once the hub has
+        /// taken it.
+        async fn write_stroke(&mut self, hub: &DocumentHub, id: DocumentId, stroke: i64) {
+            let mut tx = self.writer.transaction();
+            tx.put(ROOT, format!("stroke-{stroke}"), stroke).unwrap();
+            tx.commit();
+            let message = self
+                .writer
+                .generate_sync_message(&mut self.writer_state)
+                .unwrap();
+            let command = Command::Sync {
+                from: self.writer_link.clone(),
+                data: message.encode(),
+                writable: true,
+            };
+            hub.send(id, command).await.unwrap();
+            // Commands run in order: once this read is done, so is the stroke.
+            hub_read_title(hub, id).await;
+        }
+
+        /// The follower's next message, applied.
+        async fn follower_receives(&mut self) {
+            let Outbound::Sync { data, .. } = next_outbound(&mut self.follower_outbox).await else {
+                panic!("expected a sync message");
+            };
+            let message = Message::decode(&data).unwrap();
+            self.follower
+                .receive_sync_message(&mut self.follower_state, message)
+                .unwrap();
+        }
+
+        async fn follower_answers(&mut self, hub: &DocumentHub, id: DocumentId) {
+            let answer = self
+                .follower
+                .generate_sync_message(&mut self.follower_state)
+                .expect("a follower answers changes with its heads");
+            let command = Command::Sync {
+                from: self.follower_link.clone(),
+                data: answer.encode(),
+                writable: true,
+            };
+            hub.send(id, command).await.unwrap();
+        }
+    }
+
+    #[tokio::test]
+    async fn a_follower_that_has_not_answered_gets_the_next_changes_together_once_it_does() {
+        let long = Duration::from_secs(60);
+        let (_dir, hub, id, _) = hub_waiting_for_answers(long, long).await;
+        let mut clients = WriterAndFollower::synced(&hub, id).await;
+
+        clients.write_stroke(&hub, id, 1).await;
+        clients.follower_receives().await;
+        // The follower has not answered: strokes 2 and 3 wait for it.
+        clients.write_stroke(&hub, id, 2).await;
+        clients.write_stroke(&hub, id, 3).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(
+            clients.follower_outbox.try_recv().is_err(),
+            "nothing is sent to a follower that has not answered"
+        );
+
+        clients.follower_answers(&hub, id).await;
+        clients.follower_receives().await;
+        // One message brought both.
+        assert_eq!(clients.follower.get_heads(), clients.writer.get_heads());
+    }
+
+    #[tokio::test]
+    async fn a_follower_that_never_answers_still_gets_changes_after_the_answer_wait() {
+        let (_dir, hub, id, _) =
+            hub_waiting_for_answers(Duration::from_secs(60), Duration::from_millis(100)).await;
+        let mut clients = WriterAndFollower::synced(&hub, id).await;
+
+        clients.write_stroke(&hub, id, 1).await;
+        clients.follower_receives().await;
+        clients.write_stroke(&hub, id, 2).await;
+        // No answer, and no other command for the document: the actor's own
+        // timer sends it.
+        clients.follower_receives().await;
+        assert_eq!(clients.follower.get_heads(), clients.writer.get_heads());
     }
 
     #[tokio::test]

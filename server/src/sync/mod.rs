@@ -91,6 +91,9 @@ pub struct SyncConfig {
     pub document_idle_unload: Duration,
     /// Incremental chunks a document stores before it is compacted.
     pub compact_after_increments: usize,
+    /// How long a peer that was sent changes may take to answer before it
+    /// is sent newer ones anyway (until then they wait and go together).
+    pub answer_wait: Duration,
 }
 
 impl Default for SyncConfig {
@@ -100,6 +103,7 @@ impl Default for SyncConfig {
             operation_timeout: Duration::from_secs(10),
             document_idle_unload: Duration::from_secs(60),
             compact_after_increments: 128,
+            answer_wait: Duration::from_millis(250),
         }
     }
 }
@@ -135,6 +139,7 @@ impl SyncService {
                 max_document_bytes: config.limits.max_document_bytes,
                 idle_unload: config.document_idle_unload,
                 compact_after_increments: config.compact_after_increments,
+                answer_wait: config.answer_wait,
             },
         );
         Ok(Self {

@@ -30,11 +30,22 @@ pub type SharedState = Arc<State>;
 /// An encoded sync message, shared by every peer it goes to.
 pub type EncodedMessage = Arc<[u8]>;
 
+/// What generating from a state gives: the next state and the message to
+/// send, if any.
+#[derive(Clone)]
+pub struct Generated {
+    pub next: SharedState,
+    pub message: Option<EncodedMessage>,
+    /// The message carries changes, so the peer will answer it (with its
+    /// new heads).
+    pub carries_changes: bool,
+}
+
 #[derive(Default)]
 pub struct SyncStates {
     interned: HashSet<SharedState>,
     /// State → what generating from it gives, on the current document.
-    generated: HashMap<usize, (SharedState, Option<EncodedMessage>)>,
+    generated: HashMap<usize, Generated>,
     /// State → message bytes → the state after receiving them, for
     /// messages that carry no changes, on the current document.
     received: HashMap<usize, HashMap<Vec<u8>, SharedState>>,
@@ -60,24 +71,25 @@ impl SyncStates {
     }
 
     /// The message to send a peer in `state` (if any) and its next state.
-    pub fn generate(
-        &mut self,
-        document: &Automerge,
-        state: &SharedState,
-    ) -> (SharedState, Option<EncodedMessage>) {
+    pub fn generate(&mut self, document: &Automerge, state: &SharedState) -> Generated {
         let key = Arc::as_ptr(state) as usize;
-        if let Some((next, message)) = self.generated.get(&key) {
+        if let Some(generated) = self.generated.get(&key) {
             self.shared += 1;
-            return (next.clone(), message.clone());
+            return generated.clone();
         }
         self.computed += 1;
         let mut next = State::clone(state);
-        let message = document
-            .generate_sync_message(&mut next)
-            .map(|message| EncodedMessage::from(message.encode()));
-        let next = self.intern(next);
-        self.generated.insert(key, (next.clone(), message.clone()));
-        (next, message)
+        let message = document.generate_sync_message(&mut next);
+        let carries_changes = message
+            .as_ref()
+            .is_some_and(|message| !message.changes.is_empty());
+        let generated = Generated {
+            next: self.intern(next),
+            message: message.map(|message| EncodedMessage::from(message.encode())),
+            carries_changes,
+        };
+        self.generated.insert(key, generated.clone());
+        generated
     }
 
     /// The state after `bytes`, if a peer in `state` already sent exactly
@@ -185,8 +197,9 @@ mod tests {
         follower_state: &mut State,
     ) -> SharedState {
         for _ in 0..10 {
-            let (next, to_follower) = states.generate(server, &server_state);
-            server_state = next;
+            let generated = states.generate(server, &server_state);
+            server_state = generated.next;
+            let to_follower = generated.message;
             if let Some(bytes) = &to_follower {
                 let message = Message::decode(bytes).unwrap();
                 follower
@@ -261,7 +274,7 @@ mod tests {
         let server = document_with(8);
         let mut states = SyncStates::default();
         let fresh = states.fresh();
-        let (_, shared_message) = states.generate(&server, &fresh);
+        let shared_message = states.generate(&server, &fresh).message;
         let mut private = State::new();
         let private_message = server.generate_sync_message(&mut private).unwrap().encode();
         assert_eq!(shared_message.as_deref(), Some(&private_message[..]));
@@ -272,8 +285,8 @@ mod tests {
         let server = document_with(3);
         let mut states = SyncStates::default();
         let held = states.fresh();
-        let (next, _) = states.generate(&server, &held);
-        drop(next);
+        let generated = states.generate(&server, &held);
+        drop(generated);
         assert_eq!(states.len(), 2);
         states.collect_garbage();
         assert_eq!(states.len(), 1);
