@@ -17,7 +17,14 @@ fuzz_target!(|data: &[u8]| {
     let session = envelope.session_id.unwrap_or_default();
     let count = envelope.count.unwrap_or_default();
     let payload = envelope.data.unwrap_or_default();
-    let relayed = wire::encode_ephemeral(sender, "target", count, session, &document_id, payload);
+    let relayed = wire::encode_ephemeral(
+        sender,
+        "target",
+        count,
+        session,
+        &document_id.to_string(),
+        payload,
+    );
     let again = wire::decode_envelope(&relayed).expect("our own frame decodes");
     assert_eq!(again.document_id, Some(document_id));
     assert_eq!(again.sender_id, Some(sender));

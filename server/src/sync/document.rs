@@ -104,6 +104,8 @@ pub enum Outbound {
     },
     Ephemeral {
         document_id: DocumentId,
+        /// As in `Sync`: rendered once per document, not per delivery.
+        document_text: Arc<str>,
         relay: Arc<EphemeralRelay>,
     },
 }
@@ -657,6 +659,7 @@ impl DocumentActor {
             }
             let outbound = Outbound::Ephemeral {
                 document_id: self.id,
+                document_text: self.id_text.clone(),
                 relay: relay.clone(),
             };
             if !deliver(&peer.link, outbound) {

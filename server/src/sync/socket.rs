@@ -25,6 +25,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use futures::SinkExt;
 use tokio::sync::mpsc;
 use tokio::time::{sleep_until, timeout, Instant};
 
@@ -38,6 +39,8 @@ use crate::AppState;
 
 /// Messages queued for one connection before it counts as a slow reader.
 const OUTBOX_LEN: usize = 512;
+/// Queued messages written with one flush at most.
+const MAX_FRAMES_PER_WRITE: usize = 64;
 
 /// Who a socket belongs to, established before the upgrade.
 #[derive(Debug, Clone)]
@@ -353,10 +356,18 @@ impl Bridge<'_> {
                     let Some(outgoing) = outgoing else {
                         return SocketEnd::ServerError;
                     };
-                    if let Some(frame) = self.admit_outbound(outgoing) {
-                        if let Some(end) = self.send(socket, frame).await {
-                            return end;
-                        }
+                    // Whatever else is queued goes in the same write (ink
+                    // from many writers queues up between two wake-ups).
+                    let mut frames = Vec::new();
+                    frames.extend(self.admit_outbound(outgoing));
+                    while frames.len() < MAX_FRAMES_PER_WRITE {
+                        let Ok(queued) = self.from_documents.try_recv() else {
+                            break;
+                        };
+                        frames.extend(self.admit_outbound(queued));
+                    }
+                    if let Some(end) = self.send_all(socket, frames).await {
+                        return end;
                     }
                 }
                 _ = ping.tick() => {
@@ -382,6 +393,32 @@ impl Bridge<'_> {
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
         end
+    }
+
+    /// Writes frames with one flush (one system call when they fit the
+    /// socket buffer).
+    async fn send_all(&self, socket: &mut WebSocket, frames: Vec<Vec<u8>>) -> Option<SocketEnd> {
+        if frames.is_empty() {
+            return None;
+        }
+        let count = frames.len() as u64;
+        let write = async {
+            for frame in frames {
+                socket.feed(Message::Binary(frame.into())).await?;
+            }
+            socket.flush().await
+        };
+        match timeout(self.limits.write_timeout, write).await {
+            Ok(Ok(())) => {
+                self.state
+                    .metrics
+                    .websocket_messages_out
+                    .fetch_add(count, std::sync::atomic::Ordering::Relaxed);
+                None
+            }
+            Ok(Err(error)) => Some(SocketEnd::ClientError(error.to_string())),
+            Err(_) => Some(SocketEnd::SlowReader),
+        }
     }
 
     async fn send_message(&self, socket: &mut WebSocket, message: Message) -> Option<SocketEnd> {
@@ -567,12 +604,16 @@ impl Bridge<'_> {
             Outbound::Unavailable { document_id } => {
                 wire::encode_doc_unavailable(self.server_peer_id, &self.peer_id, &document_id)
             }
-            Outbound::Ephemeral { document_id, relay } => wire::encode_ephemeral(
+            Outbound::Ephemeral {
+                document_text,
+                relay,
+                ..
+            } => wire::encode_ephemeral(
                 &relay.sender_id,
                 &self.peer_id,
                 relay.count,
                 &relay.session_id,
-                &document_id,
+                &document_text,
                 &relay.data,
             ),
         })

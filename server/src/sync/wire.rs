@@ -391,7 +391,7 @@ pub fn encode_ephemeral(
     target_id: &str,
     count: u64,
     session_id: &str,
-    document_id: &DocumentId,
+    document_id: &str,
     data: &[u8],
 ) -> Vec<u8> {
     let mut encoder = minicbor::Encoder::new(Vec::with_capacity(data.len() + 200));
@@ -408,7 +408,7 @@ pub fn encode_ephemeral(
         .and_then(|e| e.str("sessionId"))
         .and_then(|e| e.str(session_id))
         .and_then(|e| e.str("documentId"))
-        .and_then(|e| e.str(&document_id.to_string()))
+        .and_then(|e| e.str(document_id))
         .and_then(|e| e.str("data"))
         .and_then(|e| e.bytes(data));
     encoder.into_writer()
@@ -507,7 +507,14 @@ mod tests {
         assert_eq!(envelope.document_id, Some(document_id));
         assert_eq!(envelope.data, Some(&[1u8, 2, 3][..]));
 
-        let relayed = encode_ephemeral("u/x/d/y", "u/a/d/b", 7, "session", &document_id, &[9]);
+        let relayed = encode_ephemeral(
+            "u/x/d/y",
+            "u/a/d/b",
+            7,
+            "session",
+            &document_id.to_string(),
+            &[9],
+        );
         let envelope = decode_envelope(&relayed).unwrap();
         assert_eq!(envelope.message_type, MessageType::Ephemeral);
         assert_eq!(envelope.sender_id, Some("u/x/d/y"));
