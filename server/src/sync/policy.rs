@@ -9,6 +9,7 @@
 //! message. Decisions are forgotten with the peer's last connection.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use phonghop_protocol::api::{MeetingRole, MeetingState, OrgRole, SyncAccess};
@@ -129,6 +130,10 @@ pub struct MeetingDecisions {
 #[derive(Clone, Default)]
 pub struct PeerRegistry {
     inner: Arc<Mutex<RegistryInner>>,
+    /// Bumped whenever a (peer, document) decision is set or changed, so a
+    /// socket may keep its own copies of its decisions and look at this
+    /// counter instead of taking the lock on every message.
+    epoch: Arc<AtomicU64>,
 }
 
 #[derive(Default)]
@@ -222,6 +227,11 @@ impl PeerRegistry {
         }
     }
 
+    /// Changes whenever any decision was set since it was last read.
+    pub fn epoch(&self) -> u64 {
+        self.epoch.load(Ordering::Acquire)
+    }
+
     pub fn decision(&self, peer_id: &PeerId, document_id: &DocumentId) -> Option<Access> {
         self.lock()
             .decisions
@@ -254,6 +264,9 @@ impl PeerRegistry {
         if meeting_id.is_some() {
             decision.meeting_id = meeting_id;
         }
+        // Under the lock: a socket that reads the new epoch sees this
+        // decision.
+        self.epoch.fetch_add(1, Ordering::AcqRel);
     }
 
     /// The user's decision for a document, if their meeting was decided.

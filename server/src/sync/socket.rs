@@ -20,7 +20,7 @@
 //! ended, access changed, idle peers, slow readers, a document that gave
 //! up on it) with a close code and reason that say why, and one log line.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -217,6 +217,8 @@ pub async fn serve_sync_socket(
         joined: false,
         ephemeral_session: None,
         attached: HashSet::new(),
+        decisions: HashMap::new(),
+        decisions_epoch: 0,
     };
     // Closing interrupts the bridge at whatever it awaits (a database
     // lookup, a document's queue, a slow client).
@@ -289,6 +291,10 @@ struct Bridge<'a> {
     ephemeral_session: Option<String>,
     /// Documents this connection syncs (told to detach when it ends).
     attached: HashSet<DocumentId>,
+    /// This peer's decisions as of the registry's `decisions_epoch`: looked
+    /// up on every message without taking the registry's lock.
+    decisions: HashMap<DocumentId, Access>,
+    decisions_epoch: u64,
 }
 
 /// What to do with one message from the client.
@@ -543,9 +549,26 @@ impl Bridge<'_> {
         )
     }
 
+    /// The registry's decision for this (peer, document), if made; from
+    /// this socket's copy while no decision changed anywhere.
+    fn decision(&mut self, document_id: &DocumentId) -> Option<Access> {
+        let registry = self.sync.registry();
+        let epoch = registry.epoch();
+        if epoch != self.decisions_epoch {
+            self.decisions.clear();
+            self.decisions_epoch = epoch;
+        }
+        if let Some(access) = self.decisions.get(document_id) {
+            return Some(*access);
+        }
+        let access = registry.decision(&self.peer_id, document_id)?;
+        self.decisions.insert(*document_id, access);
+        Some(access)
+    }
+
     /// The decision for this (peer, document), deciding it on first sight.
     async fn access(&mut self, document_id: &DocumentId) -> Result<Access, SocketEnd> {
-        if let Some(access) = self.sync.registry().decision(&self.peer_id, document_id) {
+        if let Some(access) = self.decision(document_id) {
             return Ok(access);
         }
         self.documents_seen += 1;
@@ -584,14 +607,13 @@ impl Bridge<'_> {
 
     /// The frame to send for a document's message, unless access to that
     /// document was revoked meanwhile.
-    fn admit_outbound(&self, outbound: Outbound) -> Option<Vec<u8>> {
+    fn admit_outbound(&mut self, outbound: Outbound) -> Option<Vec<u8>> {
         let document_id = match &outbound {
             Outbound::Sync { document_id, .. }
             | Outbound::Unavailable { document_id }
             | Outbound::Ephemeral { document_id, .. } => *document_id,
         };
-        let revoked =
-            self.sync.registry().decision(&self.peer_id, &document_id) == Some(Access::Deny);
+        let revoked = self.decision(&document_id) == Some(Access::Deny);
         if revoked {
             return None;
         }
