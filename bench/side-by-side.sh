@@ -84,7 +84,7 @@ fanout() {
     --rate "$RATE" "${@:2}" 2> "$WORK/fanout.err") || true
   out=$(printf '%s\n' "$out" | grep '^{' | tail -n 1)
   if [ -z "$out" ]; then
-    tail -n 5 "$WORK/fanout.err" >&2
+    tail -n 25 "$WORK/fanout.err" >&2
     out='{}'
   fi
   printf '%s\n' "$out"

@@ -428,7 +428,11 @@ mod tests {
         assert_eq!(registry.decision(&peer, &document()), Some(Access::Write));
         assert_eq!(registry.decided_pairs_in_meeting("m1").len(), 1);
         assert!(registry.decided_pairs_in_meeting("m2").is_empty());
+        // Sockets keep copies of their decisions while the epoch stands
+        // still: a revocation moves it.
+        let epoch = registry.epoch();
         registry.set_decision(&peer, &document(), Access::Deny, None);
+        assert_ne!(registry.epoch(), epoch);
         assert_eq!(registry.decision(&peer, &document()), Some(Access::Deny));
         assert_eq!(registry.decided_pairs_in_meeting("m1").len(), 1);
         drop(first);
