@@ -885,56 +885,19 @@ mod tests {
     #[tokio::test]
     async fn a_writers_change_is_stored_before_a_follower_hears_of_it() {
         let (_dir, hub, id, _) = hub_with_document(Duration::from_secs(60)).await;
-        let (writer_link, mut writer_outbox) = connection(1);
-        let (follower_link, mut follower_outbox) = connection(2);
-        let mut writer = Automerge::new();
-        let mut writer_state = State::new();
-        let mut follower = Automerge::new();
-        let mut follower_state = State::new();
-        sync_client(
-            &hub,
-            id,
-            &writer_link,
-            &mut writer_outbox,
-            &mut writer,
-            &mut writer_state,
-        )
-        .await;
-        sync_client(
-            &hub,
-            id,
-            &follower_link,
-            &mut follower_outbox,
-            &mut follower,
-            &mut follower_state,
-        )
-        .await;
-        assert_eq!(follower.get_heads(), writer.get_heads());
-
-        let mut tx = writer.transaction();
-        tx.put(ROOT, "stroke", 1).unwrap();
-        tx.commit();
-        let message = writer.generate_sync_message(&mut writer_state).unwrap();
-        hub.send(
-            id,
-            Command::Sync {
-                from: writer_link.clone(),
-                data: message.encode(),
-                writable: true,
-            },
-        )
-        .await
-        .unwrap();
-        let Outbound::Sync { data, .. } = next_outbound(&mut follower_outbox).await else {
+        let mut clients = WriterAndFollower::synced(&hub, id).await;
+        clients.send_stroke(&hub, id, 1).await;
+        let Outbound::Sync { data, .. } = next_outbound(&mut clients.follower_outbox).await else {
             panic!("the follower hears of the change");
         };
         // By the time the follower is told, the change is in storage.
         let stored = hub.storage().load(&id).await.unwrap().unwrap();
-        assert_eq!(stored.document.get_heads(), writer.get_heads());
-        follower
-            .receive_sync_message(&mut follower_state, Message::decode(&data).unwrap())
+        assert_eq!(stored.document.get_heads(), clients.writer.get_heads());
+        clients
+            .follower
+            .receive_sync_message(&mut clients.follower_state, Message::decode(&data).unwrap())
             .unwrap();
-        assert_eq!(follower.get_heads(), writer.get_heads());
+        assert_eq!(clients.follower.get_heads(), clients.writer.get_heads());
     }
 
     /// A writer and a follower, both in sync with the hub's document.
@@ -989,6 +952,13 @@ mod tests {
         /// The writer adds a stroke and sends it; returns once the hub has
         /// taken it.
         async fn write_stroke(&mut self, hub: &DocumentHub, id: DocumentId, stroke: i64) {
+            self.send_stroke(hub, id, stroke).await;
+            // Commands run in order: once this read is done, so is the stroke.
+            hub_read_title(hub, id).await;
+        }
+
+        /// The writer adds a stroke and sends it to the hub's inbox.
+        async fn send_stroke(&mut self, hub: &DocumentHub, id: DocumentId, stroke: i64) {
             let mut tx = self.writer.transaction();
             tx.put(ROOT, format!("stroke-{stroke}"), stroke).unwrap();
             tx.commit();
@@ -1002,8 +972,6 @@ mod tests {
                 writable: true,
             };
             hub.send(id, command).await.unwrap();
-            // Commands run in order: once this read is done, so is the stroke.
-            hub_read_title(hub, id).await;
         }
 
         /// The follower's next message, applied.
