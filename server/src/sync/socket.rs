@@ -414,7 +414,14 @@ impl Bridge<'_> {
             }
             socket.flush().await
         };
-        match timeout(self.limits.write_timeout, write).await {
+        let mut write = std::pin::pin!(write);
+        // Most writes complete at once: only a write that has to wait gets
+        // a timer (creating one costs a clock read and a runtime lookup).
+        let written = match futures::poll!(write.as_mut()) {
+            std::task::Poll::Ready(result) => Ok(result),
+            std::task::Poll::Pending => timeout(self.limits.write_timeout, write).await,
+        };
+        match written {
             Ok(Ok(())) => {
                 self.state
                     .metrics
