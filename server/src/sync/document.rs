@@ -580,7 +580,7 @@ impl DocumentActor {
         } else if !message.changes.is_empty() {
             // Well-formed, canonical changes only (automerge 0.12 panics on,
             // or is corrupted by, some that are not).
-            if let Err(error) = super::wire::check_client_changes(data) {
+            if let Err(error) = super::wire::check_message_changes(&message) {
                 self.drop_peer(&from, violation(error));
                 return false;
             }

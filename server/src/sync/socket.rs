@@ -346,7 +346,7 @@ impl Bridge<'_> {
                             }
                         }
                         Inbound::Reply(frame) => {
-                            if let Some(end) = self.send(socket, frame).await {
+                            if let Some(end) = self.send_all(socket, vec![frame]).await {
                                 return end;
                             }
                         }
@@ -386,19 +386,6 @@ impl Bridge<'_> {
                 }
             }
         }
-    }
-
-    async fn send(&self, socket: &mut WebSocket, frame: Vec<u8>) -> Option<SocketEnd> {
-        let end = self
-            .send_message(socket, Message::Binary(frame.into()))
-            .await;
-        if end.is_none() {
-            self.state
-                .metrics
-                .websocket_messages_out
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        }
-        end
     }
 
     /// Writes frames with one flush (one system call when they fit the
