@@ -453,6 +453,50 @@ async fn ensure_layers(bench: &Bench, count: usize) -> anyhow::Result<Vec<String
     Ok(layers)
 }
 
+/// Connects `count` followers, 50 at a time: follower `i` logs in as
+/// `account(i)` with device `{run_tag}-{i}`.
+async fn connect_followers(
+    bench: &Bench,
+    count: usize,
+    run_tag: &str,
+    account: impl Fn(usize) -> String,
+) -> anyhow::Result<Vec<Peer>> {
+    let mut followers = Vec::with_capacity(count);
+    for chunk in (0..count).collect::<Vec<_>>().chunks(50) {
+        let connecting = chunk.iter().map(|&i| {
+            let username = account(i);
+            let device = format!("{run_tag}-{i}");
+            async move { Peer::connect(bench, &username, &device).await }
+        });
+        for peer in futures::future::join_all(connecting).await {
+            followers.push(peer?);
+        }
+    }
+    Ok(followers)
+}
+
+/// Waits (up to 300 s) until `ready` reaches `followers`; `all_ready` is
+/// notified by the follower that gets it there.
+async fn wait_until_synced(
+    all_ready: &Notify,
+    ready: &AtomicUsize,
+    followers: usize,
+) -> anyhow::Result<()> {
+    let sync_limit = Duration::from_secs(300);
+    if tokio::time::timeout(sync_limit, all_ready.notified())
+        .await
+        .is_err()
+    {
+        bail!(
+            "only {}/{} followers synced within {} s",
+            ready.load(Ordering::SeqCst),
+            followers,
+            sync_limit.as_secs()
+        );
+    }
+    Ok(())
+}
+
 /// What a follower task hands back.
 struct FollowerReport {
     latencies: Vec<Duration>,
@@ -479,17 +523,8 @@ pub async fn fanout(bench: &Bench, shape: FanoutShape) -> anyhow::Result<Row> {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let before_connect = sample(bench.options.pid);
     let connecting_since = Instant::now();
-    let mut peers = Vec::with_capacity(shape.followers);
-    for chunk in (0..shape.followers).collect::<Vec<_>>().chunks(50) {
-        let connecting = chunk.iter().map(|&i| {
-            let username = bench.delegate(i % 50);
-            let device = format!("{run_tag}-{i}");
-            async move { Peer::connect(bench, &username, &device).await }
-        });
-        for peer in futures::future::join_all(connecting).await {
-            peers.push(peer?);
-        }
-    }
+    let peers =
+        connect_followers(bench, shape.followers, &run_tag, |i| bench.delegate(i % 50)).await?;
 
     let sent: Arc<SentTimes> = Arc::new((0..documents).map(|_| Mutex::default()).collect());
     let ready = Arc::new(AtomicUsize::new(0));
@@ -614,18 +649,7 @@ pub async fn fanout(bench: &Bench, shape: FanoutShape) -> anyhow::Result<Row> {
     }
 
     // Every follower has its copy: the server's memory per follower now.
-    let sync_limit = Duration::from_secs(300);
-    if tokio::time::timeout(sync_limit, all_ready.notified())
-        .await
-        .is_err()
-    {
-        bail!(
-            "only {}/{} followers synced within {} s",
-            ready.load(Ordering::SeqCst),
-            shape.followers,
-            sync_limit.as_secs()
-        );
-    }
+    wait_until_synced(&all_ready, &ready, shape.followers).await?;
     let time_to_sync = connecting_since.elapsed();
     tokio::time::sleep(Duration::from_secs(1)).await;
     let connected = sample(bench.options.pid);

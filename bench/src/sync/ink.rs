@@ -23,7 +23,8 @@ use tokio::sync::{watch, Barrier, Notify};
 use tokio_tungstenite::tungstenite::Message;
 
 use super::{
-    append_stroke, decode_message, ensure_layers, own_cpu, Peer, PeerDocument, SharedStates,
+    append_stroke, connect_followers, decode_message, ensure_layers, own_cpu, wait_until_synced,
+    Peer, PeerDocument, SharedStates,
 };
 use crate::{ms, percentile, sample, Bench, Row};
 
@@ -140,17 +141,7 @@ pub async fn ink(bench: &Bench, shape: InkShape) -> anyhow::Result<Row> {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let before_connect = sample(bench.options.pid);
     let connecting_since = Instant::now();
-    let mut followers = Vec::with_capacity(shape.followers);
-    for chunk in (0..shape.followers).collect::<Vec<_>>().chunks(50) {
-        let connecting = chunk.iter().map(|&i| {
-            let username = follower_account(i);
-            let device = format!("{run_tag}-{i}");
-            async move { Peer::connect(bench, &username, &device).await }
-        });
-        for peer in futures::future::join_all(connecting).await {
-            followers.push(peer?);
-        }
-    }
+    let followers = connect_followers(bench, shape.followers, &run_tag, follower_account).await?;
 
     let epoch = Instant::now();
     let sent: Arc<StrokeTimes> = Arc::default();
@@ -272,18 +263,7 @@ pub async fn ink(bench: &Bench, shape: InkShape) -> anyhow::Result<Row> {
         });
     }
 
-    let sync_limit = Duration::from_secs(300);
-    if tokio::time::timeout(sync_limit, all_ready.notified())
-        .await
-        .is_err()
-    {
-        bail!(
-            "only {}/{} followers synced within {} s",
-            ready.load(Ordering::SeqCst),
-            shape.followers,
-            sync_limit.as_secs()
-        );
-    }
+    wait_until_synced(&all_ready, &ready, shape.followers).await?;
     let time_to_sync = connecting_since.elapsed();
     tokio::time::sleep(Duration::from_secs(1)).await;
     let connected = sample(bench.options.pid);
