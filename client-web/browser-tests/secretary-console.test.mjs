@@ -273,7 +273,11 @@ if (prerequisite) {
         );
 
         // "Xem như đại biểu": the meeting screen, with the way to the log.
+        // The editor has the same heading, so wait for the meeting screen's
+        // own address and agenda list, not for the title.
         await page.getByRole('link', { name: 'Xem như đại biểu' }).click();
+        await page.waitForURL(new RegExp(`#/meetings/${meetingId}$`));
+        await page.locator('.agenda-list .agenda-item').first().waitFor();
         await page.getByRole('heading', { level: 1, name: meetingTitle }).waitFor();
         assert.deepEqual(
           (await page.locator('.agenda-item .agenda-title').allTextContents()).map((text) => text.trim()),
