@@ -181,6 +181,13 @@ impl Store {
                 Dialect::Postgres => 1,
             })
             .idle_timeout(None)
+            // sqlx pings a connection before lending it by default: for
+            // SQLite that is a round trip to the connection's worker thread
+            // (two thread wake-ups) before every query, for a connection
+            // that cannot drop like a network one can (a dead worker fails
+            // the query itself with `WorkerCrashed`). PostgreSQL keeps the
+            // check: its connections can die with the network.
+            .test_before_acquire(dialect == Dialect::Postgres)
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if dialect == Dialect::Sqlite {
