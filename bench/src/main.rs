@@ -202,7 +202,9 @@ impl Bench {
             "{}/live?ticket={ticket}",
             self.options.url.replacen("http", "ws", 1)
         );
-        let (mut socket, _) = tokio_tungstenite::connect_async(ws_url).await?;
+        // TCP_NODELAY, as browsers and Node's `ws` set it.
+        let (mut socket, _) =
+            tokio_tungstenite::connect_async_with_config(ws_url, None, true).await?;
         socket
             .send(Message::text(
                 json!({ "type": "hello", "protocol_version": 1, "meeting_id": self.meeting_id, "device_id": device }).to_string(),

@@ -298,7 +298,8 @@ impl Peer {
             bench.options.url.replacen("http", "ws", 1),
             ticket["ticket"].as_str().context("ticket")?
         );
-        let (mut socket, _) = tokio_tungstenite::connect_async(url).await?;
+        // TCP_NODELAY, as browsers and Node's `ws` set it.
+        let (mut socket, _) = tokio_tungstenite::connect_async_with_config(url, None, true).await?;
         let join = encode_map(&[
             ("type", CborValue::Text("join")),
             ("senderId", CborValue::Text(&peer_id)),

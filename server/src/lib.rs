@@ -167,14 +167,25 @@ pub async fn run(
         });
     }
     let service = app.into_make_service_with_connect_info::<SocketAddr>();
+    // TCP_NODELAY on every connection: a websocket sends small messages
+    // one after another (a stroke, then the next ink message), and with
+    // Nagle's algorithm each one waits for the client's delayed ACK (up
+    // to 40 ms on Linux) whenever the previous one is not yet
+    // acknowledged. Browsers and the JS `ws` server set it too.
+    let no_delay = axum_server::accept::NoDelayAcceptor::new();
     match tls {
         Some(config) => {
-            let mut server = axum_server::from_tcp_rustls(listener, config).handle(handle);
+            let acceptor = axum_server::tls_rustls::RustlsAcceptor::new(config).acceptor(no_delay);
+            let mut server = axum_server::from_tcp(listener)
+                .acceptor(acceptor)
+                .handle(handle);
             configure_http(server.http_builder());
             server.serve(service).await?
         }
         None => {
-            let mut server = axum_server::from_tcp(listener).handle(handle);
+            let mut server = axum_server::from_tcp(listener)
+                .acceptor(no_delay)
+                .handle(handle);
             configure_http(server.http_builder());
             server.serve(service).await?
         }
