@@ -41,6 +41,11 @@ use crate::AppState;
 const OUTBOX_LEN: usize = 512;
 /// Queued messages written with one flush at most.
 const MAX_FRAMES_PER_WRITE: usize = 64;
+/// tungstenite reads at most this much per `read` and zero-fills that much
+/// of its buffer before each one, so the first read of a connection
+/// makes it resident. Sync messages in are small (a stroke, an
+/// acknowledgement); a large one only takes more reads.
+const READ_BUFFER_BYTES: usize = 4 * 1024;
 
 /// Who a socket belongs to, established before the upgrade.
 #[derive(Debug, Clone)]
@@ -60,7 +65,7 @@ pub fn configure_upgrade(
     upgrade
         .max_message_size(limits.max_message_bytes)
         .max_frame_size(limits.max_message_bytes)
-        .read_buffer_size(16 * 1024)
+        .read_buffer_size(READ_BUFFER_BYTES)
         .write_buffer_size(16 * 1024)
         .max_write_buffer_size(limits.max_message_bytes + 64 * 1024)
 }
