@@ -39,8 +39,11 @@ trap cleanup EXIT
 # the chair (its own ticket, peer id and websocket).
 curl -sf -c "$WORK/jar" -H 'content-type: application/json' \
   -d '{"username":"chutri","password":"demo"}' "$URL/api/v1/auth/login" > /dev/null
-MEETING=$(curl -sf -b "$WORK/jar" "$URL/api/v1/meetings" |
-  node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).meetings[0].id))')
+# Prints EXPR evaluated on the JSON read from stdin (parsed as `j`).
+json() {
+  node -e "let s='';process.stdin.on('data',d=>s+=d).on('end',()=>{const j=JSON.parse(s);console.log($1)})"
+}
+MEETING=$(curl -sf -b "$WORK/jar" "$URL/api/v1/meetings" | json 'j.meetings[0].id')
 # A fresh shared layer per run, as the reference server gets a fresh
 # document from fanout.mjs: the secretary uploads a small agenda PDF and the
 # chair writes its layer. (The demo meeting's first layer holds every
@@ -48,16 +51,14 @@ MEETING=$(curl -sf -b "$WORK/jar" "$URL/api/v1/meetings" |
 # per change, in the client and on the server.)
 curl -sf -c "$WORK/secretary" -H 'content-type: application/json' \
   -d '{"username":"thuky","password":"demo"}' "$URL/api/v1/auth/login" > /dev/null
-ITEM=$(curl -sf -b "$WORK/secretary" "$URL/api/v1/meetings/$MEETING" |
-  node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).agenda[0].id))')
+ITEM=$(curl -sf -b "$WORK/secretary" "$URL/api/v1/meetings/$MEETING" | json 'j.agenda[0].id')
 LAYER_PDF=${SIDE_BY_SIDE_PDF:-$(ls "$SHARED_BENCH"/../fixtures/*.pdf | head -n 1)}
 fresh_layer() {
   local uploaded
   uploaded=$(curl -sf -b "$WORK/secretary" -F "file=@$LAYER_PDF;type=application/pdf;filename=side-by-side-$1.pdf" \
-    "$URL/api/v1/meetings/$MEETING/agenda/$ITEM/documents" |
-    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).id))')
+    "$URL/api/v1/meetings/$MEETING/agenda/$ITEM/documents" | json 'j.id')
   curl -sf -b "$WORK/jar" "$URL/api/v1/meetings/$MEETING" |
-    UPLOADED=$uploaded node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const m=JSON.parse(s);console.log(m.sync_documents.find(d=>d.kind==="shared_layer"&&d.document_id===process.env.UPLOADED&&d.access==="write").url)})'
+    UPLOADED=$uploaded json 'j.sync_documents.find(d=>d.kind==="shared_layer"&&d.document_id===process.env.UPLOADED&&d.access==="write").url'
 }
 WS_URL=${URL/http:/ws:}
 cat > "$WORK/ticket-url.sh" << EOF
@@ -121,19 +122,23 @@ fanout() {
   printf '%s\n' "$out"
 }
 
+# fanout.mjs against phonghop: READERS on a fresh layer named after NAME.
+fanout_ours() {
+  local layer
+  layer=$(fresh_layer "$2")
+  # The writer and every reader, and a few to spare.
+  prefetch_tickets $(($1 + 5))
+  fanout "$1" --url-cmd "$WORK/next-ticket.sh" --doc "$layer" --pid "$PID"
+}
+
 for readers in "${READERS[@]}"; do
   reference=$(fanout "$readers" --url "ws://127.0.0.1:$REFERENCE_PORT" --pid "$REFERENCE")
-  layer=$(fresh_layer "$readers")
-  # The writer and every reader, and a few to spare.
-  prefetch_tickets $((readers + 5))
-  ours=$(fanout "$readers" --url-cmd "$WORK/next-ticket.sh" --doc "$layer" --pid "$PID")
+  ours=$(fanout_ours "$readers" "$readers")
   if [ "$ours" = '{}' ] && grep -q "is unavailable" "$WORK/fanout.err"; then
     # The client's join race above (the server logged no refusal and no
     # close in such runs). Said, then run once more.
     echo "<!-- phonghop, $readers readers: the client declared the document unavailable while its event loop was blocked by --url-cmd (BENCHMARKS.md, 'Flow control and the per-message costs'); second attempt -->"
-    layer=$(fresh_layer "$readers-again")
-    prefetch_tickets $((readers + 5))
-    ours=$(fanout "$readers" --url-cmd "$WORK/next-ticket.sh" --doc "$layer" --pid "$PID")
+    ours=$(fanout_ours "$readers" "$readers-again")
   fi
   STROKES=$STROKES RATE=$RATE node -e '
     const [readers, reference, ours] = [process.argv[1], JSON.parse(process.argv[2] || "{}"), JSON.parse(process.argv[3] || "{}")];

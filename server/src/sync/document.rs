@@ -413,6 +413,7 @@ async fn run_actor(
             }
             Err(_) => {
                 actor.send_held_back();
+                actor.report_transitions();
                 continue;
             }
         };
@@ -521,9 +522,7 @@ impl DocumentActor {
             let unique: HashSet<ConnectionId> = answer.into_iter().collect();
             self.generate_for(unique.into_iter().collect());
         }
-        if self.owes_messages() {
-            self.send_held_back();
-        }
+        self.send_held_back();
         if self.states.len() > 2 * self.peers.len() + 64 {
             self.states.collect_garbage();
         }
@@ -722,7 +721,6 @@ impl DocumentActor {
             .map(|(id, _)| *id)
             .collect();
         self.generate_for(owed);
-        self.report_transitions();
     }
 
     fn drop_peer(&mut self, link: &ConnectionLink, end: SocketEnd) {
