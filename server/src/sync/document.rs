@@ -128,7 +128,7 @@ pub enum Command {
         connection: ConnectionId,
     },
     /// A change (or a read) made by the server itself; `done` answers once
-    /// it is durable.
+    /// it is durable and the messages it causes are in the peers' outboxes.
     Change {
         apply: ServerChange,
         done: oneshot::Sender<Result<(), SyncError>>,
@@ -512,9 +512,6 @@ impl DocumentActor {
                 return false;
             }
         }
-        for reply in done {
-            let _ = reply.send(Ok(()));
-        }
         if changed {
             let everyone: Vec<ConnectionId> = self.peers.keys().copied().collect();
             self.generate_for(everyone);
@@ -523,6 +520,11 @@ impl DocumentActor {
             self.generate_for(unique.into_iter().collect());
         }
         self.send_held_back();
+        // After the messages: whoever waits on a change finds every message
+        // of its batch queued.
+        for reply in done {
+            let _ = reply.send(Ok(()));
+        }
         if self.states.len() > 2 * self.peers.len() + 64 {
             self.states.collect_garbage();
         }
@@ -545,18 +547,23 @@ impl DocumentActor {
 
     /// Takes one sync message. False when the connection was refused.
     fn receive(&mut self, from: ConnectionLink, data: &[u8], writable: bool) -> bool {
-        let state = match self.peers.get(&from.id) {
+        let mut state = match self.peers.get(&from.id) {
             Some(peer) => peer.state.clone(),
             None => {
-                let fresh = self.states.fresh();
+                let fresh = self.states.fresh(!writable);
                 self.peers
                     .insert(from.id, Peer::new(from.clone(), fresh.clone()));
                 fresh
             }
         };
+        if state.read_only == writable {
+            // Its access changed since its last message.
+            state = self.states.with_read_only(&state, !writable);
+        }
         if let Some(peer) = self.peers.get_mut(&from.id) {
             // It answered: it may be sent more.
             peer.unanswered_since = None;
+            peer.state = state.clone();
         }
         // An in-sync follower's acknowledgement: seen before, nothing to do
         // but move its state along.
@@ -613,7 +620,13 @@ impl DocumentActor {
 
     /// Applies a writer's changes on a copy first: automerge 0.12 can panic
     /// on (or be corrupted by) a crafted change, and a panic here must not
-    /// touch the document everyone shares. The copy becomes the document.
+    /// touch the document everyone shares. The copy becomes the document,
+    /// even when its heads did not move: a change whose dependencies have
+    /// not arrived waits in the copy's queue. A sender does not send a change
+    /// twice in one session (the sync state remembers what it sent), so a
+    /// change that arrives before one it depends on (the sender's Bloom
+    /// filter said we had that one) must be kept until we ask for and get
+    /// the missing one.
     fn receive_changes(
         &mut self,
         state: &SharedState,
@@ -638,10 +651,10 @@ impl DocumentActor {
         }));
         match trial {
             Ok(true) => {
-                if copy.get_heads() != before {
-                    self.document = copy;
-                    self.states.document_changed();
-                }
+                // New heads, or new changes waiting for their dependencies:
+                // either way every cached transition is stale.
+                self.document = copy;
+                self.states.document_changed();
                 Ok(self.states.adopt(next))
             }
             _ => Err(violation(WireError::InvalidChange(
@@ -831,9 +844,9 @@ mod tests {
     }
 
     /// Plays one client against the hub until neither side has more to
-    /// say: the client's messages go in as `Command::Sync`. After sending it
-    /// waits up to 5 s for an answer (a loaded machine may take a while to
-    /// load the document); otherwise 300 ms of quiet means done.
+    /// say: the client's messages go in as `Command::Sync`. Commands run in
+    /// order and a command is answered after its batch's messages are
+    /// queued, so after a read the hub's answer, if any, is in the outbox.
     async fn sync_client(
         hub: &DocumentHub,
         id: DocumentId,
@@ -843,30 +856,21 @@ mod tests {
         state: &mut State,
     ) {
         loop {
-            let sent = match client.generate_sync_message(state) {
-                Some(message) => {
-                    let command = Command::Sync {
-                        from: link.clone(),
-                        data: message.encode(),
-                        writable: true,
-                    };
-                    hub.send(id, command).await.unwrap();
-                    true
-                }
-                None => false,
-            };
-            let wait = if sent {
-                Duration::from_secs(5)
-            } else {
-                Duration::from_millis(300)
-            };
-            match tokio::time::timeout(wait, outbox.recv()).await {
-                Ok(Some(Outbound::Sync { data, .. })) => {
+            if let Some(message) = client.generate_sync_message(state) {
+                let command = Command::Sync {
+                    from: link.clone(),
+                    data: message.encode(),
+                    writable: true,
+                };
+                hub.send(id, command).await.unwrap();
+            }
+            hub_read_title(hub, id).await;
+            match outbox.try_recv() {
+                Ok(Outbound::Sync { data, .. }) => {
                     let message = Message::decode(&data).unwrap();
                     client.receive_sync_message(state, message).unwrap();
                 }
-                Ok(Some(_)) => panic!("unexpected message"),
-                Ok(None) => panic!("outbox closed"),
+                Ok(_) => panic!("unexpected message"),
                 Err(_) => return,
             }
         }
@@ -1033,6 +1037,48 @@ mod tests {
         // timer sends it.
         clients.follower_receives().await;
         assert_eq!(clients.follower.get_heads(), clients.writer.get_heads());
+    }
+
+    #[tokio::test]
+    async fn a_change_that_arrives_before_the_one_it_depends_on_is_kept_until_that_one_comes() {
+        // A client leaves out a change the server seems to have (a false
+        // positive of the server's Bloom filter), sends the next one, and
+        // sends the missing one only when the server asks for it: it never
+        // sends the next one again in this session.
+        let (_dir, hub, id, _) = hub_with_document(Duration::from_secs(60)).await;
+        let mut clients = WriterAndFollower::synced(&hub, id).await;
+        let mut changes = Vec::new();
+        for stroke in [1, 2] {
+            let mut tx = clients.writer.transaction();
+            tx.put(ROOT, format!("stroke-{stroke}"), stroke).unwrap();
+            tx.commit();
+            let change = clients.writer.get_last_local_change().unwrap();
+            changes.push(change.raw_bytes().to_vec());
+        }
+        // Its heads and Bloom filter, with one change at a time.
+        let template = clients
+            .writer
+            .generate_sync_message(&mut clients.writer_state)
+            .unwrap();
+        let (first, second) = (changes[0].clone(), changes[1].clone());
+        for change in [second, first] {
+            let message = Message {
+                changes: ChunkList::from(vec![change]),
+                ..template.clone()
+            };
+            let command = Command::Sync {
+                from: clients.writer_link.clone(),
+                data: message.encode(),
+                writable: true,
+            };
+            hub.send(id, command).await.unwrap();
+            hub_read_title(&hub, id).await;
+        }
+
+        clients.follower_receives().await;
+        assert_eq!(clients.follower.get_heads(), clients.writer.get_heads());
+        let stored = hub.storage().load(&id).await.unwrap().unwrap();
+        assert_eq!(stored.document.get_heads(), clients.writer.get_heads());
     }
 
     #[tokio::test]
