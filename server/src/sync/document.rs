@@ -133,6 +133,9 @@ pub enum Command {
         apply: ServerChange,
         done: oneshot::Sender<Result<(), SyncError>>,
     },
+    /// Makes the actor panic in the middle of a batch.
+    #[cfg(test)]
+    Crash,
 }
 
 /// The loaded documents. Cheap to clone.
@@ -412,8 +415,14 @@ async fn run_actor(
                 return;
             }
             Err(_) => {
-                actor.send_held_back();
-                actor.report_transitions();
+                let sent = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                    actor.send_held_back();
+                    actor.report_transitions();
+                }));
+                if sent.is_err() {
+                    actor.give_up_after_panic(&mut commands, generation);
+                    return;
+                }
                 continue;
             }
         };
@@ -424,12 +433,19 @@ async fn run_actor(
                 Err(_) => break,
             }
         }
-        if !actor.handle(batch).await {
-            // Storage failed: what is not durable is dropped with this
-            // actor; the clients still hold it and send it again.
-            hub.forget(&id, generation);
-            refuse_all(&mut commands, id, Refusal::ServerError);
-            return;
+        match AssertUnwindSafe(actor.handle(batch)).catch_unwind().await {
+            Ok(true) => {}
+            Ok(false) => {
+                // Storage failed: what is not durable is dropped with this
+                // actor; the clients still hold it and send it again.
+                hub.forget(&id, generation);
+                refuse_all(&mut commands, id, Refusal::ServerError);
+                return;
+            }
+            Err(_) => {
+                actor.give_up_after_panic(&mut commands, generation);
+                return;
+            }
         }
     }
 }
@@ -459,11 +475,30 @@ fn refuse_all(commands: &mut mpsc::Receiver<Command>, id: DocumentId, refusal: R
                 }));
             }
             Command::Ephemeral { .. } | Command::Detach { .. } => {}
+            #[cfg(test)]
+            Command::Crash => {}
         }
     }
 }
 
 impl DocumentActor {
+    /// After a panic the document in memory may be half-changed, and every
+    /// peer's sync state describes it. The next actor loads what is
+    /// durable; each connection is closed ("try again") so its client starts
+    /// a fresh sync session with that one. A client kept connected would
+    /// not send again what it believes the server has: both sides would
+    /// wait for each other, or argue without end.
+    fn give_up_after_panic(&mut self, commands: &mut mpsc::Receiver<Command>, generation: u64) {
+        let inner = &self.hub.inner;
+        inner.panics.fetch_add(1, Ordering::Relaxed);
+        tracing::error!(document_id = %self.id, peers = self.peers.len(), "a document actor panicked; its connections are closed and it reloads from storage on next use");
+        for peer in self.peers.values() {
+            peer.link.stop.stop(SocketEnd::ServerError);
+        }
+        self.hub.forget(&self.id, generation);
+        refuse_all(commands, self.id, Refusal::ServerError);
+    }
+
     /// Applies one batch. False when storage failed (the actor must stop).
     async fn handle(&mut self, batch: Vec<Command>) -> bool {
         let heads_before = self.document.get_heads();
@@ -482,6 +517,8 @@ impl DocumentActor {
                     }
                 }
                 Command::Ephemeral { from, relay } => self.relay(from, relay),
+                #[cfg(test)]
+                Command::Crash => panic!("a crash the test asked for"),
                 Command::Detach { connection } => {
                     self.peers.remove(&connection);
                 }
@@ -1079,6 +1116,28 @@ mod tests {
         assert_eq!(clients.follower.get_heads(), clients.writer.get_heads());
         let stored = hub.storage().load(&id).await.unwrap().unwrap();
         assert_eq!(stored.document.get_heads(), clients.writer.get_heads());
+    }
+
+    #[tokio::test]
+    async fn an_actor_that_panics_closes_its_connections_and_the_document_loads_again() {
+        let (_dir, hub, id, _) = hub_with_document(Duration::from_secs(60)).await;
+        let mut clients = WriterAndFollower::synced(&hub, id).await;
+        clients.write_stroke(&hub, id, 1).await;
+        hub.send(id, Command::Crash).await.unwrap();
+        for link in [&clients.writer_link, &clients.follower_link] {
+            let end = tokio::time::timeout(Duration::from_secs(10), link.stop.stopped())
+                .await
+                .expect("the connection is told to close within 10 s");
+            assert!(matches!(end, SocketEnd::ServerError), "{end:?}");
+        }
+        assert_eq!(hub.panics(), 1);
+        // The stroke was durable: a fresh client finds it in the reloaded
+        // document.
+        let (link, mut outbox) = connection(3);
+        let mut fresh = Automerge::new();
+        let mut state = State::new();
+        sync_client(&hub, id, &link, &mut outbox, &mut fresh, &mut state).await;
+        assert_eq!(fresh.get_heads(), clients.writer.get_heads());
     }
 
     #[tokio::test]
