@@ -16,6 +16,11 @@ pub mod document_id;
 #[path = "../../server/src/sync/wire.rs"]
 pub mod wire;
 
+/// `server/src/sync/states.rs`: per-peer sync states, shared between
+/// peers, fed what a peer claims.
+#[path = "../../server/src/sync/states.rs"]
+pub mod states;
+
 /// `server/src/pdf.rs`: validating uploaded PDFs.
 #[path = "../../server/src/pdf.rs"]
 pub mod pdf;

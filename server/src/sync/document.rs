@@ -617,6 +617,10 @@ impl DocumentActor {
                 return false;
             }
         };
+        if let Err(error) = super::wire::check_sync_claims(&message) {
+            self.drop_peer(&from, violation(error));
+            return false;
+        }
         if !writable {
             // A reader's changes are never applied, stored nor relayed.
             message.changes = ChunkList::empty();
@@ -1138,6 +1142,38 @@ mod tests {
         let mut state = State::new();
         sync_client(&hub, id, &link, &mut outbox, &mut fresh, &mut state).await;
         assert_eq!(fresh.get_heads(), clients.writer.get_heads());
+    }
+
+    #[tokio::test]
+    async fn a_peer_whose_bloom_filter_would_crash_automerge_is_disconnected_and_others_go_on() {
+        let (_dir, hub, id, _) = hub_with_document(Duration::from_secs(60)).await;
+        let mut clients = WriterAndFollower::synced(&hub, id).await;
+        let (attacker, _attacker_outbox) = connection(3);
+        let mut message = Automerge::new()
+            .generate_sync_message(&mut State::new())
+            .unwrap();
+        // Entries, no bits: automerge 0.12 divides by zero answering it.
+        message.have = vec![automerge::sync::Have {
+            last_sync: Vec::new(),
+            bloom: automerge::sync::BloomFilter::try_from(&[1u8, 0, 7][..]).unwrap(),
+        }];
+        let command = Command::Sync {
+            from: attacker.clone(),
+            data: message.encode(),
+            writable: false,
+        };
+        hub.send(id, command).await.unwrap();
+        let end = tokio::time::timeout(Duration::from_secs(10), attacker.stop.stopped())
+            .await
+            .expect("the peer is disconnected within 10 s");
+        assert!(
+            matches!(&end, SocketEnd::ProtocolViolation { detail, .. } if detail.contains("Bloom")),
+            "{end:?}"
+        );
+        clients.write_stroke(&hub, id, 1).await;
+        clients.follower_receives().await;
+        assert_eq!(clients.follower.get_heads(), clients.writer.get_heads());
+        assert_eq!(hub.panics(), 0);
     }
 
     #[tokio::test]

@@ -37,6 +37,8 @@ pub enum WireError {
     InvalidSyncData,
     #[error("sync data carries an invalid change: {0}")]
     InvalidChange(&'static str),
+    #[error("sync data carries a Bloom filter automerge cannot use: {0}")]
+    InvalidBloomFilter(&'static str),
 }
 
 impl From<minicbor::decode::Error> for WireError {
@@ -250,6 +252,54 @@ pub struct ClientChanges {
 pub fn check_client_changes(data: &[u8]) -> Result<ClientChanges, WireError> {
     let message = automerge::sync::Message::decode(data).map_err(|_| WireError::InvalidSyncData)?;
     check_message_changes(&message)
+}
+
+/// Probes per hash a peer's Bloom filter may ask for. Automerge writes 7;
+/// it loops (and allocates) once per probe for every change it looks up.
+pub const MAX_BLOOM_PROBES: u64 = 64;
+
+/// Checks what a peer claims to have (its Bloom filters) before automerge
+/// uses it. automerge 0.12 divides by the filter's size (a filter with
+/// entries but no bits panics) and allocates and loops once per probe for
+/// every change of the document (a filter asking for billions of probes
+/// takes the server's memory and a core). Any peer, reader or writer, may
+/// send one: every sync message passes here.
+pub fn check_sync_claims(message: &automerge::sync::Message) -> Result<(), WireError> {
+    for have in &message.have {
+        let bytes = have.bloom.to_bytes();
+        if bytes.is_empty() {
+            // No entries: automerge never probes it.
+            continue;
+        }
+        let mut rest = &bytes[..];
+        let mut fields = [0u64; 3];
+        for field in &mut fields {
+            let (value, used) =
+                read_uleb128(rest).ok_or(WireError::InvalidBloomFilter("unreadable header"))?;
+            *field = value;
+            rest = &rest[used..];
+        }
+        let [_entries, _bits_per_entry, probes] = fields;
+        if rest.is_empty() {
+            return Err(WireError::InvalidBloomFilter("entries but no bits"));
+        }
+        if probes > MAX_BLOOM_PROBES {
+            return Err(WireError::InvalidBloomFilter("too many probes"));
+        }
+    }
+    Ok(())
+}
+
+/// An unsigned LEB128 number at the start of `bytes` and its length.
+fn read_uleb128(bytes: &[u8]) -> Option<(u64, usize)> {
+    let mut value: u64 = 0;
+    for (index, byte) in bytes.iter().enumerate().take(10) {
+        value |= u64::from(byte & 0x7f) << (7 * index);
+        if byte & 0x80 == 0 {
+            return Some((value, index + 1));
+        }
+    }
+    None
 }
 
 /// `check_client_changes` for a message already decoded.
@@ -663,6 +713,63 @@ mod tests {
         assert!(
             !matches!(saved_and_reloaded, Ok(Some(_))),
             "automerge now saves and reloads a document holding this change"
+        );
+    }
+
+    /// A sync message from a peer whose Bloom filter is these bytes.
+    fn message_with_bloom(bloom: &[u8]) -> automerge::sync::Message {
+        let mut message = automerge::sync::Message::decode(&sync_message_with_a_change()).unwrap();
+        message.changes = automerge::sync::ChunkList::empty();
+        message.have = vec![automerge::sync::Have {
+            last_sync: Vec::new(),
+            bloom: automerge::sync::BloomFilter::try_from(bloom).unwrap(),
+        }];
+        message
+    }
+
+    /// Entries, bits per entry, probes: LEB128 each, then the bits.
+    const BLOOM_WITHOUT_BITS: &[u8] = &[1, 0, 7];
+    const BLOOM_WITH_A_BILLION_PROBES: &[u8] = &[1, 10, 0x80, 0x94, 0xeb, 0xdc, 0x03, 0xff, 0xff];
+
+    #[test]
+    fn bloom_filters_automerge_cannot_use_are_refused() {
+        for (bloom, reason) in [
+            (BLOOM_WITHOUT_BITS, "entries but no bits"),
+            (BLOOM_WITH_A_BILLION_PROBES, "too many probes"),
+        ] {
+            assert_eq!(
+                check_sync_claims(&message_with_bloom(bloom)),
+                Err(WireError::InvalidBloomFilter(reason))
+            );
+        }
+        // What automerge itself writes, and an empty filter.
+        let doc = automerge::Automerge::load(BASE_DOCUMENT).unwrap();
+        let ordinary = automerge::sync::SyncDoc::generate_sync_message(
+            &doc,
+            &mut automerge::sync::State::new(),
+        )
+        .unwrap();
+        assert!(!ordinary.have.is_empty());
+        assert_eq!(check_sync_claims(&ordinary), Ok(()));
+        assert_eq!(check_sync_claims(&message_with_bloom(&[])), Ok(()));
+    }
+
+    /// Why `check_sync_claims` exists (found by the `sync_states` fuzz
+    /// target): a filter with entries and no bits makes automerge divide
+    /// by zero when it answers.
+    #[test]
+    fn automerge_0_12_panics_answering_a_bloom_filter_without_bits() {
+        use automerge::sync::SyncDoc;
+        let panicked = std::panic::catch_unwind(|| {
+            let mut doc = automerge::Automerge::load(BASE_DOCUMENT).unwrap();
+            let mut state = automerge::sync::State::new();
+            doc.receive_sync_message(&mut state, message_with_bloom(BLOOM_WITHOUT_BITS))
+                .unwrap();
+            doc.generate_sync_message(&mut state)
+        });
+        assert!(
+            panicked.is_err(),
+            "automerge no longer panics on this filter"
         );
     }
 
