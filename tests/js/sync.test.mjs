@@ -418,6 +418,32 @@ test("removing a user from a meeting or disabling the account closes their socke
   await assert.rejects(again.repo.find(other.minutesUrl), /unavailable/);
 });
 
+test("a remote point made a delegate while connected has its edits taken, those made as a reader too", async t => {
+  const pointSession = await login(server, "diemcau02");
+  const { id: pointUserId } = await pointSession.me();
+  const point = await connect(pointSession);
+  t.after(() => closeAll(point));
+  const handle = await point.repo.find(layerUrl);
+  const key = uniqueKey("promoted");
+  handle.change(doc => {
+    doc[`${key}-as-reader`] = "kept on the tablet until it may write";
+  });
+  await sleep(500);
+  await sessions.thuky.ok("PUT", `/api/v1/meetings/${meetingId}/participants/${pointUserId}`, { role: "delegate" });
+  const view = await pointSession.meeting(meetingId);
+  assert.equal(view.sync_documents.find(doc => doc.url === layerUrl)?.access, "write");
+  handle.change(doc => {
+    doc[`${key}-as-writer`] = "a delegate's note";
+  });
+  // The server asks again for what it refused from a reader: on the same
+  // socket, both edits reach a fresh client.
+  const checker = await connect(sessions.thuky);
+  t.after(() => closeAll(checker));
+  const stored = await checker.repo.find(layerUrl);
+  await waitFor("both edits to be stored", () => stored.doc()[`${key}-as-writer`] && stored.doc()[`${key}-as-reader`]);
+  assert.equal(point.adapter.socket.readyState, 1, "the same connection carried them");
+});
+
 async function withTimeout(promise, milliseconds, what) {
   let timer;
   const timeout = new Promise((_, reject) => {
