@@ -147,7 +147,12 @@ for readers in "${READERS[@]}"; do
     const line = (name, r) => `${name}: p50 ${fmt(r.p50_ms, " ms")}, p99 ${fmt(r.p99_ms, " ms")}, CPU ${fmt(r.server_cpu_us_per_delivery, " µs")}/delivery, RSS ${fmt(r.server_rss_mb_after, " MB")}`;
     const ratio = (k) => { const a = pick(ours, ...k), b = pick(reference, ...k); return a === undefined || !b ? "?" : (a / b).toFixed(3); };
     const delivered = (r) => `${r.delivered ?? "?"}/${r.expected ?? "?"}`;
-    console.log(`| side by side: fanout.mjs, ${readers} readers, ${process.env.STROKES} strokes at ${process.env.RATE}/s | ${line("phonghop", ours)}; ${line("reference", reference)}; delivered ${delivered(ours)} vs ${delivered(reference)}; ratio p99 ${ratio(["p99_ms"])}, CPU ${ratio(["server_cpu_us_per_delivery"])}, memory ${ratio(["server_rss_mb_after"])} |`);
+    // What the run added: in make bench our RSS also holds every earlier
+    // scenario, the reference server only this script'"'"'s runs.
+    const growth = (r) => (r.server_rss_mb_after === undefined || r.server_rss_mb_before === undefined ? undefined : r.server_rss_mb_after - r.server_rss_mb_before);
+    const mb = (v) => (v === undefined ? "?" : `${v.toFixed(1)} MB`);
+    const growthRatio = () => { const a = growth(ours), b = growth(reference); return a === undefined || !(b > 0) ? "?" : (a / b).toFixed(3); };
+    console.log(`| side by side: fanout.mjs, ${readers} readers, ${process.env.STROKES} strokes at ${process.env.RATE}/s | ${line("phonghop", ours)}; ${line("reference", reference)}; delivered ${delivered(ours)} vs ${delivered(reference)}; ratio p99 ${ratio(["p99_ms"])}, CPU ${ratio(["server_cpu_us_per_delivery"])}, memory ${ratio(["server_rss_mb_after"])}; memory added by the run ${mb(growth(ours))} vs ${mb(growth(reference))}, ratio ${growthRatio()} |`);
   ' "$readers" "$reference" "$ours"
   echo "<!-- raw: reference $reference; phonghop $ours -->"
 done
