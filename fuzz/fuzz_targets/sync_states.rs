@@ -33,7 +33,8 @@ fuzz_target!(|data: &[u8]| {
     };
     let mut document = base_document().clone();
     let mut states = SyncStates::default();
-    let mut state = states.fresh(mode & 1 == 1);
+    let fresh = states.fresh();
+    let mut state = states.with_read_only(&fresh, mode & 1 == 1);
     while rest.len() >= 2 {
         let length = usize::from(u16::from_le_bytes([rest[0], rest[1]]));
         let end = (2 + length).min(rest.len());

@@ -587,20 +587,20 @@ impl DocumentActor {
         let mut state = match self.peers.get(&from.id) {
             Some(peer) => peer.state.clone(),
             None => {
-                let fresh = self.states.fresh(!writable);
+                let fresh = self.states.fresh();
                 self.peers
                     .insert(from.id, Peer::new(from.clone(), fresh.clone()));
                 fresh
             }
         };
         if state.read_only == writable {
-            // Its access changed since its last message.
+            // A new reader, or a peer whose access changed.
             state = self.states.with_read_only(&state, !writable);
         }
         if let Some(peer) = self.peers.get_mut(&from.id) {
+            peer.state = state.clone();
             // It answered: it may be sent more.
             peer.unanswered_since = None;
-            peer.state = state.clone();
         }
         // An in-sync follower's acknowledgement: seen before, nothing to do
         // but move its state along.

@@ -56,24 +56,18 @@ pub struct SyncStates {
 }
 
 impl SyncStates {
-    /// The state of a peer we have not exchanged anything with. A reader's
-    /// state is read-only (Automerge's publish-only mode): we neither take
-    /// its changes nor ask for the ones its heads announce, and we do not
-    /// answer it while we have nothing new. Without that, a reader that
-    /// edits its copy would trade "I need your change" / "I sent it
-    /// already" messages with us without end.
-    pub fn fresh(&mut self, read_only: bool) -> SharedState {
-        let state = if read_only {
-            State::new_read_only()
-        } else {
-            State::new()
-        };
-        self.intern(state)
+    /// The state of a peer we have not exchanged anything with.
+    pub fn fresh(&mut self) -> SharedState {
+        self.intern(State::new())
     }
 
-    /// `state` as a reader's or a writer's (a peer whose access changed).
-    /// A reader made a writer is asked again for what it sent while it was
-    /// a reader.
+    /// `state` as a reader's or a writer's. A reader's state is read-only
+    /// (Automerge's publish-only mode): we neither take its changes nor ask
+    /// for the ones its heads announce, and we do not answer it while we
+    /// have nothing new. Without that, a reader that edits its copy would
+    /// trade "I need your change" / "I sent it already" messages with us
+    /// without end. A reader made a writer is asked again for what it sent
+    /// while it was a reader.
     pub fn with_read_only(&mut self, state: &SharedState, read_only: bool) -> SharedState {
         let mut changed = State::clone(state);
         changed.set_read_only(read_only);
@@ -247,7 +241,7 @@ mod tests {
         for _ in 0..5 {
             let mut follower = Automerge::new();
             let mut follower_state = State::new();
-            let fresh = states.fresh(false);
+            let fresh = states.fresh();
             let shared = sync_follower(
                 &mut states,
                 &mut server,
@@ -292,7 +286,7 @@ mod tests {
     fn shared_transitions_send_what_a_private_state_would() {
         let server = document_with(8);
         let mut states = SyncStates::default();
-        let fresh = states.fresh(false);
+        let fresh = states.fresh();
         let shared_message = states.generate(&server, &fresh).message;
         let mut private = State::new();
         let private_message = server.generate_sync_message(&mut private).unwrap().encode();
@@ -303,12 +297,12 @@ mod tests {
     fn garbage_collection_keeps_the_states_peers_hold() {
         let server = document_with(3);
         let mut states = SyncStates::default();
-        let held = states.fresh(false);
+        let held = states.fresh();
         let generated = states.generate(&server, &held);
         drop(generated);
         assert_eq!(states.len(), 2);
         states.collect_garbage();
         assert_eq!(states.len(), 1);
-        assert!(Arc::ptr_eq(&states.fresh(false), &held));
+        assert!(Arc::ptr_eq(&states.fresh(), &held));
     }
 }
