@@ -492,11 +492,13 @@ impl DocumentActor {
         let inner = &self.hub.inner;
         inner.panics.fetch_add(1, Ordering::Relaxed);
         tracing::error!(document_id = %self.id, peers = self.peers.len(), "a document actor panicked; its connections are closed and it reloads from storage on next use");
+        // Forgotten first: a client that reconnects as soon as it is told
+        // to reaches the next actor, not this one's closing inbox.
+        self.hub.forget(&self.id, generation);
+        refuse_all(commands, self.id, Refusal::ServerError);
         for peer in self.peers.values() {
             peer.link.stop.stop(SocketEnd::ServerError);
         }
-        self.hub.forget(&self.id, generation);
-        refuse_all(commands, self.id, Refusal::ServerError);
     }
 
     /// Applies one batch. False when storage failed (the actor must stop).
@@ -885,9 +887,9 @@ mod tests {
     }
 
     /// Plays one client against the hub until neither side has more to
-    /// say: the client's messages go in as `Command::Sync`. Commands run in
-    /// order and a command is answered after its batch's messages are
-    /// queued, so after a read the hub's answer, if any, is in the outbox.
+    /// say: the client's messages go in as `Command::Sync`. After sending it
+    /// waits up to 5 s for an answer (a loaded machine may take a while to
+    /// load the document); otherwise 300 ms of quiet means done.
     async fn sync_client(
         hub: &DocumentHub,
         id: DocumentId,
@@ -897,21 +899,30 @@ mod tests {
         state: &mut State,
     ) {
         loop {
-            if let Some(message) = client.generate_sync_message(state) {
-                let command = Command::Sync {
-                    from: link.clone(),
-                    data: message.encode(),
-                    writable: true,
-                };
-                hub.send(id, command).await.unwrap();
-            }
-            hub_read_title(hub, id).await;
-            match outbox.try_recv() {
-                Ok(Outbound::Sync { data, .. }) => {
+            let sent = match client.generate_sync_message(state) {
+                Some(message) => {
+                    let command = Command::Sync {
+                        from: link.clone(),
+                        data: message.encode(),
+                        writable: true,
+                    };
+                    hub.send(id, command).await.unwrap();
+                    true
+                }
+                None => false,
+            };
+            let wait = if sent {
+                Duration::from_secs(5)
+            } else {
+                Duration::from_millis(300)
+            };
+            match tokio::time::timeout(wait, outbox.recv()).await {
+                Ok(Some(Outbound::Sync { data, .. })) => {
                     let message = Message::decode(&data).unwrap();
                     client.receive_sync_message(state, message).unwrap();
                 }
-                Ok(_) => panic!("unexpected message"),
+                Ok(Some(_)) => panic!("unexpected message"),
+                Ok(None) => panic!("outbox closed"),
                 Err(_) => return,
             }
         }
