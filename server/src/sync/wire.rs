@@ -274,8 +274,8 @@ pub fn check_sync_claims(message: &automerge::sync::Message) -> Result<(), WireE
         let mut rest = &bytes[..];
         let mut fields = [0u64; 3];
         for field in &mut fields {
-            let (value, used) =
-                read_uleb128(rest).ok_or(WireError::InvalidBloomFilter("unreadable header"))?;
+            let (value, used) = read_uleb128(rest)
+                .map_err(|_| WireError::InvalidBloomFilter("unreadable header"))?;
             *field = value;
             rest = &rest[used..];
         }
@@ -290,16 +290,25 @@ pub fn check_sync_claims(message: &automerge::sync::Message) -> Result<(), WireE
     Ok(())
 }
 
+enum Leb128Error {
+    Truncated,
+    /// Over nine bytes (63 bits): more than any length or count here.
+    TooLong,
+}
+
 /// An unsigned LEB128 number at the start of `bytes` and its length.
-fn read_uleb128(bytes: &[u8]) -> Option<(u64, usize)> {
+fn read_uleb128(bytes: &[u8]) -> Result<(u64, usize), Leb128Error> {
     let mut value: u64 = 0;
-    for (index, byte) in bytes.iter().enumerate().take(10) {
+    for (index, byte) in bytes.iter().enumerate() {
+        if index == 9 {
+            return Err(Leb128Error::TooLong);
+        }
         value |= u64::from(byte & 0x7f) << (7 * index);
         if byte & 0x80 == 0 {
-            return Some((value, index + 1));
+            return Ok((value, index + 1));
         }
     }
-    None
+    Err(Leb128Error::Truncated)
 }
 
 /// `check_client_changes` for a message already decoded.
@@ -341,23 +350,11 @@ fn split_chunks(bytes: &[u8]) -> Result<Vec<(u8, &[u8])>, WireError> {
             return Err(WireError::InvalidChange("not an automerge chunk"));
         }
         let chunk_type = rest[8];
-        let mut position = 9;
-        let mut length: u64 = 0;
-        let mut shift = 0;
-        loop {
-            let byte = *rest
-                .get(position)
-                .ok_or(WireError::InvalidChange("truncated chunk"))?;
-            position += 1;
-            if shift > 56 {
-                return Err(WireError::InvalidChange("chunk length overflows"));
-            }
-            length |= u64::from(byte & 0x7f) << shift;
-            shift += 7;
-            if byte & 0x80 == 0 {
-                break;
-            }
-        }
+        let (length, used) = read_uleb128(&rest[9..]).map_err(|error| match error {
+            Leb128Error::Truncated => truncated.clone(),
+            Leb128Error::TooLong => WireError::InvalidChange("chunk length overflows"),
+        })?;
+        let position = 9 + used;
         let end = usize::try_from(length)
             .ok()
             .and_then(|length| position.checked_add(length))
