@@ -438,8 +438,7 @@ async fn run_actor(
             Ok(false) => {
                 // Storage failed: what is not durable is dropped with this
                 // actor; the clients still hold it and send it again.
-                hub.forget(&id, generation);
-                refuse_all(&mut commands, id, Refusal::ServerError);
+                actor.shut_down(&mut commands, generation);
                 return;
             }
             Err(_) => {
@@ -492,6 +491,13 @@ impl DocumentActor {
         let inner = &self.hub.inner;
         inner.panics.fetch_add(1, Ordering::Relaxed);
         tracing::error!(document_id = %self.id, peers = self.peers.len(), "a document actor panicked; its connections are closed and it reloads from storage on next use");
+        self.shut_down(commands, generation);
+    }
+
+    /// Ends this actor: queued commands are refused and every connection
+    /// is closed with "try again"; the next command loads the document
+    /// from what is durable.
+    fn shut_down(&mut self, commands: &mut mpsc::Receiver<Command>, generation: u64) {
         // Forgotten first: a client that reconnects as soon as it is told
         // to reaches the next actor, not this one's closing inbox.
         self.hub.forget(&self.id, generation);
@@ -542,9 +548,6 @@ impl DocumentActor {
         if changed {
             if let Err(error) = self.persist(&heads_before).await {
                 tracing::error!(%error, document_id = %self.id, "cannot store a document's changes; closing its connections");
-                for peer in self.peers.values() {
-                    peer.link.stop.stop(SocketEnd::ServerError);
-                }
                 for reply in done {
                     let _ = reply.send(Err(SyncError::NotStored(error.to_string())));
                 }
