@@ -150,8 +150,10 @@ for readers in "${READERS[@]}"; do
     // What the run added: in make bench our RSS also holds every earlier
     // scenario, the reference server only this script'"'"'s runs.
     const growth = (r) => (r.server_rss_mb_after === undefined || r.server_rss_mb_before === undefined ? undefined : r.server_rss_mb_after - r.server_rss_mb_before);
-    const mb = (v) => (v === undefined ? "?" : `${v.toFixed(1)} MB`);
-    const growthRatio = () => { const a = growth(ours), b = growth(reference); return a === undefined || !(b > 0) ? "?" : (a / b).toFixed(3); };
+    // An allocator that returns memory to the system (ours does) can end
+    // a run smaller than it began: that is no growth, not a negative one.
+    const mb = (v) => (v === undefined ? "?" : v < 0 ? `none (RSS fell ${(-v).toFixed(1)} MB)` : `${v.toFixed(1)} MB`);
+    const growthRatio = () => { const a = growth(ours), b = growth(reference); return a === undefined || !(b > 0) ? "?" : (Math.max(a, 0) / b).toFixed(3); };
     console.log(`| side by side: fanout.mjs, ${readers} readers, ${process.env.STROKES} strokes at ${process.env.RATE}/s | ${line("phonghop", ours)}; ${line("reference", reference)}; delivered ${delivered(ours)} vs ${delivered(reference)}; ratio p99 ${ratio(["p99_ms"])}, CPU ${ratio(["server_cpu_us_per_delivery"])}, memory ${ratio(["server_rss_mb_after"])}; memory added by the run ${mb(growth(ours))} vs ${mb(growth(reference))}, ratio ${growthRatio()} |`);
   ' "$readers" "$reference" "$ours"
   echo "<!-- raw: reference $reference; phonghop $ours -->"
