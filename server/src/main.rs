@@ -6,6 +6,9 @@ use std::process::ExitCode;
 use clap::Parser;
 use phonghop_server::config::{Cli, Command, LogFormat};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.log_format);
