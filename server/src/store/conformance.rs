@@ -447,9 +447,36 @@ async fn chunks_put_get_list_by_prefix_and_delete() {
         let all_bytes: Vec<u8> = (0..=255).collect();
         store.chunk_put("bin", &all_bytes).await.unwrap();
         assert_eq!(store.chunk_get("bin").await.unwrap(), Some(all_bytes));
-        store.chunk_delete("doc1/incremental/a").await.unwrap();
+        store
+            .chunk_delete_all(&["doc1/incremental/a", "never/stored"])
+            .await
+            .unwrap();
         assert_eq!(store.chunk_get("doc1/incremental/a").await.unwrap(), None);
         assert_eq!(store.chunk_list_prefix("").await.unwrap().len(), 3);
+    }
+}
+
+#[tokio::test]
+async fn many_chunks_are_deleted_in_one_call_and_the_others_stay() {
+    for (backend, store, _guard) in backends().await {
+        // More keys than one statement takes, so the batches are tested.
+        let keys: Vec<String> = (0..1_001).map(|n| format!("gone/{n:05}")).collect();
+        for key in &keys {
+            store.chunk_put(key, b"x").await.unwrap();
+        }
+        store.chunk_put("kept/1", b"y").await.unwrap();
+        let doomed: Vec<&str> = keys.iter().map(String::as_str).collect();
+        store.chunk_delete_all(&doomed).await.unwrap();
+        assert!(
+            store.chunk_list_prefix("gone/").await.unwrap().is_empty(),
+            "{backend}: every listed chunk is deleted"
+        );
+        assert_eq!(
+            store.chunk_get("kept/1").await.unwrap().as_deref(),
+            Some(&b"y"[..]),
+            "{backend}: a chunk not listed stays"
+        );
+        store.chunk_delete_all(&[]).await.unwrap();
     }
 }
 

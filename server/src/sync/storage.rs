@@ -149,13 +149,13 @@ impl DocumentStorage {
         superseded: &[StoredChunk],
     ) -> Result<StoredChunk, StoreError> {
         let snapshot = self.write_snapshot(document_id, document).await?;
-        for chunk in superseded {
-            if chunk.key == snapshot.key {
-                continue;
-            }
-            if let Err(error) = self.store.chunk_delete(&chunk.key).await {
-                tracing::warn!(%error, key = chunk.key, "cannot delete a compacted chunk; it stays as a duplicate");
-            }
+        let superseded: Vec<&str> = superseded
+            .iter()
+            .map(|chunk| chunk.key.as_str())
+            .filter(|key| *key != snapshot.key)
+            .collect();
+        if let Err(error) = self.store.chunk_delete_all(&superseded).await {
+            tracing::warn!(%error, chunks = superseded.len(), "cannot delete compacted chunks; they stay as duplicates");
         }
         Ok(snapshot)
     }
