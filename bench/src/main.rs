@@ -16,6 +16,7 @@ use futures::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
 
+mod floor;
 mod remote;
 mod sync;
 
@@ -32,10 +33,11 @@ struct Options {
     /// sync (one document), sync-docs (`--sync-documents` documents),
     /// remote (a remote point's bytes over a scripted hour), ink (many
     /// delegates drawing at once, followed), join (a fresh tablet syncing a
-    /// long annotation history).
+    /// long annotation history), floor (what a bare websocket echo costs
+    /// this machine per message: the figures' floor).
     #[arg(
         long,
-        default_value = "follow,vote,storm,idle,pack,remote,sync,sync-docs,ink,join",
+        default_value = "follow,vote,storm,idle,pack,remote,sync,sync-docs,ink,join,floor",
         value_delimiter = ','
     )]
     scenarios: Vec<String>,
@@ -723,6 +725,10 @@ async fn pack(bench: &Bench) -> anyhow::Result<Row> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // The floor scenario starts this binary again as its echo server.
+    if std::env::args().nth(1).as_deref() == Some(floor::ECHO_SERVER_ARGUMENT) {
+        return floor::serve_echo().await;
+    }
     let options = Options::parse();
     let secretary = reqwest::Client::builder().cookie_store(true).build()?;
     secretary
@@ -776,6 +782,7 @@ async fn main() -> anyhow::Result<()> {
             "storm" => storm(&bench).await,
             "pack" => pack(&bench).await,
             "remote" => remote::remote_point(&bench).await,
+            "floor" => floor::floor().await,
             "ink" => {
                 let options = &bench.options;
                 let shape = sync::InkShape {
