@@ -1149,13 +1149,24 @@ mod tests {
             assert!(matches!(end, SocketEnd::ServerError), "{end:?}");
         }
         assert_eq!(hub.panics(), 1);
-        // The stroke was durable: a fresh client finds it in the reloaded
-        // document.
+        // The stroke was durable (checked apart, so that a failure says
+        // which half failed: storage, or the sync after the reload)...
+        let stored = hub.storage().load(&id).await.unwrap().unwrap();
+        assert_eq!(
+            stored.document.get_heads(),
+            clients.writer.get_heads(),
+            "the stroke is in storage after the panic"
+        );
+        // ...and a fresh client finds it in the reloaded document.
         let (link, mut outbox) = connection(3);
         let mut fresh = Automerge::new();
         let mut state = State::new();
         sync_client(&hub, id, &link, &mut outbox, &mut fresh, &mut state).await;
-        assert_eq!(fresh.get_heads(), clients.writer.get_heads());
+        assert_eq!(
+            fresh.get_heads(),
+            clients.writer.get_heads(),
+            "a fresh client syncs the whole reloaded document"
+        );
     }
 
     #[tokio::test]
