@@ -843,6 +843,7 @@ fn violation(error: WireError) -> SocketEnd {
 
 #[cfg(test)]
 mod tests {
+    use automerge::sync::BloomFilter;
     use automerge::transaction::Transactable;
     use automerge::{ReadDoc, ROOT};
 
@@ -960,7 +961,7 @@ mod tests {
     /// A writer and a follower, both in sync with the hub's document.
     struct WriterAndFollower {
         writer_link: ConnectionLink,
-        _writer_outbox: mpsc::Receiver<Outbound>,
+        writer_outbox: mpsc::Receiver<Outbound>,
         writer: Automerge,
         writer_state: State,
         follower_link: ConnectionLink,
@@ -996,7 +997,7 @@ mod tests {
             assert_eq!(follower.get_heads(), writer.get_heads());
             Self {
                 writer_link,
-                _writer_outbox: writer_outbox,
+                writer_outbox,
                 writer,
                 writer_state,
                 follower_link,
@@ -1030,13 +1031,15 @@ mod tests {
                 .writer
                 .generate_sync_message(&mut self.writer_state)
                 .unwrap();
+            let stroke_bytes = self
+                .writer
+                .get_change_by_hash(&stroke_hash)
+                .unwrap()
+                .raw_bytes()
+                .to_vec();
             let mut changes: Vec<Vec<u8>> = message.changes.iter().map(<[u8]>::to_vec).collect();
-            let carried = changes.iter().any(|bytes| {
-                Change::from_bytes(bytes.clone()).is_ok_and(|change| change.hash() == stroke_hash)
-            });
-            if !carried {
-                let stroke_change = self.writer.get_change_by_hash(&stroke_hash).unwrap();
-                changes.push(stroke_change.raw_bytes().to_vec());
+            if !changes.contains(&stroke_bytes) {
+                changes.push(stroke_bytes);
                 message.changes = ChunkList::from(changes);
             }
             let command = Command::Sync {
@@ -1070,6 +1073,82 @@ mod tests {
             };
             hub.send(id, command).await.unwrap();
         }
+    }
+
+    #[tokio::test]
+    async fn a_stroke_left_out_after_a_bloom_false_positive_is_asked_for_and_reaches_the_follower()
+    {
+        // The real protocol's repair, which `send_stroke` sidesteps: the
+        // writer believes the hub has its stroke (the hub's Bloom filter
+        // claims it), sends only its new heads, and the hub, unable to place
+        // them, asks for the change.
+        let (_dir, hub, id, _) = hub_with_document(Duration::from_secs(60)).await;
+        let mut clients = WriterAndFollower::synced(&hub, id).await;
+        // One entry, ten bits, every bit set: the filter claims every change.
+        let claims_everything = BloomFilter::try_from(&[1, 10, 7, 0xff, 0xff][..]).unwrap();
+        let haves = clients
+            .writer_state
+            .their_have
+            .as_mut()
+            .expect("the hub sent its filter");
+        assert!(!haves.is_empty(), "the hub sent its filter");
+        for have in haves {
+            have.bloom = claims_everything.clone();
+        }
+        let mut tx = clients.writer.transaction();
+        tx.put(ROOT, "stroke-1", 1).unwrap();
+        tx.commit();
+        let heads_only = clients
+            .writer
+            .generate_sync_message(&mut clients.writer_state)
+            .expect("the writer announces its new heads");
+        assert!(
+            heads_only.changes.is_empty(),
+            "the forged filter hid the stroke"
+        );
+        hub.send(
+            id,
+            Command::Sync {
+                from: clients.writer_link.clone(),
+                data: heads_only.encode(),
+                writable: true,
+            },
+        )
+        .await
+        .unwrap();
+
+        // The hub asks for what it cannot place; the writer sends it.
+        let Outbound::Sync { data, .. } = next_outbound(&mut clients.writer_outbox).await else {
+            panic!("the hub answers the writer");
+        };
+        let request = Message::decode(&data).unwrap();
+        assert_eq!(
+            request.need,
+            clients.writer.get_heads(),
+            "the hub asks for the stroke"
+        );
+        clients
+            .writer
+            .receive_sync_message(&mut clients.writer_state, request)
+            .unwrap();
+        let with_stroke = clients
+            .writer
+            .generate_sync_message(&mut clients.writer_state)
+            .expect("the writer answers the request");
+        assert_eq!(with_stroke.changes.len(), 1, "the writer sends the stroke");
+        hub.send(
+            id,
+            Command::Sync {
+                from: clients.writer_link.clone(),
+                data: with_stroke.encode(),
+                writable: true,
+            },
+        )
+        .await
+        .unwrap();
+
+        clients.follower_receives().await;
+        assert_eq!(clients.follower.get_heads(), clients.writer.get_heads());
     }
 
     #[tokio::test]
