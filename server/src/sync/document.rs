@@ -14,6 +14,12 @@
 //! a connection whose outbox is full is told to stop (slow reader) rather
 //! than slowing the document for everyone.
 //!
+//! Ink in progress never waits on the disk: while an actor stores a batch,
+//! it still relays the ephemeral messages that arrive (they are never
+//! stored), and keeps every other command for after the store, in order.
+//! A slow fsync or a compaction delays the strokes it stores, not the live
+//! ink of everyone drawing on the same layer.
+//!
 //! Flow control: a peer sent changes it has not answered yet (its answer
 //! carries its new heads) gets no further message until it answers, or
 //! until `answer_wait` passes; then everything new goes in one message. A
@@ -27,7 +33,7 @@
 //! stops: its connections are closed with "try again" and it reloads from
 //! what is durable.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -349,6 +355,9 @@ struct DocumentActor {
     states: SyncStates,
     peers: HashMap<ConnectionId, Peer>,
     chunks: Vec<StoredChunk>,
+    /// Commands that arrived while a batch was being stored, other than
+    /// ephemeral messages (relayed at once): the next batches, in order.
+    deferred: VecDeque<Command>,
     /// Transition counts already added to the hub's totals.
     reported: (u64, u64),
 }
@@ -383,6 +392,7 @@ async fn run_actor(
         states: SyncStates::default(),
         peers: HashMap::new(),
         chunks: stored.chunks,
+        deferred: VecDeque::new(),
         reported: (0, 0),
     };
     loop {
@@ -391,7 +401,11 @@ async fn run_actor(
         } else {
             hub.inner.settings.idle_unload
         };
-        let first = match tokio::time::timeout(wait, commands.recv()).await {
+        let next = match actor.deferred.pop_front() {
+            Some(command) => Ok(Some(command)),
+            None => tokio::time::timeout(wait, commands.recv()).await,
+        };
+        let first = match next {
             Ok(Some(command)) => command,
             // Every sender is gone: the server is stopping.
             Ok(None) => return,
@@ -428,12 +442,19 @@ async fn run_actor(
         };
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
+            if let Some(command) = actor.deferred.pop_front() {
+                batch.push(command);
+                continue;
+            }
             match commands.try_recv() {
                 Ok(command) => batch.push(command),
                 Err(_) => break,
             }
         }
-        match AssertUnwindSafe(actor.handle(batch)).catch_unwind().await {
+        match AssertUnwindSafe(actor.handle(batch, &mut commands))
+            .catch_unwind()
+            .await
+        {
             Ok(true) => {}
             Ok(false) => {
                 // Storage failed: what is not durable is dropped with this
@@ -458,25 +479,29 @@ enum Refusal {
 fn refuse_all(commands: &mut mpsc::Receiver<Command>, id: DocumentId, refusal: Refusal) {
     commands.close();
     while let Ok(command) = commands.try_recv() {
-        match command {
-            Command::Sync { from, .. } => match refusal {
-                Refusal::Unavailable => {
-                    let _ = from
-                        .outbox
-                        .try_send(Outbound::Unavailable { document_id: id });
-                }
-                Refusal::ServerError => from.stop.stop(SocketEnd::ServerError),
-            },
-            Command::Change { done, .. } => {
-                let _ = done.send(Err(match refusal {
-                    Refusal::Unavailable => SyncError::NotFound,
-                    Refusal::ServerError => SyncError::Stopped,
-                }));
+        refuse(command, id, &refusal);
+    }
+}
+
+fn refuse(command: Command, id: DocumentId, refusal: &Refusal) {
+    match command {
+        Command::Sync { from, .. } => match refusal {
+            Refusal::Unavailable => {
+                let _ = from
+                    .outbox
+                    .try_send(Outbound::Unavailable { document_id: id });
             }
-            Command::Ephemeral { .. } | Command::Detach { .. } => {}
-            #[cfg(test)]
-            Command::Crash => {}
+            Refusal::ServerError => from.stop.stop(SocketEnd::ServerError),
+        },
+        Command::Change { done, .. } => {
+            let _ = done.send(Err(match refusal {
+                Refusal::Unavailable => SyncError::NotFound,
+                Refusal::ServerError => SyncError::Stopped,
+            }));
         }
+        Command::Ephemeral { .. } | Command::Detach { .. } => {}
+        #[cfg(test)]
+        Command::Crash => {}
     }
 }
 
@@ -501,6 +526,9 @@ impl DocumentActor {
         // Forgotten first: a client that reconnects as soon as it is told
         // to reaches the next actor, not this one's closing inbox.
         self.hub.forget(&self.id, generation);
+        for command in std::mem::take(&mut self.deferred) {
+            refuse(command, self.id, &Refusal::ServerError);
+        }
         refuse_all(commands, self.id, Refusal::ServerError);
         for peer in self.peers.values() {
             peer.link.stop.stop(SocketEnd::ServerError);
@@ -508,7 +536,11 @@ impl DocumentActor {
     }
 
     /// Applies one batch. False when storage failed (the actor must stop).
-    async fn handle(&mut self, batch: Vec<Command>) -> bool {
+    async fn handle(
+        &mut self,
+        batch: Vec<Command>,
+        commands: &mut mpsc::Receiver<Command>,
+    ) -> bool {
         let heads_before = self.document.get_heads();
         let mut answer: Vec<ConnectionId> = Vec::new();
         let mut done: Vec<oneshot::Sender<Result<(), SyncError>>> = Vec::new();
@@ -524,7 +556,9 @@ impl DocumentActor {
                         answer.push(id);
                     }
                 }
-                Command::Ephemeral { from, relay } => self.relay(from, relay),
+                Command::Ephemeral { from, relay } => {
+                    relay_ephemeral(&mut self.peers, self.id, &self.id_text, from, relay);
+                }
                 #[cfg(test)]
                 Command::Crash => panic!("a crash the test asked for"),
                 Command::Detach { connection } => {
@@ -546,7 +580,7 @@ impl DocumentActor {
         }
         let changed = self.document.get_heads() != heads_before;
         if changed {
-            if let Err(error) = self.persist(&heads_before).await {
+            if let Err(error) = self.store_relaying_ephemeral(&heads_before, commands).await {
                 tracing::error!(%error, document_id = %self.id, "cannot store a document's changes; closing its connections");
                 for reply in done {
                     let _ = reply.send(Err(SyncError::NotStored(error.to_string())));
@@ -709,26 +743,6 @@ impl DocumentActor {
         }
     }
 
-    fn relay(&mut self, from: ConnectionId, relay: Arc<EphemeralRelay>) {
-        let mut gone = Vec::new();
-        for (id, peer) in &self.peers {
-            if *id == from {
-                continue;
-            }
-            let outbound = Outbound::Ephemeral {
-                document_id: self.id,
-                document_text: self.id_text.clone(),
-                relay: relay.clone(),
-            };
-            if !deliver(&peer.link, outbound) {
-                gone.push(*id);
-            }
-        }
-        for id in gone {
-            self.peers.remove(&id);
-        }
-    }
-
     fn generate_for(&mut self, targets: Vec<ConnectionId>) {
         let now = Instant::now();
         let answer_wait = self.hub.inner.settings.answer_wait;
@@ -787,40 +801,105 @@ impl DocumentActor {
         link.stop.stop(end);
     }
 
-    /// Stores the changes made since `heads_before`, compacting now and
-    /// then.
-    async fn persist(
+    /// Stores the changes made since `heads_before` (see `store_changes`).
+    /// Meanwhile, ephemeral messages that arrive are relayed at once; other
+    /// commands wait in `deferred` for the next batches, up to an inbox's
+    /// worth (then the inbox itself waits, as it would without this).
+    async fn store_relaying_ephemeral(
         &mut self,
         heads_before: &[automerge::ChangeHash],
+        commands: &mut mpsc::Receiver<Command>,
     ) -> Result<(), crate::store::StoreError> {
-        let changes: Vec<Change> = self.document.get_changes(heads_before);
-        let storage = self.hub.storage().clone();
-        if let Some(chunk) = storage.append(&self.id, &changes).await? {
-            self.chunks.push(chunk);
-        }
-        let increments = self
-            .chunks
-            .iter()
-            .filter(|chunk| !chunk.is_snapshot)
-            .count();
-        if increments >= self.hub.inner.settings.compact_after_increments.max(1) {
-            let superseded = std::mem::take(&mut self.chunks);
-            match storage
-                .compact(&self.id, &mut self.document, &superseded)
-                .await
-            {
-                Ok(snapshot) => {
-                    tracing::debug!(document_id = %self.id, chunks = superseded.len(), bytes = snapshot.bytes, "compacted a document");
-                    self.chunks = vec![snapshot];
-                }
-                Err(error) => {
-                    // Everything is still stored as increments.
-                    tracing::warn!(%error, document_id = %self.id, "cannot compact a document; trying again later");
-                    self.chunks = superseded;
+        let Self {
+            id,
+            id_text,
+            hub,
+            document,
+            peers,
+            chunks,
+            deferred,
+            ..
+        } = self;
+        let store = store_changes(hub, *id, document, chunks, heads_before);
+        tokio::pin!(store);
+        let mut inbox_open = true;
+        loop {
+            tokio::select! {
+                biased;
+                stored = &mut store => return stored,
+                command = commands.recv(), if inbox_open && deferred.len() < INBOX_LEN => {
+                    match command {
+                        Some(Command::Ephemeral { from, relay }) => {
+                            relay_ephemeral(peers, *id, id_text, from, relay);
+                        }
+                        Some(other) => deferred.push_back(other),
+                        // Every sender is gone (the server is stopping):
+                        // finish the store.
+                        None => inbox_open = false,
+                    }
                 }
             }
         }
-        Ok(())
+    }
+}
+
+/// Stores the changes `document` made since `heads_before`, compacting now
+/// and then.
+async fn store_changes(
+    hub: &DocumentHub,
+    id: DocumentId,
+    document: &mut Automerge,
+    chunks: &mut Vec<StoredChunk>,
+    heads_before: &[automerge::ChangeHash],
+) -> Result<(), crate::store::StoreError> {
+    let changes: Vec<Change> = document.get_changes(heads_before);
+    let storage = hub.storage();
+    if let Some(chunk) = storage.append(&id, &changes).await? {
+        chunks.push(chunk);
+    }
+    let increments = chunks.iter().filter(|chunk| !chunk.is_snapshot).count();
+    if increments >= hub.inner.settings.compact_after_increments.max(1) {
+        let superseded = std::mem::take(chunks);
+        match storage.compact(&id, document, &superseded).await {
+            Ok(snapshot) => {
+                tracing::debug!(document_id = %id, chunks = superseded.len(), bytes = snapshot.bytes, "compacted a document");
+                *chunks = vec![snapshot];
+            }
+            Err(error) => {
+                // Everything is still stored as increments.
+                tracing::warn!(%error, document_id = %id, "cannot compact a document; trying again later");
+                *chunks = superseded;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Relays an ephemeral message to every peer of the document but its
+/// sender, as it came; drops peers whose connection is gone.
+fn relay_ephemeral(
+    peers: &mut HashMap<ConnectionId, Peer>,
+    document_id: DocumentId,
+    document_text: &Arc<str>,
+    from: ConnectionId,
+    relay: Arc<EphemeralRelay>,
+) {
+    let mut gone = Vec::new();
+    for (id, peer) in peers.iter() {
+        if *id == from {
+            continue;
+        }
+        let outbound = Outbound::Ephemeral {
+            document_id,
+            document_text: document_text.clone(),
+            relay: relay.clone(),
+        };
+        if !deliver(&peer.link, outbound) {
+            gone.push(*id);
+        }
+    }
+    for id in gone {
+        peers.remove(&id);
     }
 }
 
@@ -846,6 +925,8 @@ mod tests {
     use automerge::sync::BloomFilter;
     use automerge::transaction::Transactable;
     use automerge::{ReadDoc, ROOT};
+    use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
+    use sqlx::Connection;
 
     use super::*;
     use crate::sync::SyncConfig;
@@ -1149,6 +1230,52 @@ mod tests {
 
         clients.follower_receives().await;
         assert_eq!(clients.follower.get_heads(), clients.writer.get_heads());
+    }
+
+    #[tokio::test]
+    async fn ink_in_progress_is_relayed_while_a_stroke_waits_on_storage() {
+        let (dir, hub, id, _) = hub_with_document(Duration::from_secs(60)).await;
+        let mut clients = WriterAndFollower::synced(&hub, id).await;
+        // Another connection holds SQLite's write lock, so the next store
+        // waits, as it would on a slow disk.
+        let options = SqliteConnectOptions::new().filename(dir.path().join("test.db"));
+        let mut lock = SqliteConnection::connect_with(&options).await.unwrap();
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut lock)
+            .await
+            .unwrap();
+
+        clients.send_stroke(&hub, id, 1).await;
+        // Time for the actor to take the stroke alone and start storing it
+        // (were the ink in the same batch, it would be relayed first anyway).
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let ink = Arc::new(EphemeralRelay {
+            sender_id: "writer".to_owned(),
+            session_id: "session".to_owned(),
+            count: 1,
+            data: b"the next stroke, in progress".to_vec(),
+        });
+        let command = Command::Ephemeral {
+            from: clients.writer_link.id,
+            relay: ink,
+        };
+        hub.send(id, command).await.unwrap();
+
+        let Outbound::Ephemeral { relay, .. } = next_outbound(&mut clients.follower_outbox).await
+        else {
+            panic!("the ink arrives while the stroke is being stored");
+        };
+        assert_eq!(relay.data, b"the next stroke, in progress");
+        assert!(
+            clients.follower_outbox.try_recv().is_err(),
+            "the stroke is not relayed before it is stored"
+        );
+
+        sqlx::query("COMMIT").execute(&mut lock).await.unwrap();
+        clients.follower_receives().await;
+        assert_eq!(clients.follower.get_heads(), clients.writer.get_heads());
+        let stored = hub.storage().load(&id).await.unwrap().unwrap();
+        assert_eq!(stored.document.get_heads(), clients.writer.get_heads());
     }
 
     #[tokio::test]
