@@ -206,9 +206,25 @@ if (prerequisite) {
         await chooseTool(tablet.page, 'highlighter');
         await drawOnPage(tablet.page, [0.2, 0.5], [0.7, 0.5], { release: false });
         await waitForCount(colleague.page, 'live-strokes', 1);
+        // From here until the layer holds the stroke, the colleague's
+        // screen must show it all along: the stroke's end arrives before
+        // the layer's change does, and must not blank it meanwhile.
+        await colleague.page.evaluate(() => {
+          const frame = document.querySelector('.page-frame');
+          window.strokeBlinkedOut = false;
+          new MutationObserver(() => {
+            if (frame.dataset.liveStrokes === '0' && frame.dataset.sharedStrokes !== '2')
+              window.strokeBlinkedOut = true;
+          }).observe(frame, { attributes: true });
+        });
         await tablet.page.mouse.up();
         await waitForCount(colleague.page, 'shared-strokes', 2);
         await waitForCount(colleague.page, 'live-strokes', 0);
+        assert.equal(
+          await colleague.page.evaluate(() => window.strokeBlinkedOut),
+          false,
+          "the stroke vanished from the colleague's screen between its end and its arrival in the layer",
+        );
         await tablet.page.getByRole('button', { name: 'Vẽ lên lớp chung' }).click();
 
         // The colleague can hide the shared layer and show it again.

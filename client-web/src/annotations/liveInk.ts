@@ -7,6 +7,12 @@
 // stroke), so a lost message costs nothing but a late frame. A stroke whose
 // messages stop (its author went away mid-stroke) disappears after
 // `liveInkTimeoutMilliseconds`.
+//
+// The last message says how the stroke ended. A committed stroke stays on
+// screen until the layer holds it: the author's sync message (throttled by
+// automerge-repo, and stored by the server before it is relayed) usually
+// arrives after this ephemeral one, and dropping the ink at once would make
+// the stroke blink out and back for everyone watching.
 
 import { packPoints, unpackPoints, type InkPoint, type InkTool } from './model';
 
@@ -20,9 +26,16 @@ export interface LiveInkMessage {
   width: number;
   /** `packPoints` of every point so far. */
   points: Uint8Array;
-  /** The stroke ended (committed, or abandoned): stop showing it. */
+  /** The stroke ended: committed, or abandoned. */
   done: boolean;
+  /** It ended committed to the layer: show it until the layer holds it.
+   * Absent from earlier versions' messages, which count as abandoned. */
+  committed?: boolean;
 }
+
+/** Where a stroke is: still drawn, ended and committed to the layer, or
+ * ended without a stroke (the pointer was cancelled). */
+export type LiveInkStage = 'drawing' | 'committed' | 'abandoned';
 
 export function isLiveInkMessage(value: unknown): value is LiveInkMessage {
   if (typeof value !== 'object' || value === null) return false;
@@ -36,16 +49,23 @@ export function isLiveInkMessage(value: unknown): value is LiveInkMessage {
     typeof message['color'] === 'string' &&
     typeof message['width'] === 'number' &&
     message['points'] instanceof Uint8Array &&
-    typeof message['done'] === 'boolean'
+    typeof message['done'] === 'boolean' &&
+    (message['committed'] === undefined || typeof message['committed'] === 'boolean')
   );
 }
 
 export function liveInkMessage(
-  stroke: Omit<LiveInkMessage, 'type' | 'points' | 'done'>,
+  stroke: Omit<LiveInkMessage, 'type' | 'points' | 'done' | 'committed'>,
   points: readonly InkPoint[],
-  done: boolean,
+  stage: LiveInkStage,
 ): LiveInkMessage {
-  return { type: 'live-ink', ...stroke, points: packPoints(points), done };
+  const message: LiveInkMessage = {
+    type: 'live-ink',
+    ...stroke,
+    points: packPoints(points),
+    done: stage !== 'drawing',
+  };
+  return stage === 'committed' ? { ...message, committed: true } : message;
 }
 
 /** A stroke someone else is drawing. */
@@ -69,7 +89,7 @@ export type LiveInkState = ReadonlyMap<string, LiveStroke>;
 
 export function receiveLiveInk(state: LiveInkState, message: LiveInkMessage, now: number): LiveInkState {
   const next = new Map(state);
-  if (message.done) {
+  if (message.done && message.committed !== true) {
     next.delete(message.strokeId);
     return next;
   }

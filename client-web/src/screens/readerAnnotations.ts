@@ -21,7 +21,7 @@
 
 import type { DocHandle } from '@automerge/automerge-repo/slim';
 import type { AgendaItem, DocumentInfo, Meeting, SyncDocument } from '../api/types';
-import { liveInkIntervalMilliseconds, liveInkMessage } from '../annotations/liveInk';
+import { liveInkIntervalMilliseconds, liveInkMessage, type LiveInkStage } from '../annotations/liveInk';
 import {
   addStroke,
   annotationsOnPage,
@@ -456,7 +456,7 @@ export function setUpAnnotations(options: {
     event.stopPropagation();
     const samples = typeof event.getCoalescedEvents === 'function' ? event.getCoalescedEvents() : [];
     for (const sample of samples.length > 0 ? samples : [event]) drawing.points.push(pagePoint(sample));
-    if (drawing.layer === 'shared') sendLiveInk(false);
+    if (drawing.layer === 'shared') sendLiveInk('drawing');
     redraw();
   }
 
@@ -484,15 +484,15 @@ export function setUpAnnotations(options: {
         ...(layer.name === 'shared' ? { author: user?.display_name ?? '' } : {}),
       };
       layer.handle.change((document) => addStroke(document, stroke));
-      if (layer.name === 'shared') sendLiveInk(true, finished);
+      if (layer.name === 'shared') sendLiveInk('committed', finished);
     }
     redraw();
   }
 
-  function sendLiveInk(done: boolean, stroke = drawing): void {
+  function sendLiveInk(stage: LiveInkStage, stroke = drawing): void {
     if (!stroke || !shared || (stroke.tool !== 'pen' && stroke.tool !== 'highlighter') || !frame) return;
     const now = Date.now();
-    if (!done && now - stroke.lastSentAt < liveInkIntervalMilliseconds) return;
+    if (stage === 'drawing' && now - stroke.lastSentAt < liveInkIntervalMilliseconds) return;
     stroke.lastSentAt = now;
     shared.handle.broadcast(
       liveInkMessage(
@@ -505,7 +505,7 @@ export function setUpAnnotations(options: {
           width: toolWidth(stroke.tool, penWidth),
         },
         stroke.points,
-        done,
+        stage,
       ),
     );
   }
@@ -759,7 +759,7 @@ export function setUpAnnotations(options: {
         'pointercancel',
         (event) => {
           if (drawing?.pointerId !== event.pointerId) return;
-          if (drawing.layer === 'shared') sendLiveInk(true);
+          if (drawing.layer === 'shared') sendLiveInk('abandoned');
           drawing = null;
           redraw();
         },
