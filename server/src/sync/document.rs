@@ -1107,14 +1107,13 @@ mod tests {
             let mut tx = self.writer.transaction();
             tx.put(ROOT, format!("stroke-{stroke}"), stroke).unwrap();
             tx.commit();
-            let stroke_hash = self.writer.get_heads()[0];
             let mut message = self
                 .writer
                 .generate_sync_message(&mut self.writer_state)
                 .unwrap();
             let stroke_bytes = self
                 .writer
-                .get_change_by_hash(&stroke_hash)
+                .get_last_local_change()
                 .unwrap()
                 .raw_bytes()
                 .to_vec();
@@ -1123,6 +1122,11 @@ mod tests {
                 changes.push(stroke_bytes);
                 message.changes = ChunkList::from(changes);
             }
+            self.writer_sends(hub, id, message).await;
+        }
+
+        /// `message` from the writer, into the hub's inbox.
+        async fn writer_sends(&self, hub: &DocumentHub, id: DocumentId, message: Message) {
             let command = Command::Sync {
                 from: self.writer_link.clone(),
                 data: message.encode(),
@@ -1187,16 +1191,7 @@ mod tests {
             heads_only.changes.is_empty(),
             "the forged filter hid the stroke"
         );
-        hub.send(
-            id,
-            Command::Sync {
-                from: clients.writer_link.clone(),
-                data: heads_only.encode(),
-                writable: true,
-            },
-        )
-        .await
-        .unwrap();
+        clients.writer_sends(&hub, id, heads_only).await;
 
         // The hub asks for what it cannot place; the writer sends it.
         let Outbound::Sync { data, .. } = next_outbound(&mut clients.writer_outbox).await else {
@@ -1217,16 +1212,7 @@ mod tests {
             .generate_sync_message(&mut clients.writer_state)
             .expect("the writer answers the request");
         assert_eq!(with_stroke.changes.len(), 1, "the writer sends the stroke");
-        hub.send(
-            id,
-            Command::Sync {
-                from: clients.writer_link.clone(),
-                data: with_stroke.encode(),
-                writable: true,
-            },
-        )
-        .await
-        .unwrap();
+        clients.writer_sends(&hub, id, with_stroke).await;
 
         clients.follower_receives().await;
         assert_eq!(clients.follower.get_heads(), clients.writer.get_heads());
@@ -1343,12 +1329,7 @@ mod tests {
                 changes: ChunkList::from(vec![change]),
                 ..template.clone()
             };
-            let command = Command::Sync {
-                from: clients.writer_link.clone(),
-                data: message.encode(),
-                writable: true,
-            };
-            hub.send(id, command).await.unwrap();
+            clients.writer_sends(&hub, id, message).await;
             hub_read_title(&hub, id).await;
         }
 
