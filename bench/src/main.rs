@@ -106,7 +106,7 @@ struct Options {
     /// A PDF to fill the pack with (uploaded as many times as needed).
     #[arg(
         long,
-        default_value = "../shared/fixtures/bao-cao-hien-dai-hoa-hanh-chinh-tan-lac.pdf"
+        default_value = "tests/fixtures/bao-cao-hien-dai-hoa-hanh-chinh-tan-lac.pdf"
     )]
     pack_pdf: String,
 }

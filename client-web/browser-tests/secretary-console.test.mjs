@@ -25,7 +25,7 @@ import {
 } from './support/browser.mjs';
 import { clientWebDir, startServer } from './support/server.mjs';
 
-const fixtures = path.resolve(clientWebDir, '..', '..', 'shared', 'fixtures');
+const fixtures = path.resolve(clientWebDir, '..', 'tests', 'fixtures');
 const pdfFixture = path.join(fixtures, 'bao-cao-cai-cach-hanh-chinh-lang-son.pdf');
 const docxFixture = path.join(fixtures, 'chuyen-bien-cai-cach-hanh-chinh-bac-giang.docx');
 

@@ -280,7 +280,7 @@ mod tests {
         };
         let converter = Converter::detect(Duration::from_secs(120), 1);
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../shared/fixtures/bao-cao-cai-cach-hanh-chinh-lang-son.docx");
+            .join("../tests/fixtures/bao-cao-cai-cach-hanh-chinh-lang-son.docx");
         let docx = std::fs::read(path).unwrap();
         let pdf = converter.to_pdf(&docx, UploadKind::Docx).await.unwrap();
         let info = crate::pdf::inspect_pdf(&pdf).unwrap();

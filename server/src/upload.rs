@@ -301,8 +301,8 @@ mod tests {
     #[test]
     fn real_docx_fixture_is_a_docx() {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../shared/fixtures/bao-cao-cai-cach-hanh-chinh-lang-son.docx");
-        let bytes = std::fs::read(&path).expect("shared fixtures beside the repository");
+            .join("../tests/fixtures/bao-cao-cai-cach-hanh-chinh-lang-son.docx");
+        let bytes = std::fs::read(&path).expect("fixture in tests/fixtures");
         assert_eq!(
             classify(&bytes, ArchiveLimits::default()),
             Ok(UploadKind::Docx)
