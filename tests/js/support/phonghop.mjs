@@ -14,6 +14,25 @@ import { sleep } from "./server.mjs";
 export const DEMO_PASSWORD = "demo";
 export const DEMO_MEETING_TITLE = "Họp giao ban UBND huyện (demo)";
 
+/**
+ * `fetch`, sent again once when a kept-alive socket turns out to be closed
+ * before any answer came, as browsers do. The server closes a connection
+ * that sends no request for 10 s (hyper's header read timeout); Node's
+ * client drops idle sockets after 4 s, but only while its event loop runs.
+ * A test that blocks the loop longer (3,000 Automerge changes on a loaded
+ * machine) then sends its next request into a socket the server has
+ * closed, and undici answers "fetch failed" (cause: `UND_ERR_SOCKET`,
+ * "other side closed"): seen in lossy-link.test.mjs under load.
+ */
+async function fetchOnFreshSocketIfStale(url, init) {
+  try {
+    return await fetch(url, init);
+  } catch (error) {
+    if (error?.cause?.code !== "UND_ERR_SOCKET") throw error;
+    return fetch(url, init);
+  }
+}
+
 /** A logged-in user: `request(method, path, body)` answers `{status, body}`. */
 export class Session {
   constructor(server, username, cookie) {
@@ -23,7 +42,7 @@ export class Session {
   }
 
   async request(method, path, body) {
-    const response = await fetch(`${this.server.baseUrl}${path}`, {
+    const response = await fetchOnFreshSocketIfStale(`${this.server.baseUrl}${path}`, {
       method,
       headers: {
         cookie: this.cookie,
