@@ -223,7 +223,10 @@ pub struct DocumentInfo {
     pub confidential: bool,
     /// 1 for the first upload; each replacement adds one.
     pub version: i64,
-    /// Where to fetch the PDF.
+    /// Where to fetch this version's PDF. The URL names the version and the
+    /// confidentiality state: `…/versions/{n}/file` while not confidential
+    /// (immutable), `…/versions/{n}/confidential` while confidential (never
+    /// cached); the other state's URL answers `not_found`.
     pub url: String,
 }
 

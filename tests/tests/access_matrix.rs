@@ -88,6 +88,8 @@ const REST: &[(&str, [u16; 8])] = &[
     ("PATCH /api/v1/documents/{document_id}",                     [401, 200, 200, 200, 403, 403, 404, 401]),
     ("GET /api/v1/documents/{document_id}/file",                  [401, 404, 200, 200, 200, 200, 404, 401]),
     ("GET /api/v1/documents/{document_id}/versions/{version}/file", [401, 404, 200, 200, 200, 200, 404, 401]),
+    // The document of the table is not confidential: its confidential URL does not exist.
+    ("GET /api/v1/documents/{document_id}/versions/{version}/confidential", [401, 404, 404, 404, 404, 404, 404, 401]),
     ("POST /api/v1/documents/{document_id}/versions",             [401, 201, 201, 201, 403, 403, 404, 401]),
     ("GET /healthz",                                              [200, 200, 200, 200, 200, 200, 200, 200]),
     ("GET /readyz",                                               [200, 200, 200, 200, 200, 200, 200, 200]),

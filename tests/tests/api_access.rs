@@ -208,6 +208,43 @@ async fn documents_download_with_etag_range_and_confidential_rules() {
         .unwrap();
     assert_eq!(confidential.status(), 200);
     assert_eq!(confidential.headers()["cache-control"], "private, no-store");
+    let secret_url = secret["url"].as_str().unwrap();
+    assert!(
+        secret_url.ends_with("/versions/1/confidential"),
+        "{secret_url}"
+    );
+    // Its public (immutable) URL does not exist.
+    let public_url = secret_url.replace("/confidential", "/file");
+    let refused = delegate.get(server.url(&public_url)).send().await.unwrap();
+    assert_eq!(refused.status(), 404);
+
+    // Marked confidential later: the URL a browser cached for good stops
+    // answering at once, and the meeting names the new one.
+    let secretary = logged_in(&server, "thuky", "demo").await;
+    let document_id = open["id"].as_str().unwrap();
+    let marked: serde_json::Value = secretary
+        .patch(server.url(&format!("/api/v1/documents/{document_id}")))
+        .json(&serde_json::json!({ "confidential": true }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let old_url = open["url"].as_str().unwrap();
+    assert_eq!(
+        marked["url"].as_str().unwrap(),
+        old_url.replace("/file", "/confidential")
+    );
+    let gone = delegate.get(server.url(old_url)).send().await.unwrap();
+    assert_eq!(gone.status(), 404);
+    let stamped = delegate
+        .get(server.url(marked["url"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stamped.status(), 200);
+    assert_eq!(stamped.headers()["cache-control"], "private, no-store");
 }
 
 #[tokio::test]

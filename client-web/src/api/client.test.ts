@@ -159,6 +159,7 @@ describe('createApiClient', () => {
     const bytes = await api.fetchDocument('/api/v1/documents/d_1/file');
     expect([...bytes]).toEqual([0x25, 0x50, 0x44, 0x46]);
     expect(new Headers(sent[0]?.init.headers).get('Accept')).toBe('application/pdf');
+    expect(sent[0]?.init.cache).toBe('no-store');
   });
 
   it('refuses to fetch a document from another origin', async () => {

@@ -211,10 +211,12 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       if (!isSameOriginPath(url)) {
         throw new ApiError(0, 'unexpected_response', translate(options.language(), 'reader.openFailed'));
       }
-      const response = await send(
-        url,
-        signal ? { accept: 'application/pdf', signal } : { accept: 'application/pdf' },
-      );
+      // `no-store`: the browser's HTTP cache, which the app cannot empty,
+      // never holds a document; what is kept is in the pack, where a
+      // document marked confidential can be deleted at once.
+      const init: RequestInit & { accept: string } = { accept: 'application/pdf', cache: 'no-store' };
+      if (signal) init.signal = signal;
+      const response = await send(url, init);
       try {
         return new Uint8Array(await response.arrayBuffer());
       } catch (error) {

@@ -66,14 +66,16 @@ function memoryStore(initial: string[] = []): DocumentStore & { files: Map<strin
 /** A server that answers each document URL from a table. */
 function server(answers: Record<string, () => Response>) {
   const asked: string[] = [];
-  const fetchImpl = (async (input: RequestInfo | URL) => {
+  const cacheModes: (RequestCache | undefined)[] = [];
+  const fetchImpl = (async (input: RequestInfo | URL, init?: RequestInit) => {
     const url = String(input);
     asked.push(url);
+    cacheModes.push(init?.cache);
     const answer = answers[url];
     if (!answer) throw new TypeError('Failed to fetch');
     return answer();
   }) as typeof fetch;
-  return { fetchImpl, asked };
+  return { fetchImpl, asked, cacheModes };
 }
 
 const pdf =
@@ -169,7 +171,7 @@ describe('packStatus', () => {
 describe('downloadPack', () => {
   it('downloads what is missing, checks it, and reports each step', async () => {
     const store = memoryStore([documentInfo('d_kept').url]);
-    const { fetchImpl, asked } = server({ [documentInfo('d_new').url]: pdf() });
+    const { fetchImpl, asked, cacheModes } = server({ [documentInfo('d_new').url]: pdf() });
     const seen: PackProgress[] = [];
     const result = await downloadPack([documentInfo('d_kept'), documentInfo('d_new')], {
       store,
@@ -180,6 +182,8 @@ describe('downloadPack', () => {
     });
     expect(result).toEqual({ total: 2, done: 2, failed: 0, running: false });
     expect(asked).toEqual([documentInfo('d_new').url]);
+    // The browser's HTTP cache is kept out: only the pack holds documents.
+    expect(cacheModes).toEqual(['no-store']);
     expect(store.files.has(documentInfo('d_new').url)).toBe(true);
     expect(seen.map((p) => `${p.done}/${p.total}${p.running ? '' : ' done'}`)).toEqual([
       '1/2',

@@ -119,7 +119,13 @@ export async function downloadPack(
   report();
 
   const fetchOne = async (document: DocumentInfo): Promise<'kept' | 'failed' | 'refused'> => {
-    const init: RequestInit = { credentials: 'same-origin', headers: { Accept: 'application/pdf' } };
+    // `no-store`: the browser's own HTTP cache never gets a copy the app
+    // could not delete when the document is replaced or marked mật.
+    const init: RequestInit = {
+      credentials: 'same-origin',
+      cache: 'no-store',
+      headers: { Accept: 'application/pdf' },
+    };
     if (options.signal) init.signal = options.signal;
     const response = await options.fetch(document.url, init);
     if (response.status !== 200) return 'failed';

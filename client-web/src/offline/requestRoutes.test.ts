@@ -27,6 +27,8 @@ describe('routeRequest', () => {
     expect(route(`${origin}/api/v1/documents/d_1/versions/2/file`)).toBe('document');
     expect(route(`${origin}/api/v1/documents/d_1/file`)).toBe('network');
     expect(route(`${origin}/api/v1/documents/d_1/versions/x/file`)).toBe('network');
+    // A confidential version is never answered from (or kept in) a cache.
+    expect(route(`${origin}/api/v1/documents/d_1/versions/2/confidential`)).toBe('network');
   });
 
   it('never touches the API, writes, or other origins', () => {

@@ -9,6 +9,8 @@
 // - `document`: a versioned agenda PDF: from the documents cache when the
 //   app stored it there, otherwise from the network, never stored by the
 //   service worker (only the app knows whether a document is confidential).
+//   A confidential version has its own URL (`…/versions/{n}/confidential`),
+//   which is `network`: never answered from a cache.
 // - `network`: everything else (the API, websockets, health, metrics)
 //   goes to the server untouched.
 
@@ -21,8 +23,8 @@ export interface RequestFacts {
   mode: string;
 }
 
-/** A document version's URL, as `DocumentInfo.url` gives it; its content
- * never changes. */
+/** A non-confidential document version's URL, as `DocumentInfo.url` gives
+ * it; its content never changes. */
 export const versionedDocumentPath = /^\/api\/v1\/documents\/[^/]+\/versions\/\d+\/file$/;
 
 /** Server paths that are not the app, even when opened as a page. */

@@ -66,22 +66,69 @@ pub async fn current_file(
     serve_pdf(&state, &document, &current, false, request).await
 }
 
-/// One version by number: immutable, so cached for good (unless
-/// confidential).
-#[utoipa::path(get, path = "/api/v1/documents/{document_id}/versions/{version}/file", tag = "documents", params(("document_id" = String, Path, description = "Document id (d_…)"), ("version" = i64, Path, description = "Version number")), responses((status = 200, description = "That version's PDF (immutable)", content_type = "application/pdf"), (status = 206, description = "Part of it"), (status = 304, description = "Unchanged"), (status = 401, description = "Not logged in", body = ApiError), (status = 404, description = "Not found or not visible", body = ApiError)))]
+/// Where version `version` of a document is served, in its current
+/// confidentiality state.
+///
+/// **The URL names the version and the state.** A non-confidential
+/// version's content never changes, so its URL (`…/versions/{n}/file`) is
+/// cached for good. A confidential document is served only from
+/// `…/versions/{n}/confidential`, never cached; the moment a document is
+/// marked confidential its public URLs answer `not_found`, so no copy a
+/// browser kept under them can be mistaken for the document's current
+/// state, and the meeting JSON (and the live `meeting_changed`) name the new
+/// URL. Unmarking goes back to the public URL (same content as before).
+pub fn version_url(document_id: &str, version: i64, confidential: bool) -> String {
+    if confidential {
+        format!("/api/v1/documents/{document_id}/versions/{version}/confidential")
+    } else {
+        format!("/api/v1/documents/{document_id}/versions/{version}/file")
+    }
+}
+
+/// One version by number, while the document is not confidential:
+/// immutable, so cached for good.
+#[utoipa::path(get, path = "/api/v1/documents/{document_id}/versions/{version}/file", tag = "documents", params(("document_id" = String, Path, description = "Document id (d_…)"), ("version" = i64, Path, description = "Version number")), responses((status = 200, description = "That version's PDF (immutable)", content_type = "application/pdf"), (status = 206, description = "Part of it"), (status = 304, description = "Unchanged"), (status = 401, description = "Not logged in", body = ApiError), (status = 404, description = "Not found, not visible, or the document is confidential now", body = ApiError)))]
 pub async fn version_file(
     State(state): State<AppState>,
     caller: AuthenticatedUser,
     Path((document_id, version)): Path<(String, i64)>,
     request: Request,
 ) -> Result<Response, AppError> {
-    let (document, _) = readable_document(&state, &caller, &document_id).await?;
+    serve_version(&state, &caller, &document_id, version, false, request).await
+}
+
+/// One version by number, while the document is confidential: never
+/// cached (`no-store`), never from an immutable URL.
+#[utoipa::path(get, path = "/api/v1/documents/{document_id}/versions/{version}/confidential", tag = "documents", params(("document_id" = String, Path, description = "Document id (d_…)"), ("version" = i64, Path, description = "Version number")), responses((status = 200, description = "That version's PDF (no-store)", content_type = "application/pdf"), (status = 206, description = "Part of it"), (status = 401, description = "Not logged in", body = ApiError), (status = 404, description = "Not found, not visible, or the document is not confidential", body = ApiError)))]
+pub async fn confidential_version_file(
+    State(state): State<AppState>,
+    caller: AuthenticatedUser,
+    Path((document_id, version)): Path<(String, i64)>,
+    request: Request,
+) -> Result<Response, AppError> {
+    serve_version(&state, &caller, &document_id, version, true, request).await
+}
+
+/// Serves a version from the URL of one confidentiality state; the other
+/// state's URL does not exist for this document (`not_found`).
+async fn serve_version(
+    state: &AppState,
+    caller: &AuthenticatedUser,
+    document_id: &str,
+    version: i64,
+    confidential_url: bool,
+    request: Request,
+) -> Result<Response, AppError> {
+    let (document, _) = readable_document(state, caller, document_id).await?;
+    if document.confidential != confidential_url {
+        return Err(AppError::not_found());
+    }
     let version = state
         .store
-        .document_version(&document_id, version)
+        .document_version(document_id, version)
         .await?
         .ok_or_else(AppError::not_found)?;
-    serve_pdf(&state, &document, &version, true, request).await
+    serve_pdf(state, &document, &version, true, request).await
 }
 
 async fn serve_pdf(

@@ -114,9 +114,10 @@ pub fn document_to_wire(
         sha256: version.blob_sha256.clone(),
         confidential: document.confidential,
         version: version.version,
-        url: format!(
-            "/api/v1/documents/{}/versions/{}/file",
-            document.id, version.version
+        url: crate::http::documents::version_url(
+            &document.id,
+            version.version,
+            document.confidential,
         ),
     }
 }

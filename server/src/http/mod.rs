@@ -86,6 +86,10 @@ pub fn app(state: AppState) -> Router {
             "/documents/{document_id}/versions/{version}/file",
             get(documents::version_file),
         )
+        .route(
+            "/documents/{document_id}/versions/{version}/confidential",
+            get(documents::confidential_version_file),
+        )
         .layer(DefaultBodyLimit::max(1024 * 1024));
     // Uploads get their own, larger body limit.
     let uploads = Router::new()

@@ -48,6 +48,7 @@ fn live_socket() {}
         editing::reorder_agenda,
         documents::current_file,
         documents::version_file,
+        documents::confidential_version_file,
         documents::upload,
         documents::replace,
         documents::update,
