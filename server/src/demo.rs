@@ -236,6 +236,9 @@ pub async fn seed(store: &Store, blobs: &BlobStore, delegates: usize) -> anyhow:
                 size_bytes: pdf.bytes.len() as i64,
                 uploaded_by: secretary_id.clone(),
                 uploaded_at: now_millis(),
+                page_fingerprints: crate::page_text::page_layouts(pdf.bytes)
+                    .map(|layouts| crate::page_text::fingerprints(&layouts))
+                    .unwrap_or_default(),
             };
             store.create_document(&document, &version).await?;
         }

@@ -15,12 +15,16 @@
 //!   certificates; [`demo`] seeds the demo meeting; [`shutdown`] tells
 //!   long-lived tasks that the server is stopping.
 //! - [`record`] builds the meeting's record (biên bản) for export as PDF.
+//! - [`page_text`] reads what each page of a PDF says and where (page
+//!   fingerprints, text lines); [`carry_over`] decides where annotations
+//!   go when a document gets a new version.
 //! - [`sync`] runs the Automerge documents behind `/sync` (our document hub), with
 //!   their access rules, storage and durability gate.
 
 pub mod access;
 pub mod auth;
 pub mod blobs;
+pub mod carry_over;
 pub mod config;
 pub mod connections;
 pub mod console;
@@ -31,6 +35,7 @@ pub mod fault;
 pub mod http;
 pub mod live;
 pub mod metrics;
+pub mod page_text;
 pub mod pdf;
 pub mod record;
 pub mod shutdown;

@@ -228,6 +228,51 @@ pub struct DocumentInfo {
     /// (immutable), `…/versions/{n}/confidential` while confidential (never
     /// cached); the other state's URL answers `not_found`.
     pub url: String,
+    /// Every version, the first first (the last is this one): earlier
+    /// versions stay readable ("phiên bản 1, 14:05").
+    #[serde(default)]
+    pub versions: Vec<DocumentVersionSummary>,
+}
+
+/// One version of a document in its list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DocumentVersionSummary {
+    pub version: i64,
+    /// When it was uploaded, milliseconds since the Unix epoch.
+    pub uploaded_at_ms: i64,
+    pub page_count: i64,
+    pub size_bytes: i64,
+    /// SHA-256 of the PDF, lowercase hex.
+    pub sha256: String,
+    /// Where to fetch it (named like [`DocumentInfo::url`]).
+    pub url: String,
+}
+
+/// `GET /api/v1/documents/{id}/versions` answer: every version with what
+/// each page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DocumentVersionList {
+    pub document_id: String,
+    pub current_version: i64,
+    pub versions: Vec<DocumentVersionDetails>,
+}
+
+/// One version with its page fingerprints.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DocumentVersionDetails {
+    pub version: i64,
+    pub uploaded_at_ms: i64,
+    pub file_name: String,
+    pub page_count: i64,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub url: String,
+    /// Per page (the first first): a fingerprint of the page's text and
+    /// where each line stands, equal only for pages that show the same
+    /// thing (annotations are carried over between versions on them).
+    /// `null` for a page that could not be read; empty for a version
+    /// stored before fingerprints were kept.
+    pub page_fingerprints: Vec<Option<String>>,
 }
 
 /// What an Automerge document is for.

@@ -86,6 +86,8 @@ const REST: &[(&str, [u16; 8])] = &[
     ("DELETE /api/v1/meetings/{meeting_id}/agenda/{item_id}",     [401, 204, 204, 204, 403, 403, 404, 401]),
     ("POST /api/v1/meetings/{meeting_id}/agenda/{item_id}/documents", [401, 201, 201, 201, 403, 403, 404, 401]),
     ("PATCH /api/v1/documents/{document_id}",                     [401, 200, 200, 200, 403, 403, 404, 401]),
+    ("DELETE /api/v1/documents/{document_id}",                    [401, 204, 204, 204, 403, 403, 404, 401]),
+    ("GET /api/v1/documents/{document_id}/versions",              [401, 404, 200, 200, 200, 200, 404, 401]),
     ("GET /api/v1/documents/{document_id}/file",                  [401, 404, 200, 200, 200, 200, 404, 401]),
     ("GET /api/v1/documents/{document_id}/versions/{version}/file", [401, 404, 200, 200, 200, 200, 404, 401]),
     // The document of the table is not confidential: its confidential URL does not exist.
@@ -246,7 +248,24 @@ impl World {
     }
 
     /// The route's path with real ids in place of its parameters.
-    fn concrete_path(&self, template: &str, item_id: &str) -> String {
+    /// Uploads a document into the test's agenda item; returns its id.
+    async fn new_document(&self) -> String {
+        let uploaded = self
+            .secretary()
+            .post(self.server.url(&format!(
+                "/api/v1/meetings/{}/agenda/{}/documents",
+                self.meeting_id, self.item_id
+            )))
+            .multipart(self.upload_form())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(uploaded.status(), 201);
+        let document: Value = uploaded.json().await.unwrap();
+        document["id"].as_str().unwrap().to_owned()
+    }
+
+    fn concrete_path(&self, template: &str, item_id: &str, document_id: &str) -> String {
         let action = if template.starts_with("/api/v1/users/") {
             "enable"
         } else {
@@ -255,7 +274,7 @@ impl World {
         let path = template
             .replace("{meeting_id}", &self.meeting_id)
             .replace("{item_id}", item_id)
-            .replace("{document_id}", &self.document_id)
+            .replace("{document_id}", document_id)
             .replace("{version}", "1")
             .replace("{user_id}", &self.spare_user_id)
             .replace("{action}", action);
@@ -270,12 +289,16 @@ impl World {
     async fn attempt(&self, route: &str, caller: usize) -> u16 {
         let (method, template) = route.split_once(' ').unwrap();
         let mut item_id = self.item_id.clone();
+        let mut document_id = self.document_id.clone();
         let mut client = self.clients[caller].clone();
         // Operations that consume what they act on get a fresh target, and
         // logging out gets a fresh session, so every attempt is alike.
         match route {
             "DELETE /api/v1/meetings/{meeting_id}/agenda/{item_id}" => {
                 item_id = self.new_agenda_item("Mục sẽ bị xóa").await;
+            }
+            "DELETE /api/v1/documents/{document_id}" => {
+                document_id = self.new_document().await;
             }
             "DELETE /api/v1/meetings/{meeting_id}/participants/{user_id}" => {
                 let put = self
@@ -297,7 +320,9 @@ impl World {
             }
             _ => {}
         }
-        let url = self.server.url(&self.concrete_path(template, &item_id));
+        let url = self
+            .server
+            .url(&self.concrete_path(template, &item_id, &document_id));
         let request = match method {
             "GET" => client.get(url),
             "POST" => client.post(url),
@@ -504,6 +529,14 @@ async fn ids_from_another_meeting_are_not_found() {
             chair
                 .patch(server.url(&format!("/api/v1/documents/{other_document_id}")))
                 .json(&json!({ "title": "x" })),
+        ),
+        (
+            "the demo's chair removes B's document",
+            chair.delete(server.url(&format!("/api/v1/documents/{other_document_id}"))),
+        ),
+        (
+            "a delegate of the demo lists the versions of B's document",
+            delegate.get(server.url(&format!("/api/v1/documents/{other_document_id}/versions"))),
         ),
         (
             "the demo's chair replaces B's document",

@@ -350,6 +350,41 @@ async fn secretary_builds_uploads_and_publishes_and_each_role_sees_its_view() {
         pdf.len(),
         "version 1 is kept"
     );
+    // Both versions are listed, the first first, with their URLs.
+    let listed = after["agenda"][0]["documents"][0]["versions"]
+        .as_array()
+        .unwrap();
+    assert_eq!(listed.len(), 2);
+    assert_eq!(listed[0]["version"], 1);
+    assert_eq!(listed[0]["url"], document_url.as_str());
+    assert_eq!(listed[1]["page_count"], 9);
+    // Each page of each version has a fingerprint; no page of the new
+    // document reads like a page of the old one.
+    let versions = json_of(
+        delegate
+            .get(server.url(&format!("/api/v1/documents/{document_id}/versions")))
+            .send()
+            .await
+            .unwrap(),
+        200,
+    )
+    .await;
+    assert_eq!(versions["current_version"], 2);
+    let fingerprints = |index: usize| -> Vec<String> {
+        versions["versions"][index]["page_fingerprints"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f.as_str().expect("every page readable").to_owned())
+            .collect()
+    };
+    let (first, second) = (fingerprints(0), fingerprints(1));
+    assert_eq!(
+        first.len() as i64,
+        versions["versions"][0]["page_count"].as_i64().unwrap()
+    );
+    assert_eq!(second.len(), 9);
+    assert!(first.iter().all(|f| !second.contains(f)));
 
     // Reorder: the second item first, its sub-item under it.
     let reordered = json_of(
@@ -380,6 +415,35 @@ async fn secretary_builds_uploads_and_publishes_and_each_role_sees_its_view() {
             item_ids[0].as_str()
         ]
     );
+
+    // A document taken off the agenda is gone with its versions.
+    let extra = json_of(
+        secretary
+            .post(server.url(&format!("{meeting_path}/agenda/{}/documents", item_ids[0])))
+            .multipart(upload_form(
+                "phu-luc.pdf",
+                fixture("tham-luan-trung-tam-hanh-chinh-cong.pdf"),
+                "application/pdf",
+            ))
+            .send()
+            .await
+            .unwrap(),
+        201,
+    )
+    .await;
+    let extra_id = extra["id"].as_str().unwrap();
+    let removed = secretary
+        .delete(server.url(&format!("/api/v1/documents/{extra_id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(removed.status(), 204);
+    let gone = delegate
+        .get(server.url(extra["url"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), 404);
 
     // The lifecycle moves forward only.
     json_of(
@@ -437,6 +501,7 @@ async fn secretary_builds_uploads_and_publishes_and_each_role_sees_its_view() {
         "document.upload",
         "meeting.publish",
         "document.replace",
+        "document.remove",
         "agenda.reorder",
         "meeting.start",
         "meeting.close",

@@ -111,7 +111,20 @@ export interface DocumentInfo {
   /** Mật: streamed only, never cached offline, watermarked. */
   confidential: boolean;
   version: number;
-  /** Where to fetch the PDF, for example `/api/v1/documents/d_1/file`. */
+  /** Where to fetch this version's PDF: `…/versions/{n}/file` while not
+   * confidential (immutable), `…/versions/{n}/confidential` while it is. */
+  url: string;
+  /** Every version, the first first (the last is this one). */
+  versions: DocumentVersionSummary[];
+}
+
+/** One version of a document in its list ("phiên bản 1, 14:05"). */
+export interface DocumentVersionSummary {
+  version: number;
+  uploaded_at_ms: number;
+  page_count: number;
+  size_bytes: number;
+  sha256: string;
   url: string;
 }
 

@@ -23,7 +23,10 @@ function documentInfo(id: string, confidential = false, version = 1): DocumentIn
     sha256: 'sha-of-' + id,
     confidential,
     version,
-    url: `/api/v1/documents/${id}/versions/${version}/file`,
+    url: confidential
+      ? `/api/v1/documents/${id}/versions/${version}/confidential`
+      : `/api/v1/documents/${id}/versions/${version}/file`,
+    versions: [],
   };
 }
 

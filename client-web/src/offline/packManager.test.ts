@@ -12,7 +12,10 @@ const doc = (id: string, version = 1, confidential = false): DocumentInfo => ({
   sha256: 'x',
   confidential,
   version,
-  url: `/api/v1/documents/${id}/versions/${version}/file`,
+  url: confidential
+    ? `/api/v1/documents/${id}/versions/${version}/confidential`
+    : `/api/v1/documents/${id}/versions/${version}/file`,
+  versions: [],
 });
 
 const meeting = (documents: DocumentInfo[]): Meeting => ({

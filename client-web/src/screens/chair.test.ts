@@ -19,7 +19,8 @@ const item = (id: string, documents: string[] = []): AgendaItem => ({
     sha256: '',
     confidential: false,
     version: 1,
-    url: `/api/v1/documents/${documentId}/file`,
+    url: `/api/v1/documents/${documentId}/versions/1/file`,
+    versions: [],
   })),
 });
 

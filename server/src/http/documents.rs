@@ -17,10 +17,13 @@ use crate::AppState;
 use axum::extract::Multipart;
 #[allow(unused_imports)]
 use phonghop_protocol::api::*;
-use phonghop_protocol::api::{DocumentInfo, ErrorCode, UpdateDocumentRequest};
+use phonghop_protocol::api::{
+    DocumentInfo, DocumentVersionDetails, DocumentVersionList, ErrorCode, UpdateDocumentRequest,
+};
 
 use crate::convert::ConversionError;
 use crate::http::editing::{editable_meeting, record_change};
+use crate::page_text::{self, PageLayout};
 use crate::pdf::PdfError;
 use crate::store::{new_id, now_millis, NewAuditEntry};
 use crate::upload::{self, ArchiveLimits, UploadKind, UploadRejection};
@@ -367,8 +370,16 @@ fn conversion_error(error: ConversionError) -> AppError {
     }
 }
 
-/// Turns an upload into a checked PDF and its page count, writing nothing.
-async fn prepare_pdf(state: &AppState, bytes: Vec<u8>) -> Result<(Vec<u8>, i64), AppError> {
+/// An upload made into a checked PDF, with what each page shows.
+struct PreparedPdf {
+    bytes: Vec<u8>,
+    page_count: i64,
+    layouts: Vec<PageLayout>,
+}
+
+/// Turns an upload into a checked PDF, its page count and page layouts,
+/// writing nothing.
+async fn prepare_pdf(state: &AppState, bytes: Vec<u8>) -> Result<PreparedPdf, AppError> {
     let kind = {
         let bytes = bytes.clone();
         tokio::task::spawn_blocking(move || upload::classify(&bytes, ArchiveLimits::default()))
@@ -385,14 +396,36 @@ async fn prepare_pdf(state: &AppState, bytes: Vec<u8>) -> Result<(Vec<u8>, i64),
             .await
             .map_err(conversion_error)?
     };
-    let (pdf, info) = tokio::task::spawn_blocking(move || {
+    let (pdf, info, layouts) = tokio::task::spawn_blocking(move || {
         let info = crate::pdf::inspect_pdf(&pdf);
-        (pdf, info)
+        // A PDF lopdf accepted can still have pages whose text cannot be
+        // read: they get no fingerprint, and nothing is carried onto them.
+        let layouts = match &info {
+            Ok(_) => page_text::page_layouts(&pdf).unwrap_or_default(),
+            Err(_) => Vec::new(),
+        };
+        (pdf, info, layouts)
     })
     .await
     .map_err(AppError::internal)?;
     let info = info.map_err(pdf_error)?;
-    Ok((pdf, info.page_count))
+    Ok(PreparedPdf {
+        bytes: pdf,
+        page_count: info.page_count,
+        layouts,
+    })
+}
+
+/// The document as the wire shows it, with its versions.
+async fn document_info(
+    state: &AppState,
+    document: &DocumentRecord,
+    current: &DocumentVersionRecord,
+) -> Result<DocumentInfo, AppError> {
+    let versions = state.store.document_versions(&document.id).await?;
+    Ok(crate::http::meetings::document_to_wire(
+        document, current, &versions,
+    ))
 }
 
 /// `POST /meetings/{id}/agenda/{item_id}/documents` (multipart: `file`,
@@ -412,8 +445,9 @@ pub async fn upload(
         .filter(|item| item.meeting_id == meeting_id)
         .ok_or_else(AppError::not_found)?;
     let form = read_upload_form(&state, multipart).await?;
-    let (pdf, page_count) = prepare_pdf(&state, form.bytes).await?;
-    let sha256 = state.blobs.put(&pdf)?;
+    let pdf = prepare_pdf(&state, form.bytes).await?;
+    let page_count = pdf.page_count;
+    let sha256 = state.blobs.put(&pdf.bytes)?;
     let title = form.title.unwrap_or_else(|| {
         form.file_name
             .rsplit_once('.')
@@ -436,9 +470,10 @@ pub async fn upload(
         file_name: form.file_name,
         blob_sha256: sha256,
         page_count,
-        size_bytes: pdf.len() as i64,
+        size_bytes: pdf.bytes.len() as i64,
         uploaded_by: caller.user_id().to_owned(),
         uploaded_at: now_millis(),
+        page_fingerprints: page_text::fingerprints(&pdf.layouts),
     };
     // The rows and the audit entry in one transaction: a refused upload
     // (a full disk, the database gone) leaves no document registered. A
@@ -460,7 +495,11 @@ pub async fn upload(
     state.live.meeting_changed(&state.store, &meeting_id).await;
     Ok((
         StatusCode::CREATED,
-        axum::Json(crate::http::meetings::document_to_wire(&document, &version)),
+        axum::Json(crate::http::meetings::document_to_wire(
+            &document,
+            &version,
+            std::slice::from_ref(&version),
+        )),
     )
         .into_response())
 }
@@ -481,17 +520,18 @@ pub async fn replace(
         .ok_or_else(AppError::not_found)?;
     editable_meeting(&state, &caller, &document.meeting_id).await?;
     let form = read_upload_form(&state, multipart).await?;
-    let (pdf, page_count) = prepare_pdf(&state, form.bytes).await?;
-    let sha256 = state.blobs.put(&pdf)?;
+    let pdf = prepare_pdf(&state, form.bytes).await?;
+    let sha256 = state.blobs.put(&pdf.bytes)?;
     let version = DocumentVersionRecord {
         document_id: document.id.clone(),
         version: current.version + 1,
         file_name: form.file_name,
         blob_sha256: sha256,
-        page_count,
-        size_bytes: pdf.len() as i64,
+        page_count: pdf.page_count,
+        size_bytes: pdf.bytes.len() as i64,
         uploaded_by: caller.user_id().to_owned(),
         uploaded_at: now_millis(),
+        page_fingerprints: page_text::fingerprints(&pdf.layouts),
     };
     state
         .store
@@ -510,11 +550,8 @@ pub async fn replace(
         .live
         .meeting_changed(&state.store, &document.meeting_id)
         .await;
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(crate::http::meetings::document_to_wire(&document, &version)),
-    )
-        .into_response())
+    let info = document_info(&state, &document, &version).await?;
+    Ok((StatusCode::CREATED, axum::Json(info)).into_response())
 }
 
 /// `PATCH /documents/{id}`: title, confidential mark.
@@ -554,9 +591,67 @@ pub async fn update(
         .document(&document_id)
         .await?
         .ok_or_else(AppError::not_found)?;
-    Ok(axum::Json(crate::http::meetings::document_to_wire(
-        &document, &version,
-    )))
+    Ok(axum::Json(
+        document_info(&state, &document, &version).await?,
+    ))
+}
+
+/// `DELETE /documents/{id}`: takes a document off the agenda with its
+/// versions. Tablets drop it from their packs; annotations on it are kept.
+#[utoipa::path(delete, path = "/api/v1/documents/{document_id}", tag = "documents", params(("document_id" = String, Path, description = "Document id (d_…)")), responses((status = 204, description = "Removed"), (status = 401, description = "Not logged in", body = ApiError), (status = 404, description = "Not found or not visible", body = ApiError), (status = 409, description = "Closed or cancelled", body = ApiError)))]
+pub async fn remove(
+    State(state): State<AppState>,
+    caller: AuthenticatedUser,
+    Path(document_id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    let (document, current) = state
+        .store
+        .document(&document_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    editable_meeting(&state, &caller, &document.meeting_id).await?;
+    state.store.delete_document(&document_id).await?;
+    record_change(
+        &state,
+        &caller,
+        &document.meeting_id,
+        "document.remove",
+        serde_json::json!({ "document_id": document_id, "title": document.title, "version": current.version, "sha256": current.blob_sha256 }),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /documents/{id}/versions`: every version of a document with its
+/// page fingerprints (what the carry-over of annotations compares).
+#[utoipa::path(get, path = "/api/v1/documents/{document_id}/versions", tag = "documents", params(("document_id" = String, Path, description = "Document id (d_…)")), responses((status = 200, body = DocumentVersionList), (status = 401, description = "Not logged in", body = ApiError), (status = 404, description = "Not found or not visible", body = ApiError)))]
+pub async fn versions(
+    State(state): State<AppState>,
+    caller: AuthenticatedUser,
+    Path(document_id): Path<String>,
+) -> Result<axum::Json<DocumentVersionList>, AppError> {
+    let (document, current) = readable_document(&state, &caller, &document_id).await?;
+    let versions = state
+        .store
+        .document_versions(&document_id)
+        .await?
+        .into_iter()
+        .map(|version| DocumentVersionDetails {
+            url: version_url(&document.id, version.version, document.confidential),
+            version: version.version,
+            uploaded_at_ms: version.uploaded_at,
+            file_name: version.file_name,
+            page_count: version.page_count,
+            size_bytes: version.size_bytes,
+            sha256: version.blob_sha256,
+            page_fingerprints: version.page_fingerprints,
+        })
+        .collect();
+    Ok(axum::Json(DocumentVersionList {
+        document_id: document.id,
+        current_version: current.version,
+        versions,
+    }))
 }
 
 #[cfg(test)]

@@ -6,13 +6,14 @@ use std::collections::HashMap;
 use axum::extract::{Path, State};
 use axum::Json;
 use phonghop_protocol::api::{
-    AgendaItem, AuditLog, AuditLogEntry, DocumentInfo, Meeting, MeetingList, MeetingSummary,
-    SyncDocument, User,
+    AgendaItem, AuditLog, AuditLogEntry, DocumentInfo, DocumentVersionSummary, Meeting,
+    MeetingList, MeetingSummary, SyncDocument, User,
 };
 
 use crate::access::{self, MeetingViewer, SyncDocumentFacts};
 use crate::auth::AuthenticatedUser;
 use crate::error::AppError;
+use crate::http::documents::version_url;
 use crate::store::{
     AgendaItemRecord, DocumentRecord, DocumentVersionRecord, MeetingRecord, UserRecord,
 };
@@ -101,24 +102,36 @@ pub async fn list(
     Ok(Json(MeetingList { meetings }))
 }
 
+/// A document as the wire shows it: its current version, and every
+/// version (`versions`, the first first) for the list of earlier ones.
 pub fn document_to_wire(
     document: &DocumentRecord,
-    version: &DocumentVersionRecord,
+    current: &DocumentVersionRecord,
+    versions: &[DocumentVersionRecord],
 ) -> DocumentInfo {
+    let url = |version: i64| version_url(&document.id, version, document.confidential);
     DocumentInfo {
         id: document.id.clone(),
         title: document.title.clone(),
-        file_name: version.file_name.clone(),
-        page_count: version.page_count,
-        size_bytes: version.size_bytes,
-        sha256: version.blob_sha256.clone(),
+        file_name: current.file_name.clone(),
+        page_count: current.page_count,
+        size_bytes: current.size_bytes,
+        sha256: current.blob_sha256.clone(),
         confidential: document.confidential,
-        version: version.version,
-        url: crate::http::documents::version_url(
-            &document.id,
-            version.version,
-            document.confidential,
-        ),
+        version: current.version,
+        url: url(current.version),
+        versions: versions
+            .iter()
+            .filter(|version| version.document_id == document.id)
+            .map(|version| DocumentVersionSummary {
+                version: version.version,
+                uploaded_at_ms: version.uploaded_at,
+                page_count: version.page_count,
+                size_bytes: version.size_bytes,
+                sha256: version.blob_sha256.clone(),
+                url: url(version.version),
+            })
+            .collect(),
     }
 }
 
@@ -164,11 +177,15 @@ pub async fn load_meeting_view(
     let documents_visible = access::can_read_documents(viewer, meeting.state) || caller.is_admin();
     let mut documents_by_item: HashMap<String, Vec<DocumentInfo>> = HashMap::new();
     if documents_visible {
-        for (document, version) in state.store.documents_of_meeting(&meeting.id).await? {
+        let versions = state
+            .store
+            .document_versions_of_meeting(&meeting.id)
+            .await?;
+        for (document, current) in state.store.documents_of_meeting(&meeting.id).await? {
             documents_by_item
                 .entry(document.agenda_item_id.clone())
                 .or_default()
-                .push(document_to_wire(&document, &version));
+                .push(document_to_wire(&document, &current, &versions));
         }
     }
     let published_at = meeting.published_at;

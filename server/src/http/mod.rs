@@ -77,7 +77,10 @@ pub fn app(state: AppState) -> Router {
             patch(editing::update_agenda_item).delete(editing::delete_agenda_item),
         )
         .route("/meetings/{meeting_id}/{action}", post(editing::transition))
-        .route("/documents/{document_id}", patch(documents::update))
+        .route(
+            "/documents/{document_id}",
+            patch(documents::update).delete(documents::remove),
+        )
         .route(
             "/documents/{document_id}/file",
             get(documents::current_file),
@@ -97,9 +100,10 @@ pub fn app(state: AppState) -> Router {
             "/meetings/{meeting_id}/agenda/{item_id}/documents",
             post(documents::upload),
         )
+        // The list of versions shares the path (a GET carries no body).
         .route(
             "/documents/{document_id}/versions",
-            post(documents::replace),
+            get(documents::versions).post(documents::replace),
         )
         .layer(DefaultBodyLimit::max(
             state.settings.max_upload_bytes + 64 * 1024,

@@ -52,6 +52,8 @@ fn live_socket() {}
         documents::upload,
         documents::replace,
         documents::update,
+        documents::remove,
+        documents::versions,
         health::healthz,
         health::readyz,
         health::metrics,

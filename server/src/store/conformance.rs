@@ -305,6 +305,13 @@ async fn meetings_agenda_and_documents_round_trip() {
             size_bytes: 47_833,
             uploaded_by: secretary.id.clone(),
             uploaded_at: now_millis(),
+            page_fingerprints: vec![
+                Some("f1".into()),
+                None,
+                Some("f3".into()),
+                Some("f1".into()),
+                None,
+            ],
         };
         store.create_document(&document, &version).await.unwrap();
         let documents = store.documents_of_meeting(&newer.id).await.unwrap();
@@ -357,6 +364,7 @@ async fn a_document_and_its_audit_entry_are_stored_together_or_not_at_all() {
             size_bytes: 1_000,
             uploaded_by: secretary.id.clone(),
             uploaded_at: now_millis(),
+            page_fingerprints: Vec::new(),
         };
         let upload = |action| NewAuditEntry {
             actor_user_id: Some(&secretary.id),
@@ -414,6 +422,118 @@ async fn a_document_and_its_audit_entry_are_stored_together_or_not_at_all() {
         assert_eq!(
             store.document(&document.id).await.unwrap().unwrap().1,
             second,
+            "{backend}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn versions_keep_their_page_fingerprints_and_a_removed_document_leaves_nothing() {
+    for (backend, store, _guard) in backends().await {
+        let secretary = user("thuky", OrgRole::Secretary);
+        store.create_user(&secretary).await.unwrap();
+        let meeting = meeting(&secretary.id, "Họp tháng 12", "2026-12-01T08:00:00+07:00");
+        store.create_meeting(&meeting).await.unwrap();
+        let item = AgendaItemRecord {
+            id: new_id("a"),
+            meeting_id: meeting.id.clone(),
+            parent_id: None,
+            position: 0,
+            title: "Báo cáo".into(),
+            presenter: None,
+            duration_minutes: None,
+            updated_at: 0,
+        };
+        store.create_agenda_item(&item).await.unwrap();
+        let document = DocumentRecord {
+            id: new_id("d"),
+            meeting_id: meeting.id.clone(),
+            agenda_item_id: item.id.clone(),
+            position: 0,
+            title: "Báo cáo".into(),
+            confidential: false,
+            current_version: 1,
+            created_at: now_millis(),
+        };
+        let first = DocumentVersionRecord {
+            document_id: document.id.clone(),
+            version: 1,
+            file_name: "bao-cao.pdf".into(),
+            blob_sha256: "ef".repeat(32),
+            page_count: 3,
+            size_bytes: 1_000,
+            uploaded_by: secretary.id.clone(),
+            uploaded_at: 1_000,
+            page_fingerprints: vec![Some("a".into()), None, Some("c".into())],
+        };
+        store.create_document(&document, &first).await.unwrap();
+        let second = DocumentVersionRecord {
+            version: 2,
+            blob_sha256: "12".repeat(32),
+            page_count: 2,
+            uploaded_at: 2_000,
+            page_fingerprints: vec![Some("c".into()), Some("d".into())],
+            ..first.clone()
+        };
+        store
+            .add_document_version(&document, &second)
+            .await
+            .unwrap();
+        assert_eq!(
+            store.document_versions(&document.id).await.unwrap(),
+            [first.clone(), second.clone()],
+            "{backend}"
+        );
+        assert_eq!(
+            store
+                .document_versions_of_meeting(&meeting.id)
+                .await
+                .unwrap(),
+            [first.clone(), second.clone()],
+            "{backend}"
+        );
+        assert_eq!(
+            store.document_version(&document.id, 1).await.unwrap(),
+            Some(first),
+            "{backend}"
+        );
+
+        // A shared layer on it survives the document, unattached.
+        let layer = SyncDocumentRecord {
+            document_id: "layer-of-removed".into(),
+            meeting_id: meeting.id.clone(),
+            kind: SyncDocumentKind::SharedLayer,
+            owner_user_id: None,
+            agenda_document_id: Some(document.id.clone()),
+        };
+        store.register_sync_document(&layer).await.unwrap();
+        let removed = store.delete_document(&document.id).await.unwrap();
+        assert_eq!(removed.id, document.id, "{backend}");
+        assert_eq!(
+            store.document(&document.id).await.unwrap(),
+            None,
+            "{backend}"
+        );
+        assert!(store
+            .document_versions(&document.id)
+            .await
+            .unwrap()
+            .is_empty());
+        assert_eq!(
+            store
+                .sync_document("layer-of-removed")
+                .await
+                .unwrap()
+                .unwrap()
+                .agenda_document_id,
+            None,
+            "{backend}"
+        );
+        assert!(
+            matches!(
+                store.delete_document(&document.id).await,
+                Err(StoreError::NotFound(_))
+            ),
             "{backend}"
         );
     }

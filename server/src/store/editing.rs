@@ -296,6 +296,40 @@ impl Store {
         Ok(())
     }
 
+    /// Removes a document and its versions from the agenda in one
+    /// transaction; its agenda item shows as updated. A shared layer on it
+    /// stays (annotations are never destroyed) but no longer belongs to a
+    /// document. The files stay in the blob store: the audit log names
+    /// them. Returns the document as it was.
+    pub async fn delete_document(&self, document_id: &str) -> StoreResult<DocumentRecord> {
+        let (document, _) = self
+            .document(document_id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("document {document_id}")))?;
+        let mut tx = self.writer.begin().await?;
+        sqlx::query(
+            "UPDATE sync_documents SET agenda_document_id = NULL WHERE agenda_document_id = $1",
+        )
+        .bind(document_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM document_versions WHERE document_id = $1")
+            .bind(document_id)
+            .execute(&mut *tx)
+            .await?;
+        let deleted = sqlx::query("DELETE FROM documents WHERE id = $1")
+            .bind(document_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if deleted == 0 {
+            return Err(StoreError::NotFound(format!("document {document_id}")));
+        }
+        super::touch_agenda_item_in(&mut tx, &document.agenda_item_id).await?;
+        tx.commit().await?;
+        Ok(document)
+    }
+
     pub async fn update_document(
         &self,
         document_id: &str,

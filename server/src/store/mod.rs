@@ -699,25 +699,46 @@ impl Store {
         document_id: &str,
         version: i64,
     ) -> StoreResult<Option<DocumentVersionRecord>> {
-        let row = sqlx::query(
-            "SELECT document_id, version, file_name, blob_sha256, page_count, size_bytes, uploaded_by, uploaded_at \
-             FROM document_versions WHERE document_id = $1 AND version = $2",
-        )
+        let row = sqlx::query(&format!(
+            "{VERSION_COLUMNS} WHERE document_id = $1 AND version = $2"
+        ))
         .bind(document_id)
         .bind(version)
         .fetch_optional(&self.pool)
         .await?;
-        let Some(row) = row else { return Ok(None) };
-        Ok(Some(DocumentVersionRecord {
-            document_id: row.try_get("document_id")?,
-            version: row.try_get("version")?,
-            file_name: row.try_get("file_name")?,
-            blob_sha256: row.try_get("blob_sha256")?,
-            page_count: row.try_get("page_count")?,
-            size_bytes: row.try_get("size_bytes")?,
-            uploaded_by: row.try_get("uploaded_by")?,
-            uploaded_at: row.try_get("uploaded_at")?,
-        }))
+        row.as_ref().map(version_from_row).transpose()
+    }
+
+    /// Every version of a document, the first first.
+    pub async fn document_versions(
+        &self,
+        document_id: &str,
+    ) -> StoreResult<Vec<DocumentVersionRecord>> {
+        let rows = sqlx::query(&format!(
+            "{VERSION_COLUMNS} WHERE document_id = $1 ORDER BY version"
+        ))
+        .bind(document_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(version_from_row).collect()
+    }
+
+    /// Every version of every document of a meeting, by document and
+    /// version (one query for the meeting's version lists).
+    pub async fn document_versions_of_meeting(
+        &self,
+        meeting_id: &str,
+    ) -> StoreResult<Vec<DocumentVersionRecord>> {
+        let rows = sqlx::query(
+            "SELECT v.document_id, v.version, v.file_name, v.blob_sha256, v.page_count, v.size_bytes, \
+                    v.uploaded_by, v.uploaded_at, v.page_fingerprints \
+             FROM document_versions v JOIN documents d ON d.id = v.document_id \
+             WHERE d.meeting_id = $1 ORDER BY v.document_id, v.version",
+        )
+        .bind(meeting_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(version_from_row).collect()
     }
 
     // ----- sync registry ----------------------------------------------------
@@ -1122,8 +1143,8 @@ pub(crate) async fn insert_document_version(
     version: &DocumentVersionRecord,
 ) -> StoreResult<()> {
     sqlx::query(
-        "INSERT INTO document_versions (document_id, version, file_name, blob_sha256, page_count, size_bytes, uploaded_by, uploaded_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO document_versions (document_id, version, file_name, blob_sha256, page_count, size_bytes, uploaded_by, uploaded_at, page_fingerprints) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(&version.document_id)
     .bind(version.version)
@@ -1133,6 +1154,7 @@ pub(crate) async fn insert_document_version(
     .bind(version.size_bytes)
     .bind(&version.uploaded_by)
     .bind(version.uploaded_at)
+    .bind(version.fingerprints_column())
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -1146,8 +1168,8 @@ const SYNC_DOCUMENT_COLUMNS: &str =
 const AUDIT_COLUMNS: &str =
     "SELECT seq, at, actor_user_id, meeting_id, action, details, prev_hash, hash FROM audit_log";
 const DOCUMENT_WITH_VERSION_COLUMNS: &str = "SELECT d.id, d.meeting_id, d.agenda_item_id, d.position, d.title, d.confidential, \
-            d.current_version, d.created_at, v.version, v.file_name, v.blob_sha256, v.page_count, \
-            v.size_bytes, v.uploaded_by, v.uploaded_at \
+            d.current_version, d.created_at, v.document_id, v.version, v.file_name, v.blob_sha256, v.page_count, \
+            v.size_bytes, v.uploaded_by, v.uploaded_at, v.page_fingerprints \
      FROM documents d JOIN document_versions v ON v.document_id = d.id AND v.version = d.current_version";
 
 fn document_with_version_from_row(
@@ -1163,8 +1185,17 @@ fn document_with_version_from_row(
         current_version: row.try_get("current_version")?,
         created_at: row.try_get("created_at")?,
     };
-    let version = DocumentVersionRecord {
-        document_id: document.id.clone(),
+    let version = version_from_row(row)?;
+    Ok((document, version))
+}
+
+const VERSION_COLUMNS: &str =
+    "SELECT document_id, version, file_name, blob_sha256, page_count, size_bytes, \
+            uploaded_by, uploaded_at, page_fingerprints FROM document_versions";
+
+fn version_from_row(row: &AnyRow) -> StoreResult<DocumentVersionRecord> {
+    Ok(DocumentVersionRecord {
+        document_id: row.try_get("document_id")?,
         version: row.try_get("version")?,
         file_name: row.try_get("file_name")?,
         blob_sha256: row.try_get("blob_sha256")?,
@@ -1172,8 +1203,10 @@ fn document_with_version_from_row(
         size_bytes: row.try_get("size_bytes")?,
         uploaded_by: row.try_get("uploaded_by")?,
         uploaded_at: row.try_get("uploaded_at")?,
-    };
-    Ok((document, version))
+        page_fingerprints: DocumentVersionRecord::parse_fingerprints(
+            row.try_get("page_fingerprints")?,
+        ),
+    })
 }
 
 #[cfg(test)]

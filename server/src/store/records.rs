@@ -204,6 +204,24 @@ pub struct DocumentVersionRecord {
     pub size_bytes: i64,
     pub uploaded_by: String,
     pub uploaded_at: i64,
+    /// Per page, what it shows (`page_text::fingerprints`); `None` for a
+    /// page that could not be read. Empty for a version stored before
+    /// fingerprints were kept (every page unknown).
+    pub page_fingerprints: Vec<Option<String>>,
+}
+
+impl DocumentVersionRecord {
+    /// The fingerprints as stored: a JSON array of strings and nulls.
+    pub(super) fn fingerprints_column(&self) -> Option<String> {
+        (!self.page_fingerprints.is_empty())
+            .then(|| serde_json::to_string(&self.page_fingerprints).unwrap_or_default())
+    }
+
+    pub(super) fn parse_fingerprints(column: Option<String>) -> Vec<Option<String>> {
+        column
+            .and_then(|text| serde_json::from_str(&text).ok())
+            .unwrap_or_default()
+    }
 }
 
 /// A registered Automerge document: only registered documents are synced.

@@ -211,4 +211,14 @@ CREATE TABLE secretary_requests (
 CREATE INDEX secretary_requests_by_meeting ON secretary_requests(meeting_id)
 "#,
     },
+    Migration {
+        version: 5,
+        description: "page fingerprints of document versions; per-meeting rules (quorum, decisions) and the rule each vote was opened under",
+        statements: r#"
+ALTER TABLE document_versions ADD COLUMN page_fingerprints TEXT;
+ALTER TABLE meetings ADD COLUMN rules TEXT;
+ALTER TABLE votes ADD COLUMN decision_rule TEXT;
+ALTER TABLE votes ADD COLUMN decision_base BIGINT
+"#,
+    },
 ];
