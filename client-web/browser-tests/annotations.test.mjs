@@ -32,8 +32,9 @@ import { startServer } from './support/server.mjs';
 
 const prerequisite = missingPrerequisite();
 
-/** Logs in, opens the demo meeting, waits for its agenda pack, and opens
- * its first non-confidential document. Returns the document's id. */
+/** Logs in, opens the demo meeting, waits for its agenda pack, opens its
+ * first non-confidential document and docks the annotation tools ("Ghi
+ * chú và vẽ"). Returns the document's id. */
 async function openFirstDocument(page, baseUrl, username) {
   await openDemoMeeting(page, baseUrl, username);
   await page.getByRole('heading', { level: 1, name: demoMeetingTitle }).waitFor();
@@ -42,14 +43,24 @@ async function openFirstDocument(page, baseUrl, username) {
   const documentId = await link.getAttribute('data-document-id');
   await link.click();
   await page.locator('.reader-stage[data-rendered-page="1"]').waitFor();
-  await page.locator('.annotate-panel[data-annotations="ready"][data-shared-layer="write"]').waitFor();
+  await page
+    .locator('.annotate-panel[data-annotations="ready"][data-shared-layer="write"]')
+    .waitFor({ state: 'attached' });
+  await openTools(page);
   return documentId;
 }
 
-/** Waits until the page frame shows `count` of something
+/** Docks the annotation tools under the page. */
+async function openTools(page) {
+  const toggle = page.getByRole('button', { name: 'Ghi chú và vẽ' });
+  if ((await toggle.getAttribute('aria-pressed')) !== 'true') await toggle.click();
+  await page.locator('.annotate-toolbar').waitFor();
+}
+
+/** Waits until the first page's frame shows `count` of something
  * (`shared-strokes`, `private-notes`, …). */
 async function waitForCount(page, what, count, timeout = 20_000) {
-  await page.locator(`.page-frame[data-${what}="${count}"]`).waitFor({ timeout });
+  await page.locator(`.page-frame[data-page="1"][data-${what}="${count}"]`).waitFor({ timeout });
 }
 
 async function chooseTool(page, tool) {
@@ -61,7 +72,7 @@ async function chooseTool(page, tool) {
 /** The part of the page on screen (a page fitted to the width is taller
  * than the reader's stage). */
 async function visiblePageBox(page) {
-  const frame = await page.locator('.page-frame').boundingBox();
+  const frame = await page.locator('.page-frame[data-page="1"]').boundingBox();
   const stage = await page.locator('.reader-stage').boundingBox();
   assert.ok(frame && stage, 'no page on screen');
   const top = Math.max(frame.y, stage.y);
@@ -91,13 +102,14 @@ async function drawOnPage(page, from, to, { release = true } = {}) {
  * once the ink layer has been redrawn for the page's current size. */
 async function firstStrokeOnPage(page) {
   await page.waitForFunction(() => {
-    const frame = document.querySelector('.page-frame');
-    const viewBox = document.querySelector('.ink-layer')?.getAttribute('viewBox') ?? '';
+    const frame = document.querySelector('.page-frame[data-page="1"]');
+    const viewBox = frame?.querySelector('.ink-layer')?.getAttribute('viewBox') ?? '';
     return frame && viewBox.split(' ')[2] === String(frame.clientWidth);
   });
   return page.evaluate(() => {
-    const frame = document.querySelector('.page-frame').getBoundingClientRect();
-    const stroke = document.querySelector('.ink-private .ink-stroke').getBoundingClientRect();
+    const element = document.querySelector('.page-frame[data-page="1"]');
+    const frame = element.getBoundingClientRect();
+    const stroke = element.querySelector('.ink-private .ink-stroke').getBoundingClientRect();
     return {
       left: (stroke.left - frame.left) / frame.width,
       top: (stroke.top - frame.top) / frame.height,
@@ -163,23 +175,29 @@ if (prerequisite) {
             );
           }
         };
+        await tablet.page.getByRole('button', { name: 'Cách hiển thị' }).click();
         await tablet.page.getByRole('button', { name: 'Phóng to' }).click();
         await tablet.page.waitForFunction(
-          (width) => document.querySelector('.page-frame')?.getBoundingClientRect().width > width * 1.2,
+          (width) =>
+            document.querySelector('.page-frame[data-page="1"]')?.getBoundingClientRect().width > width * 1.2,
           atFit.pageWidth,
         );
         assertSameSpot(await firstStrokeOnPage(tablet.page), 'when zoomed');
         await tablet.page.getByRole('button', { name: 'Thu nhỏ' }).click();
+        await tablet.page.keyboard.press('Escape');
         await tablet.page.setViewportSize({ width: 800, height: 1280 });
         await tablet.page.waitForFunction(
-          (width) => document.querySelector('.page-frame')?.getBoundingClientRect().width < width * 0.9,
+          (width) =>
+            document.querySelector('.page-frame[data-page="1"]')?.getBoundingClientRect().width < width * 0.9,
           atFit.pageWidth,
         );
         assertSameSpot(await firstStrokeOnPage(tablet.page), 'when the tablet turned');
         await tablet.page.setViewportSize({ width: 1280, height: 800 });
         await tablet.page.waitForFunction(
           (width) =>
-            Math.abs(document.querySelector('.page-frame')?.getBoundingClientRect().width - width) < 1,
+            Math.abs(
+              document.querySelector('.page-frame[data-page="1"]')?.getBoundingClientRect().width - width,
+            ) < 1,
           atFit.pageWidth,
         );
         await chooseTool(tablet.page, 'pen');
@@ -210,7 +228,7 @@ if (prerequisite) {
         // screen must show it all along: the stroke's end arrives before
         // the layer's change does, and must not blank it meanwhile.
         await colleague.page.evaluate(() => {
-          const frame = document.querySelector('.page-frame');
+          const frame = document.querySelector('.page-frame[data-page="1"]');
           window.strokeBlinkedOut = false;
           new MutationObserver(() => {
             if (frame.dataset.liveStrokes === '0' && frame.dataset.sharedStrokes !== '2')
@@ -248,6 +266,8 @@ if (prerequisite) {
         await tablet.page.locator('.item-note summary').click();
         await tablet.page.locator('.item-note-input').fill('Đề nghị bổ sung kinh phí');
         await tablet.page.getByText('Đã lưu trên máy').waitFor();
+        // Folded again, the note gives the page back its height.
+        await tablet.page.locator('.item-note summary').click();
         // A stroke shared while offline.
         await chooseTool(tablet.page, 'select');
         await tapPage(tablet.page, [0.45, 0.75]);
@@ -261,7 +281,8 @@ if (prerequisite) {
         await tablet.page.waitForTimeout(500);
         await tablet.page.reload();
         await tablet.page.locator('.reader-stage[data-rendered-page="1"]').waitFor();
-        await tablet.page.locator('.annotate-panel[data-annotations="ready"]').waitFor();
+        await tablet.page.locator('.annotate-panel[data-annotations="ready"]').waitFor({ state: 'attached' });
+        await openTools(tablet.page);
         await waitForCount(tablet.page, 'private-strokes', 2);
         await waitForCount(tablet.page, 'private-notes', 1);
         await waitForCount(tablet.page, 'shared-strokes', 3);
@@ -313,7 +334,8 @@ if (prerequisite) {
         await secondDevice.page.reload();
         await secondDevice.page
           .locator('.annotate-panel[data-annotations="ready"][data-shared-layer="read"]')
-          .waitFor();
+          .waitFor({ state: 'attached' });
+        await openTools(secondDevice.page);
         await waitForCount(secondDevice.page, 'shared-strokes', 3);
         await secondDevice.page.getByText('Bạn chỉ được xem lớp chung của tài liệu này.').waitFor();
         assert.equal(await secondDevice.page.getByRole('button', { name: 'Vẽ lên lớp chung' }).count(), 0);

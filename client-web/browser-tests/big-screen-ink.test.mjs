@@ -50,9 +50,10 @@ function bigFrame(page, what, count) {
   return page.locator(`.big-stage .page-frame[data-${what}="${count}"]`);
 }
 
-/** The reader's page frame when it shows `what` = `count`. */
+/** The reader's frame of page 2 (the page presented) when it shows
+ * `what` = `count`. */
 function readerFrame(page, what, count) {
-  return page.locator(`.reader-stage .page-frame[data-${what}="${count}"]`);
+  return page.locator(`.reader-stage .page-frame[data-page="2"][data-${what}="${count}"]`);
 }
 
 /** How far right the ink in progress reaches on `selector`'s page frame,
@@ -73,7 +74,7 @@ async function waitForLiveInkTo(page, selector, atLeast) {
 
 /** A point given as fractions of the part of the reader's page on screen. */
 async function screenPoint(page, [x, y]) {
-  const frame = await page.locator('.reader-stage .page-frame').boundingBox();
+  const frame = await page.locator('.reader-stage .page-frame[data-page="2"]').boundingBox();
   const stage = await page.locator('.reader-stage').boundingBox();
   assert.ok(frame && stage, 'no page on screen');
   const top = Math.max(frame.y, stage.y);
@@ -121,11 +122,11 @@ if (prerequisite) {
         const documentId = await link.getAttribute('data-document-id');
         await link.click();
         await chair.page.locator('.reader-stage[data-rendered-page="1"]').waitFor();
-        await chair.page.getByRole('button', { name: 'Trang sau ›' }).click();
+        await chair.page.getByRole('button', { name: 'Trang sau', exact: true }).click();
         await chair.page.locator('.reader-stage[data-rendered-page="2"]').waitFor();
         await chair.page
           .locator('.annotate-panel[data-annotations="ready"][data-shared-layer="write"]')
-          .waitFor();
+          .waitFor({ state: 'attached' });
         await chair.page.getByRole('button', { name: 'Trình bày trang này' }).click();
         await chair.page.getByText('Mọi người đang theo trang này').waitFor();
 
@@ -137,12 +138,14 @@ if (prerequisite) {
         await delegate.page.locator('.reader-stage[data-rendered-page="2"]').waitFor();
         await delegate.page
           .locator('.annotate-panel[data-annotations="ready"][data-shared-layer="write"]')
-          .waitFor();
+          .waitFor({ state: 'attached' });
         await readerFrame(delegate.page, 'shared-strokes', 0).waitFor();
         // The big screen offers no way to draw.
         assert.equal(await remotePoint.page.locator('.annotate-toolbar').count(), 0);
 
-        // The chair draws on the shared layer, slowly, like a hand would.
+        // The chair docks the tools and draws on the shared layer, slowly,
+        // like a hand would.
+        await chair.page.getByRole('button', { name: 'Ghi chú và vẽ' }).click();
         await chair.page.getByRole('button', { name: 'Vẽ lên lớp chung' }).click();
         await chair.page.locator('.tool-button[data-tool="pen"]').click();
         await chair.page.locator('.width-button[data-width="2"]').click();
@@ -172,7 +175,7 @@ if (prerequisite) {
         movingMilliseconds += Date.now() - resumed;
         // The path ends at 0.85 of the page's width: both follow it there.
         await waitForLiveInkTo(remotePoint.page, '.big-stage .page-frame', 0.8);
-        await waitForLiveInkTo(delegate.page, '.reader-stage .page-frame', 0.8);
+        await waitForLiveInkTo(delegate.page, '.reader-stage .page-frame[data-page="2"]', 0.8);
         const drawEnd = Date.now();
         await chair.page.mouse.up();
 

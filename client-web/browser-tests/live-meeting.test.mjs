@@ -100,18 +100,18 @@ if (prerequisite) {
         await chair.page.getByRole('button', { name: 'Trang sau ›' }).click();
         await chair.page.locator('.chair-followed[data-page="2"]').waitFor();
         await delegate.page.locator('.reader-stage[data-rendered-page="2"]').waitFor({ timeout: 2_000 });
-        assert.match(delegate.page.url(), /page=2$/);
+        await delegate.page.waitForURL(/page=2$/);
         await screenshot(delegate.page, 'live-delegate-following.png');
         // The chair's screen as it is seen: 1920×1080, not the full page.
         await screenshot(chair.page, 'live-chair-console.png');
 
         // Turning a page oneself leaves follow mode; "Theo dõi" returns.
-        await delegate.page.getByRole('button', { name: 'Trang sau ›' }).click();
+        await delegate.page.getByRole('button', { name: 'Trang sau', exact: true }).click();
         await delegate.page.locator('.reader-stage[data-rendered-page="3"]').waitFor();
-        await delegate.page.locator('.live-follow[data-following="false"]').waitFor();
+        await delegate.page.locator('.reader-follow[data-following="false"]').waitFor();
         await delegate.page.getByRole('button', { name: 'Theo dõi', exact: true }).click();
         await delegate.page.locator('.reader-stage[data-rendered-page="2"]').waitFor();
-        await delegate.page.locator('.live-follow[data-following="true"]').waitFor();
+        await delegate.page.locator('.reader-follow[data-following="true"]').waitFor();
 
         // A remote point lands on its big screen, showing the same page.
         remotePoint = await openPage(browser, server.baseUrl, { width: 1920, height: 1080 });
@@ -127,11 +127,14 @@ if (prerequisite) {
         // The delegate asks to speak; the chair sets 3 minutes and gives the
         // floor; the tablet and the big screen show the countdown. An
         // announcement reaches the tablet as a banner.
+        // On the reader, the meeting panel unfolds with one tap.
+        await delegate.page.getByRole('button', { name: 'Điểm danh, phát biểu, yêu cầu' }).click();
         await delegate.page.getByRole('button', { name: 'Đăng ký phát biểu' }).click();
         await delegate.page.getByRole('button', { name: 'Rút đăng ký' }).waitFor();
         await chair.page.getByLabel('Thời gian mỗi lượt').selectOption('180');
         await chair.page.getByRole('button', { name: 'Mời phát biểu' }).click();
-        await delegate.page.getByText('Bạn đang phát biểu').waitFor();
+        // Who has the floor shows in the reader's bar, folded panel or not.
+        await delegate.page.locator('.reader-speaker').getByText('Bạn đang phát biểu').waitFor();
         const countdown = remotePoint.page.locator('.big-floor .live-countdown');
         await countdown.waitFor();
         assert.match((await countdown.textContent())?.trim() ?? '', /^[23]:\d\d$/);

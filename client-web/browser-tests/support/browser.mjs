@@ -104,9 +104,10 @@ export async function watchPage(context, page, origin) {
 }
 
 /** A fresh browser profile (no cookies, no stored language, no service
- * worker) on a landscape tablet-sized screen. */
-export async function openPage(browser, baseUrl, viewport = { width: 1280, height: 800 }) {
-  const context = await browser.newContext({ viewport, locale: 'vi-VN' });
+ * worker) on a landscape tablet-sized screen; `options` go to the context
+ * (`{ hasTouch: true }` for a touch screen). */
+export async function openPage(browser, baseUrl, viewport = { width: 1280, height: 800 }, options = {}) {
+  const context = await browser.newContext({ viewport, locale: 'vi-VN', ...options });
   const page = await context.newPage();
   page.setDefaultTimeout(20_000);
   const watcher = await watchPage(context, page, new URL(baseUrl).origin);
@@ -143,9 +144,9 @@ export async function screenshot(page, name, options = {}) {
 
 /** Counts the pixels of the reader's canvas that carry ink (anything
  * darker than near-white) and those tinted red like the mật watermark. */
-export async function canvasPixels(page) {
-  return page.evaluate(() => {
-    const canvas = document.querySelector('.reader-stage canvas');
+export async function canvasPixels(page, pageNumber = 1) {
+  return page.evaluate((pageNumber) => {
+    const canvas = document.querySelector(`.reader-stage .page-frame[data-page="${pageNumber}"] canvas`);
     if (!(canvas instanceof HTMLCanvasElement)) return null;
     const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
     let inked = 0;
@@ -156,5 +157,5 @@ export async function canvasPixels(page) {
       if (red - green > 12 && red - blue > 12) reddish += 1;
     }
     return { width: canvas.width, height: canvas.height, inked, reddish };
-  });
+  }, pageNumber);
 }

@@ -13,7 +13,7 @@ import type { LiveConnection } from './connection';
 import { liveControls } from './permissions';
 import type { Announcement, FollowState, SecretaryRequest, SecretaryRequestKind, VoteView } from './protocol';
 import { LiveRequestError } from './requests';
-import { liveSession, type LiveSession } from './session';
+import { liveSession, type LiveSession, type ReadingPlace } from './session';
 import {
   hasFloor,
   isCheckedIn,
@@ -85,6 +85,9 @@ export interface DelegateLiveOptions {
   onFollow(follow: FollowState): void;
   /** The meeting's documents, to ask for a paper copy of one. */
   documents?: readonly { id: string; title: string }[];
+  /** Where the delegate is reading, remembered when they tap "Theo dõi"
+   * so that the reader can take them back (`FollowMode.returnPlace`). */
+  readingPlace?: () => ReadingPlace | null;
 }
 
 const requestKinds: readonly SecretaryRequestKind[] = ['paper_copy', 'tech_help', 'other'];
@@ -112,10 +115,18 @@ export function describeRequest(
   return request.text ? `${what} — ${request.text}` : what;
 }
 
-export function attachDelegateLive(options: DelegateLiveOptions): {
+export interface DelegateLive {
   panel: HTMLElement;
   session: LiveSession;
-} {
+  /** The full-screen vote card's layer, inside `panel` until a screen
+   * moves it (the reader keeps it out of its folded meeting panel, so
+   * that a vote takes the screen whatever is open). */
+  voteLayer: HTMLElement;
+  /** Where an announcement shows, likewise. */
+  announcementSlot: HTMLElement;
+}
+
+export function attachDelegateLive(options: DelegateLiveOptions): DelegateLive {
   const { context, signal } = options;
   const { t } = context;
   const session = openLiveSession(options.meetingId, context);
@@ -183,7 +194,7 @@ export function attachDelegateLive(options: DelegateLiveOptions): {
             { className: 'live-follow live-follow-off', attrs: { 'data-following': 'false' } },
             h('span', { className: 'muted' }, t('live.notFollowing')),
             button(t('live.follow'), 'button-primary button-follow', () => {
-              following.set(true);
+              following.followFrom(options.readingPlace?.() ?? null);
               const position = connection.state?.snapshot.follow;
               if (position) options.onFollow(position);
             }),
@@ -499,5 +510,5 @@ export function attachDelegateLive(options: DelegateLiveOptions): {
     if (event.type === 'follow_changed' && following.following) options.onFollow(event.follow);
   }, signal);
   tickEverySecond(renderFloor, signal);
-  return { panel, session };
+  return { panel, session, voteLayer, announcementSlot: banner };
 }

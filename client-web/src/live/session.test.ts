@@ -37,3 +37,30 @@ describe('reportReadiness', () => {
     expect(() => reportReadiness(3, 12, 'm_1')).not.toThrow();
   });
 });
+
+describe('FollowMode return place', () => {
+  it('remembers where the delegate read when they chose to follow, once', () => {
+    const mode = new FollowMode();
+    mode.set(false);
+    mode.followFrom({ documentId: 'd_1', page: 12 });
+    expect(mode.following).toBe(true);
+    expect(mode.returnPlace).toEqual({ documentId: 'd_1', page: 12 });
+    expect(mode.takeReturnPlace()).toEqual({ documentId: 'd_1', page: 12 });
+    expect(mode.takeReturnPlace()).toBeNull();
+  });
+
+  it('keeps no place when the tablet was following already', () => {
+    const mode = new FollowMode();
+    mode.followFrom({ documentId: 'd_1', page: 3 });
+    expect(mode.returnPlace).toBeNull();
+  });
+
+  it('a later choice to follow replaces the place to go back to', () => {
+    const mode = new FollowMode();
+    mode.set(false);
+    mode.followFrom({ documentId: 'd_1', page: 3 });
+    mode.set(false);
+    mode.followFrom({ documentId: 'd_2', page: 40 });
+    expect(mode.returnPlace).toEqual({ documentId: 'd_2', page: 40 });
+  });
+});

@@ -11,11 +11,20 @@ import { loadDeviceId } from './deviceId';
 
 let current: { connection: LiveConnection; following: FollowMode } | null = null;
 
+/** Where a delegate was reading: a document and a page. */
+export interface ReadingPlace {
+  documentId: string;
+  page: number;
+}
+
 /** Whether this device follows the presenter. On by default; turning a
- * page oneself leaves it; the "Theo dõi" button returns. */
+ * page oneself leaves it; the "Theo dõi" button returns. The place the
+ * delegate was reading when they chose to follow is kept, so that
+ * "Quay lại" can take them back there. */
 export class FollowMode {
   private value = true;
   private arrivingByFollow = false;
+  private place: ReadingPlace | null = null;
   private readonly listeners = new Set<(following: boolean) => void>();
 
   /** Says that the next screen opens because the presenter moved. */
@@ -33,6 +42,26 @@ export class FollowMode {
 
   get following(): boolean {
     return this.value;
+  }
+
+  /** Where the delegate was before following, until they go back there
+   * or choose to follow again from elsewhere. */
+  get returnPlace(): ReadingPlace | null {
+    return this.place;
+  }
+
+  /** Follows the presenter, remembering where the delegate was reading. */
+  followFrom(place: ReadingPlace | null): void {
+    if (!this.value && place) this.place = place;
+    this.set(true);
+  }
+
+  /** Forgets the place to go back to (the delegate went back). */
+  takeReturnPlace(): ReadingPlace | null {
+    const place = this.place;
+    this.place = null;
+    if (place) for (const listener of [...this.listeners]) listener(this.value);
+    return place;
   }
 
   set(following: boolean): void {

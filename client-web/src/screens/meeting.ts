@@ -21,6 +21,7 @@ import { layoutAgenda } from '../meetings/agenda';
 import { attachDelegateLive } from '../live/delegatePanel';
 import { liveControls } from '../live/permissions';
 import { reportReadiness } from '../live/session';
+import { warmUp } from '../reader/pdf';
 import { hasConfidentialDocuments } from '../offline/documentPack';
 import { hrefFor } from '../router/routes';
 import {
@@ -286,6 +287,16 @@ export const meetingScreen =
             ...meetingView(meeting, context, packLine),
           );
           if (live) body.querySelector('.meeting-header')?.after(live.panel);
+          // A delegate on this screen is about to open a document: load
+          // pdf.js and start its worker while they choose (on a cheap
+          // tablet that is a good part of the first page's wait).
+          if (meeting.agenda.some((item) => item.documents.length > 0)) {
+            const warm = () => {
+              if (!signal.aborted) void warmUp();
+            };
+            if (typeof requestIdleCallback === 'function') requestIdleCallback(warm, { timeout: 2_000 });
+            else setTimeout(warm, 500);
+          }
           const packs = context.offline.packs;
           packs.subscribe(
             meeting.id,

@@ -1,52 +1,62 @@
-// Screen 4, the reader: one document of the meeting, one page at a time.
+// Screen 4, the reader: one document of the meeting, and the screen is the
+// document's. A slim bar on top holds everything else, each a tap away:
 //
-// Pages turn with the two big buttons, a swipe, or the arrow keys; "Đến
-// trang" jumps; − and + zoom. The page number is kept in the address
-// (`?page=3`) so that reloading, or switching language, reopens the same
-// page. A confidential (mật) document is watermarked with the reader's
-// name and the time on every rendering, and its bytes live only in memory
-// for as long as the screen is open.
+// - "‹" back to the agenda, the title, the page number (which opens the
+//   navigator: thumbnails, outline, "Đến trang", search), page turns;
+// - during a meeting, whether the tablet follows the presenter (one tap
+//   either way), "Quay lại trang …" back to where the delegate was before
+//   choosing to follow, who has the floor; "Cuộc họp" unfolds the live
+//   panel (check-in, asking to speak, requests to the secretary); a vote
+//   that opens takes the whole screen whatever is folded;
+// - "Cách hiển thị": fit width (landscape's default, pages scroll on),
+//   fit page (portrait's default), two pages side by side (landscape),
+//   and the zoom; the fit chosen is remembered on this device, per
+//   orientation (`reader/viewPreference.ts`);
+// - "Ghi chú và vẽ" docks the annotation tools under the page
+//   (`readerAnnotations.ts`: ink and notes kept in the delegate's
+//   notebook, shared on request); none on a mật document.
+//
+// The pages themselves are `reader/pageView.ts` (a scrolling column drawn
+// near the viewport; pinch, double tap, swipe); the keys turn pages too.
+// The page number is kept in the address (`?page=3`) so that reloading,
+// or switching language, reopens the same page. A confidential (mật)
+// document is watermarked with the reader's name and the time on every
+// rendering, and its bytes live only in memory while the screen is open.
 //
 // A non-confidential document is read from the device when its agenda
 // pack kept it, so it opens with no network; otherwise it comes from the
 // server, and without a network the screen says what is needed.
-//
-// Above the page, the annotation tool bar (`readerAnnotations.ts`): ink
-// and notes kept in the delegate's notebook, shared on request.
-//
-// During a meeting the live panel sits above the page: while following,
-// the presenter's page changes turn this reader; a page turned by the
-// reader leaves follow mode until "Theo dõi". The chair and secretary get
-// "Trình bày trang này", which moves everyone to the page shown.
 
 import { ApiError } from '../api/client';
 import type { DocumentInfo, Meeting } from '../api/types';
-import { formatPageCount } from '../format/format';
+import type { MessageKey } from '../i18n/i18n';
 import { hrefFor } from '../router/routes';
+import { formatCountdown, formatElapsed, remainingSeconds } from '../live/countdown';
+import { attachDelegateLive, requestFailure, type DelegateLive } from '../live/delegatePanel';
+import { liveControls } from '../live/permissions';
+import type { FollowState } from '../live/protocol';
+import { hasFloor, isCheckedIn, participantName } from '../live/state';
+import { tickEverySecond } from '../live/views';
+import type { FitMode } from '../reader/layout';
+import { keyTurn, nextZoom, type PageTurn } from '../reader/navigation';
+import { createPageView, type PageView } from '../reader/pageView';
+import { createPageFrame } from '../reader/inkLayer';
+import { openPdf, warmUp, type OpenedPdf } from '../reader/pdf';
 import {
-  applyTurn,
-  clampPage,
-  keyTurn,
-  nextZoom,
-  parsePageInput,
-  swipeTurn,
-  zoomSteps,
-  type PageTurn,
-} from '../reader/navigation';
-import { isRenderCancelled, openPdf, type OpenedPdf, type PageRendering } from '../reader/pdf';
+  chooseMode,
+  loadViewPreference,
+  modesFor,
+  orientationOf,
+  type Orientation,
+} from '../reader/viewPreference';
 import { drawWatermark, watermarkText } from '../reader/watermark';
 import { confidentialBadge, errorPanel, loadingMessage } from '../ui/components';
 import { h } from '../ui/dom';
 import { isUnreachable } from '../offline/savedData';
-import { attachDelegateLive, requestFailure } from '../live/delegatePanel';
-import { liveControls } from '../live/permissions';
-import type { LiveSession } from '../live/session';
 import { errorMessage, isAbort, loadMeeting, type Screen, type ScreenContext } from './context';
 import { setUpAnnotations } from './readerAnnotations';
-
-/** The widest a page is drawn at zoom 1, in CSS pixels: wider lines of
- * text get harder to read on a desktop monitor. */
-const maximumPageWidth = 1000;
+import { createReaderNavigator } from './readerNavigator';
+import { createReaderSearch } from './readerSearch';
 
 function findDocument(meeting: Meeting, documentId: string): DocumentInfo | null {
   for (const item of meeting.agenda) {
@@ -91,33 +101,56 @@ async function documentBytes(
   }
 }
 
+function safeStorage(): Storage | undefined {
+  try {
+    return window.localStorage;
+  } catch {
+    return undefined;
+  }
+}
+
+const fitLabels: Record<FitMode, MessageKey> = {
+  width: 'reading.fitWidth',
+  page: 'reading.fitPage',
+  spread: 'reading.spread',
+};
+
 export const readerScreen =
   (meetingId: string, documentId: string, initialPage: number): Screen =>
   (root, context, signal) => {
     const { t } = context;
-    const back = h(
-      'a',
-      { className: 'back-link', attrs: { href: hrefFor({ screen: 'meeting', meetingId }) } },
-      `‹ ${t('reader.backToAgenda')}`,
-    );
-    const body = h('div', { className: 'reader-body' }, loadingMessage(t('reader.loading')));
-    root.replaceChildren(h('section', { className: 'screen screen-reader' }, back, body));
+    const body = h('div', { className: 'reader-body' });
+    root.replaceChildren(h('section', { className: 'screen screen-reader' }, body));
+    /** Loading and failures: the way back and a message. */
+    const showMessage = (...content: HTMLElement[]) =>
+      body.replaceChildren(
+        h(
+          'div',
+          { className: 'reader-message' },
+          h(
+            'a',
+            { className: 'back-link', attrs: { href: hrefFor({ screen: 'meeting', meetingId }) } },
+            `‹ ${t('reader.backToAgenda')}`,
+          ),
+          ...content,
+        ),
+      );
+    // pdf.js and its worker load while the meeting and the bytes are read.
+    void warmUp();
 
     const fail = (error: unknown) => {
       if (isAbort(error, signal) || context.handleCommonError(error)) return;
-      body.replaceChildren(
-        errorPanel(errorMessage(error, context), { label: t('common.retry'), run: start }),
-      );
+      showMessage(errorPanel(errorMessage(error, context), { label: t('common.retry'), run: start }));
     };
 
     const start = () => {
-      body.replaceChildren(loadingMessage(t('reader.loading')));
+      showMessage(loadingMessage(t('reader.loading')));
       meetingOf(meetingId, context)
         .then((meeting) => {
           if (signal.aborted) return;
           const agendaDocument = findDocument(meeting, documentId);
           if (!agendaDocument) {
-            body.replaceChildren(
+            showMessage(
               errorPanel(t('reader.documentNotInMeeting'), {
                 label: t('reader.backToAgenda'),
                 run: () => context.navigate({ screen: 'meeting', meetingId }),
@@ -141,9 +174,7 @@ export const readerScreen =
           // password-protected file): say the document could not be opened.
           if (!(error instanceof ApiError) && !isAbort(error, signal)) {
             console.error('phonghop: could not open the document', error);
-            body.replaceChildren(
-              errorPanel(t('reader.openFailed'), { label: t('common.retry'), run: start }),
-            );
+            showMessage(errorPanel(t('reader.openFailed'), { label: t('common.retry'), run: start }));
             return;
           }
           fail(error);
@@ -152,34 +183,24 @@ export const readerScreen =
 
     const showReader = (agendaDocument: DocumentInfo, pdf: OpenedPdf, meeting: Meeting) => {
       const pageCount = pdf.pageCount;
-      let page = clampPage(initialPage, pageCount);
-      let zoom = 1;
-      let rendering: PageRendering | null = null;
+      const storage = safeStorage();
+      let preference = loadViewPreference(storage);
+      const orientation = (): Orientation => orientationOf(window.innerWidth, window.innerHeight);
+      let view: PageView | null = null;
+      const currentPageNumber = () => view?.current ?? initialPage;
 
-      // The live meeting: follow the presenter here; a page turned by the
-      // reader leaves follow mode, "Theo dõi" returns to it.
-      let live: { panel: HTMLElement; session: LiveSession } | null = null;
+      // ---- The live meeting ----
+      // While following, the presenter's page changes turn this reader; a
+      // page turned by the reader leaves follow mode until "Theo dõi".
+      let live: DelegateLive | null = null;
       if (meeting.my_role) {
         live = attachDelegateLive({
           meetingId,
           role: meeting.my_role,
           context,
           signal,
-          onFollow: (follow) => {
-            const { document_id: followedDocument, page: followedPage } = follow.position;
-            if (!followedDocument) return;
-            if (followedDocument === documentId) {
-              goTo(followedPage ?? 1, false);
-              return;
-            }
-            live?.session.following.markFollowNavigation();
-            context.navigate({
-              screen: 'document',
-              meetingId,
-              documentId: followedDocument,
-              page: followedPage ?? 1,
-            });
-          },
+          readingPlace: () => ({ documentId, page: currentPageNumber() }),
+          onFollow: (follow) => followNow(follow),
         });
       }
       if (live) {
@@ -189,9 +210,106 @@ export const readerScreen =
           following.set(false);
         }
       }
-      const presentMessage = h('p', { className: 'muted present-message', attrs: { role: 'status' } });
+      const controls = liveControls(meeting.my_role);
+
+      const button = (
+        className: string,
+        label: string,
+        content: string | Node,
+        click: () => void,
+        extra: Record<string, string> = {},
+      ) =>
+        h(
+          'button',
+          {
+            className: `button ${className}`,
+            attrs: { type: 'button', 'aria-label': label, title: label, ...extra },
+            on: { click },
+            signal,
+          },
+          content,
+        );
+
+      // ---- The bar ----
+      const back = h(
+        'a',
+        {
+          className: 'button reader-back',
+          attrs: {
+            href: hrefFor({ screen: 'meeting', meetingId }),
+            'aria-label': t('reader.backToAgenda'),
+            title: t('reader.backToAgenda'),
+          },
+        },
+        h('span', { attrs: { 'aria-hidden': 'true' } }, '‹'),
+        h(
+          'span',
+          { className: 'reader-back-label', attrs: { 'aria-hidden': 'true' } },
+          t('reader.backToAgenda'),
+        ),
+      );
+      const title = h(
+        'div',
+        { className: 'reader-title' },
+        h('h1', { attrs: { title: agendaDocument.title } }, agendaDocument.title),
+        agendaDocument.confidential ? confidentialBadge(t) : null,
+      );
+      const previous = button('button-square button-turn reader-previous', t('reader.previous'), '‹', () =>
+        turn('previous'),
+      );
+      const next = button('button-square button-turn reader-next', t('reader.next'), '›', () => turn('next'));
+      const indicator = h('button', {
+        className: 'button page-indicator',
+        attrs: {
+          type: 'button',
+          'aria-live': 'polite',
+          title: t('reading.openPages'),
+          'aria-haspopup': 'dialog',
+        },
+        on: { click: () => togglePanel('pages') },
+        signal,
+      });
+      const searchButton = button('button-square reader-search-button', t('reading.search'), '⌕', () =>
+        togglePanel('search'),
+      );
+      const viewButton = button('button-square reader-view-button', t('reading.view'), '⤢', () =>
+        togglePanel('view'),
+      );
+
+      // Follow state, going back, who speaks.
+      const followSlot = h('div', { className: 'reader-live' });
+      const speakerChip = h('button', {
+        className: 'button reader-speaker',
+        attrs: { type: 'button' },
+        on: { click: () => togglePanel('meeting') },
+        signal,
+      });
+      speakerChip.hidden = true;
+      const meetingButton = live
+        ? button(
+            'reader-meeting-button',
+            t('reading.meetingPanel'),
+            h(
+              'span',
+              {},
+              h('span', { attrs: { 'aria-hidden': 'true' } }, '☰ '),
+              h('span', { className: 'bar-label' }, t('reading.meeting')),
+            ),
+            () => togglePanel('meeting'),
+            { 'aria-expanded': 'false' },
+          )
+        : null;
+      const presentMessage = h('p', { className: 'reader-toast', attrs: { role: 'status' } });
+      presentMessage.hidden = true;
+      let presentTimer: number | undefined;
+      const sayPresent = (text: string) => {
+        presentMessage.textContent = text;
+        presentMessage.hidden = false;
+        window.clearTimeout(presentTimer);
+        presentTimer = window.setTimeout(() => (presentMessage.hidden = true), 4_000);
+      };
       const presentButton =
-        live && liveControls(meeting.my_role).present
+        live && controls.present
           ? h(
               'button',
               {
@@ -202,15 +320,18 @@ export const readerScreen =
                     const item = meeting.agenda.find((candidate) =>
                       candidate.documents.some((document) => document.id === documentId),
                     );
-                    presentMessage.textContent = '';
                     live?.session.connection
                       .request({
                         type: 'set_follow',
-                        position: { agenda_item_id: item?.id ?? null, document_id: documentId, page },
+                        position: {
+                          agenda_item_id: item?.id ?? null,
+                          document_id: documentId,
+                          page: currentPageNumber(),
+                        },
                       })
                       .then(
-                        () => (presentMessage.textContent = t('live.presentingThisPage')),
-                        (error: unknown) => (presentMessage.textContent = requestFailure(error, t)),
+                        () => sayPresent(t('live.presentingThisPage')),
+                        (error: unknown) => sayPresent(requestFailure(error, t)),
                       );
                   },
                 },
@@ -220,201 +341,436 @@ export const readerScreen =
             )
           : null;
 
+      // ---- Annotations (none on a confidential document) ----
+      const annotations = setUpAnnotations({
+        meeting,
+        agendaDocument,
+        context,
+        signal,
+        drawingChanged: (drawing) => view?.hold(drawing),
+      });
+      const annotateButton = annotations
+        ? button('button-square reader-annotate-button', t('reading.annotate'), '✎', () => toggleDock(), {
+            'aria-pressed': 'false',
+          })
+        : null;
+      const dock = h(
+        'div',
+        { className: 'reader-dock' },
+        annotations ? annotations.panel : '',
+        annotations?.itemNotePanel ?? '',
+      );
+      dock.hidden = true;
+
+      const bar = h(
+        'header',
+        { className: 'reader-bar' },
+        back,
+        title,
+        followSlot,
+        speakerChip,
+        h('div', { className: 'reader-pager' }, previous, indicator, next),
+        presentButton,
+        searchButton,
+        viewButton,
+        annotateButton,
+        meetingButton,
+      );
+
+      // ---- The stage and what floats over it ----
       const stage = h('div', {
         className: 'reader-stage',
         attrs: { 'data-page-count': pageCount, tabindex: '0', 'aria-label': agendaDocument.title },
       });
-      const indicator = h('span', { className: 'page-indicator', attrs: { 'aria-live': 'polite' } });
-      const previous = h(
-        'button',
-        {
-          className: 'button button-turn',
-          attrs: { type: 'button' },
-          on: { click: () => turn('previous') },
-          signal,
-        },
-        `‹ ${t('reader.previous')}`,
-      );
-      const next = h(
-        'button',
-        {
-          className: 'button button-turn button-primary',
-          attrs: { type: 'button' },
-          on: { click: () => turn('next') },
-          signal,
-        },
-        `${t('reader.next')} ›`,
-      );
-      const zoomOut = h(
-        'button',
-        {
-          className: 'button button-square',
-          attrs: { type: 'button', 'aria-label': t('reader.zoomOut'), title: t('reader.zoomOut') },
-          on: { click: () => changeZoom(-1) },
-          signal,
-        },
-        '−',
-      );
-      const zoomIn = h(
-        'button',
-        {
-          className: 'button button-square',
-          attrs: { type: 'button', 'aria-label': t('reader.zoomIn'), title: t('reader.zoomIn') },
-          on: { click: () => changeZoom(1) },
-          signal,
-        },
-        '+',
-      );
-      const pageInput = h('input', {
-        className: 'input input-page',
-        attrs: {
-          id: 'reader-page-input',
-          type: 'text',
-          inputmode: 'numeric',
-          pattern: '[0-9]*',
-          autocomplete: 'off',
-          size: 4,
-          'aria-label': t('reader.goToPage'),
+      const search = createReaderSearch({
+        pdf,
+        view: () => view,
+        stage,
+        signal,
+        t,
+        goTo: (page) => goTo(page),
+        chosen: () => navigator.close(),
+      });
+      const navigator = createReaderNavigator({
+        pdf,
+        signal,
+        t,
+        searchElement: search.element,
+        focusSearch: () => search.focus(),
+        goTo: (page) => goTo(page),
+        toggled: (open) => {
+          if (open) closePanels('navigator');
+          else stage.focus({ preventScroll: true });
         },
       });
-      const jumpMessage = h('p', { className: 'form-error', attrs: { role: 'alert' } });
-      jumpMessage.hidden = true;
-      const jumpForm = h(
-        'form',
-        { className: 'jump-form', attrs: { novalidate: true } },
-        h('label', { attrs: { for: 'reader-page-input' } }, t('reader.goToPage')),
-        pageInput,
-        h('button', { className: 'button', attrs: { type: 'submit' } }, t('reader.go')),
-      );
-      jumpForm.addEventListener(
-        'submit',
-        (event) => {
-          event.preventDefault();
-          const target = parsePageInput(pageInput.value, pageCount);
-          if (target === null) {
-            jumpMessage.textContent = t('reader.pageOutOfRange', { count: pageCount });
-            jumpMessage.hidden = false;
-            pageInput.select();
-            return;
-          }
-          jumpMessage.hidden = true;
-          pageInput.value = '';
-          pageInput.blur();
-          goTo(target);
-        },
-        { signal },
-      );
+      const meetingPanel = live
+        ? h(
+            'aside',
+            { className: 'reader-panel reader-meeting', attrs: { 'aria-label': t('reading.meetingPanel') } },
+            h(
+              'div',
+              { className: 'navigator-head' },
+              h('h2', {}, t('reading.meeting')),
+              button('button-square navigator-close', t('reading.close'), '✕', () => closePanels()),
+            ),
+            live.panel,
+          )
+        : null;
+      if (meetingPanel) meetingPanel.hidden = true;
 
-      // Ink, notes and the shared layer (none on a confidential document).
-      const annotations = setUpAnnotations({ meeting, agendaDocument, context, signal });
-
-      const title = h(
+      // "Cách hiển thị": fit, spread, zoom.
+      const fitButtons = (['width', 'page', 'spread'] as FitMode[]).map((mode) =>
+        h(
+          'button',
+          {
+            className: 'button fit-button',
+            attrs: { type: 'button', 'data-fit': mode, 'aria-pressed': 'false' },
+            on: { click: () => chooseFit(mode) },
+            signal,
+          },
+          t(fitLabels[mode]),
+        ),
+      );
+      const zoomOut = button('button-square zoom-out', t('reader.zoomOut'), '−', () =>
+        view?.setZoom(nextZoom(view.zoom, -1)),
+      );
+      const zoomIn = button('button-square zoom-in', t('reader.zoomIn'), '+', () =>
+        view?.setZoom(nextZoom(view.zoom, 1)),
+      );
+      const zoomReset = h('button', {
+        className: 'button zoom-level',
+        attrs: { type: 'button', title: t('reading.zoomReset') },
+        on: { click: () => view?.setZoom(1) },
+        signal,
+      });
+      const viewMenu = h(
         'div',
-        { className: 'reader-title' },
-        h('h1', {}, agendaDocument.title),
-        agendaDocument.confidential ? confidentialBadge(t) : null,
-        h('span', { className: 'muted' }, formatPageCount(pageCount, context.language)),
+        {
+          className: 'reader-panel reader-view-menu',
+          attrs: { role: 'group', 'aria-label': t('reading.view') },
+        },
+        h('div', { className: 'button-row' }, ...fitButtons),
+        h('div', { className: 'button-row zoom-row' }, zoomOut, zoomReset, zoomIn),
+      );
+      viewMenu.hidden = true;
+
+      const main = h(
+        'div',
+        { className: 'reader-main' },
+        stage,
+        live ? live.announcementSlot : '',
+        search.findBar,
+        presentMessage,
+        navigator.element,
+        meetingPanel,
+        viewMenu,
       );
       body.replaceChildren(
-        live ? live.panel : '',
-        title,
+        bar,
         agendaDocument.confidential
           ? h('p', { className: 'confidential-notice' }, t('reader.confidentialNotice'))
           : '',
-        annotations ? annotations.panel : '',
-        stage,
-        h(
-          'div',
-          { className: 'reader-toolbar' },
-          h('div', { className: 'toolbar-group toolbar-turns' }, previous, indicator, next),
-          h(
-            'div',
-            { className: 'toolbar-group' },
-            jumpForm,
-            h('div', { className: 'toolbar-group' }, zoomOut, zoomIn),
-            presentButton,
-          ),
-        ),
-        presentButton ? presentMessage : '',
-        jumpMessage,
-        annotations?.itemNotePanel ?? '',
+        main,
+        dock,
+        live ? live.voteLayer : '',
       );
+      if (live) live.announcementSlot.classList.add('reader-announcement');
 
-      const render = (resetScroll: boolean) => {
-        rendering?.cancel();
-        const fit = {
-          availableWidth: Math.min(stage.clientWidth, maximumPageWidth),
-          zoom,
-          devicePixelRatio: window.devicePixelRatio,
-        };
-        const current = pdf.renderPage(page, fit);
-        rendering = current;
-        stage.setAttribute('aria-busy', 'true');
-        current.promise.then(
-          ({ canvas, pageNumber }) => {
-            if (signal.aborted || rendering !== current) return;
-            if (agendaDocument.confidential) {
+      // ---- Panels: one at a time, each a tap away and a tap back ----
+      type Panel = 'pages' | 'search' | 'view' | 'meeting';
+      function closePanels(except?: 'navigator' | 'view' | 'meeting'): void {
+        if (except !== 'navigator') navigator.close();
+        if (except !== 'view') viewMenu.hidden = true;
+        if (except !== 'meeting' && meetingPanel) meetingPanel.hidden = true;
+        viewButton.setAttribute('aria-expanded', String(!viewMenu.hidden));
+        meetingButton?.setAttribute('aria-expanded', String(meetingPanel ? !meetingPanel.hidden : false));
+      }
+      function togglePanel(panel: Panel): void {
+        switch (panel) {
+          case 'pages':
+          case 'search':
+            if (navigator.isOpen) navigator.close();
+            else navigator.open(panel);
+            return;
+          case 'view': {
+            const opening = viewMenu.hidden;
+            closePanels(opening ? 'view' : undefined);
+            viewMenu.hidden = !opening;
+            viewButton.setAttribute('aria-expanded', String(opening));
+            refreshViewMenu();
+            return;
+          }
+          case 'meeting': {
+            if (!meetingPanel) return;
+            const opening = meetingPanel.hidden;
+            closePanels(opening ? 'meeting' : undefined);
+            meetingPanel.hidden = !opening;
+            meetingButton?.setAttribute('aria-expanded', String(opening));
+          }
+        }
+      }
+      function toggleDock(): void {
+        dock.hidden = !dock.hidden;
+        annotateButton?.setAttribute('aria-pressed', String(!dock.hidden));
+        if (dock.hidden) annotations?.stopDrawing();
+      }
+      // A tap on the page puts a panel away.
+      stage.addEventListener('pointerdown', () => closePanels(), { signal });
+
+      function refreshViewMenu(): void {
+        const offered = modesFor(orientation());
+        fitButtons.forEach((fitButton, index) => {
+          const mode = (['width', 'page', 'spread'] as FitMode[])[index] as FitMode;
+          fitButton.hidden = !offered.includes(mode);
+          fitButton.setAttribute('aria-pressed', String(view?.mode === mode));
+        });
+        const zoom = view?.zoom ?? 1;
+        zoomReset.textContent = `${Math.round(zoom * 100)}%`;
+        zoomReset.setAttribute('aria-label', t('reading.zoomLevel', { percent: Math.round(zoom * 100) }));
+        zoomOut.disabled = zoom <= 0.5 + 1e-3;
+        zoomIn.disabled = zoom >= 4 - 1e-3;
+      }
+      function chooseFit(mode: FitMode): void {
+        preference = chooseMode(storage, preference, orientation(), mode);
+        view?.setMode(mode);
+        refreshViewMenu();
+      }
+
+      // ---- The bar's live part ----
+      function renderLive(): void {
+        if (!live) return;
+        const { following } = live.session;
+        const state = live.session.connection.state;
+        const parts: HTMLElement[] = [];
+        if (following.following) {
+          parts.push(
+            h(
+              'button',
+              {
+                className: 'button reader-follow reader-follow-on',
+                attrs: {
+                  type: 'button',
+                  'data-following': 'true',
+                  'aria-pressed': 'true',
+                  title: t('reading.stopFollowing'),
+                },
+                on: { click: () => following.set(false) },
+                signal,
+              },
+              t('reading.following'),
+            ),
+          );
+        } else {
+          parts.push(
+            h(
+              'button',
+              {
+                className: 'button button-primary reader-follow reader-follow-off',
+                attrs: { type: 'button', 'data-following': 'false', 'aria-pressed': 'false' },
+                on: {
+                  click: () => {
+                    following.followFrom({ documentId, page: currentPageNumber() });
+                    const position = live?.session.connection.state?.snapshot.follow;
+                    if (position) followNow(position);
+                  },
+                },
+                signal,
+              },
+              t('live.follow'),
+            ),
+          );
+        }
+        const place = following.returnPlace;
+        if (place && (place.documentId !== documentId || place.page !== currentPageNumber())) {
+          const elsewhere = place.documentId !== documentId ? findDocument(meeting, place.documentId) : null;
+          const label = elsewhere
+            ? t('reading.returnToDocument', { title: elsewhere.title, page: place.page })
+            : t('reading.returnTo', { page: place.page });
+          parts.push(
+            h(
+              'button',
+              {
+                className: 'button reader-return',
+                attrs: { type: 'button', title: label, 'data-return-page': place.page },
+                on: { click: () => returnToPlace() },
+                signal,
+              },
+              `↩ ${label}`,
+            ),
+          );
+        }
+        followSlot.replaceChildren(...parts);
+        if (meetingButton && state) {
+          const needsCheckIn = controls.checkIn && !isCheckedIn(state);
+          meetingButton.classList.toggle('needs-attention', needsCheckIn);
+          meetingButton.title = needsCheckIn ? t('reading.checkInNeeded') : t('reading.meetingPanel');
+        }
+        renderSpeaker();
+      }
+      function renderSpeaker(): void {
+        const state = live?.session.connection.state;
+        const turnNow = state?.snapshot.speakers.current;
+        if (!state || !turnNow) {
+          speakerChip.hidden = true;
+          return;
+        }
+        const left = remainingSeconds(turnNow, Date.now());
+        const name = hasFloor(state) ? t('live.youHaveFloor') : participantName(state, turnNow.user_id);
+        speakerChip.hidden = false;
+        speakerChip.dataset['speaker'] = turnNow.user_id;
+        speakerChip.title = t('reading.speaker', { name });
+        speakerChip.replaceChildren(
+          h('span', { className: 'reader-speaker-name' }, `🎤 ${name}`),
+          h(
+            'span',
+            { className: `live-countdown${left !== null && left < 0 ? ' live-countdown-over' : ''}` },
+            left === null ? formatElapsed(turnNow, Date.now()) : formatCountdown(left),
+          ),
+        );
+      }
+      function followNow(follow: FollowState): void {
+        const { document_id: followedDocument, page: followedPage } = follow.position;
+        if (!followedDocument) return;
+        if (followedDocument === documentId) {
+          goTo(followedPage ?? 1, false);
+          return;
+        }
+        live?.session.following.markFollowNavigation();
+        context.navigate({
+          screen: 'document',
+          meetingId,
+          documentId: followedDocument,
+          page: followedPage ?? 1,
+        });
+      }
+      function returnToPlace(): void {
+        if (!live) return;
+        const place = live.session.following.takeReturnPlace();
+        if (!place) return;
+        live.session.following.set(false);
+        if (place.documentId === documentId) goTo(place.page);
+        else
+          context.navigate({ screen: 'document', meetingId, documentId: place.documentId, page: place.page });
+      }
+      if (live) {
+        live.session.connection.subscribe(renderLive, signal);
+        live.session.following.subscribe(renderLive, signal);
+        tickEverySecond(renderSpeaker, signal);
+        renderLive();
+      }
+
+      // ---- Pages ----
+      let addressTimer: number | undefined;
+      const writeAddress = () => {
+        window.clearTimeout(addressTimer);
+        addressTimer = undefined;
+        context.replaceAddress({ screen: 'document', meetingId, documentId, page: currentPageNumber() });
+      };
+      const pageLabel = (page: number) => t('reader.pageOf', { page, count: pageCount });
+      const refreshPager = () => {
+        const page = currentPageNumber();
+        indicator.replaceChildren(
+          h('span', { className: 'indicator-word' }, `${t('reading.pageWord')} `),
+          `${page}/${pageCount}`,
+        );
+        previous.disabled = page <= 1;
+        next.disabled = page >= pageCount;
+        stage.dataset['page'] = String(page);
+        navigator.setCurrent(page);
+        refreshViewMenu();
+      };
+      view = createPageView({
+        pdf,
+        stage,
+        mode: preference[orientation()],
+        initialPage,
+        signal,
+        pageLabel,
+        framePage: (canvas, page) =>
+          annotations ? annotations.framePage(canvas, page) : createPageFrame(canvas, page).element,
+        releaseFrame: (page) => annotations?.releasePage(page),
+        pageShown: (page, frame) => search.pageShown(page, frame),
+        decorateCanvas: agendaDocument.confidential
+          ? (canvas) => {
               const context2d = canvas.getContext('2d');
-              const name = context.user?.display_name ?? '';
               if (context2d)
                 drawWatermark(
                   context2d,
                   canvas.width,
                   canvas.height,
-                  watermarkText(name, new Date(), context.language),
+                  watermarkText(context.user?.display_name ?? '', new Date(), context.language),
                 );
             }
-            canvas.className = 'page-canvas';
-            canvas.setAttribute('role', 'img');
-            canvas.setAttribute('aria-label', t('reader.pageOf', { page: pageNumber, count: pageCount }));
-            stage.replaceChildren(annotations ? annotations.framePage(canvas, pageNumber) : canvas);
-            stage.dataset['renderedPage'] = String(pageNumber);
-            stage.removeAttribute('aria-busy');
-            if (resetScroll) stage.scrollTo({ top: 0, left: 0 });
-          },
-          (error: unknown) => {
-            if (signal.aborted || rendering !== current || isRenderCancelled(error)) return;
-            stage.removeAttribute('aria-busy');
-            stage.replaceChildren(
-              errorPanel(t('reader.openFailed'), { label: t('common.retry'), run: () => render(false) }),
-            );
-          },
-        );
-      };
-
-      const update = (resetScroll: boolean) => {
-        indicator.textContent = t('reader.pageOf', { page, count: pageCount });
-        previous.disabled = page <= 1;
-        next.disabled = page >= pageCount;
-        zoomOut.disabled = zoom <= (zoomSteps[0] ?? zoom);
-        zoomIn.disabled = zoom >= (zoomSteps[zoomSteps.length - 1] ?? zoom);
-        stage.dataset['page'] = String(page);
-        context.replaceAddress({ screen: 'document', meetingId, documentId, page });
-        render(resetScroll);
-      };
+          : undefined,
+        resized: () => {
+          annotations?.relayout();
+          refreshViewMenu();
+        },
+        currentChanged: () => {
+          refreshPager();
+          renderLive();
+          // The address follows the page, at most every 400 ms (browsers
+          // refuse a flood of history changes: Safari 100 in 30 s).
+          addressTimer ??= window.setTimeout(writeAddress, 400);
+        },
+        renderFailed: (page, error) => {
+          console.error('phonghop: could not draw page', page, error);
+          stage.dataset['renderFailed'] = String(page);
+        },
+        gesturesEnabled: () => !annotations?.capturesTouch(),
+        swiped: (pageTurn) => turn(pageTurn),
+      });
+      refreshPager();
+      signal.addEventListener('abort', () => {
+        if (addressTimer !== undefined) writeAddress();
+        window.clearTimeout(presentTimer);
+      });
 
       /** Shows page `target`; a page the reader chose (`byReader`) leaves
        * follow mode, one the presenter moved to does not. */
-      const goTo = (target: number, byReader = true) => {
+      function goTo(target: number, byReader = true): void {
         if (byReader) live?.session.following.set(false);
-        const clamped = clampPage(target, pageCount);
-        if (clamped === page) return;
-        page = clamped;
-        update(true);
-      };
-      const turn = (pageTurn: PageTurn) => goTo(applyTurn(pageTurn, page, pageCount));
-      const changeZoom = (direction: 1 | -1) => {
-        zoom = nextZoom(zoom, direction);
-        update(false);
-      };
+        view?.goTo(target);
+        refreshPager();
+        addressTimer ??= window.setTimeout(writeAddress, 400);
+      }
+      function turn(pageTurn: PageTurn): void {
+        if (!view) return;
+        goTo(view.pageAfter(pageTurn));
+      }
 
-      // Arrow keys turn pages, unless the user is typing a page number.
+      // The orientation decides the fit, unless the reader chose one for it.
+      let lastOrientation = orientation();
+      window.addEventListener(
+        'resize',
+        () => {
+          const now = orientation();
+          if (now === lastOrientation) return;
+          lastOrientation = now;
+          view?.setMode(preference[now]);
+          refreshViewMenu();
+        },
+        { signal },
+      );
+
+      // Keys: arrows and Page Up/Down turn pages, Ctrl+F searches, Escape
+      // puts a panel away; not while the user is typing.
       window.addEventListener(
         'keydown',
         (event) => {
+          if (event.key === 'Escape') {
+            closePanels();
+            return;
+          }
+          if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 'f') {
+            event.preventDefault();
+            navigator.open('search');
+            return;
+          }
           if (
             event.target instanceof HTMLInputElement ||
             event.target instanceof HTMLTextAreaElement ||
+            event.target instanceof HTMLSelectElement ||
             event.altKey ||
             event.ctrlKey ||
             event.metaKey
@@ -428,57 +784,6 @@ export const readerScreen =
         { signal },
       );
 
-      // A horizontal swipe turns the page, but only while the page fits the
-      // width: a zoomed page needs the same gesture to pan.
-      let swipeStart: { x: number; y: number; id: number } | null = null;
-      stage.addEventListener(
-        'pointerdown',
-        (event) => {
-          swipeStart = event.isPrimary ? { x: event.clientX, y: event.clientY, id: event.pointerId } : null;
-        },
-        { signal },
-      );
-      stage.addEventListener(
-        'pointerup',
-        (event) => {
-          const start = swipeStart;
-          swipeStart = null;
-          if (!start || start.id !== event.pointerId) return;
-          if (stage.scrollWidth > stage.clientWidth + 1) return;
-          const pageTurn = swipeTurn(event.clientX - start.x, event.clientY - start.y);
-          if (pageTurn) turn(pageTurn);
-        },
-        { signal },
-      );
-      stage.addEventListener(
-        'pointercancel',
-        () => {
-          swipeStart = null;
-        },
-        { signal },
-      );
-
-      // Tablets rotate; redraw for the new width once the rotation settles.
-      let resizeTimer: number | undefined;
-      let lastWidth = stage.clientWidth;
-      window.addEventListener(
-        'resize',
-        () => {
-          window.clearTimeout(resizeTimer);
-          resizeTimer = window.setTimeout(() => {
-            if (signal.aborted || stage.clientWidth === lastWidth) return;
-            lastWidth = stage.clientWidth;
-            render(false);
-          }, 200);
-        },
-        { signal },
-      );
-      signal.addEventListener('abort', () => {
-        window.clearTimeout(resizeTimer);
-        rendering?.cancel();
-      });
-
-      update(true);
       stage.focus({ preventScroll: true });
     };
 

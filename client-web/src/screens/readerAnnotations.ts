@@ -1,7 +1,10 @@
 // The reader's annotations: the tool bar (pen, highlighter, eraser, text
-// note, select; colours and widths; the shared layer), the ink drawn over
-// the pdf.js page, pinned notes, and the free-text note of the document's
-// agenda item.
+// note, select; colours and widths; the shared layer), which the reader
+// docks under the page on request, the ink drawn over each page on screen
+// (the reader frames several as the pages scroll), pinned notes, and the
+// free-text note of the document's agenda item. While a stroke is drawn
+// only its own path changes on each move, and the reader draws no page,
+// so that the ink keeps up with the pen on a slow tablet.
 //
 // Private ink and notes go to the delegate's notebook for the meeting;
 // "Chia sẻ với cuộc họp" copies a chosen stroke or note to the document's
@@ -61,6 +64,7 @@ import {
   type PageFrame,
   type SharedLayerWatch,
 } from '../reader/inkLayer';
+import { inkPathData } from '../reader/inkPath';
 import { h } from '../ui/dom';
 import type { ScreenContext } from './context';
 
@@ -89,13 +93,23 @@ const widthLabels: MessageKey[] = ['annotate.width.thin', 'annotate.width.medium
 const eraserRadius = 0.015;
 
 export interface ReaderAnnotations {
-  /** The tool bar and the note editor, above the page. */
+  /** The tool bar and the note editor. */
   panel: HTMLElement;
-  /** The agenda item's free-text note, below the page. */
+  /** The agenda item's free-text note. */
   itemNotePanel: HTMLElement | null;
   /** Wraps a freshly rendered page canvas with the ink and notes drawn
-   * over it; the reader puts the result in its stage. */
+   * over it; the reader puts the result in the page's place. Several
+   * pages may be framed at once (a scrolling column). */
   framePage(canvas: HTMLCanvasElement, page: number): HTMLElement;
+  /** Forgets a page's frame (the reader dropped it far from view). */
+  releasePage(page: number): void;
+  /** Draws the ink again for the frames' new sizes (zoom, rotation). */
+  relayout(): void;
+  /** Whether a tool that draws on the page is chosen: touches then draw
+   * instead of scrolling, turning or zooming the page. */
+  capturesTouch(): boolean;
+  /** Back to reading ("Xem"), as when the tool bar is put away. */
+  stopDrawing(): void;
 }
 
 interface Layer {
@@ -118,6 +132,9 @@ export function setUpAnnotations(options: {
   agendaDocument: DocumentInfo;
   context: ScreenContext;
   signal: AbortSignal;
+  /** A stroke began (`true`) or ended: the reader holds back drawing
+   * pages meanwhile, so that the ink keeps up with the pen. */
+  drawingChanged?: (drawing: boolean) => void;
 }): ReaderAnnotations | null {
   const { meeting, agendaDocument, context, signal } = options;
   const { t } = context;
@@ -145,15 +162,24 @@ export function setUpAnnotations(options: {
   /** The shared layer's ink in progress (others'), once it is open. */
   let sharedWatch: SharedLayerWatch | null = null;
   let selectedStrokeId: string | null = null;
-  let frame: PageFrame | null = null;
+  /** The pages on screen, by page number. */
+  const frames = new Map<number, PageFrame>();
   /** The stroke being drawn on this device. */
   let drawing: {
     pointerId: number;
     id: string;
     tool: Tool;
     layer: LayerName;
+    page: number;
     points: InkPoint[];
     lastSentAt: number;
+    /** The stroke's path while it is drawn, updated alone on each move
+     * (not the whole page) so that the ink keeps up with the pen. */
+    path: SVGPathElement | null;
+    size: { width: number; height: number };
+    /** The page frame's box when the stroke began (the page cannot
+     * scroll under a drawing tool), so that a move costs no layout. */
+    box: DOMRect;
   } | null = null;
 
   // ---- The panel ----
@@ -292,10 +318,10 @@ export function setUpAnnotations(options: {
     'div',
     { className: 'annotate-panel', attrs: { 'data-annotations': 'loading' } },
     toolbar,
-    hint,
-    selectionBar,
+    // One row of fixed height for the hint, the chosen stroke's actions
+    // and the status, so that choosing a tool never moves the page.
+    h('div', { className: 'annotate-info' }, hint, selectionBar, status),
     noteEditor,
-    status,
   );
   for (const control of [...toolButtons, ...colorButtons, ...widthButtons, drawSharedButton])
     control.disabled = true;
@@ -326,7 +352,7 @@ export function setUpAnnotations(options: {
     hint.textContent =
       tool === 'select' ? t('annotate.selectHint') : tool === 'note' ? t('annotate.noteHint') : '';
     hint.hidden = hint.textContent === '';
-    if (frame) frame.element.dataset['tool'] = tool;
+    for (const frame of frames.values()) frame.element.dataset['tool'] = tool;
   }
 
   function chooseTool(next: Tool): void {
@@ -338,7 +364,11 @@ export function setUpAnnotations(options: {
 
   // ---- Drawing the layers ----
   function redraw(): void {
-    if (!frame) return;
+    for (const frame of frames.values()) redrawFrame(frame);
+    refreshSelection();
+  }
+
+  function redrawFrame(frame: PageFrame): void {
     const { svg, notes, page } = frame;
     const { width, height } = fitInkLayer(frame);
     const noteMarkers: HTMLElement[] = [];
@@ -355,11 +385,11 @@ export function setUpAnnotations(options: {
       width,
       height,
     );
-    if (drawing && (drawing.tool === 'pen' || drawing.tool === 'highlighter')) {
+    if (drawing && drawing.page === page && (drawing.tool === 'pen' || drawing.tool === 'highlighter')) {
       const current = { tool: drawing.tool, width: toolWidth(drawing.tool, penWidth), color };
-      (drawing.layer === 'shared' ? sharedGroup : privateGroup).append(
-        strokeElement(current, drawing.points, width, height, 'ink-stroke ink-drawing'),
-      );
+      drawing.path = strokeElement(current, drawing.points, width, height, 'ink-stroke ink-drawing');
+      drawing.size = { width, height };
+      (drawing.layer === 'shared' ? sharedGroup : privateGroup).append(drawing.path);
     }
     for (const note of sharedPage.notes) noteMarkers.push(noteMarker(note, 'shared'));
     for (const note of privatePage.notes) noteMarkers.push(noteMarker(note, 'notebook'));
@@ -370,7 +400,6 @@ export function setUpAnnotations(options: {
     frame.element.dataset['sharedNotes'] = String(sharedPage.notes.length);
     frame.element.dataset['privateNotes'] = String(privatePage.notes.length);
     frame.element.dataset['liveStrokes'] = String(liveGroup.childElementCount);
-    refreshSelection();
   }
 
   function noteMarker(note: PinnedNote, layer: LayerName): HTMLElement {
@@ -394,18 +423,23 @@ export function setUpAnnotations(options: {
   }
 
   // ---- Pointer input on the page ----
-  function pagePoint(event: PointerEvent): InkPoint {
-    const box = frame?.element.getBoundingClientRect() ?? { left: 0, top: 0, width: 1, height: 1 };
+  function pagePoint(event: PointerEvent, frame: PageFrame, box?: DOMRect): InkPoint {
     const pressure = event.pointerType === 'pen' ? event.pressure : 0.5;
-    return toPagePoint(event.clientX, event.clientY, pressure, box);
+    return toPagePoint(event.clientX, event.clientY, pressure, box ?? frame.element.getBoundingClientRect());
   }
 
-  function aspect(): number {
-    if (!frame) return 1;
+  function aspect(frame: PageFrame): number {
     return (frame.element.clientHeight || 1) / (frame.element.clientWidth || 1);
   }
 
+  function frameOf(event: Event): PageFrame | undefined {
+    const page = Number((event.currentTarget as HTMLElement | null)?.dataset['page']);
+    const frame = frames.get(page);
+    return frame && frame.element === event.currentTarget ? frame : undefined;
+  }
+
   function onPointerDown(event: PointerEvent): void {
+    const frame = frameOf(event);
     if (tool === 'view' || !notebook || !frame) return;
     // A tap on a pinned note opens it, whatever the tool.
     if (event.target instanceof Element && event.target.closest('.pinned-note')) return;
@@ -413,7 +447,7 @@ export function setUpAnnotations(options: {
     event.stopPropagation();
     event.preventDefault();
     if (drawing) return;
-    const point = pagePoint(event);
+    const point = pagePoint(event, frame);
     if (tool === 'note') {
       openNoteEditor(
         {
@@ -433,7 +467,7 @@ export function setUpAnnotations(options: {
     }
     if (tool === 'select') {
       const candidates = annotationsOnPage(notebook.handle.doc(), documentId, frame.page).strokes;
-      selectedStrokeId = strokeAt(candidates, point, eraserRadius, aspect())?.id ?? null;
+      selectedStrokeId = strokeAt(candidates, point, eraserRadius, aspect(frame))?.id ?? null;
       redraw();
       return;
     }
@@ -445,31 +479,51 @@ export function setUpAnnotations(options: {
       id: newAnnotationId(),
       tool,
       layer: layer.name,
+      page: frame.page,
       points: [point],
       lastSentAt: 0,
+      path: null,
+      size: { width: 1, height: 1 },
+      box: frame.element.getBoundingClientRect(),
     };
-    redraw();
+    options.drawingChanged?.(true);
+    redrawFrame(frame);
+  }
+
+  /** The stroke in progress ends (kept, abandoned or its page gone). */
+  function endDrawing(): void {
+    if (!drawing) return;
+    drawing = null;
+    options.drawingChanged?.(false);
   }
 
   function onPointerMove(event: PointerEvent): void {
     if (!drawing || event.pointerId !== drawing.pointerId) return;
+    const frame = frames.get(drawing.page);
+    if (!frame) return;
     event.stopPropagation();
+    const box = drawing.box;
     const samples = typeof event.getCoalescedEvents === 'function' ? event.getCoalescedEvents() : [];
-    for (const sample of samples.length > 0 ? samples : [event]) drawing.points.push(pagePoint(sample));
+    for (const sample of samples.length > 0 ? samples : [event])
+      drawing.points.push(pagePoint(sample, frame, box));
     if (drawing.layer === 'shared') sendLiveInk('drawing');
-    redraw();
+    if (drawing.path && (drawing.tool === 'pen' || drawing.tool === 'highlighter')) {
+      const shape = { tool: drawing.tool, width: toolWidth(drawing.tool, penWidth), points: drawing.points };
+      drawing.path.setAttribute('d', inkPathData(shape, drawing.size.width, drawing.size.height));
+    }
   }
 
   function onPointerUp(event: PointerEvent): void {
     if (!drawing || event.pointerId !== drawing.pointerId) return;
     event.stopPropagation();
     const finished = drawing;
-    drawing = null;
+    endDrawing();
     const layer = finished.layer === 'shared' ? shared : notebook;
+    const frame = frames.get(finished.page);
     if (!layer || !frame) return;
     if (finished.tool === 'eraser') {
       const onPage = annotationsOnPage(layer.handle.doc(), documentId, frame.page).strokes;
-      const erased = new Set(strokesErasedBy(onPage, finished.points, eraserRadius, aspect()));
+      const erased = new Set(strokesErasedBy(onPage, finished.points, eraserRadius, aspect(frame)));
       if (erased.size > 0) layer.handle.change((document) => void removeStrokes(document, erased));
     } else if (finished.tool === 'pen' || finished.tool === 'highlighter') {
       const stroke: StrokeRecord = {
@@ -490,7 +544,7 @@ export function setUpAnnotations(options: {
   }
 
   function sendLiveInk(stage: LiveInkStage, stroke = drawing): void {
-    if (!stroke || !shared || (stroke.tool !== 'pen' && stroke.tool !== 'highlighter') || !frame) return;
+    if (!stroke || !shared || (stroke.tool !== 'pen' && stroke.tool !== 'highlighter')) return;
     const now = Date.now();
     if (stage === 'drawing' && now - stroke.lastSentAt < liveInkIntervalMilliseconds) return;
     stroke.lastSentAt = now;
@@ -499,7 +553,7 @@ export function setUpAnnotations(options: {
         {
           strokeId: stroke.id,
           documentId,
-          page: frame.page,
+          page: stroke.page,
           tool: stroke.tool,
           color,
           width: toolWidth(stroke.tool, penWidth),
@@ -748,10 +802,11 @@ export function setUpAnnotations(options: {
     panel,
     itemNotePanel: itemNoteSection,
     framePage(canvas, page) {
-      if (frame?.page !== page) selectedStrokeId = null;
-      drawing = null;
-      frame = createPageFrame(canvas, page, tool);
+      if (drawing?.page === page) endDrawing();
+      const frame = createPageFrame(canvas, page, tool);
+      frames.set(page, frame);
       const { element } = frame;
+      element.dataset['page'] = String(page);
       element.addEventListener('pointerdown', onPointerDown, { signal });
       element.addEventListener('pointermove', onPointerMove, { signal });
       element.addEventListener('pointerup', onPointerUp, { signal });
@@ -760,14 +815,30 @@ export function setUpAnnotations(options: {
         (event) => {
           if (drawing?.pointerId !== event.pointerId) return;
           if (drawing.layer === 'shared') sendLiveInk('abandoned');
-          drawing = null;
-          redraw();
+          endDrawing();
+          redrawFrame(frame);
         },
         { signal },
       );
       // The frame has its size once it is in the page.
-      requestAnimationFrame(() => redraw());
+      requestAnimationFrame(() => {
+        if (frames.get(page) === frame) redrawFrame(frame);
+      });
       return element;
+    },
+    releasePage(page) {
+      if (drawing?.page === page) {
+        if (drawing.layer === 'shared') sendLiveInk('abandoned');
+        endDrawing();
+      }
+      frames.delete(page);
+    },
+    relayout() {
+      for (const frame of frames.values()) redrawFrame(frame);
+    },
+    capturesTouch: () => tool !== 'view',
+    stopDrawing() {
+      if (tool !== 'view') chooseTool('view');
     },
   };
 }
