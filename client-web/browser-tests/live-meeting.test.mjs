@@ -17,6 +17,7 @@ import {
   reportMissingPrerequisite,
   screenshot,
 } from './support/browser.mjs';
+import { assertSeatsFit } from './support/seats.mjs';
 import { startServer } from './support/server.mjs';
 
 const prerequisite = missingPrerequisite();
@@ -49,6 +50,9 @@ if (prerequisite) {
         await chair.page.waitForURL(/#\/meetings\/[^/]+\/chair$/);
         const quorum = chair.page.locator('.live-quorum');
         await quorum.waitFor();
+        // The demo's 28 members (26 delegates, the chair, the secretary)
+        // fit the console without scrolling.
+        await assertSeatsFit(chair.page, 28);
         const presentBefore = Number(await quorum.getAttribute('data-present'));
 
         // The delegate opens the meeting and checks in; the chair's count moves.
@@ -64,14 +68,12 @@ if (prerequisite) {
         await chair.page.locator(`.live-quorum[data-present="${presentBefore + 1}"]`).waitFor();
         await screenshot(delegate.page, 'live-delegate-meeting.png');
 
-        // The chair marks another delegate absent, with the reason.
-        const absentee = chair.page.locator('.chair-attendance-row').filter({ hasText: 'Đại biểu 02' });
-        await absentee.getByLabel('Lý do vắng mặt').fill('Đi công tác');
-        await absentee.getByRole('button', { name: 'Vắng mặt' }).click();
-        await chair.page
-          .locator('.chair-attendance-row[data-status="absent"]')
-          .filter({ hasText: 'Đi công tác' })
-          .waitFor();
+        // The chair marks another delegate absent, with the reason: choose
+        // "Vắng mặt", type the reason, tap the seat.
+        await chair.page.locator('.seat-mark[data-mark="absent"]').click();
+        await chair.page.getByLabel('Lý do vắng mặt').fill('Đi công tác');
+        await chair.page.locator('.seat').filter({ hasText: 'Đại biểu 02' }).click();
+        await chair.page.locator('.seat[data-status="absent"]').filter({ hasText: 'Đi công tác' }).waitFor();
 
         // The chair opens a vote; the delegate's card appears and takes the ballot.
         await chair.page.getByRole('button', { name: 'Mở biểu quyết' }).click();

@@ -38,11 +38,12 @@ export async function freePort() {
 const sleep = (milliseconds) => new Promise((resolve) => setTimeout(resolve, milliseconds));
 
 /**
- * Starts `phonghop serve --demo` and waits until `GET /healthz` answers 200.
+ * Starts `phonghop serve --demo` (plus `extraArgs`, such as
+ * `['--demo-delegates', '58']`) and waits until `GET /healthz` answers 200.
  * Returns `{ baseUrl, output(), stop() }`; `output()` is everything the
  * server printed, for failure messages.
  */
-export async function startServer({ timeoutMilliseconds = 30_000 } = {}) {
+export async function startServer({ timeoutMilliseconds = 30_000, extraArgs = [] } = {}) {
   const binary = serverBinaryPath();
   if (!existsSync(binary)) {
     throw new Error(
@@ -60,6 +61,7 @@ export async function startServer({ timeoutMilliseconds = 30_000 } = {}) {
     dataDir,
     '--web-dir',
     distDir,
+    ...extraArgs,
   ];
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } });
 

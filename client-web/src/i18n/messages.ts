@@ -418,6 +418,8 @@ export const vi = {
   'chair.requestsEmpty': 'Chưa có yêu cầu nào đang chờ.',
   'chair.markHandled': 'Đã xử lý',
   'chair.requestsHandled': 'Đã xử lý gần đây',
+  'chair.seatCounts': 'Có mặt {present} · Đến muộn {late} · Vắng mặt {absent} · Chưa điểm danh {none}',
+  'chair.seatMarkHint': 'Chọn, rồi chạm vào đại biểu:',
   'screen.waiting': 'Chờ người trình bày chọn tài liệu…',
   'screen.fullScreen': 'Toàn màn hình',
 
@@ -839,6 +841,8 @@ export const en: Record<MessageKey, string> = {
   'chair.requestsEmpty': 'No request is waiting.',
   'chair.markHandled': 'Mark handled',
   'chair.requestsHandled': 'Recently handled',
+  'chair.seatCounts': 'Present {present} · Late {late} · Absent {absent} · Not checked in {none}',
+  'chair.seatMarkHint': 'Choose, then tap the members:',
   'screen.waiting': 'Waiting for the presenter to choose a document…',
   'screen.fullScreen': 'Full screen',
 

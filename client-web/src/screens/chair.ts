@@ -1,9 +1,13 @@
 // The chair console ("Chủ trì", `#/meetings/{id}/chair`): one screen to run
-// the meeting without help. The current agenda item with next / previous
-// (which moves everyone to its first document), what everyone follows with
-// page turns, the speakers list, votes, quorum, attendance, announcements
-// and the readiness board. Every button sends one `/live` request; the
-// screen redraws from the events, so two staff consoles stay in step.
+// the meeting without help. On top, attendance as a seat grid (one tile a
+// member: present, late, absent or not checked in; choose a mark, tap the
+// seats), which fits 60 members on a 1920×1080 screen; the quorum line
+// stays at the bottom of the screen whatever is scrolled. Below, the
+// current agenda item with next / previous (which moves everyone to its
+// first document), what everyone follows with page turns, the speakers
+// list, votes, announcements and the readiness board. Every button sends
+// one `/live` request; the screen redraws from the events, so two staff
+// consoles stay in step.
 
 import type { AgendaItem, DocumentInfo, Meeting, MeetingRole } from '../api/types';
 import { layoutAgenda } from '../meetings/agenda';
@@ -11,8 +15,8 @@ import { hrefFor } from '../router/routes';
 import { describeRequest, openLiveSession, requestFailure } from '../live/delegatePanel';
 import { liveControls } from '../live/permissions';
 import type { AttendanceStatus, FollowPosition, LiveParticipant } from '../live/protocol';
+import { attendanceChange, attendanceCounts, seats } from '../live/seats';
 import {
-  attendanceOf,
   devicesOnline,
   openVote,
   participantName,
@@ -106,6 +110,7 @@ function chairConsole(
   const items = agendaOrder(meeting);
 
   const statusLine = connectionLine();
+  const seatsSlot = h('div', { className: 'chair-seats-slot' });
   const errorLine = h('p', { className: 'form-error', attrs: { role: 'alert' } });
   errorLine.hidden = true;
   const panels = h('div', { className: 'chair-grid' });
@@ -122,8 +127,19 @@ function chairConsole(
     className: 'input',
     attrs: { type: 'text', id: 'chair-announce-text', 'aria-label': t('chair.announcementText') },
   });
-  /** Absence reasons typed but not sent yet, by user. */
-  const reasons = new Map<string, HTMLInputElement>();
+  /** The mark a tap on a seat gives, and the reason for an absence. */
+  let mark: AttendanceStatus = 'present';
+  const absentReason = h('input', {
+    className: 'input input-reason',
+    attrs: {
+      type: 'text',
+      id: 'chair-absent-reason',
+      maxlength: 200,
+      placeholder: t('chair.absentReason'),
+      'aria-label': t('chair.absentReason'),
+    },
+  });
+  const statusBar = h('div', { className: 'chair-status-bar', attrs: { role: 'status' } });
 
   root.replaceChildren(
     h(
@@ -134,12 +150,18 @@ function chairConsole(
         { className: 'back-link', attrs: { href: hrefFor({ screen: 'meeting', meetingId: meeting.id }) } },
         `‹ ${t('chair.backToMeeting')}`,
       ),
-      h('h1', {}, `${t('chair.title')}: ${meeting.title}`),
-      recordExportButton(meeting, context, signal),
+      h(
+        'div',
+        { className: 'chair-head' },
+        h('h1', {}, `${t('chair.title')}: ${meeting.title}`),
+        recordExportButton(meeting, context, signal),
+      ),
       statusLine,
       errorLine,
+      seatsSlot,
       panels,
       minutesPanel(meeting, context, signal),
+      statusBar,
     ),
   );
 
@@ -241,63 +263,99 @@ function chairConsole(
             )
           : null,
       ),
-      card(t('chair.attendance'), 'chair-attendance', quorumLine(state, t), attendanceList(state)),
     );
   };
 
-  const attendanceList = (state: LiveState) =>
-    h(
-      'ul',
-      { className: 'chair-attendance-list' },
-      ...sortedParticipants(state)
-        .filter((participant) => participant.role !== 'remote_point')
-        .map((participant) => {
-          const entry = attendanceOf(state, participant.user_id);
-          const status = entry?.status ?? null;
-          const reason =
-            reasons.get(participant.user_id) ??
-            h('input', {
-              className: 'input input-reason',
-              attrs: {
-                type: 'text',
-                placeholder: t('chair.absentReason'),
-                'aria-label': t('chair.absentReason'),
-              },
-            });
-          reasons.set(participant.user_id, reason);
-          const mark = (next: AttendanceStatus) =>
-            send(() =>
-              connection.request({
-                type: 'set_attendance',
-                user_id: participant.user_id,
-                status: next,
-                reason: next === 'absent' ? reason.value.trim() || null : null,
-              }),
-            );
-          return h(
-            'li',
-            {
-              className: 'chair-attendance-row',
-              attrs: { 'data-user-id': participant.user_id, 'data-status': status ?? '' },
+  /** Attendance: the marks to choose, then a tile per member. */
+  const seatGrid = (state: LiveState) => {
+    const list = seats(state);
+    const counts = attendanceCounts(list);
+    const markButton = (status: AttendanceStatus) =>
+      h(
+        'button',
+        {
+          className: `button seat-mark seat-mark-${status}`,
+          attrs: { type: 'button', 'aria-pressed': String(mark === status), 'data-mark': status },
+          on: {
+            click: () => {
+              mark = status;
+              render();
+              if (status === 'absent') absentReason.focus();
             },
-            h('span', { className: 'chair-person' }, participant.display_name),
+          },
+        },
+        t(`chair.${status}`),
+      );
+    absentReason.hidden = mark !== 'absent';
+    return h(
+      'section',
+      { className: 'chair-card chair-seats', attrs: { 'aria-labelledby': 'chair-seats-title' } },
+      h(
+        'div',
+        { className: 'chair-seats-head' },
+        h('h2', { attrs: { id: 'chair-seats-title' } }, t('chair.attendance')),
+        h(
+          'p',
+          {
+            className: 'seat-counts muted',
+            attrs: {
+              'data-counts': `${counts.present}/${counts.late}/${counts.absent}/${counts.notCheckedIn}`,
+            },
+          },
+          t('chair.seatCounts', {
+            present: counts.present,
+            late: counts.late,
+            absent: counts.absent,
+            none: counts.notCheckedIn,
+          }),
+        ),
+      ),
+      h(
+        'div',
+        { className: 'seat-marks', attrs: { role: 'group', 'aria-label': t('chair.seatMarkHint') } },
+        h('span', { className: 'seat-mark-hint' }, t('chair.seatMarkHint')),
+        markButton('present'),
+        markButton('late'),
+        markButton('absent'),
+        absentReason,
+      ),
+      h(
+        'ol',
+        { className: 'seat-grid', attrs: { 'data-seats': list.length } },
+        ...list.map((seat) =>
+          h(
+            'li',
+            {},
             h(
-              'span',
-              { className: `badge attendance-${status ?? 'none'}` },
-              status ? t(`chair.${status}`) : t('chair.notYet'),
-              entry?.reason ? ` (${entry.reason})` : '',
+              'button',
+              {
+                className: `seat seat-${seat.status ?? 'none'}`,
+                attrs: {
+                  type: 'button',
+                  'data-user-id': seat.userId,
+                  'data-status': seat.status ?? '',
+                  title: seat.reason ? `${seat.name}: ${seat.reason}` : seat.name,
+                },
+                on: {
+                  click: () => {
+                    const change = attendanceChange(seat, mark, absentReason.value);
+                    if (change) send(() => connection.request({ type: 'set_attendance', ...change }));
+                  },
+                },
+              },
+              h('span', { className: 'seat-name' }, seat.name),
+              h(
+                'span',
+                { className: 'seat-status' },
+                seat.status ? t(`chair.${seat.status}`) : t('chair.notYet'),
+                seat.reason ? `: ${seat.reason}` : '',
+              ),
             ),
-            h(
-              'span',
-              { className: 'button-row' },
-              button(t('chair.present'), () => mark('present'), 'button-small'),
-              button(t('chair.late'), () => mark('late'), 'button-small'),
-              reason,
-              button(t('chair.absent'), () => mark('absent'), 'button-small'),
-            ),
-          );
-        }),
+          ),
+        ),
+      ),
     );
+  };
 
   const speakersCard = (state: LiveState) => {
     const speakers = state.snapshot.speakers;
@@ -565,6 +623,8 @@ function chairConsole(
     const focused = document.activeElement;
     const selection =
       focused instanceof HTMLInputElement ? [focused.selectionStart, focused.selectionEnd] : null;
+    seatsSlot.replaceChildren(seatGrid(state));
+    statusBar.replaceChildren(quorumLine(state, t));
     panels.replaceChildren(
       agendaCard(state),
       h(
