@@ -12,8 +12,6 @@ use std::time::{Duration, Instant};
 
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, SaltString};
 use argon2::{Argon2, PasswordVerifier};
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
 use base64::Engine;
 use phonghop_protocol::api::OrgRole;
@@ -21,8 +19,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use crate::error::AppError;
-use crate::store::{SessionRecord, UserRecord};
-use crate::AppState;
+use crate::store::{SessionRecord, Store, UserRecord};
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "phonghop_session";
@@ -148,26 +145,13 @@ impl AuthenticatedUser {
     }
 }
 
-impl FromRequestParts<AppState> for AuthenticatedUser {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let secret =
-            cookie_value(&parts.headers, SESSION_COOKIE).ok_or_else(AppError::unauthenticated)?;
-        authenticate_secret(state, secret)
-            .await?
-            .ok_or_else(AppError::unauthenticated)
-    }
-}
-
 /// The live session behind a cookie secret, if any.
 pub async fn authenticate_secret(
-    state: &AppState,
+    store: &Store,
     secret: &str,
 ) -> Result<Option<AuthenticatedUser>, AppError> {
     let session_id = session_id_of(secret);
-    Ok(state
-        .store
+    Ok(store
         .live_session(&session_id, crate::store::now_millis())
         .await?
         .map(|(session, user)| AuthenticatedUser { user, session }))

@@ -3,6 +3,10 @@
 //! from a meeting, or whose session was revoked. A sweep re-checks the
 //! sessions of open sockets every [`SWEEP_INTERVAL`], which also catches
 //! changes made by another process (`phonghop user disable` on the console).
+//!
+//! [`SocketServices`] is what every websocket task takes of the server,
+//! whatever its protocol: this registry, the counters and the shutdown
+//! signal.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -11,10 +15,27 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
+use crate::metrics::Metrics;
+use crate::shutdown::Shutdown;
 use crate::store::{now_millis, Store};
 
 /// How often open sockets' sessions are re-checked.
 pub const SWEEP_INTERVAL: Duration = Duration::from_secs(2);
+
+/// What a websocket task uses of the server, whatever its protocol. The
+/// task outlives the request that opened it, so it holds these (cheap
+/// clones) rather than the request's state.
+#[derive(Clone)]
+pub struct SocketServices {
+    /// Where the socket registers, so the server can close it when access
+    /// ends.
+    pub connections: Arc<ConnectionRegistry>,
+    /// The open-sockets gauge and the message counters.
+    pub metrics: Arc<Metrics>,
+    /// Tells the socket the server is stopping; the server waits for the
+    /// socket's task before it exits.
+    pub shutdown: Shutdown,
+}
 
 /// Why the server closes a socket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,22 +6,34 @@
 //! - [`serve`] opens storage, seeds the demo when asked, binds the port
 //!   and hands a bound listener to [`run`], which serves until the shutdown
 //!   future completes.
-//! - [`http`] builds the router: the REST API, `/healthz`, `/readyz`,
-//!   `/metrics`, the CA certificate, and the web client's files.
+//! - [`http`] builds the router: the REST API, the checks before the
+//!   `/sync` and `/live` upgrades, `/healthz`, `/readyz`, `/metrics`, the
+//!   CA certificate, and the web client's files. Handlers take
+//!   [`state::AppState`], the one shared state; nothing below `http`
+//!   does (a socket task takes `connections::SocketServices` and the
+//!   hub it serves).
+//! - [`live`] runs the live meetings behind `/live` (the pure rooms in
+//!   `live::room`, one file per concern).
 //! - [`auth`] resolves sessions and tickets; [`error`] maps errors to the
 //!   wire's codes ([`fault`] says which are storage faults: a database
 //!   gone away, a full disk); [`store`] is the one storage interface;
 //!   [`blobs`] keeps document files by SHA-256; [`tls`] loads and makes
 //!   certificates; [`demo`] seeds the demo meeting; [`shutdown`] tells
 //!   long-lived tasks that the server is stopping.
-//! - [`record`] builds the meeting's record (biên bản) for export as PDF.
+//! - [`record`] builds the meeting's record (biên bản) for export as PDF;
+//!   [`agenda`] holds the agenda's display order.
 //! - [`page_text`] reads what each page of a PDF says and where (page
 //!   fingerprints, text lines); [`carry_over`] decides where annotations
 //!   go when a document gets a new version.
 //! - [`sync`] runs the Automerge documents behind `/sync` (our document hub), with
 //!   their access rules, storage and durability gate.
+//!
+//! No module imports one that imports it back (`tests/module_cycles.rs`
+//! checks every `crate::` and `super::` path), and nothing imports from this
+//! file: it only starts the server.
 
 pub mod access;
+pub mod agenda;
 pub mod auth;
 pub mod blobs;
 pub mod carry_over;
@@ -39,117 +51,24 @@ pub mod page_text;
 pub mod pdf;
 pub mod record;
 pub mod shutdown;
+pub mod state;
 pub mod store;
 pub mod sync;
 pub mod tls;
 pub mod upload;
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::Context;
 
-use crate::auth::{LoginThrottle, TicketBook};
 use crate::blobs::BlobStore;
 use crate::config::ServeOptions;
-use crate::connections::ConnectionRegistry;
 use crate::convert::Converter;
-use crate::metrics::Metrics;
 use crate::shutdown::Shutdown;
+use crate::state::{AppState, Settings};
 use crate::store::Store;
 use crate::sync::{SyncConfig, SyncLimits, SyncService};
-
-/// Everything a request handler may need, shared by every request. Cheap
-/// to clone.
-#[derive(Clone)]
-pub struct AppState(Arc<AppStateInner>);
-
-impl std::ops::Deref for AppState {
-    type Target = AppStateInner;
-    fn deref(&self) -> &AppStateInner {
-        &self.0
-    }
-}
-
-/// The fields of [`AppState`].
-pub struct AppStateInner {
-    /// Accounts, meetings, documents' metadata, audit log, CRDT chunks.
-    pub store: Store,
-    /// The PDFs, by SHA-256.
-    pub blobs: BlobStore,
-    /// Settings that requests consult (origins, cookie flags, limits).
-    pub settings: Settings,
-    /// Failed-login counts, to slow down guessing.
-    pub login_throttle: Mutex<LoginThrottle>,
-    /// Outstanding websocket tickets.
-    pub tickets: Mutex<TicketBook>,
-    /// Threads for argon2 (19 MiB each): a burst of logins at the start
-    /// of a meeting queues there instead of taking all memory.
-    pub password_workers: crate::auth::PasswordWorkers,
-    /// Open websockets, so they can be closed when access ends.
-    pub connections: Arc<ConnectionRegistry>,
-    /// Turns Office uploads into PDFs.
-    pub converter: Converter,
-    /// Counters for `/metrics`.
-    pub metrics: Metrics,
-    /// Fires when the server begins to stop, so sockets can say goodbye.
-    pub shutdown: Shutdown,
-    /// The Automerge documents served on `/sync`.
-    pub sync: SyncService,
-    /// The live meetings' rooms (`/live`).
-    pub live: live::LiveHub,
-    /// When the process started (for the uptime metric).
-    pub started_at: Instant,
-}
-
-/// Settings that requests consult, fixed at start-up.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    /// `Origin` values allowed on state-changing requests and websocket
-    /// upgrades; empty means "the server's own origin only".
-    pub allowed_origins: Vec<String>,
-    /// Served over TLS: cookies get `Secure`, responses get HSTS.
-    pub tls: bool,
-    /// How long a login lasts.
-    pub session_lifetime: Duration,
-    /// Where the built web client lives.
-    pub web_dir: PathBuf,
-    /// The CA certificate offered for download, when one exists.
-    pub ca_certificate_path: Option<PathBuf>,
-    /// The largest upload accepted, in bytes.
-    pub max_upload_bytes: usize,
-}
-
-impl AppState {
-    pub fn new(
-        store: Store,
-        blobs: BlobStore,
-        settings: Settings,
-        converter: Converter,
-        shutdown: Shutdown,
-        sync: SyncService,
-    ) -> Self {
-        AppState(Arc::new(AppStateInner {
-            store,
-            blobs,
-            settings,
-            login_throttle: Mutex::new(LoginThrottle::default()),
-            tickets: Mutex::new(TicketBook::default()),
-            password_workers: crate::auth::PasswordWorkers::new(
-                std::thread::available_parallelism().map_or(2, |n| n.get()),
-            ),
-            connections: Arc::new(ConnectionRegistry::default()),
-            converter,
-            metrics: Metrics::default(),
-            shutdown,
-            sync,
-            live: live::LiveHub::default(),
-            started_at: Instant::now(),
-        }))
-    }
-}
 
 /// Serves `app` on `listener` until `shutdown` fires, then drains: stops
 /// accepting, lets open requests finish (at most 8 s), and returns.

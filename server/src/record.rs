@@ -83,7 +83,7 @@ pub enum Minutes {
 #[derive(Debug, Clone)]
 pub struct RecordSources {
     pub meeting: MeetingRecord,
-    /// In display order (`http::meetings::order_agenda`).
+    /// In display order (`agenda::order_agenda`).
     pub agenda: Vec<AgendaItemRecord>,
     pub participants: Vec<Participant>,
     pub attendance: Vec<AttendanceRecord>,

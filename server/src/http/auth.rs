@@ -1,10 +1,12 @@
-//! `/api/v1/auth/*`: login, logout, who am I, websocket tickets.
+//! `/api/v1/auth/*`: login, logout, who am I, websocket tickets; and the
+//! [`AuthenticatedUser`] extractor every other handler uses.
 
 use std::net::SocketAddr;
 use std::time::Instant;
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -12,23 +14,30 @@ use phonghop_protocol::api::{
     ErrorCode, LoginRequest, LoginResponse, WsTicketRequest, WsTicketResponse,
 };
 
+use super::wire::{bad_json, user_to_wire};
 use crate::auth::{
-    clearing_cookie, cookie_value, random_secret, session_cookie, session_id_of, verify_password,
-    AuthenticatedUser, ThrottleKey, TicketGrant, DEFAULT_DEVICE_ID, SESSION_COOKIE,
+    authenticate_secret, clearing_cookie, cookie_value, random_secret, session_cookie,
+    session_id_of, verify_password, AuthenticatedUser, ThrottleKey, TicketGrant, DEFAULT_DEVICE_ID,
+    SESSION_COOKIE,
 };
 use crate::error::AppError;
-use crate::http::meetings::user_to_wire;
+use crate::state::AppState;
 use crate::store::{now_millis, NewAuditEntry, SessionRecord};
-use crate::AppState;
 #[allow(unused_imports)]
 use phonghop_protocol::api::*;
 
-/// Turns axum's JSON rejection into our error shape.
-pub(crate) fn bad_json(rejection: JsonRejection) -> AppError {
-    AppError::bad_request(
-        format!("Dữ liệu gửi lên không hợp lệ: {}", rejection.body_text()),
-        format!("The request body is not valid: {}", rejection.body_text()),
-    )
+/// A handler that takes an [`AuthenticatedUser`] answers 401 to a request
+/// without a live session.
+impl FromRequestParts<AppState> for AuthenticatedUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let secret =
+            cookie_value(&parts.headers, SESSION_COOKIE).ok_or_else(AppError::unauthenticated)?;
+        authenticate_secret(&state.store, secret)
+            .await?
+            .ok_or_else(AppError::unauthenticated)
+    }
 }
 
 /// A hash that verifies nothing, checked when the username is unknown so

@@ -9,11 +9,12 @@ use axum::response::{IntoResponse, Response};
 use tower::ServiceExt;
 use tower_http::services::ServeFile;
 
+use super::wire::{bad_json, document_to_wire, version_url};
 use crate::access::{self, MeetingViewer};
 use crate::auth::AuthenticatedUser;
 use crate::error::AppError;
+use crate::state::AppState;
 use crate::store::{DocumentRecord, DocumentVersionRecord};
-use crate::AppState;
 use axum::extract::Multipart;
 #[allow(unused_imports)]
 use phonghop_protocol::api::*;
@@ -67,25 +68,6 @@ pub async fn current_file(
 ) -> Result<Response, AppError> {
     let (document, current) = readable_document(&state, &caller, &document_id).await?;
     serve_pdf(&state, &document, &current, false, request).await
-}
-
-/// Where version `version` of a document is served, in its current
-/// confidentiality state.
-///
-/// **The URL names the version and the state.** A non-confidential
-/// version's content never changes, so its URL (`…/versions/{n}/file`) is
-/// cached for good. A confidential document is served only from
-/// `…/versions/{n}/confidential`, never cached; the moment a document is
-/// marked confidential its public URLs answer `not_found`, so no copy a
-/// browser kept under them can be mistaken for the document's current
-/// state, and the meeting JSON (and the live `meeting_changed`) name the new
-/// URL. Unmarking goes back to the public URL (same content as before).
-pub fn version_url(document_id: &str, version: i64, confidential: bool) -> String {
-    if confidential {
-        format!("/api/v1/documents/{document_id}/versions/{version}/confidential")
-    } else {
-        format!("/api/v1/documents/{document_id}/versions/{version}/file")
-    }
 }
 
 /// One version by number, while the document is not confidential:
@@ -423,9 +405,7 @@ async fn document_info(
     current: &DocumentVersionRecord,
 ) -> Result<DocumentInfo, AppError> {
     let versions = state.store.document_versions(&document.id).await?;
-    Ok(crate::http::meetings::document_to_wire(
-        document, current, &versions,
-    ))
+    Ok(document_to_wire(document, current, &versions))
 }
 
 /// `POST /meetings/{id}/agenda/{item_id}/documents` (multipart: `file`,
@@ -495,7 +475,7 @@ pub async fn upload(
     state.live.meeting_changed(&state.store, &meeting_id).await;
     Ok((
         StatusCode::CREATED,
-        axum::Json(crate::http::meetings::document_to_wire(
+        axum::Json(document_to_wire(
             &document,
             &version,
             std::slice::from_ref(&version),
@@ -562,7 +542,7 @@ pub async fn update(
     Path(document_id): Path<String>,
     payload: Result<axum::Json<UpdateDocumentRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Result<axum::Json<DocumentInfo>, AppError> {
-    let axum::Json(request) = payload.map_err(crate::http::auth::bad_json)?;
+    let axum::Json(request) = payload.map_err(bad_json)?;
     let (document, _) = state
         .store
         .document(&document_id)

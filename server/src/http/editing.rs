@@ -15,16 +15,16 @@ use phonghop_protocol::api::{
     UpdateAgendaItemRequest, UpdateMeetingRequest,
 };
 
+use super::wire::bad_json;
 use crate::access::{self, MeetingViewer};
 use crate::auth::AuthenticatedUser;
 use crate::error::AppError;
-use crate::http::auth::bad_json;
 use crate::http::meetings::{load_meeting_view, visible_meeting};
+use crate::state::AppState;
 use crate::store::{
     new_id, now_millis, AgendaItemChanges, AgendaItemRecord, AgendaPlacement, MeetingChanges,
     MeetingRecord, NewAuditEntry,
 };
-use crate::AppState;
 #[allow(unused_imports)]
 use phonghop_protocol::api::*;
 

@@ -12,7 +12,7 @@ use phonghop_protocol::api::HealthStatus;
 
 use crate::error::AppError;
 use crate::metrics::Gauges;
-use crate::AppState;
+use crate::state::AppState;
 #[allow(unused_imports)]
 use phonghop_protocol::api::*;
 

@@ -6,29 +6,19 @@ use std::collections::HashMap;
 use axum::extract::{Path, State};
 use axum::Json;
 use phonghop_protocol::api::{
-    AgendaItem, AuditLog, AuditLogEntry, DocumentInfo, DocumentVersionSummary, Meeting,
-    MeetingList, MeetingSummary, SyncDocument, User,
+    AgendaItem, AuditLog, AuditLogEntry, DocumentInfo, Meeting, MeetingList, MeetingSummary,
+    SyncDocument,
 };
 
+use super::wire::document_to_wire;
 use crate::access::{self, MeetingViewer, SyncDocumentFacts};
+use crate::agenda::order_agenda;
 use crate::auth::AuthenticatedUser;
 use crate::error::AppError;
-use crate::http::documents::version_url;
-use crate::store::{
-    AgendaItemRecord, DocumentRecord, DocumentVersionRecord, MeetingRecord, UserRecord,
-};
-use crate::AppState;
+use crate::state::AppState;
+use crate::store::MeetingRecord;
 #[allow(unused_imports)]
 use phonghop_protocol::api::*;
-
-pub fn user_to_wire(user: &UserRecord) -> User {
-    User {
-        id: user.id.clone(),
-        username: user.username.clone(),
-        display_name: user.display_name.clone(),
-        role: user.org_role,
-    }
-}
 
 fn summary(meeting: &MeetingRecord, viewer: MeetingViewer) -> MeetingSummary {
     MeetingSummary {
@@ -100,62 +90,6 @@ pub async fn list(
     }
     meetings.sort_by(|a, b| b.starts_at.cmp(&a.starts_at));
     Ok(Json(MeetingList { meetings }))
-}
-
-/// A document as the wire shows it: its current version, and every
-/// version (`versions`, the first first) for the list of earlier ones.
-pub fn document_to_wire(
-    document: &DocumentRecord,
-    current: &DocumentVersionRecord,
-    versions: &[DocumentVersionRecord],
-) -> DocumentInfo {
-    let url = |version: i64| version_url(&document.id, version, document.confidential);
-    DocumentInfo {
-        id: document.id.clone(),
-        title: document.title.clone(),
-        file_name: current.file_name.clone(),
-        page_count: current.page_count,
-        size_bytes: current.size_bytes,
-        sha256: current.blob_sha256.clone(),
-        confidential: document.confidential,
-        version: current.version,
-        url: url(current.version),
-        versions: versions
-            .iter()
-            .filter(|version| version.document_id == document.id)
-            .map(|version| DocumentVersionSummary {
-                version: version.version,
-                uploaded_at_ms: version.uploaded_at,
-                page_count: version.page_count,
-                size_bytes: version.size_bytes,
-                sha256: version.blob_sha256.clone(),
-                url: url(version.version),
-            })
-            .collect(),
-    }
-}
-
-/// Orders agenda items as the wire promises: each top-level item by
-/// position, followed by its sub-items by position.
-pub fn order_agenda(items: Vec<AgendaItemRecord>) -> Vec<AgendaItemRecord> {
-    let (mut top, mut subs): (Vec<_>, Vec<_>) =
-        items.into_iter().partition(|item| item.parent_id.is_none());
-    top.sort_by_key(|item| (item.position, item.id.clone()));
-    subs.sort_by_key(|item| (item.position, item.id.clone()));
-    let mut ordered = Vec::with_capacity(top.len() + subs.len());
-    for item in top {
-        let id = item.id.clone();
-        ordered.push(item);
-        ordered.extend(
-            subs.iter()
-                .filter(|s| s.parent_id.as_deref() == Some(&id))
-                .cloned(),
-        );
-    }
-    // Sub-items whose parent is missing are still shown, last.
-    let placed: std::collections::HashSet<String> = ordered.iter().map(|i| i.id.clone()).collect();
-    ordered.extend(subs.into_iter().filter(|s| !placed.contains(&s.id)));
-    ordered
 }
 
 #[utoipa::path(get, path = "/api/v1/meetings/{meeting_id}", tag = "meetings", params(("meeting_id" = String, Path, description = "Meeting id (m_…)")), responses((status = 200, body = Meeting), (status = 401, description = "Not logged in", body = ApiError), (status = 404, description = "Not found or not visible", body = ApiError)))]
@@ -271,35 +205,4 @@ pub async fn audit(
         })
         .collect();
     Ok(Json(AuditLog { entries }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn item(id: &str, parent: Option<&str>, position: i64) -> AgendaItemRecord {
-        AgendaItemRecord {
-            id: id.into(),
-            meeting_id: "m".into(),
-            parent_id: parent.map(Into::into),
-            position,
-            title: id.into(),
-            presenter: None,
-            duration_minutes: None,
-            updated_at: 0,
-        }
-    }
-
-    #[test]
-    fn sub_items_follow_their_parent_in_position_order() {
-        let ordered = order_agenda(vec![
-            item("b", None, 1),
-            item("b2", Some("b"), 1),
-            item("a", None, 0),
-            item("b1", Some("b"), 0),
-            item("orphan", Some("gone"), 0),
-        ]);
-        let ids: Vec<_> = ordered.iter().map(|i| i.id.as_str()).collect();
-        assert_eq!(ids, ["a", "b", "b1", "b2", "orphan"]);
-    }
 }

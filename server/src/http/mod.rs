@@ -1,29 +1,33 @@
 //! The HTTP surface: [`app`] builds the router from the handlers in the
 //! sibling modules (one file per resource) and the cross-cutting layers
-//! (security headers, origin check, error localization, request counting).
+//! (security headers, the origin check of `origin`, error localization,
+//! request counting).
 
 mod auth;
 mod documents;
 mod editing;
 mod health;
-pub(crate) mod meetings;
+mod live;
+mod meetings;
 mod openapi;
+mod origin;
 mod record;
 mod sync;
 mod users;
 mod web;
+mod wire;
 
 use std::sync::atomic::Ordering;
 
 use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method};
+use axum::http::{header, HeaderValue};
 use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, patch, post, put};
 use axum::Router;
 
 use crate::error::AppError;
-use crate::AppState;
+use crate::state::AppState;
 
 /// The Content-Security-Policy of every response: nothing from outside the
 /// server, no JavaScript `eval` (pdf.js runs with `isEvalSupported:
@@ -114,14 +118,17 @@ pub fn app(state: AppState) -> Router {
         .nest("/api/v1", api)
         .route("/api/openapi.json", get(openapi::document))
         .route("/sync", get(sync::upgrade))
-        .route("/live", get(crate::live::socket::upgrade))
+        .route("/live", get(live::upgrade))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .route("/ca.pem", get(health::ca_certificate))
         .fallback(web::static_files)
         .layer(middleware::from_fn(crate::error::localize))
-        .layer(middleware::from_fn_with_state(state.clone(), check_origin))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            origin::check_origin,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             common_headers,
@@ -164,80 +171,9 @@ async fn common_headers(State(state): State<AppState>, request: Request, next: N
     response
 }
 
-/// Refuses state-changing requests from a foreign `Origin` (defence in
-/// depth beside the SameSite=Strict cookie).
-async fn check_origin(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let safe = matches!(
-        *request.method(),
-        Method::GET | Method::HEAD | Method::OPTIONS
-    );
-    if !safe && !origin_allowed(request.headers(), &state.settings.allowed_origins) {
-        tracing::warn!(
-            origin = ?request.headers().get(header::ORIGIN),
-            path = %request.uri().path(),
-            "refused a request from a foreign origin"
-        );
-        return AppError::forbidden().into_response();
-    }
-    next.run(request).await
-}
-
-/// True when the request has no `Origin` (not a browser's cross-site
-/// request), or its `Origin` is the server's own (same host, either
-/// scheme: a TLS-terminating proxy may sit in front) or in `allowed`.
-pub fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
-    let Some(origin) = headers.get(header::ORIGIN) else {
-        return true;
-    };
-    let Ok(origin) = origin.to_str() else {
-        return false;
-    };
-    if allowed.iter().any(|a| a.trim_end_matches('/') == origin) {
-        return true;
-    }
-    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
-        return false;
-    };
-    origin == format!("http://{host}") || origin == format!("https://{host}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn headers(origin: Option<&str>, host: &str) -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        headers.insert(header::HOST, host.parse().unwrap());
-        if let Some(origin) = origin {
-            headers.insert(header::ORIGIN, origin.parse().unwrap());
-        }
-        headers
-    }
-
-    #[test]
-    fn same_origin_and_listed_origins_are_allowed() {
-        assert!(origin_allowed(&headers(None, "10.0.0.2:8080"), &[]));
-        assert!(origin_allowed(
-            &headers(Some("http://10.0.0.2:8080"), "10.0.0.2:8080"),
-            &[]
-        ));
-        assert!(origin_allowed(
-            &headers(Some("https://hop.ubnd.local"), "10.0.0.2:8080"),
-            &["https://hop.ubnd.local".into()]
-        ));
-    }
-
-    #[test]
-    fn foreign_origin_is_refused() {
-        assert!(!origin_allowed(
-            &headers(Some("https://evil.example"), "10.0.0.2:8080"),
-            &[]
-        ));
-        assert!(!origin_allowed(
-            &headers(Some("http://10.0.0.2:8081"), "10.0.0.2:8080"),
-            &[]
-        ));
-    }
 
     #[test]
     fn policy_forbids_eval_and_remote_origins() {

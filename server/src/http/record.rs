@@ -19,15 +19,16 @@ use axum::response::Response;
 use phonghop_protocol::api::{ErrorCode, MeetingState, SyncDocumentKind};
 
 use crate::access;
+use crate::agenda::order_agenda;
 use crate::auth::AuthenticatedUser;
 use crate::convert::ConversionError;
 use crate::error::AppError;
-use crate::http::meetings::{order_agenda, visible_meeting};
+use crate::http::meetings::visible_meeting;
 use crate::record::{
     build_record, render_fodt, Minutes, Participant, RecordSources, SpeakerTurn, VoteFacts,
 };
+use crate::state::AppState;
 use crate::store::{now_millis, NewAuditEntry};
-use crate::AppState;
 #[allow(unused_imports)]
 use phonghop_protocol::api::*;
 

@@ -12,11 +12,12 @@ use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use phonghop_protocol::api::SyncConnectQuery;
 
+use super::origin::origin_allowed;
 use crate::auth::{authenticate_secret, cookie_value, DEFAULT_DEVICE_ID, SESSION_COOKIE};
 use crate::error::AppError;
+use crate::state::AppState;
 use crate::store::now_millis;
 use crate::sync::{configure_upgrade, peer_id_for, serve_sync_socket, SocketIdentity, SyncUser};
-use crate::AppState;
 
 pub async fn upgrade(
     State(state): State<AppState>,
@@ -26,7 +27,7 @@ pub async fn upgrade(
 ) -> Result<Response, AppError> {
     // Browsers send Origin on websocket handshakes and the cookie goes with
     // them, so a foreign page could otherwise sync as the user.
-    if !super::origin_allowed(&headers, &state.settings.allowed_origins) {
+    if !origin_allowed(&headers, &state.settings.allowed_origins) {
         tracing::warn!(origin = ?headers.get(header::ORIGIN), "refused a sync socket from a foreign origin");
         return Err(AppError::forbidden());
     }
@@ -43,10 +44,11 @@ pub async fn upgrade(
     };
     // During shutdown the socket is accepted and closed at once with 1001,
     // which tells the client to come back.
-    let socket_state = state.clone();
+    let sockets = state.socket_services();
+    let sync = state.sync.clone();
     Ok(configure_upgrade(upgrade, state.sync.limits())
         .on_upgrade(move |socket| async move {
-            serve_sync_socket(socket_state, socket, identity).await;
+            serve_sync_socket(sockets, sync, socket, identity).await;
         })
         .into_response())
 }
@@ -71,7 +73,7 @@ async fn authenticate(
         None => {
             let secret =
                 cookie_value(headers, SESSION_COOKIE).ok_or_else(AppError::unauthenticated)?;
-            let caller = authenticate_secret(state, secret)
+            let caller = authenticate_secret(&state.store, secret)
                 .await?
                 .ok_or_else(AppError::unauthenticated)?;
             let device_id = query

@@ -10,13 +10,13 @@ use phonghop_protocol::api::{
     CreateUserRequest, OrgRole, ResetPasswordRequest, UserAccount, UserList,
 };
 
+use super::wire::bad_json;
 use crate::auth::AuthenticatedUser;
 use crate::connections::CloseReason;
 use crate::console::{validate_password, validate_username};
 use crate::error::AppError;
-use crate::http::auth::bad_json;
+use crate::state::AppState;
 use crate::store::{new_id, now_millis, NewAuditEntry, UserRecord};
-use crate::AppState;
 #[allow(unused_imports)]
 use phonghop_protocol::api::*;
 

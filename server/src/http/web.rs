@@ -8,7 +8,7 @@ use axum::response::{Html, IntoResponse, Response};
 use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
 
-use crate::AppState;
+use crate::state::AppState;
 
 pub async fn static_files(State(state): State<AppState>, request: Request) -> Response {
     let web_dir = &state.settings.web_dir;

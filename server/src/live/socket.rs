@@ -1,31 +1,26 @@
-//! One `/live` websocket: refuse before the upgrade what can be refused
-//! (foreign `Origin`, no session or ticket), then `hello` → `welcome`, then
-//! requests (each answered once) and the room's events, until the client
-//! leaves, its access ends, or the server stops.
+//! One `/live` websocket, once `http::live` has checked and accepted the
+//! upgrade: `hello` → `welcome`, then requests (each answered once) and
+//! the room's events, until the client leaves, its access ends, or the
+//! server stops.
 //!
 //! A meeting keeps thousands of these sockets open and mostly idle, so what
-//! each one holds matters more than speed. The upgrade is done here rather
-//! than by axum's `WebSocketUpgrade` because axum's socket cannot send a
+//! each one holds matters more than speed. The upgrade is done by hand
+//! rather than by axum's `WebSocketUpgrade` because axum's socket cannot send a
 //! message in several frames: tungstenite writes a whole frame into its
 //! write buffer, which keeps that capacity for the life of the socket, so
 //! one 400 kB welcome would leave 400 kB behind. Here a long message goes
 //! out in [`FRAME_BYTES`] frames, one after the other, and the buffer
 //! never holds more than one.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::body::Body;
-use axum::extract::{Query, Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Version};
-use axum::response::{IntoResponse, Response};
 use futures::{SinkExt, StreamExt};
 use hyper_util::rt::TokioIo;
 use phonghop_protocol::live::{
     ClientMessage, HelloRefusal, LiveErrorCode, ServerMessage, OLDEST_SUPPORTED_CLIENT_VERSION,
     PROTOCOL_VERSION,
 };
-use serde::Deserialize;
-use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
 use tokio_tungstenite::tungstenite::protocol::frame::Frame;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
@@ -33,13 +28,11 @@ use tokio_tungstenite::tungstenite::{Bytes, Message};
 use tokio_tungstenite::WebSocketStream;
 
 use super::room::Actor;
-use super::{handle_request, request_id, to_json};
+use super::{handle_request, request_id, to_json, LiveHub};
 use crate::access::{self, MeetingViewer};
-use crate::auth::{authenticate_secret, cookie_value, SESSION_COOKIE};
-use crate::connections::CloseReason;
-use crate::error::AppError;
-use crate::store::{now_millis, UserRecord};
-use crate::AppState;
+use crate::connections::{CloseReason, SocketServices};
+use crate::metrics::Metrics;
+use crate::store::{now_millis, Store, UserRecord};
 
 /// The largest `/live` message accepted: these are small by design.
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
@@ -72,12 +65,6 @@ pub mod close_code {
     pub const TOO_SLOW: u16 = 4008;
 }
 
-#[derive(Debug, Deserialize)]
-pub struct LiveQuery {
-    #[serde(default)]
-    ticket: Option<String>,
-}
-
 /// The server's side of one `/live` websocket.
 type LiveSocket = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
 type Sender = futures::stream::SplitSink<LiveSocket, Message>;
@@ -94,125 +81,31 @@ fn socket_config() -> WebSocketConfig {
         .max_write_buffer_size(4 * FRAME_BYTES)
 }
 
-pub async fn upgrade(
-    State(state): State<AppState>,
-    Query(query): Query<LiveQuery>,
-    request: Request,
-) -> Result<Response, AppError> {
-    let headers = request.headers();
-    if !crate::http::origin_allowed(headers, &state.settings.allowed_origins) {
-        tracing::warn!(origin = ?headers.get(header::ORIGIN), "refused a live socket from a foreign origin");
-        return Err(AppError::forbidden());
-    }
-    let (session_id, user) = authenticate(&state, headers, query.ticket.as_deref()).await?;
-    let (accept, on_upgrade) = match handshake(request) {
-        Ok(handshake) => handshake,
-        Err(refusal) => return Ok(refusal.into_response()),
-    };
-    tokio::spawn(async move {
-        let Ok(upgraded) = on_upgrade.await else {
-            return;
-        };
-        let socket = WebSocketStream::from_raw_socket(
-            TokioIo::new(upgraded),
-            Role::Server,
-            Some(socket_config()),
-        )
-        .await;
-        serve(state, socket, session_id, user).await;
-    });
-    let mut response = Response::new(Body::empty());
-    *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
-    let headers = response.headers_mut();
-    headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
-    headers.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
-    headers.insert(header::SEC_WEBSOCKET_ACCEPT, accept);
-    Ok(response)
+/// What a `/live` socket uses of the server.
+#[derive(Clone)]
+pub struct LiveServices {
+    pub sockets: SocketServices,
+    /// Where a request's change is made durable before it is applied.
+    pub store: Store,
+    /// The meetings' rooms.
+    pub hub: Arc<LiveHub>,
 }
 
-/// Checks an HTTP/1.1 websocket upgrade request (RFC 6455 section 4.2.1)
-/// and returns the `Sec-WebSocket-Accept` value and the upgrade to await,
-/// or why it is not one, with the status axum's `WebSocketUpgrade` answers
-/// (400, or 426 when the connection cannot be upgraded).
-fn handshake(
-    mut request: Request,
-) -> Result<(HeaderValue, hyper::upgrade::OnUpgrade), (StatusCode, &'static str)> {
-    let headers = request.headers();
-    let has = |name: header::HeaderName, token: &str| {
-        headers.get_all(name).iter().any(|value| {
-            value.to_str().is_ok_and(|value| {
-                value
-                    .split(',')
-                    .any(|part| part.trim().eq_ignore_ascii_case(token))
-            })
-        })
-    };
-    let bad = |why| Err((StatusCode::BAD_REQUEST, why));
-    if request.version() != Version::HTTP_11 {
-        return bad("a websocket needs HTTP/1.1");
-    }
-    if !has(header::CONNECTION, "upgrade") {
-        return bad("Connection header did not include 'upgrade'");
-    }
-    if !has(header::UPGRADE, "websocket") {
-        return bad("`Upgrade` header did not include 'websocket'");
-    }
-    if headers
-        .get(header::SEC_WEBSOCKET_VERSION)
-        .is_none_or(|version| version.as_bytes() != b"13")
-    {
-        return bad("websocket version must be 13");
-    }
-    let Some(key) = headers.get(header::SEC_WEBSOCKET_KEY) else {
-        return bad("`Sec-WebSocket-Key` header missing");
-    };
-    let accept = HeaderValue::from_str(&derive_accept_key(key.as_bytes()))
-        .expect("base64 is a valid header value");
-    let Some(on_upgrade) = request
-        .extensions_mut()
-        .remove::<hyper::upgrade::OnUpgrade>()
-    else {
-        return Err((
-            StatusCode::UPGRADE_REQUIRED,
-            "connection cannot be upgraded",
-        ));
-    };
-    Ok((accept, on_upgrade))
-}
-
-/// The ticket when there is one, else the session cookie; the session
-/// must be live either way.
-async fn authenticate(
-    state: &AppState,
-    headers: &HeaderMap,
-    ticket: Option<&str>,
-) -> Result<(String, UserRecord), AppError> {
-    let session_id = match ticket {
-        Some(ticket) => {
-            state
-                .tickets
-                .lock()
-                .expect("ticket lock")
-                .redeem(ticket, Instant::now())
-                .ok_or_else(AppError::unauthenticated)?
-                .session_id
-        }
-        None => {
-            let secret =
-                cookie_value(headers, SESSION_COOKIE).ok_or_else(AppError::unauthenticated)?;
-            authenticate_secret(state, secret)
-                .await?
-                .ok_or_else(AppError::unauthenticated)?
-                .session
-                .id
-        }
-    };
-    let (session, user) = state
-        .store
-        .live_session(&session_id, now_millis())
-        .await?
-        .ok_or_else(AppError::unauthenticated)?;
-    Ok((session.id, user))
+/// Serves a `/live` connection `http::live::upgrade` accepted for
+/// `user` (in session `session_id`) until it ends.
+pub async fn serve_upgraded(
+    services: LiveServices,
+    upgraded: hyper::upgrade::Upgraded,
+    session_id: String,
+    user: UserRecord,
+) {
+    let socket = WebSocketStream::from_raw_socket(
+        TokioIo::new(upgraded),
+        Role::Server,
+        Some(socket_config()),
+    )
+    .await;
+    serve(services, socket, session_id, user).await;
 }
 
 fn valid_device_id(device_id: &str) -> bool {
@@ -229,9 +122,8 @@ fn valid_device_id(device_id: &str) -> bool {
 /// it reconnects and gets a fresh snapshot.
 pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 
-async fn send(sender: &mut Sender, state: &AppState, json: &str) -> bool {
-    state
-        .metrics
+async fn send(sender: &mut Sender, metrics: &Metrics, json: &str) -> bool {
+    metrics
         .websocket_messages_out
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     match tokio::time::timeout(SEND_TIMEOUT, send_text(sender, json)).await {
@@ -311,25 +203,29 @@ impl RateLimit {
     }
 }
 
-struct Gauge<'a>(&'a AppState);
+struct Gauge<'a>(&'a Metrics);
 
 impl Drop for Gauge<'_> {
     fn drop(&mut self) {
         self.0
-            .metrics
             .websocket_connections
             .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
     }
 }
 
-async fn serve(state: AppState, socket: LiveSocket, session_id: String, user: UserRecord) {
-    let _task = state.shutdown.task_guard();
-    state
-        .metrics
+async fn serve(services: LiveServices, socket: LiveSocket, session_id: String, user: UserRecord) {
+    let LiveServices {
+        sockets,
+        store,
+        hub,
+    } = services;
+    let metrics = &*sockets.metrics;
+    let _task = sockets.shutdown.task_guard();
+    metrics
         .websocket_connections
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let _gauge = Gauge(&state);
-    let mut connection = state.connections.register(&user.id, &session_id);
+    let _gauge = Gauge(metrics);
+    let mut connection = sockets.connections.register(&user.id, &session_id);
     let (mut sender, mut receiver) = socket.split();
 
     // 1. hello
@@ -351,7 +247,7 @@ async fn serve(state: AppState, socket: LiveSocket, session_id: String, user: Us
     else {
         send(
             &mut sender,
-            &state,
+            metrics,
             &refuse(HelloRefusal::BadHello, "the first message must be hello"),
         )
         .await;
@@ -361,7 +257,7 @@ async fn serve(state: AppState, socket: LiveSocket, session_id: String, user: Us
     if protocol_version < OLDEST_SUPPORTED_CLIENT_VERSION {
         send(
             &mut sender,
-            &state,
+            metrics,
             &refuse(
                 HelloRefusal::ClientTooOld,
                 "Ứng dụng đã cũ: hãy tải lại trang để cập nhật.",
@@ -374,7 +270,7 @@ async fn serve(state: AppState, socket: LiveSocket, session_id: String, user: Us
     if protocol_version > PROTOCOL_VERSION {
         send(
             &mut sender,
-            &state,
+            metrics,
             &refuse(
                 HelloRefusal::ServerTooOld,
                 "Máy chủ cũ hơn ứng dụng: báo quản trị viên cập nhật máy chủ.",
@@ -389,8 +285,8 @@ async fn serve(state: AppState, socket: LiveSocket, session_id: String, user: Us
     // take room only while they run.
     let lookups = Box::pin(async {
         (
-            state.store.meeting(&meeting_id).await,
-            state.store.participant_role(&meeting_id, &user.id).await,
+            store.meeting(&meeting_id).await,
+            store.participant_role(&meeting_id, &user.id).await,
         )
     })
     .await;
@@ -410,7 +306,7 @@ async fn serve(state: AppState, socket: LiveSocket, session_id: String, user: Us
         _ => {
             send(
                 &mut sender,
-                &state,
+                metrics,
                 &refuse(
                     HelloRefusal::NotFound,
                     "Không tìm thấy cuộc họp, hoặc bạn không tham dự cuộc họp này.",
@@ -426,7 +322,7 @@ async fn serve(state: AppState, socket: LiveSocket, session_id: String, user: Us
             return;
         }
     };
-    let handle = match Box::pin(state.live.room(&state.store, &meeting_id)).await {
+    let handle = match Box::pin(hub.room(&store, &meeting_id)).await {
         Ok(handle) => handle,
         Err(error) => {
             tracing::error!(%error, "cannot load a live room");
@@ -464,10 +360,10 @@ async fn serve(state: AppState, socket: LiveSocket, session_id: String, user: Us
         role,
         state: Box::new(snapshot),
     });
-    let welcomed = send(&mut sender, &state, &welcome).await;
+    let welcomed = send(&mut sender, metrics, &welcome).await;
     drop(welcome);
     if !welcomed {
-        disconnect(&state, &handle, &user.id, &device_id).await;
+        disconnect(&handle, &user.id, &device_id).await;
         return;
     }
 
@@ -494,7 +390,7 @@ async fn serve(state: AppState, socket: LiveSocket, session_id: String, user: Us
                         break;
                     }
                 };
-                state.metrics.websocket_messages_in.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                metrics.websocket_messages_in.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 if !rate.admit(Instant::now()) {
                     refused += 1;
                     if refused > FLOOD_LIMIT {
@@ -504,11 +400,11 @@ async fn serve(state: AppState, socket: LiveSocket, session_id: String, user: Us
                     }
                     let id = serde_json::from_str::<ClientMessage>(&text).map(|m| request_id(&m)).unwrap_or(0);
                     let reply = ServerMessage::Error { id, code: LiveErrorCode::RateLimited, message: "Quá nhiều yêu cầu, vui lòng chậm lại.".into() };
-                    if !send(&mut sender, &state, &to_json(&reply)).await { break; }
+                    if !send(&mut sender, metrics, &to_json(&reply)).await { break; }
                     continue;
                 }
                 let reply = match serde_json::from_str::<ClientMessage>(&text) {
-                    Ok(request) => Box::pin(handle_request(&state.store, &handle, &actor, &device_id, &request)).await,
+                    Ok(request) => Box::pin(handle_request(&store, &handle, &actor, &device_id, &request)).await,
                     Err(error) => {
                         refused += 1;
                         if refused > FLOOD_LIMIT {
@@ -523,13 +419,13 @@ async fn serve(state: AppState, socket: LiveSocket, session_id: String, user: Us
                         ServerMessage::Error { id, code: LiveErrorCode::BadRequest, message: format!("not a valid message: {error}") }
                     }
                 };
-                if !send(&mut sender, &state, &to_json(&reply)).await { break; }
+                if !send(&mut sender, metrics, &to_json(&reply)).await { break; }
             }
             event = events.recv() => {
                 match event {
                     Ok(event) => {
                         let for_me = event.audience.includes(&user.id, staff);
-                        if for_me && !send(&mut sender, &state, &event.json).await {
+                        if for_me && !send(&mut sender, metrics, &event.json).await {
                             break;
                         }
                     }
@@ -548,16 +444,16 @@ async fn serve(state: AppState, socket: LiveSocket, session_id: String, user: Us
                 close(&mut sender, code, text).await;
                 break;
             }
-            _ = state.shutdown.triggered() => {
+            _ = sockets.shutdown.triggered() => {
                 close(&mut sender, close_code::GOING_AWAY, "server restarting").await;
                 break;
             }
         }
     }
-    disconnect(&state, &handle, &user.id, &device_id).await;
+    disconnect(&handle, &user.id, &device_id).await;
 }
 
-async fn disconnect(state: &AppState, handle: &super::RoomHandle, user_id: &str, device_id: &str) {
+async fn disconnect(handle: &super::RoomHandle, user_id: &str, device_id: &str) {
     let mut room = handle.room.lock().await;
     for broadcast in room.device_disconnected(user_id, device_id) {
         let _ = handle.events.send(super::Event {
@@ -565,7 +461,6 @@ async fn disconnect(state: &AppState, handle: &super::RoomHandle, user_id: &str,
             json: to_json(&broadcast.message),
         });
     }
-    let _ = state;
 }
 
 #[cfg(test)]

@@ -263,7 +263,7 @@ pub async fn ensure_meeting_documents(
         .meeting(meeting_id)
         .await?
         .ok_or(SyncError::NotFound)?;
-    let agenda = crate::http::meetings::order_agenda(store.agenda_items(meeting_id).await?)
+    let agenda = crate::agenda::order_agenda(store.agenda_items(meeting_id).await?)
         .into_iter()
         .map(|item| OutlineItem {
             sub_item: item.parent_id.is_some(),

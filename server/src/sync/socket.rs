@@ -34,8 +34,8 @@ use super::limits::{RateDecision, RateLimiter, SyncLimits};
 use super::policy::{decide_meeting_access, Access, PeerId, SyncUser};
 use super::wire::{self, Envelope, MessageType, WireError};
 use super::{DocumentId, SyncService};
-use crate::connections::CloseReason;
-use crate::AppState;
+use crate::connections::{CloseReason, SocketServices};
+use crate::metrics::Metrics;
 
 /// Messages queued for one connection before it counts as a slow reader.
 const OUTBOX_LEN: usize = 512;
@@ -161,22 +161,20 @@ fn out_of_place(reason: &'static str) -> SocketEnd {
 }
 
 /// Keeps the open-sockets gauge right, however the task ends.
-struct OpenSocket<'a>(&'a AppState);
+struct OpenSocket<'a>(&'a Metrics);
 
 impl<'a> OpenSocket<'a> {
-    fn new(state: &'a AppState) -> Self {
-        state
-            .metrics
+    fn new(metrics: &'a Metrics) -> Self {
+        metrics
             .websocket_connections
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        OpenSocket(state)
+        OpenSocket(metrics)
     }
 }
 
 impl Drop for OpenSocket<'_> {
     fn drop(&mut self) {
         self.0
-            .metrics
             .websocket_connections
             .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
     }
@@ -186,21 +184,22 @@ impl Drop for OpenSocket<'_> {
 /// from our own authentication (cookie or ticket), never from the client's
 /// handshake.
 pub async fn serve_sync_socket(
-    state: AppState,
+    sockets: SocketServices,
+    sync: SyncService,
     mut socket: WebSocket,
     identity: SocketIdentity,
 ) -> SocketEnd {
     // The server waits (briefly) for this task before it exits.
-    let _task = state.shutdown.task_guard();
-    let _open = OpenSocket::new(&state);
-    let sync = &state.sync;
+    let _task = sockets.shutdown.task_guard();
+    let _open = OpenSocket::new(&sockets.metrics);
+    let sync = &sync;
     let limits = sync.limits().clone();
     let SocketIdentity {
         user,
         session_id,
         peer_id,
     } = identity;
-    let mut connection = state.connections.register(&user.user_id, &session_id);
+    let mut connection = sockets.connections.register(&user.user_id, &session_id);
     let registration = sync.registry().register(peer_id.clone(), user.clone());
     let (outbox, from_documents) = mpsc::channel(OUTBOX_LEN);
     let link = ConnectionLink {
@@ -211,7 +210,7 @@ pub async fn serve_sync_socket(
     tracing::debug!(%peer_id, user_id = %user.user_id, "sync socket accepted");
     let mut bridge = Bridge {
         sync,
-        state: &state,
+        metrics: &sockets.metrics,
         user,
         peer_id: peer_id.clone(),
         server_peer_id: sync.server_peer_id(),
@@ -231,7 +230,7 @@ pub async fn serve_sync_socket(
         end = bridge.run(&mut socket) => end,
         end = link.stop.stopped() => end,
         reason = connection.close_requested() => SocketEnd::ClosedByServer(reason),
-        _ = state.shutdown.triggered() => SocketEnd::ServerStopping,
+        _ = sockets.shutdown.triggered() => SocketEnd::ServerStopping,
     };
     let user_id = bridge.user.user_id.clone();
     match &end {
@@ -281,7 +280,7 @@ async fn close(socket: &mut WebSocket, end: &SocketEnd, grace: Duration) {
 
 struct Bridge<'a> {
     sync: &'a SyncService,
-    state: &'a AppState,
+    metrics: &'a Metrics,
     user: SyncUser,
     peer_id: PeerId,
     server_peer_id: &'static str,
@@ -334,7 +333,7 @@ impl Bridge<'_> {
                         // tungstenite answers pings itself.
                         Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
                     };
-                    self.state.metrics.websocket_messages_in.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    self.metrics.websocket_messages_in.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     match rate.admit(last_heard) {
                         RateDecision::Go => {}
                         RateDecision::SlowDown(pause) => read_after = Some(last_heard + pause),
@@ -415,8 +414,7 @@ impl Bridge<'_> {
         };
         match written {
             Ok(Ok(())) => {
-                self.state
-                    .metrics
+                self.metrics
                     .websocket_messages_out
                     .fetch_add(count, std::sync::atomic::Ordering::Relaxed);
                 None

@@ -1,0 +1,119 @@
+//! [`AppState`]: the one state every request handler and socket task
+//! shares (storage, settings, tickets, open connections, the sync and live
+//! hubs), and [`Settings`], what requests consult that is fixed at
+//! start-up. Built once by `serve` (or a test) and passed with
+//! `Router::with_state`; nothing else is global.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::auth::{LoginThrottle, PasswordWorkers, TicketBook};
+use crate::blobs::BlobStore;
+use crate::connections::{ConnectionRegistry, SocketServices};
+use crate::convert::Converter;
+use crate::live::LiveHub;
+use crate::metrics::Metrics;
+use crate::shutdown::Shutdown;
+use crate::store::Store;
+use crate::sync::SyncService;
+
+/// Everything a request handler may need, shared by every request. Cheap
+/// to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<AppStateInner>);
+
+impl std::ops::Deref for AppState {
+    type Target = AppStateInner;
+    fn deref(&self) -> &AppStateInner {
+        &self.0
+    }
+}
+
+/// The fields of [`AppState`].
+pub struct AppStateInner {
+    /// Accounts, meetings, documents' metadata, audit log, CRDT chunks.
+    pub store: Store,
+    /// The PDFs, by SHA-256.
+    pub blobs: BlobStore,
+    /// Settings that requests consult (origins, cookie flags, limits).
+    pub settings: Settings,
+    /// Failed-login counts, to slow down guessing.
+    pub login_throttle: Mutex<LoginThrottle>,
+    /// Outstanding websocket tickets.
+    pub tickets: Mutex<TicketBook>,
+    /// Threads for argon2 (19 MiB each): a burst of logins at the start
+    /// of a meeting queues there instead of taking all memory.
+    pub password_workers: PasswordWorkers,
+    /// Open websockets, so they can be closed when access ends.
+    pub connections: Arc<ConnectionRegistry>,
+    /// Turns Office uploads into PDFs.
+    pub converter: Converter,
+    /// Counters for `/metrics`.
+    pub metrics: Arc<Metrics>,
+    /// Fires when the server begins to stop, so sockets can say goodbye.
+    pub shutdown: Shutdown,
+    /// The Automerge documents served on `/sync`.
+    pub sync: SyncService,
+    /// The live meetings' rooms (`/live`).
+    pub live: Arc<LiveHub>,
+    /// When the process started (for the uptime metric).
+    pub started_at: Instant,
+}
+
+/// Settings that requests consult, fixed at start-up.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `Origin` values allowed on state-changing requests and websocket
+    /// upgrades; empty means "the server's own origin only".
+    pub allowed_origins: Vec<String>,
+    /// Served over TLS: cookies get `Secure`, responses get HSTS.
+    pub tls: bool,
+    /// How long a login lasts.
+    pub session_lifetime: Duration,
+    /// Where the built web client lives.
+    pub web_dir: PathBuf,
+    /// The CA certificate offered for download, when one exists.
+    pub ca_certificate_path: Option<PathBuf>,
+    /// The largest upload accepted, in bytes.
+    pub max_upload_bytes: usize,
+}
+
+impl AppState {
+    pub fn new(
+        store: Store,
+        blobs: BlobStore,
+        settings: Settings,
+        converter: Converter,
+        shutdown: Shutdown,
+        sync: SyncService,
+    ) -> Self {
+        AppState(Arc::new(AppStateInner {
+            store,
+            blobs,
+            settings,
+            login_throttle: Mutex::new(LoginThrottle::default()),
+            tickets: Mutex::new(TicketBook::default()),
+            password_workers: PasswordWorkers::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            ),
+            connections: Arc::new(ConnectionRegistry::default()),
+            converter,
+            metrics: Arc::default(),
+            shutdown,
+            sync,
+            live: Arc::default(),
+            started_at: Instant::now(),
+        }))
+    }
+
+    /// What a websocket task takes of the state: it outlives the request
+    /// that opened it.
+    pub fn socket_services(&self) -> SocketServices {
+        SocketServices {
+            connections: self.connections.clone(),
+            metrics: self.metrics.clone(),
+            shutdown: self.shutdown.clone(),
+        }
+    }
+}
