@@ -7,7 +7,7 @@ NPM ?= npm
 LISTEN ?= 127.0.0.1:8080
 DATA_DIR ?= ./data
 
-.PHONY: run test fuzz soak client-deps client-build server-release check-rust deny test-rust test-client test-browser sync-test-deps test-sync bench clean guide-screenshots
+.PHONY: run test fuzz soak client-deps client-build server-release check-rust deny test-rust test-client test-browser sync-test-deps test-sync bench bench-deps clean guide-screenshots
 
 ## Build everything and start the server with the demo meeting.
 run: client-build server-release
@@ -91,13 +91,22 @@ soak:
 	PHONGHOP_SOAK_SEEDS=$(SOAK_SEEDS) $(CARGO) test -p phonghop-e2e --test soak -- --nocapture
 
 ## Load scenarios against a fresh release server; prints the table that
-## BENCHMARKS.md records (machine and date included).
-bench: client-build
+## BENCHMARKS.md records (machine and date included). The side-by-side
+## runs the official JS client and the reference JS sync server from the
+## npm registry, at the versions bench/js/package-lock.json pins.
+bench: client-build bench-deps
 	bash bench/run.sh
+
+bench-deps: bench/js/node_modules/.package-lock.json
+
+# --omit=optional, as in tests/js: cbor-x's native speed-up is not pinned.
+bench/js/node_modules/.package-lock.json: bench/js/package-lock.json
+	cd bench/js && $(NPM) ci --omit=optional --no-audit --no-fund
+	touch $@
 
 clean:
 	$(CARGO) clean
-	rm -rf client-web/dist client-web/node_modules tests/js/node_modules
+	rm -rf client-web/dist client-web/node_modules tests/js/node_modules bench/js/node_modules
 
 ## Copy the screenshots docs/huong-dan-su-dung.md shows from the last
 ## browser test run (client-web/test-results/) into docs/screenshots/.

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Side by side (issue 9 scenario 8, issue 4, issue 11): the official JS
-# automerge-repo client (../shared/bench/fanout.mjs: one writer, N readers,
+# automerge-repo client (bench/js/fanout.mjs: one writer, N readers,
 # SYNC_DEBOUNCE_MS=0) against phonghop's /sync and against the reference JS
-# sync server (../shared/bench/peer-server.mjs), in the same run, and the
-# ratios of their p99 latency, CPU per delivered change and memory.
+# sync server (bench/js/peer-server.mjs), in the same run, and the
+# ratios of their p99 latency, CPU per delivered change and memory. Both
+# come from the npm registry at the versions bench/js/package-lock.json
+# pins (`npm ci` there, as `make bench` does).
 #
 # Usage: bench/side-by-side.sh PHONGHOP_URL PHONGHOP_PID [READERS...]
 # (bench/run.sh calls it with the server it started; default readers 50 200).
@@ -16,7 +18,7 @@ READERS=("$@")
 [ ${#READERS[@]} -gt 0 ] || READERS=(50 200)
 STROKES=${SIDE_BY_SIDE_STROKES:-100}
 RATE=${SIDE_BY_SIDE_RATE:-20}
-SHARED_BENCH=${SHARED_BENCH:-../shared/bench}
+BENCH_JS=bench/js
 REFERENCE_PORT=${REFERENCE_PORT:-18091}
 # How long fanout.mjs waits, from its first stroke, for every stroke to
 # reach every reader. Its default, 60 s, is shorter than the client itself
@@ -24,12 +26,13 @@ REFERENCE_PORT=${REFERENCE_PORT:-18091}
 # delivery costs it 2.7-4.3 ms of CPU, on one thread.
 TIMEOUT_MS=${SIDE_BY_SIDE_TIMEOUT_MS:-180000}
 
-if [ ! -f "$SHARED_BENCH/fanout.mjs" ]; then
-  echo "| side by side | NOT RUN: $SHARED_BENCH/fanout.mjs is missing (it lives beside the repository) |"
-  exit 0
-fi
-if [ ! -d "$SHARED_BENCH/node_modules" ]; then
-  (cd "$SHARED_BENCH" && npm install --no-audit --no-fund > /dev/null)
+# The client and the reference server, as the lock file pins them (the
+# install also patches the client's send throttle: bench/js/README.md).
+# --omit=optional: cbor-x's native speed-up is not in the lock, as in
+# tests/js.
+if [ ! -f "$BENCH_JS/node_modules/.package-lock.json" ] ||
+  [ "$BENCH_JS/package-lock.json" -nt "$BENCH_JS/node_modules/.package-lock.json" ]; then
+  (cd "$BENCH_JS" && npm ci --omit=optional --no-audit --no-fund > /dev/null)
 fi
 
 WORK=$(mktemp -d)
@@ -57,7 +60,7 @@ MEETING=$(curl -sf -b "$WORK/jar" "$URL/api/v1/meetings" | json 'j.meetings[0].i
 curl -sf -c "$WORK/secretary" -H 'content-type: application/json' \
   -d '{"username":"thuky","password":"demo"}' "$URL/api/v1/auth/login" > /dev/null
 ITEM=$(curl -sf -b "$WORK/secretary" "$URL/api/v1/meetings/$MEETING" | json 'j.agenda[0].id')
-LAYER_PDF=${SIDE_BY_SIDE_PDF:-$(ls "$SHARED_BENCH"/../fixtures/*.pdf | head -n 1)}
+LAYER_PDF=${SIDE_BY_SIDE_PDF:-$(ls tests/fixtures/*.pdf | head -n 1)}
 fresh_layer() {
   local uploaded
   uploaded=$(curl -sf -b "$WORK/secretary" -F "file=@$LAYER_PDF;type=application/pdf;filename=side-by-side-$1.pdf" \
@@ -106,7 +109,7 @@ exit 1
 NEXT
 chmod +x "$WORK/next-ticket.sh"
 
-SYNC_DEBOUNCE_MS=0 node "$SHARED_BENCH/peer-server.mjs" "$REFERENCE_PORT" "$WORK/reference-data" > "$WORK/reference.log" 2>&1 &
+SYNC_DEBOUNCE_MS=0 node "$BENCH_JS/peer-server.mjs" "$REFERENCE_PORT" "$WORK/reference-data" > "$WORK/reference.log" 2>&1 &
 REFERENCE=$!
 for _ in $(seq 1 100); do
   grep -qi "listening" "$WORK/reference.log" 2> /dev/null && break
@@ -120,7 +123,7 @@ done
 # say whether the client or the server bounds the latency.
 fanout() {
   local out times TIMEFORMAT='%3R %3U %3S'
-  { time SYNC_DEBOUNCE_MS=0 node "$SHARED_BENCH/fanout.mjs" --readers "$1" --strokes "$STROKES" \
+  { time SYNC_DEBOUNCE_MS=0 node "$BENCH_JS/fanout.mjs" --readers "$1" --strokes "$STROKES" \
     --rate "$RATE" --timeout "$TIMEOUT_MS" "${@:2}" > "$WORK/fanout.out" 2> "$WORK/fanout.err" || true; } 2> "$WORK/fanout.time"
   out=$(grep '^{' "$WORK/fanout.out" | tail -n 1 || true)
   if [ -z "$out" ]; then

@@ -16,7 +16,7 @@
 //   live/              the `/live` protocol: typed messages, connection, state reducer, live panels
 //   sync/              the page's Automerge repository (IndexedDB + `/sync`), loaded on demand
 //   annotations/       ink strokes, pinned and per-item notes, live ink: the pure model
-//   sharedText/        typing into a text box over shared text: caret and rebased edits
+//   collaborativeText/ typing into a text box over shared text: caret and rebased edits
 //   console/           the secretary's decisions: permissions, the state machine's
 //                      buttons, agenda reordering, form checks, upload and audit texts
 //   offline/           saved screens, agenda packs (documents kept for offline

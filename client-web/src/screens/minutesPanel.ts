@@ -8,14 +8,14 @@
 // read); the server also drops a reader's changes. Typing is written a
 // moment after the last key as one Automerge `splice` of what changed
 // since the text box last showed the shared text, moved past the other
-// writer's edits (`sharedText/typing.ts`), so both writers' edits survive. An
+// writer's edits (`collaborativeText/typing.ts`), so both writers' edits survive. An
 // edit from the other writer replaces the text box's value with the caret
 // carried over, but never during an input method's composition
 // (Vietnamese Telex/VNI), which a replaced value would break.
 
 import type { DocHandle } from '@automerge/automerge-repo/slim';
 import type { Meeting } from '../api/types';
-import { carrySelection, rebaseTyping } from '../sharedText/typing';
+import { carrySelection, rebaseTyping } from '../collaborativeText/typing';
 import { h } from '../ui/dom';
 import type { ScreenContext } from './context';
 

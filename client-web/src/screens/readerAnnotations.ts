@@ -52,7 +52,7 @@ import {
   type UpdateText,
 } from '../annotations/model';
 import type { MessageKey } from '../i18n/i18n';
-import { applySplice, carrySelection, rebaseTyping } from '../sharedText/typing';
+import { applySplice, carrySelection, rebaseTyping } from '../collaborativeText/typing';
 import {
   createPageFrame,
   fitInkLayer,
