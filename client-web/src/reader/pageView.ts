@@ -288,6 +288,7 @@ export function createPageView(options: PageViewOptions): PageView {
     frame.dataset['page'] = String(page);
     drawn.set(page, { scale, canvas, frame });
     if (page === current) stage.dataset['renderedPage'] = String(page);
+    firstShown();
     options.pageShown?.(page, frame);
   }
 
@@ -501,11 +502,15 @@ export function createPageView(options: PageViewOptions): PageView {
   // ---- Page sizes ----
   // The first page's size stands for every page until each is known, then
   // the layout is corrected (most documents have one page size).
+  // The rest are read once the first page is drawn, not before it.
+  let firstShown: () => void = () => undefined;
+  const firstPageDrawn = new Promise<void>((resolve) => (firstShown = resolve));
   void pdf.pageSize(1).then(
     async (first) => {
       if (signal.aborted) return;
       sizes = Array.from({ length: pageCount }, () => first);
       relayout();
+      await firstPageDrawn;
       for (let page = 2; page <= pageCount; page += 1) {
         const size = await pdf.pageSize(page).catch(() => first);
         if (signal.aborted) return;

@@ -342,12 +342,19 @@ export const readerScreen =
           : null;
 
       // ---- Annotations (none on a confidential document) ----
+      // Resolved when the first page is drawn (or after 3 s whatever happens).
+      let firstPageShown: () => void = () => undefined;
+      const firstPage = new Promise<void>((resolve) => {
+        firstPageShown = resolve;
+        window.setTimeout(resolve, 3_000);
+      });
       const annotations = setUpAnnotations({
         meeting,
         agendaDocument,
         context,
         signal,
         drawingChanged: (drawing) => view?.hold(drawing),
+        firstPageShown: firstPage,
       });
       const annotateButton = annotations
         ? button('button-square reader-annotate-button', t('reading.annotate'), '✎', () => toggleDock(), {
@@ -689,7 +696,10 @@ export const readerScreen =
         framePage: (canvas, page) =>
           annotations ? annotations.framePage(canvas, page) : createPageFrame(canvas, page).element,
         releaseFrame: (page) => annotations?.releasePage(page),
-        pageShown: (page, frame) => search.pageShown(page, frame),
+        pageShown: (page, frame) => {
+          firstPageShown();
+          search.pageShown(page, frame);
+        },
         decorateCanvas: agendaDocument.confidential
           ? (canvas) => {
               const context2d = canvas.getContext('2d');

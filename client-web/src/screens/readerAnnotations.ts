@@ -135,6 +135,10 @@ export function setUpAnnotations(options: {
   /** A stroke began (`true`) or ended: the reader holds back drawing
    * pages meanwhile, so that the ink keeps up with the pen. */
   drawingChanged?: (drawing: boolean) => void;
+  /** Resolves once the first page is on screen: the notebook and the
+   * shared layer (Automerge's WebAssembly, IndexedDB) are opened after
+   * it, not in competition with it, on a slow tablet. */
+  firstPageShown?: Promise<void>;
 }): ReaderAnnotations | null {
   const { meeting, agendaDocument, context, signal } = options;
   const { t } = context;
@@ -752,6 +756,8 @@ export function setUpAnnotations(options: {
   // ---- Opening the documents ----
   void (async () => {
     try {
+      await options.firstPageShown;
+      if (signal.aborted) return;
       const sync = await import('../sync/repo');
       const repo = await sync.syncRepo(user.id);
       if (signal.aborted) return;
