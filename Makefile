@@ -111,8 +111,9 @@ clean:
 ## Copy the screenshots docs/huong-dan-su-dung.md shows from the last
 ## browser test run (client-web/test-results/) into docs/screenshots/.
 GUIDE_SCREENSHOTS := secretary-meetings secretary-console secretary-record-export audit-log \
-	live-chair-console minutes-chair \
+	live-chair-console chair-seats minutes-chair \
 	live-delegate-meeting live-delegate-following live-vote-card live-vote-result \
+	reader-landscape reader-portrait reader-search reader-vote \
 	reader-confidential offline-meeting live-remote-point annotations-document
 guide-screenshots:
 	for shot in $(GUIDE_SCREENSHOTS); do cp client-web/test-results/$$shot.png docs/screenshots/$$shot.png; done
