@@ -25,6 +25,8 @@ echo
 echo "| scenario | figures |"
 echo "|---|---|"
 ./target/release/phonghop-bench --url "http://127.0.0.1:$PORT" --pid "$SERVER" --delegates "$DELEGATES" "$@"
+# The 83-page DOCX converted in the sandbox against plain LibreOffice.
+bench/convert.sh ./target/release/phonghop
 # Scenario 8: the official JS client against this server and the reference
 # server, same run (SIDE_BY_SIDE=0 skips it; SIDE_BY_SIDE_READERS="50 200").
 if [ "${SIDE_BY_SIDE:-1}" != "0" ]; then

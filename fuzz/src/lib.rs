@@ -25,7 +25,11 @@ pub mod states;
 #[path = "../../server/src/pdf.rs"]
 pub mod pdf;
 
-/// `server/src/upload.rs`: what an upload is, and what is refused before
-/// LibreOffice sees it.
-#[path = "../../server/src/upload.rs"]
+/// `server/src/upload/`: what an upload is, and what is refused before
+/// LibreOffice sees it (the OOXML, ODF and OLE2 filters, file names).
+#[path = "../../server/src/upload/mod.rs"]
 pub mod upload;
+
+/// `server/src/sanitize.rs`: what a stored PDF may not carry.
+#[path = "../../server/src/sanitize.rs"]
+pub mod sanitize;

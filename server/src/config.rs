@@ -41,6 +41,40 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Convert one file to PDF exactly as an upload is: the upload filter,
+    /// LibreOffice in its sandbox, the PDF sanitizer. Prints the sandbox's
+    /// state and the conversion time; to check the sandbox on a server, or
+    /// how a document will convert.
+    Convert(ConvertOptions),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ConvertOptions {
+    /// The file to convert (PDF, DOCX, XLSX, PPTX, ODT, ODS, ODP).
+    pub input: PathBuf,
+
+    /// Where to write the PDF.
+    #[arg(long, short)]
+    pub output: PathBuf,
+
+    /// The bubblewrap program (as `serve --bwrap`).
+    #[arg(long, env = "PHONGHOP_BWRAP", default_value = "bwrap")]
+    pub bwrap: PathBuf,
+
+    /// Accept Office 97-2003 files (as `serve --allow-legacy-office`).
+    #[arg(long, env = "PHONGHOP_ALLOW_LEGACY_OFFICE")]
+    pub allow_legacy_office: bool,
+
+    /// Seconds the conversion may take.
+    #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u64).range(5..=3600))]
+    pub timeout_secs: u64,
+
+    /// Skip the upload filter: only the sandbox stands between the file
+    /// and the machine (to test the sandbox with files the filter would
+    /// refuse). The kind comes from the input's extension. Never what
+    /// `serve` does.
+    #[arg(long)]
+    pub sandbox_only: bool,
 }
 
 /// Where the server keeps its data. Console commands take the same options
@@ -120,6 +154,19 @@ pub struct ServeOptions {
     /// How many Office conversions may run at once.
     #[arg(long, env = "PHONGHOP_MAX_CONVERSIONS", default_value_t = 2)]
     pub max_conversions: usize,
+
+    /// The bubblewrap program that sandboxes LibreOffice (a name on the
+    /// PATH, or a path). Without a working sandbox, Office uploads are
+    /// refused: LibreOffice never runs outside it.
+    #[arg(long, env = "PHONGHOP_BWRAP", default_value = "bwrap")]
+    pub bwrap: PathBuf,
+
+    /// Accept Word, Excel and PowerPoint 97-2003 files (.doc, .xls, .ppt).
+    /// Off by default: secretaries are asked to save them as DOCX, XLSX or
+    /// PPTX. When on, they are searched for linking fields and converted
+    /// in the same sandbox.
+    #[arg(long, env = "PHONGHOP_ALLOW_LEGACY_OFFICE")]
+    pub allow_legacy_office: bool,
 
     /// The largest websocket frame or message on `/sync`, in megabytes.
     #[arg(long, env = "PHONGHOP_SYNC_MAX_MESSAGE_MB", default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=256))]

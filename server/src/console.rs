@@ -224,6 +224,77 @@ pub fn cert_command(options: CertOptions) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `phonghop convert`: one file through what an upload goes through (the
+/// filter, LibreOffice in its sandbox, the sanitizer), written to a PDF.
+pub async fn convert_command(
+    options: crate::config::ConvertOptions,
+) -> anyhow::Result<std::process::ExitCode> {
+    use crate::upload::{UploadKind, UploadPolicy};
+    let bytes = std::fs::read(&options.input)
+        .map_err(|e| UsageError(format!("cannot read {}: {e}", options.input.display())))?;
+    let policy = UploadPolicy {
+        allow_legacy_office: options.allow_legacy_office,
+        ..UploadPolicy::default()
+    };
+    let kind = if options.sandbox_only {
+        let extension = options
+            .input
+            .extension()
+            .map(|e| e.to_string_lossy().to_lowercase())
+            .unwrap_or_default();
+        [
+            UploadKind::Pdf,
+            UploadKind::Doc,
+            UploadKind::Xls,
+            UploadKind::Ppt,
+            UploadKind::Docx,
+            UploadKind::Xlsx,
+            UploadKind::Pptx,
+            UploadKind::Odt,
+            UploadKind::Ods,
+            UploadKind::Odp,
+        ]
+        .into_iter()
+        .find(|kind| kind.extension() == extension)
+        .ok_or_else(|| {
+            UsageError(format!(
+                "--sandbox-only needs a known extension, not {extension:?}"
+            ))
+        })?
+    } else {
+        crate::upload::classify(&bytes, &policy)
+            .map_err(|rejection| anyhow::anyhow!("refused by the upload filter: {rejection}"))?
+    };
+    let pdf = if kind == UploadKind::Pdf {
+        bytes
+    } else {
+        let converter = crate::convert::Converter::detect(
+            &options.bwrap,
+            std::time::Duration::from_secs(options.timeout_secs),
+            1,
+        );
+        if let Some(reason) = converter.unavailable_reason() {
+            anyhow::bail!("office conversion is off: {reason}");
+        }
+        let started = std::time::Instant::now();
+        let pdf = converter
+            .to_pdf(&bytes, kind)
+            .await
+            .map_err(|error| anyhow::anyhow!("conversion failed: {error}"))?;
+        println!("conversion_seconds={:.3}", started.elapsed().as_secs_f64());
+        pdf
+    };
+    let sanitized = crate::sanitize::sanitize_pdf(&pdf)
+        .map_err(|error| anyhow::anyhow!("the pdf is refused: {error}"))?;
+    std::fs::write(&options.output, &sanitized.bytes)
+        .map_err(|e| UsageError(format!("cannot write {}: {e}", options.output.display())))?;
+    println!("pages={}", sanitized.info.page_count);
+    if !sanitized.removed.is_empty() {
+        println!("removed={}", sanitized.removed.join("; "));
+    }
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

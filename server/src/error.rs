@@ -152,7 +152,9 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::NotFound => StatusCode::NOT_FOUND,
         ErrorCode::Conflict => StatusCode::CONFLICT,
         ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-        ErrorCode::UnsupportedDocument | ErrorCode::ToolMissing => StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::UnsupportedDocument
+        | ErrorCode::ToolMissing
+        | ErrorCode::ConversionUnavailable => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorCode::StorageUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         ErrorCode::StorageFull => StatusCode::INSUFFICIENT_STORAGE,
         ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -200,6 +202,10 @@ pub fn general_message(code: ErrorCode) -> Localized {
         ErrorCode::ToolMissing => (
             "Máy chủ thiếu công cụ cần thiết. Vui lòng liên hệ quản trị viên.",
             "The server is missing a tool it needs. Please contact the administrator.",
+        ),
+        ErrorCode::ConversionUnavailable => (
+            "Máy chủ hiện không chuyển được tệp Office sang PDF vì chưa có môi trường cách ly an toàn cho LibreOffice. Hãy tải lên bản PDF của tài liệu, và báo quản trị viên.",
+            "This server cannot convert Office files to PDF right now: the sandbox that isolates LibreOffice is not available. Upload a PDF of the document, and tell the administrator.",
         ),
         ErrorCode::StorageUnavailable => (
             "Máy chủ tạm thời không kết nối được cơ sở dữ liệu. Thao tác chưa được thực hiện; vui lòng thử lại sau ít phút.",
@@ -357,6 +363,7 @@ mod tests {
             ErrorCode::PayloadTooLarge,
             ErrorCode::UnsupportedDocument,
             ErrorCode::ToolMissing,
+            ErrorCode::ConversionUnavailable,
             ErrorCode::StorageUnavailable,
             ErrorCode::StorageFull,
             ErrorCode::Internal,

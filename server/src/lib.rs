@@ -50,6 +50,7 @@ pub mod metrics;
 pub mod page_text;
 pub mod pdf;
 pub mod record;
+pub mod sanitize;
 pub mod shutdown;
 pub mod state;
 pub mod store;
@@ -193,6 +194,10 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
         web_dir: options.web_dir.clone(),
         ca_certificate_path,
         max_upload_bytes: (options.max_upload_mb * 1024 * 1024) as usize,
+        upload_policy: upload::UploadPolicy {
+            allow_legacy_office: options.allow_legacy_office,
+            ..upload::UploadPolicy::default()
+        },
     };
     if !settings.web_dir.join("index.html").exists() {
         tracing::warn!(
@@ -202,6 +207,7 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
     }
     let shutdown = Shutdown::new();
     let converter = Converter::detect(
+        &options.bwrap,
         Duration::from_secs(options.conversion_timeout_secs),
         options.max_conversions,
     );

@@ -25,6 +25,7 @@ fn main() -> ExitCode {
                 .await
                 .map(|_| ExitCode::SUCCESS),
             Command::Audit { command } => phonghop_server::console::audit_command(command).await,
+            Command::Convert(options) => phonghop_server::console::convert_command(options).await,
             Command::Cert(options) => {
                 phonghop_server::console::cert_command(options).map(|_| ExitCode::SUCCESS)
             }

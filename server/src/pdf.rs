@@ -31,26 +31,36 @@ pub fn looks_like_pdf(bytes: &[u8]) -> bool {
 /// Parses `bytes` and returns the page count, refusing encrypted, damaged
 /// and empty documents.
 pub fn inspect_pdf(bytes: &[u8]) -> Result<PdfInfo, PdfError> {
+    let owned = bytes.to_vec();
+    std::panic::catch_unwind(move || info_of(&load_document(&owned)?))
+        .unwrap_or_else(|_| Err(PdfError::Broken("the parser could not read it".into())))
+}
+
+/// Parses `bytes` into a document, refusing encrypted and damaged ones.
+/// lopdf may panic on crafted input: callers run it under `catch_unwind`.
+pub fn load_document(bytes: &[u8]) -> Result<lopdf::Document, PdfError> {
     if !looks_like_pdf(bytes) {
         return Err(PdfError::NotPdf);
     }
-    let owned = bytes.to_vec();
-    let parsed = std::panic::catch_unwind(move || lopdf::Document::load_mem(&owned));
-    let document = match parsed {
-        Ok(Ok(document)) => document,
-        Ok(Err(lopdf::Error::Decryption(_))) => return Err(PdfError::Encrypted),
-        Ok(Err(error)) => {
+    let document = match lopdf::Document::load_mem(bytes) {
+        Ok(document) => document,
+        Err(lopdf::Error::Decryption(_)) => return Err(PdfError::Encrypted),
+        Err(error) => {
             let text = error.to_string();
             if text.to_ascii_lowercase().contains("encrypt") {
                 return Err(PdfError::Encrypted);
             }
             return Err(PdfError::Broken(text));
         }
-        Err(_) => return Err(PdfError::Broken("the parser could not read it".into())),
     };
     if document.is_encrypted() || document.trailer.get(b"Encrypt").is_ok() {
         return Err(PdfError::Encrypted);
     }
+    Ok(document)
+}
+
+/// What the server records of a parsed document; refuses one without pages.
+pub fn info_of(document: &lopdf::Document) -> Result<PdfInfo, PdfError> {
     let page_count = document.get_pages().len() as i64;
     if page_count == 0 {
         return Err(PdfError::NoPages);

@@ -77,6 +77,8 @@ pub struct Settings {
     pub ca_certificate_path: Option<PathBuf>,
     /// The largest upload accepted, in bytes.
     pub max_upload_bytes: usize,
+    /// What uploads are accepted (archive limits, legacy Office formats).
+    pub upload_policy: crate::upload::UploadPolicy,
 }
 
 impl AppState {

@@ -45,6 +45,9 @@ pub enum ErrorCode {
     UnsupportedDocument,
     /// The server is missing a tool it needs (for example LibreOffice).
     ToolMissing,
+    /// Office files cannot be converted on this server: the sandbox that
+    /// isolates LibreOffice is not available (PDF uploads still work).
+    ConversionUnavailable,
     /// The server cannot reach its database right now (HTTP 503, with
     /// `Retry-After`). Nothing was changed; retry the same request later.
     StorageUnavailable,
@@ -494,7 +497,9 @@ pub struct AuditLogEntry {
 /// `GET /healthz` and `GET /readyz` answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct HealthStatus {
-    /// `ok`, or `unavailable` with a reason.
+    /// `ok`; `degraded` with a reason when the server serves meetings but
+    /// a feature is off (Office conversion without its sandbox); or
+    /// `unavailable` with a reason (`/readyz` answers 503 then).
     pub status: String,
     pub version: String,
     #[serde(skip_serializing_if = "Option::is_none", default)]

@@ -83,13 +83,26 @@ pub struct ServerOptions {
     /// Use this port instead of a fresh one (to restart on the same port).
     pub port: Option<u16>,
     pub https: bool,
+    /// A command the binary runs under (for example `setpriv --reuid=nobody
+    /// …` to serve as an unprivileged user); empty: run it directly.
+    pub command_prefix: Vec<String>,
+    /// This binary instead of [`binary()`] (a copy another user may run).
+    pub binary: Option<PathBuf>,
 }
 
 impl Server {
     /// Starts the binary with `data_dir` and waits until `/healthz` answers.
     pub fn start(data_dir: &Path, options: ServerOptions) -> Server {
         let port = options.port.unwrap_or_else(free_port);
-        let mut command = Command::new(binary());
+        let program = options.binary.clone().unwrap_or_else(binary);
+        let mut command = match options.command_prefix.split_first() {
+            Some((wrapper, wrapper_arguments)) => {
+                let mut command = Command::new(wrapper);
+                command.args(wrapper_arguments).arg(&program);
+                command
+            }
+            None => Command::new(&program),
+        };
         command
             .arg("serve")
             .arg("--listen")

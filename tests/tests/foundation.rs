@@ -29,7 +29,23 @@ async fn health_readiness_and_metrics_answer() {
         .json()
         .await
         .unwrap();
-    assert_eq!(ready["status"], "ok");
+    if ready["status"] == "degraded" {
+        // Office conversion is off here (no LibreOffice or no sandbox);
+        // the reason says so, and CI has both.
+        eprintln!(
+            "!!! /readyz is degraded on this machine: {}",
+            ready["reason"]
+        );
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true: {ready}"
+        );
+        assert!(ready["reason"]
+            .as_str()
+            .is_some_and(|reason| reason.contains("office conversion is off")));
+    } else {
+        assert_eq!(ready["status"], "ok");
+    }
 
     let metrics = client
         .get(server.url("/metrics"))

@@ -54,6 +54,7 @@ const knownErrorCodes: ReadonlySet<string> = new Set<ErrorCode>([
   'payload_too_large',
   'unsupported_document',
   'tool_missing',
+  'conversion_unavailable',
   'storage_unavailable',
   'storage_full',
   'internal',

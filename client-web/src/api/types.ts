@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'payload_too_large'
   | 'unsupported_document'
   | 'tool_missing'
+  | 'conversion_unavailable'
   /** The database does not answer (restarting): retry in a few seconds. */
   | 'storage_unavailable'
   /** The server's disk is full: nothing was saved. */

@@ -27,7 +27,7 @@ use crate::http::editing::{editable_meeting, record_change};
 use crate::page_text::{self, PageLayout};
 use crate::pdf::PdfError;
 use crate::store::{new_id, now_millis, NewAuditEntry};
-use crate::upload::{self, ArchiveLimits, UploadKind, UploadRejection};
+use crate::upload::{self, UploadKind, UploadRejection};
 
 /// The document as the caller may read it, or `not_found`.
 async fn readable_document(
@@ -245,10 +245,11 @@ async fn read_upload_form(
             "file" => {
                 has_file = true;
                 form.file_name = upload::check_file_name(field.file_name().unwrap_or(""))
-                    .map_err(|_| {
+                    .map_err(|rejection| {
+                        tracing::info!(%rejection, "upload refused");
                         AppError::bad_request(
-                            "Tên tệp không hợp lệ (chứa đường dẫn hoặc ký tự điều khiển). Hãy đổi tên tệp rồi tải lên lại.",
-                            "The file name is not acceptable (it contains a path or control characters). Rename the file and upload again.",
+                            "Tên tệp không hợp lệ (chứa đường dẫn, ký tự điều khiển, ký tự ẩn hoặc ký tự đổi chiều chữ). Hãy đổi tên tệp rồi tải lên lại.",
+                            "The file name is not acceptable (it contains a path, control characters, invisible or text-direction characters). Rename the file and upload again.",
                         )
                     })?;
                 while let Some(chunk) = field.chunk().await.map_err(broken)? {
@@ -285,8 +286,8 @@ fn rejection_error(rejection: UploadRejection) -> AppError {
     let (vi, en) = match &rejection {
         UploadRejection::Empty => ("Tệp rỗng (0 byte). Hãy chọn lại tệp.".to_owned(), "The file is empty (0 bytes). Please choose the file again.".to_owned()),
         UploadRejection::UnknownKind => (
-            "Tệp không phải PDF, DOCX, DOC, ODT, XLSX hay PPTX (kiểm tra theo nội dung, không theo tên tệp).".to_owned(),
-            "The file is not a PDF, DOCX, DOC, ODT, XLSX or PPTX (checked by content, not by name).".to_owned(),
+            "Tệp không phải PDF, DOCX, XLSX, PPTX, ODT, ODS hay ODP (kiểm tra theo nội dung, không theo tên tệp).".to_owned(),
+            "The file is not a PDF, DOCX, XLSX, PPTX, ODT, ODS or ODP (checked by content, not by name).".to_owned(),
         ),
         UploadRejection::BrokenArchive(_) => (
             "Tệp Office bị hỏng, không mở được. Hãy lưu lại tệp rồi tải lên lần nữa.".to_owned(),
@@ -304,10 +305,46 @@ fn rejection_error(rejection: UploadRejection) -> AppError {
             "Tên tệp không hợp lệ.".to_owned(),
             "The file name is not acceptable.".to_owned(),
         ),
+        UploadRejection::DuplicateEntry(_) | UploadRejection::AmbiguousPackage | UploadRejection::UnsafeXml(_) => (
+            "Tệp bị từ chối: cấu trúc tệp Office bất thường. Hãy mở tệp bằng Word hoặc LibreOffice, lưu lại rồi tải lên.".to_owned(),
+            "The file was refused: its Office structure is abnormal. Open it in Word or LibreOffice, save it again and re-upload.".to_owned(),
+        ),
         UploadRejection::ExternalLink(target) => (
             format!("Tệp bị từ chối: liên kết tới tài nguyên bên ngoài ({target}). Hãy nhúng nội dung vào tệp rồi tải lên lại."),
             format!("The file was refused: it links an external resource ({target}). Embed the content and re-upload."),
         ),
+        UploadRejection::LinkingField(field) => (
+            format!("Tệp bị từ chối: có trường (field) {field} lấy nội dung từ bên ngoài tệp. Hãy chọn toàn bộ văn bản, nhấn Ctrl+Shift+F9 để chuyển trường thành nội dung thường, lưu rồi tải lên lại."),
+            format!("The file was refused: a {field} field pulls content from outside the file. Select all, press Ctrl+Shift+F9 to turn fields into plain content, save and re-upload."),
+        ),
+        UploadRejection::ImportedContent(_) => (
+            "Tệp bị từ chối: có nội dung nhập từ tệp khác (altChunk). Hãy mở tệp bằng Word, lưu lại rồi tải lên.".to_owned(),
+            "The file was refused: it imports content from another file (altChunk). Open it in Word, save it again and re-upload.".to_owned(),
+        ),
+        UploadRejection::DataConnection => (
+            "Tệp bị từ chối: bảng tính có kết nối dữ liệu bên ngoài. Hãy xóa kết nối (Data > Connections) rồi tải lên lại.".to_owned(),
+            "The file was refused: the workbook connects to outside data. Remove the connections (Data > Connections) and re-upload.".to_owned(),
+        ),
+        UploadRejection::Macros => (
+            "Tệp bị từ chối: có chứa macro. Hãy lưu thành DOCX, XLSX hoặc PPTX thông thường (không macro) rồi tải lên.".to_owned(),
+            "The file was refused: it contains macros. Save it as a plain DOCX, XLSX or PPTX (without macros) and re-upload.".to_owned(),
+        ),
+        UploadRejection::Encrypted => (
+            "Tệp Office có mật khẩu. Hãy gỡ mật khẩu rồi tải lên lại.".to_owned(),
+            "The Office file is password-protected. Remove the password and re-upload.".to_owned(),
+        ),
+        UploadRejection::NestedTooDeep => (
+            "Tệp bị từ chối: tài liệu nhúng lồng nhiều cấp. Hãy dán nội dung trực tiếp vào tệp rồi tải lên.".to_owned(),
+            "The file was refused: it embeds documents within embedded documents. Paste the content in directly and re-upload.".to_owned(),
+        ),
+        UploadRejection::LegacyFormat(kind) => {
+            let modern = kind.modern_equivalent();
+            let old = kind.extension().to_uppercase();
+            (
+                format!("Máy chủ không nhận định dạng cũ {old} (Office 97-2003). Hãy mở tệp và chọn Lưu thành (Save As) {modern}, rồi tải lên tệp {modern}."),
+                format!("This server does not accept the old {old} format (Office 97-2003). Open the file, Save As {modern}, and upload the {modern} file."),
+            )
+        }
     };
     tracing::info!(%rejection, "upload refused");
     AppError::with_message(ErrorCode::UnsupportedDocument, vi, en)
@@ -335,6 +372,10 @@ fn conversion_error(error: ConversionError) -> AppError {
             "Máy chủ chưa cài LibreOffice nên chưa chuyển được tệp Office sang PDF. Quản trị viên cài bằng lệnh: apt-get install libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui. Hoặc tải lên bản PDF.",
             "LibreOffice is not installed on the server, so Office files cannot be converted. The administrator installs it with: apt-get install libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui. Or upload a PDF.",
         ),
+        ConversionError::SandboxUnavailable(reason) => {
+            tracing::warn!(%reason, "office upload refused: no conversion sandbox");
+            AppError::new(ErrorCode::ConversionUnavailable)
+        }
         ConversionError::TimedOut(seconds) => AppError::with_message(
             ErrorCode::UnsupportedDocument,
             format!("Chuyển đổi sang PDF quá {seconds} giây nên đã dừng. Hãy tải lên bản PDF của tài liệu."),
@@ -352,23 +393,30 @@ fn conversion_error(error: ConversionError) -> AppError {
     }
 }
 
-/// An upload made into a checked PDF, with what each page shows.
+/// An upload made ready to store: a checked PDF with nothing a reader's
+/// viewer could run or open (see [`crate::sanitize`]), with what each page
+/// shows.
 struct PreparedPdf {
     bytes: Vec<u8>,
     page_count: i64,
     layouts: Vec<PageLayout>,
+    /// What the sanitizer removed (empty: stored as uploaded).
+    removed: Vec<String>,
 }
 
-/// Turns an upload into a checked PDF, its page count and page layouts,
-/// writing nothing.
+/// Turns an upload into a checked, sanitized PDF, its page count and page
+/// layouts, writing nothing: an Office file is classified and filtered,
+/// converted in the sandbox, and the result is checked like an uploaded
+/// PDF.
 async fn prepare_pdf(state: &AppState, bytes: Vec<u8>) -> Result<PreparedPdf, AppError> {
-    let kind = {
-        let bytes = bytes.clone();
-        tokio::task::spawn_blocking(move || upload::classify(&bytes, ArchiveLimits::default()))
-            .await
-            .map_err(AppError::internal)?
-            .map_err(rejection_error)?
-    };
+    let policy = state.settings.upload_policy;
+    let (kind, bytes) = tokio::task::spawn_blocking(move || {
+        let kind = upload::classify(&bytes, &policy);
+        (kind, bytes)
+    })
+    .await
+    .map_err(AppError::internal)?;
+    let kind = kind.map_err(rejection_error)?;
     let pdf = if kind == UploadKind::Pdf {
         bytes
     } else {
@@ -378,23 +426,27 @@ async fn prepare_pdf(state: &AppState, bytes: Vec<u8>) -> Result<PreparedPdf, Ap
             .await
             .map_err(conversion_error)?
     };
-    let (pdf, info, layouts) = tokio::task::spawn_blocking(move || {
-        let info = crate::pdf::inspect_pdf(&pdf);
+    let (sanitized, layouts) = tokio::task::spawn_blocking(move || {
+        let sanitized = crate::sanitize::sanitize_pdf(&pdf);
         // A PDF lopdf accepted can still have pages whose text cannot be
         // read: they get no fingerprint, and nothing is carried onto them.
-        let layouts = match &info {
-            Ok(_) => page_text::page_layouts(&pdf).unwrap_or_default(),
+        let layouts = match &sanitized {
+            Ok(sanitized) => page_text::page_layouts(&sanitized.bytes).unwrap_or_default(),
             Err(_) => Vec::new(),
         };
-        (pdf, info, layouts)
+        (sanitized, layouts)
     })
     .await
     .map_err(AppError::internal)?;
-    let info = info.map_err(pdf_error)?;
+    let sanitized = sanitized.map_err(pdf_error)?;
+    if !sanitized.removed.is_empty() {
+        tracing::info!(removed = ?sanitized.removed, "removed from an uploaded pdf before storing it");
+    }
     Ok(PreparedPdf {
-        bytes: pdf,
-        page_count: info.page_count,
+        bytes: sanitized.bytes,
+        page_count: sanitized.info.page_count,
         layouts,
+        removed: sanitized.removed,
     })
 }
 
@@ -468,7 +520,7 @@ pub async fn upload(
                 actor_user_id: Some(caller.user_id()),
                 meeting_id: Some(&meeting_id),
                 action: "document.upload",
-                details: serde_json::json!({ "document_id": document.id, "file_name": version.file_name, "sha256": version.blob_sha256, "pages": page_count, "confidential": document.confidential }),
+                details: serde_json::json!({ "document_id": document.id, "file_name": version.file_name, "sha256": version.blob_sha256, "pages": page_count, "confidential": document.confidential, "removed": pdf.removed }),
             },
         )
         .await?;
@@ -522,7 +574,7 @@ pub async fn replace(
                 actor_user_id: Some(caller.user_id()),
                 meeting_id: Some(&document.meeting_id),
                 action: "document.replace",
-                details: serde_json::json!({ "document_id": document.id, "version": version.version, "sha256": version.blob_sha256 }),
+                details: serde_json::json!({ "document_id": document.id, "version": version.version, "sha256": version.blob_sha256, "removed": pdf.removed }),
             },
         )
         .await?;

@@ -1,5 +1,5 @@
 //! Operational endpoints: `/healthz` (the process answers), `/readyz`
-//! (storage answers), `/metrics` (Prometheus text) and `/ca.pem` (the local
+//! (storage answers; `degraded` when Office conversion is off), `/metrics` (Prometheus text) and `/ca.pem` (the local
 //! certificate authority tablets install).
 
 use std::sync::atomic::Ordering;
@@ -36,10 +36,19 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
         return unavailable("a sync document failed: restart the server".into());
     }
     match tokio::time::timeout(std::time::Duration::from_secs(3), state.store.ping()).await {
+        // Office conversion off (no LibreOffice, or no sandbox for it)
+        // leaves meetings, PDFs and votes working: still ready (200), but
+        // `degraded`, with the reason, for whoever watches.
         Ok(Ok(_)) => Json(HealthStatus {
-            status: "ok".into(),
+            status: match state.converter.unavailable_reason() {
+                None => "ok".into(),
+                Some(_) => "degraded".into(),
+            },
             version: VERSION.into(),
-            reason: None,
+            reason: state
+                .converter
+                .unavailable_reason()
+                .map(|reason| format!("office conversion is off: {reason}")),
         })
         .into_response(),
         Ok(Err(error)) => {

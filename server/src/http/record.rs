@@ -21,7 +21,7 @@ use phonghop_protocol::api::{ErrorCode, MeetingState, SyncDocumentKind};
 use crate::access;
 use crate::agenda::order_agenda;
 use crate::auth::AuthenticatedUser;
-use crate::convert::ConversionError;
+use crate::convert::{Availability, ConversionError};
 use crate::error::AppError;
 use crate::http::meetings::visible_meeting;
 use crate::record::{
@@ -52,12 +52,22 @@ pub async fn record_pdf(
             "The record can be exported only once the meeting is in session or closed.",
         ));
     }
-    if !state.converter.is_available() {
-        return Err(AppError::with_message(
-            ErrorCode::ToolMissing,
-            "Máy chủ chưa cài LibreOffice nên chưa xuất được biên bản PDF. Vui lòng liên hệ quản trị viên.",
-            "LibreOffice is not installed on the server, so the record cannot be made into a PDF. Please contact the administrator.",
-        ));
+    match state.converter.availability() {
+        Availability::Ready(_) => {}
+        Availability::NotInstalled => {
+            return Err(AppError::with_message(
+                ErrorCode::ToolMissing,
+                "Máy chủ chưa cài LibreOffice nên chưa xuất được biên bản PDF. Vui lòng liên hệ quản trị viên.",
+                "LibreOffice is not installed on the server, so the record cannot be made into a PDF. Please contact the administrator.",
+            ))
+        }
+        Availability::SandboxUnavailable(_) => {
+            return Err(AppError::with_message(
+                ErrorCode::ConversionUnavailable,
+                "Máy chủ chưa có môi trường cách ly an toàn cho LibreOffice nên chưa xuất được biên bản PDF. Vui lòng liên hệ quản trị viên.",
+                "The server has no sandbox for LibreOffice, so the record cannot be made into a PDF. Please contact the administrator.",
+            ))
+        }
     }
 
     let store = &state.store;
@@ -121,6 +131,9 @@ pub async fn record_pdf(
         .await
         .map_err(|error| match error {
             ConversionError::NotInstalled => AppError::new(ErrorCode::ToolMissing),
+            ConversionError::SandboxUnavailable(_) => {
+                AppError::new(ErrorCode::ConversionUnavailable)
+            }
             other => AppError::internal(format!("meeting record: {other}")),
         })?;
 
