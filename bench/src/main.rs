@@ -16,6 +16,7 @@ use futures::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
 
+mod confidential;
 mod floor;
 mod remote;
 mod sync;
@@ -30,6 +31,7 @@ struct Options {
     #[arg(long)]
     pid: u32,
     /// Scenarios to run (comma-separated): follow, vote, idle, storm, pack,
+    /// confidential (copies of a confidential document stamped per reader),
     /// sync (one document), sync-docs (`--sync-documents` documents),
     /// remote (a remote point's bytes over a scripted hour), ink (many
     /// delegates drawing at once, followed), join (a fresh tablet syncing a
@@ -37,7 +39,7 @@ struct Options {
     /// this machine per message: the figures' floor).
     #[arg(
         long,
-        default_value = "follow,vote,storm,idle,pack,remote,sync,sync-docs,ink,join,floor",
+        default_value = "follow,vote,storm,idle,pack,confidential,remote,sync,sync-docs,ink,join,floor",
         value_delimiter = ','
     )]
     scenarios: Vec<String>,
@@ -97,7 +99,8 @@ struct Options {
     /// Page changes the presenter makes (follow).
     #[arg(long, default_value_t = 100)]
     page_changes: u64,
-    /// Tablets downloading the agenda pack at once (pack).
+    /// Tablets downloading the agenda pack at once (pack), delegates
+    /// opening a confidential document at once (confidential).
     #[arg(long, default_value_t = 26)]
     tablets: usize,
     /// Size of the agenda pack in MB (pack).
@@ -781,6 +784,7 @@ async fn main() -> anyhow::Result<()> {
             "idle" => idle(&bench).await,
             "storm" => storm(&bench).await,
             "pack" => pack(&bench).await,
+            "confidential" => confidential::confidential(&bench).await,
             "remote" => remote::remote_point(&bench).await,
             "floor" => floor::floor().await,
             "ink" => {

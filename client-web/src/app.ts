@@ -13,6 +13,7 @@ import {
   type MessageKey,
   type MessageParams,
 } from './i18n/i18n';
+import { loadDeviceId } from './live/deviceId';
 import { closeLiveSession } from './live/session';
 import { registerServiceWorker } from './offline/registerServiceWorker';
 import { isUnreachable } from './offline/savedData';
@@ -21,6 +22,7 @@ import { hrefFor, parseRoute, type Route } from './router/routes';
 import { auditScreen } from './screens/audit';
 import { bigScreenScreen } from './screens/bigScreen';
 import { chairScreen } from './screens/chair';
+import { documentReadsScreen } from './screens/documentReads';
 import type { Screen, ScreenContext } from './screens/context';
 import { loginScreen } from './screens/login';
 import { meetingScreen } from './screens/meeting';
@@ -49,6 +51,8 @@ function screenFor(route: Route): Screen {
       return meetingEditorScreen(route.meetingId);
     case 'meeting_audit':
       return auditScreen(route.meetingId);
+    case 'document_reads':
+      return documentReadsScreen(route.meetingId);
     case 'chair':
       return chairScreen(route.meetingId);
     case 'big_screen':
@@ -82,7 +86,10 @@ export class App {
 
   constructor(private readonly root: HTMLElement) {
     this.language = loadLanguage(safeLocalStorage());
-    this.api = createApiClient({ language: () => this.language });
+    this.api = createApiClient({
+      language: () => this.language,
+      deviceId: () => loadDeviceId(safeLocalStorage()),
+    });
   }
 
   start(): void {

@@ -42,6 +42,16 @@ pub fn can_read_documents(viewer: MeetingViewer, state: MeetingState) -> bool {
     viewer.meeting_role.is_some() && !matches!(state, MeetingState::Draft | MeetingState::Cancelled)
 }
 
+/// May this reader be given a confidential (mật) document, stamped with
+/// their name? Everyone who may read the meeting's documents except remote
+/// points: a commune hall's big screen is watched by whoever is in the
+/// room, and no name on it says whose copy it is. There is no per-meeting
+/// switch: a person who must read mật papers remotely logs in with their
+/// own account on a tablet, as a delegate or observer.
+pub fn can_read_confidential(viewer: MeetingViewer) -> bool {
+    viewer.meeting_role.is_some() && viewer.meeting_role != Some(MeetingRole::RemotePoint)
+}
+
 /// May this caller read the meeting's audit trail?
 pub fn can_read_audit(viewer: MeetingViewer) -> bool {
     viewer.org_role == OrgRole::Admin || viewer.is_staff()
@@ -138,6 +148,22 @@ mod tests {
             viewer(Some(MeetingRole::RemotePoint)),
             published
         ));
+    }
+
+    #[test]
+    fn remote_points_never_read_confidential_documents() {
+        assert!(!can_read_confidential(viewer(Some(
+            MeetingRole::RemotePoint
+        ))));
+        assert!(!can_read_confidential(viewer(None)));
+        for role in [
+            MeetingRole::Chair,
+            MeetingRole::Secretary,
+            MeetingRole::Delegate,
+            MeetingRole::Observer,
+        ] {
+            assert!(can_read_confidential(viewer(Some(role))), "{role:?}");
+        }
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! Who is calling: passwords, sessions, websocket tickets and the login
-//! throttle.
+//! Who is calling: passwords, sessions and websocket tickets (the login
+//! throttle is `crate::login_throttle`).
 //!
 //! A session is a random secret in an HttpOnly, SameSite=Strict cookie; the
 //! database keeps only its SHA-256, so reading the database does not give
@@ -7,7 +7,6 @@
 //! trade it for a one-use ticket that lives 60 seconds.
 
 use std::collections::HashMap;
-use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, SaltString};
@@ -170,6 +169,16 @@ pub struct TicketGrant {
 /// The device id of a client that names none.
 pub const DEFAULT_DEVICE_ID: &str = "default";
 
+/// Whether `device_id` is acceptable as a device's id: 1-64 characters of
+/// `[A-Za-z0-9_-]` (what the web client makes, and what a sync peer id may
+/// carry).
+pub fn valid_device_id(device_id: &str) -> bool {
+    (1..=64).contains(&device_id.len())
+        && device_id
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_')
+}
+
 /// One-use websocket tickets, kept in memory (they live 60 s).
 #[derive(Debug, Default)]
 pub struct TicketBook {
@@ -190,92 +199,6 @@ impl TicketBook {
     pub fn redeem(&mut self, ticket: &str, now: Instant) -> Option<TicketGrant> {
         let (grant, expires_at) = self.tickets.remove(ticket)?;
         (expires_at > now).then_some(grant)
-    }
-}
-
-/// Slows down password guessing: after a few failures for one account or
-/// from one address, further attempts are refused for a while that doubles
-/// with each failure. Pure state, fed the current time.
-#[derive(Debug, Default)]
-pub struct LoginThrottle {
-    failures: HashMap<ThrottleKey, FailureRecord>,
-}
-
-/// What failures are counted against.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ThrottleKey {
-    Account(String),
-    Address(IpAddr),
-}
-
-#[derive(Debug, Clone)]
-struct FailureRecord {
-    count: u32,
-    last: Instant,
-}
-
-impl LoginThrottle {
-    /// Failures allowed before attempts are slowed down.
-    pub const FREE_FAILURES: u32 = 5;
-    /// An address is shared (a whole office behind one NAT), so it gets
-    /// more room than one account.
-    pub const FREE_ADDRESS_FAILURES: u32 = 20;
-    /// Failures older than this are forgotten.
-    pub const MEMORY: Duration = Duration::from_secs(15 * 60);
-    /// The longest wait imposed.
-    pub const MAX_WAIT: Duration = Duration::from_secs(15 * 60);
-
-    fn free_failures(key: &ThrottleKey) -> u32 {
-        match key {
-            ThrottleKey::Account(_) => Self::FREE_FAILURES,
-            ThrottleKey::Address(_) => Self::FREE_ADDRESS_FAILURES,
-        }
-    }
-
-    /// How long the caller must still wait before trying `keys`, if at all.
-    pub fn wait_before_attempt(&self, keys: &[ThrottleKey], now: Instant) -> Option<Duration> {
-        keys.iter()
-            .filter_map(|key| {
-                let record = self.failures.get(key)?;
-                let free = Self::free_failures(key);
-                if record.count < free {
-                    return None;
-                }
-                let exponent = (record.count - free).min(10);
-                let wait = Duration::from_secs(1 << exponent).min(Self::MAX_WAIT);
-                let ready_at = record.last + wait;
-                (ready_at > now).then(|| ready_at - now)
-            })
-            .max()
-    }
-
-    /// Counts a failed attempt; returns whether this failure crossed into
-    /// throttling (worth reporting).
-    pub fn record_failure(&mut self, keys: &[ThrottleKey], now: Instant) -> bool {
-        self.forget_old(now);
-        let mut crossed = false;
-        for key in keys {
-            let record = self.failures.entry(key.clone()).or_insert(FailureRecord {
-                count: 0,
-                last: now,
-            });
-            record.count += 1;
-            record.last = now;
-            crossed |= record.count == Self::free_failures(key);
-        }
-        crossed
-    }
-
-    /// A success clears the account's failures (not the address's: one
-    /// right password must not hide a guessing campaign from that address).
-    pub fn record_success(&mut self, account: &str) {
-        self.failures
-            .remove(&ThrottleKey::Account(account.to_owned()));
-    }
-
-    fn forget_old(&mut self, now: Instant) {
-        self.failures
-            .retain(|_, record| now.duration_since(record.last) < Self::MEMORY);
     }
 }
 
@@ -338,44 +261,5 @@ mod tests {
             now,
         );
         assert_eq!(book.redeem(&ticket, now + Duration::from_secs(61)), None);
-    }
-
-    #[test]
-    fn five_failures_for_one_account_slow_down_the_sixth_attempt() {
-        let mut throttle = LoginThrottle::default();
-        let keys = [ThrottleKey::Account("daibieu01".into())];
-        let now = Instant::now();
-        for n in 1..=5 {
-            assert_eq!(throttle.wait_before_attempt(&keys, now), None);
-            let crossed = throttle.record_failure(&keys, now);
-            assert_eq!(crossed, n == 5);
-        }
-        let wait = throttle.wait_before_attempt(&keys, now).expect("throttled");
-        assert!(wait > Duration::ZERO);
-        // More failures make the wait grow.
-        throttle.record_failure(&keys, now);
-        throttle.record_failure(&keys, now);
-        assert!(throttle.wait_before_attempt(&keys, now).unwrap() > wait);
-        // Waiting it out lets the user try again.
-        assert_eq!(
-            throttle.wait_before_attempt(&keys, now + LoginThrottle::MAX_WAIT),
-            None
-        );
-    }
-
-    #[test]
-    fn success_clears_the_account_but_not_the_address() {
-        let mut throttle = LoginThrottle::default();
-        let address = ThrottleKey::Address("10.0.0.7".parse().unwrap());
-        let keys = [ThrottleKey::Account("thuky".into()), address.clone()];
-        let now = Instant::now();
-        for _ in 0..LoginThrottle::FREE_ADDRESS_FAILURES {
-            throttle.record_failure(&keys, now);
-        }
-        throttle.record_success("thuky");
-        assert!(throttle
-            .wait_before_attempt(&[ThrottleKey::Account("thuky".into())], now)
-            .is_none());
-        assert!(throttle.wait_before_attempt(&[address], now).is_some());
     }
 }

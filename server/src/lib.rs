@@ -25,6 +25,8 @@
 //! - [`page_text`] reads what each page of a PDF says and where (page
 //!   fingerprints, text lines); [`carry_over`] decides where annotations
 //!   go when a document gets a new version.
+//! - [`stamp`] marks every copy of a confidential document with its
+//!   reader's name, account, the time and the meeting.
 //! - [`sync`] runs the Automerge documents behind `/sync` (our document hub), with
 //!   their access rules, storage and durability gate.
 //!
@@ -46,12 +48,14 @@ pub mod error;
 pub mod fault;
 pub mod http;
 pub mod live;
+pub mod login_throttle;
 pub mod metrics;
 pub mod page_text;
 pub mod pdf;
 pub mod record;
 pub mod sanitize;
 pub mod shutdown;
+pub mod stamp;
 pub mod state;
 pub mod store;
 pub mod sync;

@@ -16,6 +16,8 @@ pub struct Metrics {
     pub websocket_messages_out: AtomicU64,
     /// Failed logins.
     pub failed_logins: AtomicU64,
+    /// Copies of confidential documents stamped and handed out.
+    pub stamped_copies: AtomicU64,
 }
 
 /// A snapshot of values that are not counters of this struct.
@@ -79,6 +81,12 @@ impl Metrics {
             "counter",
             "Failed login attempts.",
             load(&self.failed_logins),
+        );
+        metric(
+            "phonghop_stamped_copies_total",
+            "counter",
+            "Copies of confidential documents stamped for their reader and handed out.",
+            load(&self.stamped_copies),
         );
         metric(
             "phonghop_documents",

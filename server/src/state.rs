@@ -8,13 +8,16 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::auth::{LoginThrottle, PasswordWorkers, TicketBook};
+use crate::auth::{PasswordWorkers, TicketBook};
 use crate::blobs::BlobStore;
 use crate::connections::{ConnectionRegistry, SocketServices};
 use crate::convert::Converter;
 use crate::live::LiveHub;
+use crate::login_throttle::LoginThrottle;
 use crate::metrics::Metrics;
 use crate::shutdown::Shutdown;
+use crate::stamp::cache::{StampCache, DEFAULT_BUDGET_BYTES};
+use crate::stamp::StampFont;
 use crate::store::Store;
 use crate::sync::SyncService;
 
@@ -38,7 +41,8 @@ pub struct AppStateInner {
     pub blobs: BlobStore,
     /// Settings that requests consult (origins, cookie flags, limits).
     pub settings: Settings,
-    /// Failed-login counts, to slow down guessing.
+    /// Failed-login counts per (account, address), address and account
+    /// under distributed attack, to slow down guessing.
     pub login_throttle: Mutex<LoginThrottle>,
     /// Outstanding websocket tickets.
     pub tickets: Mutex<TicketBook>,
@@ -49,6 +53,9 @@ pub struct AppStateInner {
     pub connections: Arc<ConnectionRegistry>,
     /// Turns Office uploads into PDFs.
     pub converter: Converter,
+    /// Confidential documents prepared for stamping (by file), and the
+    /// stamp's font: each reader's copy costs only its stamp.
+    pub stamps: StampCache,
     /// Counters for `/metrics`.
     pub metrics: Arc<Metrics>,
     /// Fires when the server begins to stop, so sockets can say goodbye.
@@ -101,6 +108,11 @@ impl AppState {
             ),
             connections: Arc::new(ConnectionRegistry::default()),
             converter,
+            stamps: StampCache::new(
+                StampFont::new()
+                    .expect("the stamp font compiled into the binary is readable (unit-tested)"),
+                DEFAULT_BUDGET_BYTES,
+            ),
             metrics: Arc::default(),
             shutdown,
             sync,

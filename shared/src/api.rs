@@ -494,6 +494,50 @@ pub struct AuditLogEntry {
     pub hash: String,
 }
 
+/// `GET /api/v1/meetings/{id}/document-reads` answer (the meeting's staff
+/// and administrators): who has read each confidential document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DocumentReadsReport {
+    /// One entry per confidential document of the meeting, in agenda
+    /// order.
+    pub documents: Vec<DocumentReads>,
+}
+
+/// The reads of one confidential document ("đã xem: 18/26").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DocumentReads {
+    pub document_id: String,
+    pub title: String,
+    /// Participants who may read it: everyone in the meeting but remote
+    /// points.
+    pub expected_readers: i64,
+    /// How many of them have had a copy at least once.
+    pub readers: i64,
+    /// Every participant who may read it, with their copies (none yet is
+    /// an empty list), ordered by name.
+    pub participants: Vec<ParticipantReads>,
+}
+
+/// One participant's copies of a confidential document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ParticipantReads {
+    pub user_id: String,
+    pub display_name: String,
+    pub role: MeetingRole,
+    /// Oldest first.
+    pub reads: Vec<DocumentRead>,
+}
+
+/// One stamped copy handed to a reader.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DocumentRead {
+    /// Milliseconds since the Unix epoch.
+    pub at_ms: i64,
+    pub version: i64,
+    /// The device the client named (`X-Phonghop-Device`), if it named one.
+    pub device_id: Option<String>,
+}
+
 /// `GET /healthz` and `GET /readyz` answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct HealthStatus {

@@ -59,8 +59,8 @@ const SPARE_PASSWORD: &str = "tai-khoan-du-phong";
 #[rustfmt::skip]
 const REST: &[(&str, [u16; 8])] = &[
     //                                                           anon admin secr chair deleg remote outsider disabled
-    // A disabled account learns it is disabled only with the right password.
-    ("POST /api/v1/auth/login",                                   [401, 200, 200, 200, 200, 200, 200, 403]),
+    // A disabled account is answered like a wrong password, even with the right one.
+    ("POST /api/v1/auth/login",                                   [401, 200, 200, 200, 200, 200, 200, 401]),
     ("POST /api/v1/auth/logout",                                  [204, 204, 204, 204, 204, 204, 204, 204]),
     ("GET /api/v1/auth/me",                                       [401, 200, 200, 200, 200, 200, 200, 401]),
     ("POST /api/v1/auth/ws-ticket",                               [401, 200, 200, 200, 200, 200, 200, 401]),
@@ -74,6 +74,8 @@ const REST: &[(&str, [u16; 8])] = &[
     ("PATCH /api/v1/meetings/{meeting_id}",                       [401, 200, 200, 200, 403, 403, 404, 401]),
     ("POST /api/v1/meetings/{meeting_id}/{action}",               [401, 409, 409, 409, 403, 403, 404, 401]),
     ("GET /api/v1/meetings/{meeting_id}/audit",                   [401, 200, 200, 200, 403, 403, 404, 401]),
+    // Who has read the confidential documents: as the audit log.
+    ("GET /api/v1/meetings/{meeting_id}/document-reads",          [401, 200, 200, 200, 403, 403, 404, 401]),
     // The record exists once the meeting has started: 409 for who may have it.
     ("GET /api/v1/meetings/{meeting_id}/record.pdf",              [401, 409, 409, 409, 403, 403, 404, 401]),
     // Participants see who else takes part (as the live welcome shows them).

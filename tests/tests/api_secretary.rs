@@ -291,7 +291,12 @@ async fn secretary_builds_uploads_and_publishes_and_each_role_sees_its_view() {
         .send()
         .await
         .unwrap();
-    assert_eq!(downloaded.bytes().await.unwrap().len(), pdf.len());
+    // It is confidential: the delegate gets a copy stamped for them
+    // (confidential.rs reads the stamp), never the stored file.
+    assert_eq!(downloaded.headers()["cache-control"], "no-store");
+    let copy = downloaded.bytes().await.unwrap();
+    assert!(copy.starts_with(b"%PDF-"));
+    assert_ne!(copy.as_ref(), pdf.as_slice());
 
     // Delegates and outsiders cannot edit; outsiders cannot see.
     let attempt = delegate
@@ -345,9 +350,14 @@ async fn secretary_builds_uploads_and_publishes_and_each_role_sees_its_view() {
         .send()
         .await
         .unwrap();
+    // Version 1 is kept (a stamped copy of it: 5 pages, version 2 has 9).
+    let old_copy = old_version.bytes().await.unwrap();
     assert_eq!(
-        old_version.bytes().await.unwrap().len(),
-        pdf.len(),
+        lopdf::Document::load_mem(&old_copy)
+            .unwrap()
+            .get_pages()
+            .len(),
+        5,
         "version 1 is kept"
     );
     // Both versions are listed, the first first, with their URLs.
@@ -639,7 +649,19 @@ async fn administrator_creates_disables_and_resets_accounts() {
         .send()
         .await
         .unwrap();
-    assert_eq!(json_of(refused, 403).await["code"], "account_disabled");
+    // A disabled account answers exactly like a wrong password: nobody
+    // learns that the password was right.
+    let wrong = browser_client()
+        .post(server.url("/api/v1/auth/login"))
+        .json(&json!({ "username": "phochutich", "password": "not-the-password" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        json_of(refused, 401).await,
+        json_of(wrong, 401).await,
+        "a disabled account must answer like a wrong password"
+    );
 
     json_of(
         admin

@@ -162,6 +162,21 @@ describe('createApiClient', () => {
     expect(sent[0]?.init.cache).toBe('no-store');
   });
 
+  it('asks the server, not the HTTP cache, for a document, naming the device', async () => {
+    const sent: { url: string; init: RequestInit }[] = [];
+    const api = createApiClient({
+      language: () => 'vi',
+      deviceId: () => 'web-0a1b2c',
+      fetch: (input, init) => {
+        sent.push({ url: String(input), init: init ?? {} });
+        return Promise.resolve(new Response(new Uint8Array([0x25]), { status: 200 }));
+      },
+    });
+    await api.fetchDocument('/api/v1/documents/d_1/versions/2/file');
+    expect(sent[0]?.init.cache).toBe('no-store');
+    expect(new Headers(sent[0]?.init.headers).get('X-Phonghop-Device')).toBe('web-0a1b2c');
+  });
+
   it('refuses to fetch a document from another origin', async () => {
     const { api, sent } = clientWith(() => new Response('x'));
     await expect(api.fetchDocument('https://elsewhere.example/a.pdf')).rejects.toBeInstanceOf(ApiError);

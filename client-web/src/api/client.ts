@@ -11,6 +11,8 @@ import type {
   AgendaOrderEntry,
   AuditLogEntry,
   AuditLog,
+  DocumentReads,
+  DocumentReadsReport,
   CreateAgendaItemRequest,
   CreateMeetingRequest,
   DocumentInfo,
@@ -108,6 +110,9 @@ export interface ApiClientOptions {
   language: () => Language;
   /** Injected in tests; the browser's `fetch` otherwise. */
   fetch?: typeof fetch;
+  /** This device's id, sent with document downloads: the server records
+   * it with every read of a confidential document. */
+  deviceId?: () => string;
 }
 
 export interface ApiClient {
@@ -119,7 +124,11 @@ export interface ApiClient {
   listMeetings(): Promise<MeetingSummary[]>;
   getMeeting(meetingId: string): Promise<Meeting>;
   /** The PDF bytes of a document, kept in memory only (a confidential
-   * document must never be written to the tablet). */
+   * document must never be written to the tablet). Always from the
+   * server, never from the browser's HTTP cache (`cache: 'no-store'`): a
+   * document marked confidential after an earlier download must come
+   * stamped for its reader, and the offline pack is read before this is
+   * called. */
   fetchDocument(url: string, signal?: AbortSignal): Promise<Uint8Array>;
 
   // The secretary's console. Each call answers what the server answered,
@@ -140,10 +149,15 @@ export interface ApiClient {
   reorderAgenda(meetingId: string, items: AgendaOrderEntry[]): Promise<Meeting>;
   updateDocument(documentId: string, request: UpdateDocumentRequest): Promise<DocumentInfo>;
   auditLog(meetingId: string): Promise<AuditLogEntry[]>;
+  /** Who has read each confidential document (the meeting's staff). */
+  documentReads(meetingId: string): Promise<DocumentReads[]>;
   /** The meeting's record (biên bản) as a PDF, made by the server from the
    * attendance, speakers, votes and minutes. */
   meetingRecord(meetingId: string): Promise<Blob>;
 }
+
+/** The header that names this device on document downloads. */
+export const documentDeviceHeader = 'X-Phonghop-Device';
 
 export function createApiClient(options: ApiClientOptions): ApiClient {
   const fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
@@ -214,8 +228,16 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       }
       // `no-store`: the browser's HTTP cache, which the app cannot empty,
       // never holds a document; what is kept is in the pack, where a
-      // document marked confidential can be deleted at once.
-      const init: RequestInit & { accept: string } = { accept: 'application/pdf', cache: 'no-store' };
+      // document marked confidential can be deleted at once. The device id
+      // goes with it: the server records it with each confidential copy.
+      const headers: Record<string, string> = {};
+      const deviceId = options.deviceId?.();
+      if (deviceId) headers[documentDeviceHeader] = deviceId;
+      const init: RequestInit & { accept: string } = {
+        accept: 'application/pdf',
+        cache: 'no-store',
+        headers,
+      };
       if (signal) init.signal = signal;
       const response = await send(url, init);
       try {
@@ -283,6 +305,9 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     },
     async auditLog(meetingId) {
       return (await json<AuditLog>(`${meetingPath(meetingId)}/audit`)).entries;
+    },
+    async documentReads(meetingId) {
+      return (await json<DocumentReadsReport>(`${meetingPath(meetingId)}/document-reads`)).documents;
     },
   };
 }

@@ -248,6 +248,38 @@ export interface AuditLogEntry {
   hash: string;
 }
 
+/** `GET /api/v1/meetings/{id}/document-reads` answer (staff): who has had a
+ * copy of each confidential document. */
+export interface DocumentReadsReport {
+  documents: DocumentReads[];
+}
+
+/** The reads of one confidential document ("đã xem: 18/26"). */
+export interface DocumentReads {
+  document_id: string;
+  title: string;
+  /** Participants who may read it (everyone but remote points). */
+  expected_readers: number;
+  /** How many of them have had a copy at least once. */
+  readers: number;
+  participants: ParticipantReads[];
+}
+
+export interface ParticipantReads {
+  user_id: string;
+  display_name: string;
+  role: MeetingRole;
+  /** Oldest first; empty when not read yet. */
+  reads: DocumentRead[];
+}
+
+/** One stamped copy handed to a reader. */
+export interface DocumentRead {
+  at_ms: number;
+  version: number;
+  device_id: string | null;
+}
+
 /** `GET /healthz` answer. */
 export interface HealthStatus {
   status: string;

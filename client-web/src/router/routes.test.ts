@@ -37,6 +37,7 @@ describe('parseRoute', () => {
     expect(parseRoute('#/meetings/new')).toEqual({ screen: 'new_meeting' });
     expect(parseRoute('#/meetings/m_42/edit')).toEqual({ screen: 'edit_meeting', meetingId: 'm_42' });
     expect(parseRoute('#/meetings/m_42/audit')).toEqual({ screen: 'meeting_audit', meetingId: 'm_42' });
+    expect(parseRoute('#/meetings/m_42/reads')).toEqual({ screen: 'document_reads', meetingId: 'm_42' });
   });
 
   it('decodes escaped ids', () => {
@@ -61,6 +62,7 @@ describe('hrefFor', () => {
       { screen: 'new_meeting' },
       { screen: 'edit_meeting', meetingId: 'm_1' },
       { screen: 'meeting_audit', meetingId: 'm 1' },
+      { screen: 'document_reads', meetingId: 'm 1' },
     ];
     for (const route of routes) {
       expect(parseRoute(hrefFor(route))).toEqual(route);

@@ -13,6 +13,8 @@ export type Route =
   | { screen: 'new_meeting' }
   | { screen: 'edit_meeting'; meetingId: string }
   | { screen: 'meeting_audit'; meetingId: string }
+  /** Who has read the meeting's confidential documents. */
+  | { screen: 'document_reads'; meetingId: string }
   | { screen: 'document'; meetingId: string; documentId: string; page: number }
   /** The live meeting: the chair's console, a remote point's big screen. */
   | { screen: 'chair'; meetingId: string }
@@ -48,6 +50,7 @@ export function parseRoute(hash: string): Route {
   if (segments.length === 2) return { screen: 'meeting', meetingId };
   if (segments.length === 3 && segments[2] === 'edit') return { screen: 'edit_meeting', meetingId };
   if (segments.length === 3 && segments[2] === 'audit') return { screen: 'meeting_audit', meetingId };
+  if (segments.length === 3 && segments[2] === 'reads') return { screen: 'document_reads', meetingId };
   if (segments.length === 3 && segments[2] === 'chair') return { screen: 'chair', meetingId };
   if (segments.length === 3 && segments[2] === 'screen') return { screen: 'big_screen', meetingId };
 
@@ -77,6 +80,8 @@ export function hrefFor(route: Route): string {
       return `#/meetings/${encodeURIComponent(route.meetingId)}/edit`;
     case 'meeting_audit':
       return `#/meetings/${encodeURIComponent(route.meetingId)}/audit`;
+    case 'document_reads':
+      return `#/meetings/${encodeURIComponent(route.meetingId)}/reads`;
     case 'chair':
       return `#/meetings/${encodeURIComponent(route.meetingId)}/chair`;
     case 'big_screen':

@@ -9,7 +9,9 @@
 // (ephemeral messages on the layer's handle), drawn by the reader's own
 // code (`reader/inkLayer.ts`); the remote point may only read the layer.
 // None on a confidential (mật) document, whose layer would be kept on the
-// device.
+// device; and no confidential document at all: the server leaves them out
+// of a remote point's meeting, and while the presenter shows one the stage
+// says so.
 // The live connection reconnects by itself forever; documents come from
 // the agenda pack on the device when it has them, so following costs a
 // few hundred bytes per page change.
@@ -218,8 +220,18 @@ function bigScreen(root: HTMLElement, meeting: Meeting, context: ScreenContext, 
     const { document_id: documentId, page } = follow.position;
     if (!documentId) return;
     const document = findDocument(meeting, documentId);
-    if (!document) return;
     shownSeq = follow.seq;
+    if (!document) {
+      // A document this screen may not open (the server leaves confidential
+      // ones out of a remote point's meeting): say so rather than keep the
+      // previous page up as if it were the one presented.
+      rendering?.cancel();
+      frame = null;
+      stage.replaceChildren(h('p', { className: 'big-waiting' }, t('screen.documentNotShown')));
+      delete stage.dataset['documentId'];
+      delete stage.dataset['renderedPage'];
+      return;
+    }
     if (opened?.documentId !== documentId) {
       rendering?.cancel();
       const previous = opened;

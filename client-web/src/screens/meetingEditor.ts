@@ -10,6 +10,7 @@ import type { Meeting } from '../api/types';
 import { isEditable, lifecycleButtons } from '../console/lifecycle';
 import { meetingChanges, fieldsOf } from '../console/meetingForm';
 import { canPrepareMeeting, canReadAudit } from '../console/permissions';
+import { hasConfidentialDocuments } from '../offline/documentPack';
 import { hrefFor } from '../router/routes';
 import { errorPanel, loadingMessage, meetingStateBadge } from '../ui/components';
 import { confirmAction } from '../ui/dialog';
@@ -129,6 +130,13 @@ export const meetingEditorScreen =
                   'a',
                   { className: 'button', attrs: { href: hrefFor({ screen: 'meeting_audit', meetingId }) } },
                   t('console.audit'),
+                )
+              : null,
+            canReadAudit(context.user, meeting) && hasConfidentialDocuments(meeting)
+              ? h(
+                  'a',
+                  { className: 'button', attrs: { href: hrefFor({ screen: 'document_reads', meetingId }) } },
+                  t('console.reads'),
                 )
               : null,
             recordExportButton(meeting, context, signal),

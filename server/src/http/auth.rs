@@ -17,7 +17,7 @@ use phonghop_protocol::api::{
 use super::wire::{bad_json, user_to_wire};
 use crate::auth::{
     authenticate_secret, clearing_cookie, cookie_value, random_secret, session_cookie,
-    session_id_of, verify_password, AuthenticatedUser, ThrottleKey, TicketGrant, DEFAULT_DEVICE_ID,
+    session_id_of, verify_password, AuthenticatedUser, TicketGrant, DEFAULT_DEVICE_ID,
     SESSION_COOKIE,
 };
 use crate::error::AppError;
@@ -45,7 +45,7 @@ impl FromRequestParts<AppState> for AuthenticatedUser {
 const TIMING_DECOY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$9sTbSlTio3Biev89thdrlKKiCaYsjjYVJxGAL3swxpQ";
 
-#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest, responses((status = 200, description = "Logged in; sets the session cookie", body = LoginResponse), (status = 401, description = "Wrong username or password", body = ApiError), (status = 403, description = "Account disabled", body = ApiError), (status = 429, description = "Too many failed attempts", body = ApiError)))]
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest, responses((status = 200, description = "Logged in; sets the session cookie", body = LoginResponse), (status = 401, description = "Wrong username or password, or a disabled account (answered alike)", body = ApiError), (status = 429, description = "Too many failed attempts", body = ApiError)))]
 pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -64,29 +64,37 @@ pub async fn login(
             "Please enter your username and password.",
         ));
     }
-    let keys = [
-        ThrottleKey::Account(username.clone()),
-        ThrottleKey::Address(peer.ip()),
-    ];
-    let wait = state
-        .login_throttle
-        .lock()
-        .expect("throttle lock")
-        .wait_before_attempt(&keys, Instant::now());
-    if let Some(wait) = wait {
-        let seconds = wait.as_secs().max(1);
-        return Err(AppError {
-            retry_after_seconds: Some(seconds),
-            ..AppError::with_message(
-                ErrorCode::TooManyAttempts,
-                format!("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {seconds} giây."),
-                format!("Too many failed logins. Please try again in {seconds} seconds."),
-            )
-        });
-    }
-
+    // The account is looked up first: the throttle watches real accounts
+    // for distributed attacks (it answers unknown names the same way).
     let user = state.store.user_by_username(&username).await?;
-    let hash = user
+    let admitted = state.login_throttle.lock().expect("throttle lock").admit(
+        &username,
+        peer.ip(),
+        user.is_some(),
+        Instant::now(),
+    );
+    let admitted = match admitted {
+        Ok(admitted) => admitted,
+        Err(wait) => {
+            let seconds = wait.as_secs().max(1);
+            return Err(AppError {
+                retry_after_seconds: Some(seconds),
+                ..AppError::with_message(
+                    ErrorCode::TooManyAttempts,
+                    format!("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {seconds} giây."),
+                    format!("Too many failed logins. Please try again in {seconds} seconds."),
+                )
+            });
+        }
+    };
+
+    // A disabled account is checked against the decoy like an unknown
+    // name and answered like a wrong password: same code, same work, so
+    // nobody learns that the password was right or that the account
+    // exists.
+    let disabled = user.as_ref().is_some_and(|user| user.disabled);
+    let usable = user.filter(|user| !user.disabled);
+    let hash = usable
         .as_ref()
         .map(|u| u.password_hash.clone())
         .unwrap_or_else(|| TIMING_DECOY_HASH.to_owned());
@@ -97,20 +105,18 @@ pub async fn login(
         .await
         .ok_or_else(|| AppError::internal("the password threads are gone"))?;
 
-    let user = match user {
+    let user = match usable {
         Some(user) if password_ok => user,
         _ => {
             state
                 .metrics
                 .failed_logins
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let crossed = state
-                .login_throttle
-                .lock()
-                .expect("throttle lock")
-                .record_failure(&keys, Instant::now());
-            let details =
-                serde_json::json!({ "username": username, "address": peer.ip().to_string() });
+            let details = serde_json::json!({
+                "username": username,
+                "address": peer.ip().to_string(),
+                "account_disabled": disabled,
+            });
             state
                 .store
                 .append_audit(NewAuditEntry {
@@ -120,7 +126,7 @@ pub async fn login(
                     details: details.clone(),
                 })
                 .await?;
-            if crossed {
+            if admitted.starts_throttling {
                 tracing::warn!(%username, address = %peer.ip(), "repeated failed logins: slowing down further attempts");
                 state
                     .store
@@ -135,14 +141,11 @@ pub async fn login(
             return Err(AppError::new(ErrorCode::InvalidCredentials));
         }
     };
-    if user.disabled {
-        return Err(AppError::new(ErrorCode::AccountDisabled));
-    }
     state
         .login_throttle
         .lock()
         .expect("throttle lock")
-        .record_success(&username);
+        .succeeded(&username, peer.ip(), Instant::now());
 
     let secret = random_secret();
     let now = now_millis();

@@ -1,10 +1,21 @@
-//! `/api/v1/documents/{id}/…/file`: the PDFs, with ETag, Range requests
-//! (resumable downloads on a flaky link) and cache rules that depend on
-//! whether the document is confidential.
+//! `/api/v1/documents/{id}/…/file`: the PDFs, and the cache rules that
+//! keep a confidential (mật) document off every device.
+//!
+//! - A document that is not confidential is its stored file, with ETag and
+//!   Range requests (resumable downloads on a flaky link); each version's
+//!   URL names the version and the confidentiality state (`version_url`),
+//!   so a version is cached for good under `…/versions/{n}/file` and that
+//!   URL answers `not_found` once the document is marked confidential.
+//! - A confidential document is never the stored file: every response (from
+//!   `…/versions/{n}/confidential` or the current `…/file`) is a copy
+//!   stamped for its reader (`crate::stamp`), `no-store`, without ETag or
+//!   ranges, refused to remote points, and recorded (who, when, which
+//!   version, which device) in `document_reads` and the audit log before a
+//!   byte is sent.
 
 use axum::body::Body;
 use axum::extract::{Path, Request, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use tower::ServiceExt;
 use tower_http::services::ServeFile;
@@ -13,8 +24,9 @@ use super::wire::{bad_json, document_to_wire, version_url};
 use crate::access::{self, MeetingViewer};
 use crate::auth::AuthenticatedUser;
 use crate::error::AppError;
+use crate::stamp::StampError;
 use crate::state::AppState;
-use crate::store::{DocumentRecord, DocumentVersionRecord};
+use crate::store::{DocumentReadRecord, DocumentRecord, DocumentVersionRecord, MeetingRecord};
 use axum::extract::Multipart;
 #[allow(unused_imports)]
 use phonghop_protocol::api::*;
@@ -29,12 +41,23 @@ use crate::pdf::PdfError;
 use crate::store::{new_id, now_millis, NewAuditEntry};
 use crate::upload::{self, UploadKind, UploadRejection};
 
-/// The document as the caller may read it, or `not_found`.
+/// The header a client names its device in, for the record of reads.
+pub const DEVICE_HEADER: &str = "x-phonghop-device";
+
+/// A document the caller may read, with what serving it needs.
+struct ReadableDocument {
+    document: DocumentRecord,
+    current: DocumentVersionRecord,
+    meeting: MeetingRecord,
+}
+
+/// The document as the caller may read it, or `not_found` (also for a
+/// confidential document and a caller who may not read those).
 async fn readable_document(
     state: &AppState,
     caller: &AuthenticatedUser,
     document_id: &str,
-) -> Result<(DocumentRecord, DocumentVersionRecord), AppError> {
+) -> Result<ReadableDocument, AppError> {
     let (document, current) = state
         .store
         .document(document_id)
@@ -55,19 +78,45 @@ async fn readable_document(
     if !access::can_read_documents(viewer, meeting.state) {
         return Err(AppError::not_found());
     }
-    Ok((document, current))
+    if document.confidential && !access::can_read_confidential(viewer) {
+        return Err(AppError::not_found());
+    }
+    Ok(ReadableDocument {
+        document,
+        current,
+        meeting,
+    })
 }
 
 /// The current version; revalidated on each use (its URL outlives versions).
-#[utoipa::path(get, path = "/api/v1/documents/{document_id}/file", tag = "documents", params(("document_id" = String, Path, description = "Document id (d_…)")), responses((status = 200, description = "The current PDF (ETag, Range)", content_type = "application/pdf"), (status = 206, description = "Part of it"), (status = 304, description = "Unchanged"), (status = 401, description = "Not logged in", body = ApiError), (status = 404, description = "Not found or not visible", body = ApiError)))]
+#[utoipa::path(get, path = "/api/v1/documents/{document_id}/file", tag = "documents", params(("document_id" = String, Path, description = "Document id (d_…)"), ("x-phonghop-device" = Option<String>, Header, description = "This device's id, recorded with each copy of a confidential document")), responses((status = 200, description = "The current PDF (ETag, Range); for a confidential document a copy stamped for the reader (no-store)", content_type = "application/pdf"), (status = 206, description = "Part of it"), (status = 304, description = "Unchanged"), (status = 400, description = "A device id that is not 1-64 characters of [A-Za-z0-9_-]", body = ApiError), (status = 401, description = "Not logged in", body = ApiError), (status = 404, description = "Not found or not visible (confidential documents to remote points)", body = ApiError), (status = 422, description = "A confidential document that cannot be stamped", body = ApiError)))]
 pub async fn current_file(
     State(state): State<AppState>,
     caller: AuthenticatedUser,
     Path(document_id): Path<String>,
     request: Request,
 ) -> Result<Response, AppError> {
-    let (document, current) = readable_document(&state, &caller, &document_id).await?;
-    serve_pdf(&state, &document, &current, false, request).await
+    let readable = readable_document(&state, &caller, &document_id).await?;
+    if readable.document.confidential {
+        let current = readable.current.clone();
+        return serve_stamped_copy(
+            &state,
+            &caller,
+            &readable,
+            &current,
+            request.method(),
+            request.headers(),
+        )
+        .await;
+    }
+    serve_pdf(
+        &state,
+        &readable.document,
+        &readable.current,
+        false,
+        request,
+    )
+    .await
 }
 
 /// One version by number, while the document is not confidential:
@@ -82,9 +131,9 @@ pub async fn version_file(
     serve_version(&state, &caller, &document_id, version, false, request).await
 }
 
-/// One version by number, while the document is confidential: never
-/// cached (`no-store`), never from an immutable URL.
-#[utoipa::path(get, path = "/api/v1/documents/{document_id}/versions/{version}/confidential", tag = "documents", params(("document_id" = String, Path, description = "Document id (d_…)"), ("version" = i64, Path, description = "Version number")), responses((status = 200, description = "That version's PDF (no-store)", content_type = "application/pdf"), (status = 206, description = "Part of it"), (status = 401, description = "Not logged in", body = ApiError), (status = 404, description = "Not found, not visible, or the document is not confidential", body = ApiError)))]
+/// One version by number, while the document is confidential: a copy
+/// stamped for the caller, never cached (`no-store`).
+#[utoipa::path(get, path = "/api/v1/documents/{document_id}/versions/{version}/confidential", tag = "documents", params(("document_id" = String, Path, description = "Document id (d_…)"), ("version" = i64, Path, description = "Version number"), ("x-phonghop-device" = Option<String>, Header, description = "This device's id, recorded with each copy of a confidential document")), responses((status = 200, description = "That version as a copy stamped for the reader, recorded in the audit log (no-store, no ETag, no ranges)", content_type = "application/pdf"), (status = 400, description = "A device id that is not 1-64 characters of [A-Za-z0-9_-]", body = ApiError), (status = 401, description = "Not logged in", body = ApiError), (status = 404, description = "Not found, not visible (remote points), or the document is not confidential", body = ApiError), (status = 422, description = "A confidential document that cannot be stamped", body = ApiError)))]
 pub async fn confidential_version_file(
     State(state): State<AppState>,
     caller: AuthenticatedUser,
@@ -104,8 +153,8 @@ async fn serve_version(
     confidential_url: bool,
     request: Request,
 ) -> Result<Response, AppError> {
-    let (document, _) = readable_document(state, caller, document_id).await?;
-    if document.confidential != confidential_url {
+    let readable = readable_document(state, caller, document_id).await?;
+    if readable.document.confidential != confidential_url {
         return Err(AppError::not_found());
     }
     let version = state
@@ -113,9 +162,155 @@ async fn serve_version(
         .document_version(document_id, version)
         .await?
         .ok_or_else(AppError::not_found)?;
-    serve_pdf(state, &document, &version, true, request).await
+    if readable.document.confidential {
+        return serve_stamped_copy(
+            state,
+            caller,
+            &readable,
+            &version,
+            request.method(),
+            request.headers(),
+        )
+        .await;
+    }
+    serve_pdf(state, &readable.document, &version, true, request).await
 }
 
+/// The device a request names, if any; a malformed name is refused.
+fn device_of(headers: &HeaderMap) -> Result<Option<String>, AppError> {
+    let Some(value) = headers.get(DEVICE_HEADER) else {
+        return Ok(None);
+    };
+    match value.to_str() {
+        Ok(device) if crate::auth::valid_device_id(device) => Ok(Some(device.to_owned())),
+        _ => Err(AppError::bad_request(
+            "Mã thiết bị không hợp lệ: dùng 1-64 chữ cái không dấu, chữ số, \"-\" hoặc \"_\".",
+            "The device id is not valid: use 1-64 letters, digits, \"-\" or \"_\".",
+        )),
+    }
+}
+
+/// A copy of a confidential document for `caller`: stamped on every page
+/// with their name, account, the time and the meeting, recorded, then
+/// sent, never to be stored (`no-store`, no ETag, no ranges: each request
+/// is a new copy and a new record). A `HEAD` request gets the headers
+/// only and records nothing: no copy left.
+async fn serve_stamped_copy(
+    state: &AppState,
+    caller: &AuthenticatedUser,
+    readable: &ReadableDocument,
+    version: &DocumentVersionRecord,
+    method: &Method,
+    headers: &HeaderMap,
+) -> Result<Response, AppError> {
+    let device_id = device_of(headers)?;
+    let document = &readable.document;
+    if *method == Method::HEAD {
+        return Ok(stamped_response(Body::empty(), version));
+    }
+    let started = std::time::Instant::now();
+    let issued_at = now_millis();
+    let text = crate::stamp::stamp_text(
+        &caller.user.display_name,
+        &caller.user.username,
+        &readable.meeting.title,
+        crate::stamp::meeting_local_time(issued_at, &readable.meeting.starts_at),
+    );
+    let path = state
+        .blobs
+        .path_of(&version.blob_sha256)
+        .map_err(AppError::internal)?;
+    let copy = state
+        .stamps
+        .stamped_copy(&version.blob_sha256, move || std::fs::read(path), text)
+        .await
+        .map_err(|error| stamp_error(error, document))?;
+    // Recorded before a byte leaves: a read that cannot be recorded (the
+    // database gone, a full disk) is not served.
+    state
+        .store
+        .record_document_read_audited(
+            &DocumentReadRecord {
+                document_id: document.id.clone(),
+                version: version.version,
+                meeting_id: document.meeting_id.clone(),
+                user_id: caller.user_id().to_owned(),
+                device_id: device_id.clone(),
+                at: issued_at,
+            },
+            NewAuditEntry {
+                actor_user_id: Some(caller.user_id()),
+                meeting_id: Some(&document.meeting_id),
+                action: "document.read",
+                details: serde_json::json!({
+                    "document_id": document.id,
+                    "version": version.version,
+                    "device_id": device_id,
+                    "sha256": version.blob_sha256,
+                    "bytes": copy.len(),
+                }),
+            },
+        )
+        .await?;
+    state
+        .metrics
+        .stamped_copies
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    tracing::info!(
+        document = %document.id,
+        version = version.version,
+        user = %caller.user_id(),
+        millis = started.elapsed().as_millis() as u64,
+        "stamped a confidential copy"
+    );
+    let length = copy.len();
+    let mut response = stamped_response(Body::from(copy), version);
+    response
+        .headers_mut()
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    Ok(response)
+}
+
+fn stamped_response(body: Body, version: &DocumentVersionRecord) -> Response {
+    let mut response = Response::new(body);
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/pdf"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("none"));
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        header_value(&format!(
+            "inline; filename=\"document.pdf\"; filename*=UTF-8''{}",
+            percent_encode(&version.file_name)
+        )),
+    );
+    response
+}
+
+fn stamp_error(error: StampError, document: &DocumentRecord) -> AppError {
+    match error {
+        StampError::Io(error) => AppError::internal(format!(
+            "the file of confidential document {} cannot be read: {error}",
+            document.id
+        )),
+        StampError::Font(detail) => AppError::internal(detail),
+        other => {
+            tracing::warn!(document = %document.id, error = %other, "a confidential document cannot be stamped");
+            AppError::with_message(
+                ErrorCode::UnsupportedDocument,
+                "Không đóng dấu được tên người đọc lên tài liệu mật này nên không cấp bản được. Thư ký hãy xuất lại tệp PDF rồi tải lên phiên bản mới.",
+                "The reader's name cannot be stamped on this confidential document, so no copy can be given. The secretary should export the PDF again and upload it as a new version.",
+            )
+        }
+    }
+}
+
+/// A stored file as it is (never a confidential one: those go through
+/// `serve_stamped_copy`): ETag, Range, immutable under a version's URL,
+/// revalidated under the current one.
 async fn serve_pdf(
     state: &AppState,
     document: &DocumentRecord,
@@ -124,10 +319,7 @@ async fn serve_pdf(
     request: Request,
 ) -> Result<Response, AppError> {
     let etag = format!("\"{}\"", version.blob_sha256);
-    let cache_control = if document.confidential {
-        // Mật: never kept by the browser or the offline cache.
-        "private, no-store"
-    } else if immutable {
+    let cache_control = if immutable {
         "private, max-age=31536000, immutable"
     } else {
         "private, no-cache"
@@ -140,7 +332,7 @@ async fn serve_pdf(
             v.split(',')
                 .any(|tag| tag.trim() == etag || tag.trim() == "*")
         });
-    if not_modified && !document.confidential {
+    if not_modified {
         let mut response = StatusCode::NOT_MODIFIED.into_response();
         response
             .headers_mut()
@@ -662,7 +854,9 @@ pub async fn versions(
     caller: AuthenticatedUser,
     Path(document_id): Path<String>,
 ) -> Result<axum::Json<DocumentVersionList>, AppError> {
-    let (document, current) = readable_document(&state, &caller, &document_id).await?;
+    let ReadableDocument {
+        document, current, ..
+    } = readable_document(&state, &caller, &document_id).await?;
     let versions = state
         .store
         .document_versions(&document_id)

@@ -109,6 +109,11 @@ pub async fn load_meeting_view(
 ) -> Result<Meeting, AppError> {
     let (meeting, viewer) = visible_meeting(state, caller, meeting_id).await?;
     let documents_visible = access::can_read_documents(viewer, meeting.state) || caller.is_admin();
+    // A remote point does not learn of confidential documents at all: not
+    // their title, not their shared layer (its big screen could not open
+    // them anyway).
+    let confidential_visible = access::can_read_confidential(viewer) || caller.is_admin();
+    let mut hidden_documents: Vec<String> = Vec::new();
     let mut documents_by_item: HashMap<String, Vec<DocumentInfo>> = HashMap::new();
     if documents_visible {
         let versions = state
@@ -116,6 +121,10 @@ pub async fn load_meeting_view(
             .document_versions_of_meeting(&meeting.id)
             .await?;
         for (document, current) in state.store.documents_of_meeting(&meeting.id).await? {
+            if document.confidential && !confidential_visible {
+                hidden_documents.push(document.id);
+                continue;
+            }
             documents_by_item
                 .entry(document.agenda_item_id.clone())
                 .or_default()
@@ -152,6 +161,12 @@ pub async fn load_meeting_view(
     }
     let sync_documents = sync_records
         .into_iter()
+        .filter(|record| {
+            record
+                .agenda_document_id
+                .as_ref()
+                .is_none_or(|document| !hidden_documents.contains(document))
+        })
         .filter_map(|record| {
             let facts = SyncDocumentFacts {
                 kind: record.kind,

@@ -4,6 +4,7 @@
 //! request counting).
 
 mod auth;
+mod document_reads;
 mod documents;
 mod editing;
 mod health;
@@ -59,6 +60,10 @@ pub fn app(state: AppState) -> Router {
             get(meetings::one).patch(editing::update_meeting),
         )
         .route("/meetings/{meeting_id}/audit", get(meetings::audit))
+        .route(
+            "/meetings/{meeting_id}/document-reads",
+            get(document_reads::document_reads),
+        )
         .route("/meetings/{meeting_id}/record.pdf", get(record::record_pdf))
         .route(
             "/meetings/{meeting_id}/participants",

@@ -5,7 +5,7 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use super::{auth, documents, editing, health, meetings, record, users};
+use super::{auth, document_reads, documents, editing, health, meetings, record, users};
 
 /// The websocket endpoints, documented here (their handlers live in
 /// `sync` and `live`).
@@ -35,6 +35,7 @@ fn live_socket() {}
         meetings::list,
         meetings::one,
         meetings::audit,
+        document_reads::document_reads,
         record::record_pdf,
         editing::create_meeting,
         editing::update_meeting,

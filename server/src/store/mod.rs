@@ -23,6 +23,8 @@ pub use live::{
     ballot_commitment, AttendanceRecord, BallotError, BallotOutcome, SecretaryRequestRecord,
     VoteBallots, VoteRecord,
 };
+mod reads;
+pub use reads::DocumentReadRecord;
 mod records;
 mod schema;
 

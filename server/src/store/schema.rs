@@ -221,4 +221,20 @@ ALTER TABLE votes ADD COLUMN decision_rule TEXT;
 ALTER TABLE votes ADD COLUMN decision_base BIGINT
 "#,
     },
+    Migration {
+        version: 6,
+        description: "reads of confidential documents (each copy handed out, with its audit entry)",
+        statements: r#"
+CREATE TABLE document_reads (
+    document_id TEXT NOT NULL REFERENCES documents(id),
+    version BIGINT NOT NULL,
+    meeting_id TEXT NOT NULL REFERENCES meetings(id),
+    user_id TEXT NOT NULL REFERENCES users(id),
+    device_id TEXT,
+    at BIGINT NOT NULL,
+    audit_seq BIGINT NOT NULL
+);
+CREATE INDEX document_reads_by_meeting ON document_reads(meeting_id)
+"#,
+    },
 ];
