@@ -2,11 +2,11 @@
 //! `check_client_changes` inspects it before the changes are tried on a
 //! copy of the document. The check itself must never panic, whatever the
 //! bytes (automerge's own decoder is known to panic on some inputs: see
-//! server/src/sync/fixtures/ and ARCHITECTURE.md).
+//! sync-core/fixtures/ and ARCHITECTURE.md).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use phonghop_fuzz::wire;
+use phonghop_sync_core::wire;
 
 fuzz_target!(|data: &[u8]| {
     let _ = wire::check_client_changes(data);

@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use phonghop_fuzz::wire;
+use phonghop_sync_core::wire;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(envelope) = wire::decode_envelope(data) else {

@@ -14,14 +14,14 @@ use std::sync::OnceLock;
 use automerge::sync::{ChunkList, Message};
 use automerge::Automerge;
 use libfuzzer_sys::fuzz_target;
-use phonghop_fuzz::states::SyncStates;
-use phonghop_fuzz::wire;
+use phonghop_sync_core::SyncStates;
+use phonghop_sync_core::wire;
 
 fn base_document() -> &'static Automerge {
     static BASE: OnceLock<Automerge> = OnceLock::new();
     BASE.get_or_init(|| {
         Automerge::load(include_bytes!(
-            "../../server/src/sync/fixtures/base-document.bin"
+            "../../sync-core/fixtures/base-document.bin"
         ))
         .expect("the base document loads")
     })

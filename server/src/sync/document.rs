@@ -45,10 +45,10 @@ use futures::FutureExt;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
-use super::socket::SocketEnd;
-use super::states::{EncodedMessage, SharedState, SyncStates};
+use phonghop_sync_core::wire::{self, WireError};
+use phonghop_sync_core::{EncodedMessage, PeerStop, SharedState, SyncStates};
+
 use super::storage::{DocumentStorage, StoredChunk};
-use super::wire::WireError;
 use super::{DocumentId, SyncError};
 
 /// Commands taken in one batch at most.
@@ -71,18 +71,18 @@ pub struct ConnectionLink {
 #[derive(Default)]
 pub struct StopSignal {
     token: CancellationToken,
-    reason: OnceLock<SocketEnd>,
+    reason: OnceLock<PeerStop>,
 }
 
 impl StopSignal {
-    pub fn stop(&self, reason: SocketEnd) {
+    pub fn stop(&self, reason: PeerStop) {
         let _ = self.reason.set(reason);
         self.token.cancel();
     }
 
-    pub async fn stopped(&self) -> SocketEnd {
+    pub async fn stopped(&self) -> PeerStop {
         self.token.cancelled().await;
-        self.reason.get().cloned().unwrap_or(SocketEnd::ServerError)
+        self.reason.get().cloned().unwrap_or(PeerStop::ServerError)
     }
 }
 
@@ -491,7 +491,7 @@ fn refuse(command: Command, id: DocumentId, refusal: &Refusal) {
                     .outbox
                     .try_send(Outbound::Unavailable { document_id: id });
             }
-            Refusal::ServerError => from.stop.stop(SocketEnd::ServerError),
+            Refusal::ServerError => from.stop.stop(PeerStop::ServerError),
         },
         Command::Change { done, .. } => {
             let _ = done.send(Err(match refusal {
@@ -531,7 +531,7 @@ impl DocumentActor {
         }
         refuse_all(commands, self.id, Refusal::ServerError);
         for peer in self.peers.values() {
-            peer.link.stop.stop(SocketEnd::ServerError);
+            peer.link.stop.stop(PeerStop::ServerError);
         }
     }
 
@@ -652,12 +652,12 @@ impl DocumentActor {
         let mut message = match Message::decode(data) {
             Ok(message) => message,
             Err(_) => {
-                self.drop_peer(&from, violation(WireError::InvalidSyncData));
+                self.drop_peer(&from, PeerStop::from(WireError::InvalidSyncData));
                 return false;
             }
         };
-        if let Err(error) = super::wire::check_sync_claims(&message) {
-            self.drop_peer(&from, violation(error));
+        if let Err(error) = wire::check_sync_claims(&message) {
+            self.drop_peer(&from, PeerStop::from(error));
             return false;
         }
         if !writable {
@@ -666,8 +666,8 @@ impl DocumentActor {
         } else if !message.changes.is_empty() {
             // Well-formed, canonical changes only (automerge 0.12 panics on,
             // or is corrupted by, some that are not).
-            if let Err(error) = super::wire::check_message_changes(&message) {
-                self.drop_peer(&from, violation(error));
+            if let Err(error) = wire::check_message_changes(&message) {
+                self.drop_peer(&from, PeerStop::from(error));
                 return false;
             }
         }
@@ -679,7 +679,7 @@ impl DocumentActor {
                 Ok(next) => next,
                 Err(error) => {
                     tracing::debug!(%error, "refusing a sync message");
-                    self.drop_peer(&from, violation(WireError::InvalidSyncData));
+                    self.drop_peer(&from, PeerStop::from(WireError::InvalidSyncData));
                     return false;
                 }
             }
@@ -711,11 +711,11 @@ impl DocumentActor {
         &mut self,
         state: &SharedState,
         message: Message,
-    ) -> Result<SharedState, SocketEnd> {
+    ) -> Result<SharedState, PeerStop> {
         let incoming: u64 = message.changes.iter().map(|chunk| chunk.len() as u64).sum();
         let stored: u64 = self.chunks.iter().map(|chunk| chunk.bytes).sum();
         if stored.saturating_add(incoming) > self.hub.inner.settings.max_document_bytes {
-            return Err(SocketEnd::DocumentTooLarge(self.id));
+            return Err(PeerStop::DocumentTooLarge(self.id));
         }
         let before = self.document.get_heads();
         let mut copy = self.document.clone();
@@ -737,7 +737,7 @@ impl DocumentActor {
                 self.states.document_changed();
                 Ok(self.states.adopt(next))
             }
-            _ => Err(violation(WireError::InvalidChange(
+            _ => Err(PeerStop::from(WireError::InvalidChange(
                 "automerge cannot apply it",
             ))),
         }
@@ -796,7 +796,7 @@ impl DocumentActor {
         self.generate_for(owed);
     }
 
-    fn drop_peer(&mut self, link: &ConnectionLink, end: SocketEnd) {
+    fn drop_peer(&mut self, link: &ConnectionLink, end: PeerStop) {
         self.peers.remove(&link.id);
         link.stop.stop(end);
     }
@@ -909,15 +909,11 @@ fn deliver(link: &ConnectionLink, outbound: Outbound) -> bool {
     match link.outbox.try_send(outbound) {
         Ok(()) => true,
         Err(mpsc::error::TrySendError::Full(_)) => {
-            link.stop.stop(SocketEnd::SlowReader);
+            link.stop.stop(PeerStop::SlowReader);
             false
         }
         Err(mpsc::error::TrySendError::Closed(_)) => false,
     }
-}
-
-fn violation(error: WireError) -> SocketEnd {
-    super::socket::violation(error)
 }
 
 #[cfg(test)]
@@ -1349,7 +1345,7 @@ mod tests {
             let end = tokio::time::timeout(Duration::from_secs(10), link.stop.stopped())
                 .await
                 .expect("the connection is told to close within 10 s");
-            assert!(matches!(end, SocketEnd::ServerError), "{end:?}");
+            assert!(matches!(end, PeerStop::ServerError), "{end:?}");
         }
         assert_eq!(hub.panics(), 1);
         // The stroke was durable (checked apart, so that a failure says
@@ -1395,7 +1391,7 @@ mod tests {
             .await
             .expect("the peer is disconnected within 10 s");
         assert!(
-            matches!(&end, SocketEnd::ProtocolViolation { detail, .. } if detail.contains("Bloom")),
+            matches!(&end, PeerStop::ProtocolViolation { detail, .. } if detail.contains("Bloom")),
             "{end:?}"
         );
         clients.write_stroke(&hub, id, 1).await;

@@ -1,20 +1,14 @@
 //! Automerge documents over `/sync`: our own automerge-repo compatible
 //! sync server on the `automerge` crate's sync module.
 //!
-//! Layout:
-//! - `document_id.rs`: document ids as automerge-repo writes them. Pure.
-//! - `states.rs`: per-peer sync states shared between peers in equal
-//!   states, so one change followed by N in-sync peers costs one Automerge
-//!   computation. Pure.
+//! Layout (the pure half, with no IO, is the `phonghop-sync-core`
+//! crate: the wire format, shared sync states, document ids, limits):
 //! - `storage.rs`: documents in `Store::chunk_*` (increments, snapshots,
 //!   compaction).
 //! - `document.rs`: the hub of document actors: one task per loaded
 //!   document owns it and its peers' sync states, stores a batch of
 //!   changes before any peer hears of it, and fans messages out.
 //! - `policy.rs`: peer id ↔ user, per-document decisions.
-//! - `wire.rs`: the automerge-repo wire envelope (CBOR), read and written.
-//!   Pure.
-//! - `limits.rs`: the caps of one connection and its rate limiter. Pure.
 //! - `socket.rs`: one websocket: handshake, access, routing to documents.
 //! - `documents.rs`: the documents the server creates (minutes, shared
 //!   layers, notebooks), their initial shape and their registration.
@@ -33,14 +27,10 @@
 //! are denied before any actor sees them.
 
 pub mod document;
-mod document_id;
 pub mod documents;
-mod limits;
 mod policy;
 mod socket;
-mod states;
 mod storage;
-mod wire;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -50,14 +40,12 @@ use std::time::Duration;
 use automerge::Automerge;
 
 pub use document::DocumentHub;
-pub use document_id::{BadDocumentId, DocumentId};
-pub use limits::{RateDecision, RateLimiter, SyncLimits};
+pub use phonghop_sync_core::{BadDocumentId, DocumentId, SyncLimits};
 pub use policy::{
     decide_meeting_access, document_access, peer_id_for, Access, InvalidPeerIdPart,
     MeetingDecisions, PeerId, PeerRegistry, SyncUser,
 };
 pub use socket::{configure_upgrade, serve_sync_socket, SocketEnd, SocketIdentity};
-pub use states::SyncStates;
 pub use storage::DocumentStorage;
 
 use crate::store::{Store, StoreError};

@@ -29,10 +29,11 @@ use futures::SinkExt;
 use tokio::sync::mpsc;
 use tokio::time::{sleep_until, timeout, Instant};
 
+use phonghop_sync_core::wire::{self, Envelope, MessageType, WireError};
+use phonghop_sync_core::{PeerStop, RateDecision, RateLimiter, SyncLimits};
+
 use super::document::{Command, ConnectionLink, EphemeralRelay, Outbound, StopSignal};
-use super::limits::{RateDecision, RateLimiter, SyncLimits};
 use super::policy::{decide_meeting_access, Access, PeerId, SyncUser};
-use super::wire::{self, Envelope, MessageType, WireError};
 use super::{DocumentId, SyncService};
 use crate::connections::{CloseReason, SocketServices};
 use crate::metrics::Metrics;
@@ -140,17 +141,23 @@ impl SocketEnd {
     }
 }
 
-/// The close reason and log detail of a wire error.
-pub(crate) fn violation(error: WireError) -> SocketEnd {
-    let reason = match error {
-        WireError::UnknownType => "unknown message type",
-        WireError::InvalidChange(_) => "invalid change",
-        _ => "malformed message",
-    };
-    SocketEnd::ProtocolViolation {
-        reason,
-        detail: error.to_string(),
+impl From<PeerStop> for SocketEnd {
+    /// A document that gave up on this connection says why.
+    fn from(stop: PeerStop) -> Self {
+        match stop {
+            PeerStop::ProtocolViolation { reason, detail } => {
+                SocketEnd::ProtocolViolation { reason, detail }
+            }
+            PeerStop::DocumentTooLarge(document_id) => SocketEnd::DocumentTooLarge(document_id),
+            PeerStop::SlowReader => SocketEnd::SlowReader,
+            PeerStop::ServerError => SocketEnd::ServerError,
+        }
     }
+}
+
+/// The close reason and log detail of a wire error.
+fn violation(error: WireError) -> SocketEnd {
+    PeerStop::from(error).into()
 }
 
 fn out_of_place(reason: &'static str) -> SocketEnd {
@@ -228,7 +235,7 @@ pub async fn serve_sync_socket(
     // lookup, a document's queue, a slow client).
     let end = tokio::select! {
         end = bridge.run(&mut socket) => end,
-        end = link.stop.stopped() => end,
+        stop = link.stop.stopped() => SocketEnd::from(stop),
         reason = connection.close_requested() => SocketEnd::ClosedByServer(reason),
         _ = sockets.shutdown.triggered() => SocketEnd::ServerStopping,
     };
@@ -314,7 +321,7 @@ impl Bridge<'_> {
         let mut ping = tokio::time::interval(self.limits.ping_interval);
         ping.reset();
         let mut last_heard = Instant::now();
-        let mut rate = RateLimiter::new(&self.limits, Instant::now());
+        let mut rate = RateLimiter::new(&self.limits, Instant::now().into_std());
         // When over the rate, the next read waits until then.
         let mut read_after: Option<Instant> = None;
         loop {
@@ -334,7 +341,7 @@ impl Bridge<'_> {
                         Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
                     };
                     self.metrics.websocket_messages_in.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    match rate.admit(last_heard) {
+                    match rate.admit(last_heard.into_std()) {
                         RateDecision::Go => {}
                         RateDecision::SlowDown(pause) => read_after = Some(last_heard + pause),
                         RateDecision::Close => return SocketEnd::TooManyMessages,

@@ -1,14 +1,14 @@
 //! The automerge-repo wire format (CBOR maps over binary websocket frames,
 //! protocol "1"): reading a client's envelope, writing ours, and checking
-//! the changes a writer sends before any document sees them. Pure; also
-//! compiled into the fuzz crate.
+//! the changes a writer sends before any document sees them. The fuzz
+//! targets `sync_envelope`, `client_changes` and `sync_states` call it.
 //!
 //! Duplicate keys are rejected rather than "last one wins", so a crafted
 //! message cannot mean one thing to the access check and another later.
 
 use std::str::FromStr;
 
-use super::document_id::DocumentId;
+use crate::document_id::DocumentId;
 use minicbor::data::Type;
 
 /// The most fields a legitimate message carries is about eight; a map that
@@ -247,8 +247,7 @@ pub struct ClientChanges {
 /// first change) are caught by the document actor, which applies
 /// them to a copy first.
 // The server decodes first and calls `check_message_changes`; this entry
-// point is for the fuzz target (which includes this file) and the tests.
-#[cfg_attr(not(test), allow(dead_code))]
+// point is for the fuzz target and the tests.
 pub fn check_client_changes(data: &[u8]) -> Result<ClientChanges, WireError> {
     let message = automerge::sync::Message::decode(data).map_err(|_| WireError::InvalidSyncData)?;
     check_message_changes(&message)
@@ -609,14 +608,14 @@ mod tests {
         message.encode()
     }
 
-    const BASE_DOCUMENT: &[u8] = include_bytes!("fixtures/base-document.bin");
+    const BASE_DOCUMENT: &[u8] = include_bytes!("../fixtures/base-document.bin");
     /// Found by fuzzing: a change with a valid checksum whose ops name an
     /// actor index the change does not list.
-    const CHANGE_THAT_PANICS: &[u8] = include_bytes!("fixtures/change-that-panics.bin");
+    const CHANGE_THAT_PANICS: &[u8] = include_bytes!("../fixtures/change-that-panics.bin");
     /// Found by fuzzing: accepted by `load_incremental`, after which the
     /// document no longer saves and reloads as itself.
     const CHANGE_THAT_BREAKS_EXPORT: &[u8] =
-        include_bytes!("fixtures/change-that-breaks-export.bin");
+        include_bytes!("../fixtures/change-that-breaks-export.bin");
 
     #[test]
     fn ordinary_changes_and_whole_documents_are_accepted() {

@@ -1,6 +1,5 @@
 //! Document ids as automerge-repo spells them: 16 random bytes, written as
 //! base58 with a 4-byte checksum (`automerge:` URLs carry that string).
-//! Pure; also compiled into the fuzz crate.
 
 use std::fmt;
 use std::str::FromStr;

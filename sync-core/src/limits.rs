@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use tokio::time::Instant;
+use std::time::Instant;
 
 /// What one sync socket may cost the server. Set once at start-up from the
 /// command line (`phonghop serve --help`, `--sync-…`).
