@@ -108,7 +108,11 @@ describe('renderPixelRatio', () => {
   it('lowers the ratio to keep a zoomed page under the canvas pixel limit', () => {
     const ratio = renderPixelRatio(3000, 4243, 2);
     expect(ratio).toBeLessThan(2);
-    expect(3000 * ratio * 4243 * ratio).toBeLessThanOrEqual(16_000_000 + 1);
+    expect(3000 * ratio * 4243 * ratio).toBeLessThanOrEqual(10_000_000 + 1);
+  });
+
+  it('draws a page fitted to a 1280 px tablet at twice its pixels in full', () => {
+    expect(renderPixelRatio(1264, 1788, 2)).toBe(2);
   });
 
   it('treats a missing device pixel ratio as 1', () => {

@@ -80,12 +80,14 @@ export function fitWidthScale(pageWidth: number, availableWidth: number, zoom: n
 
 /** The device pixels per CSS pixel to render at: the screen's own ratio,
  * lowered when the canvas would exceed `maximumPixels` (tablet browsers
- * refuse, or go blank on, canvases much above 16 million pixels). */
+ * refuse, or go blank on, canvases much above 16 million pixels; and a
+ * reader keeps several: 10 million is 40 MB each, a whole A4 page fitted
+ * to a 1280 px screen at twice its pixels). */
 export function renderPixelRatio(
   cssWidth: number,
   cssHeight: number,
   devicePixelRatio: number,
-  maximumPixels = 16_000_000,
+  maximumPixels = 10_000_000,
 ): number {
   const wanted = Number.isFinite(devicePixelRatio) && devicePixelRatio > 0 ? devicePixelRatio : 1;
   const area = cssWidth * cssHeight;

@@ -200,6 +200,8 @@ export function createPageView(options: PageViewOptions): PageView {
   }
 
   let held = false;
+  /** A page turn is being painted: no new drawing starts before it. */
+  let waitingForPaint = false;
   /** pdf.js keeps every page's fonts and contents it has parsed, in the
    * worker too; after a while with nothing to draw it is asked to let
    * them go, so that paging through a long document does not keep it
@@ -214,10 +216,13 @@ export function createPageView(options: PageViewOptions): PageView {
   };
 
   function schedule(): void {
-    if (!layout || signal.aborted || held) return;
+    if (!layout || signal.aborted || held || waitingForPaint) return;
     const visible = visiblePages(layout, stage.scrollTop, stage.clientHeight);
     if (!visible) return;
-    const plan = renderPlan(visible, current, pageCount, { direction });
+    // Zoomed in, a page's canvas is several times bigger: draw one page
+    // ahead and keep one each side, not two.
+    const reach = zoom > 1.5 ? 1 : 2;
+    const plan = renderPlan(visible, current, pageCount, { direction, ahead: reach, keep: reach });
     const [keepFirst, keepLast] = plan.keep;
     for (const page of [...drawn.keys()]) if (page < keepFirst || page > keepLast) release(page);
     const needed = plan.order.find((page) => {
@@ -554,7 +559,19 @@ export function createPageView(options: PageViewOptions): PageView {
       stage.scrollTop = scrollTopForPage(layout, target);
       lastScrollTop = stage.scrollTop;
       setCurrent(currentPage(layout, stage.scrollTop, stage.clientHeight));
-      schedule();
+      if (!drawn.has(current)) {
+        schedule();
+        return;
+      }
+      // The page was drawn ahead: let the turn paint first, then draw the
+      // next ones (pdf.js draws in slices run before each frame).
+      waitingForPaint = true;
+      requestAnimationFrame(() =>
+        window.setTimeout(() => {
+          waitingForPaint = false;
+          schedule();
+        }),
+      );
     },
     pageAfter(turn) {
       if (!layout || (turn !== 'next' && turn !== 'previous')) return applyTurn(turn, current, pageCount);

@@ -55,7 +55,7 @@ import { h } from '../ui/dom';
 import { isUnreachable } from '../offline/savedData';
 import { errorMessage, isAbort, loadMeeting, type Screen, type ScreenContext } from './context';
 import { setUpAnnotations } from './readerAnnotations';
-import { createReaderNavigator } from './readerNavigator';
+import { createReaderNavigator, type ReaderNavigator } from './readerNavigator';
 import { createReaderSearch } from './readerSearch';
 
 function findDocument(meeting: Meeting, documentId: string): DocumentInfo | null {
@@ -101,6 +101,15 @@ async function documentBytes(
   }
 }
 
+/** Marks a step of opening a document on the page's performance
+ * timeline (`phonghop:reader:…`), for profiling and the reader benchmark;
+ * each mark replaces the last one of its name. */
+function mark(step: string): void {
+  const name = `phonghop:reader:${step}`;
+  performance.clearMarks(name);
+  performance.mark(name);
+}
+
 function safeStorage(): Storage | undefined {
   try {
     return window.localStorage;
@@ -144,10 +153,12 @@ export const readerScreen =
     };
 
     const start = () => {
+      mark('start');
       showMessage(loadingMessage(t('reader.loading')));
       meetingOf(meetingId, context)
         .then((meeting) => {
           if (signal.aborted) return;
+          mark('meeting');
           const agendaDocument = findDocument(meeting, documentId);
           if (!agendaDocument) {
             showMessage(
@@ -159,8 +170,12 @@ export const readerScreen =
             return;
           }
           return documentBytes(agendaDocument, context, signal)
-            .then((bytes) => openPdf(bytes))
+            .then((bytes) => {
+              mark('bytes');
+              return openPdf(bytes);
+            })
             .then((pdf) => {
+              mark('opened');
               if (signal.aborted) {
                 void pdf.destroy();
                 return;
@@ -396,19 +411,7 @@ export const readerScreen =
         signal,
         t,
         goTo: (page) => goTo(page),
-        chosen: () => navigator.close(),
-      });
-      const navigator = createReaderNavigator({
-        pdf,
-        signal,
-        t,
-        searchElement: search.element,
-        focusSearch: () => search.focus(),
-        goTo: (page) => goTo(page),
-        toggled: (open) => {
-          if (open) closePanels('navigator');
-          else stage.focus({ preventScroll: true });
-        },
+        chosen: () => navigatorPanel?.close(),
       });
       const meetingPanel = live
         ? h(
@@ -468,10 +471,31 @@ export const readerScreen =
         live ? live.announcementSlot : '',
         search.findBar,
         presentMessage,
-        navigator.element,
         meetingPanel,
         viewMenu,
       );
+      // The navigator is built the first time it is opened: a delegate
+      // who only reads does not pay for 83 thumbnails.
+      let navigatorPanel: ReaderNavigator | null = null;
+      const readerNavigator = () => {
+        if (!navigatorPanel) {
+          navigatorPanel = createReaderNavigator({
+            pdf,
+            signal,
+            t,
+            searchElement: search.element,
+            focusSearch: () => search.focus(),
+            goTo: (page) => goTo(page),
+            toggled: (open) => {
+              if (open) closePanels('navigator');
+              else stage.focus({ preventScroll: true });
+            },
+          });
+          navigatorPanel.setCurrent(currentPageNumber());
+          main.append(navigatorPanel.element);
+        }
+        return navigatorPanel;
+      };
       body.replaceChildren(
         bar,
         agendaDocument.confidential
@@ -486,7 +510,7 @@ export const readerScreen =
       // ---- Panels: one at a time, each a tap away and a tap back ----
       type Panel = 'pages' | 'search' | 'view' | 'meeting';
       function closePanels(except?: 'navigator' | 'view' | 'meeting'): void {
-        if (except !== 'navigator') navigator.close();
+        if (except !== 'navigator') navigatorPanel?.close();
         if (except !== 'view') viewMenu.hidden = true;
         if (except !== 'meeting' && meetingPanel) meetingPanel.hidden = true;
         viewButton.setAttribute('aria-expanded', String(!viewMenu.hidden));
@@ -496,8 +520,8 @@ export const readerScreen =
         switch (panel) {
           case 'pages':
           case 'search':
-            if (navigator.isOpen) navigator.close();
-            else navigator.open(panel);
+            if (navigatorPanel?.isOpen) navigatorPanel.close();
+            else readerNavigator().open(panel);
             return;
           case 'view': {
             const opening = viewMenu.hidden;
@@ -683,7 +707,7 @@ export const readerScreen =
         previous.disabled = page <= 1;
         next.disabled = page >= pageCount;
         stage.dataset['page'] = String(page);
-        navigator.setCurrent(page);
+        navigatorPanel?.setCurrent(page);
         refreshViewMenu();
       };
       view = createPageView({
@@ -697,6 +721,7 @@ export const readerScreen =
           annotations ? annotations.framePage(canvas, page) : createPageFrame(canvas, page).element,
         releaseFrame: (page) => annotations?.releasePage(page),
         pageShown: (page, frame) => {
+          if (page === initialPage) mark('first-page');
           firstPageShown();
           search.pageShown(page, frame);
         },
@@ -774,7 +799,7 @@ export const readerScreen =
           }
           if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 'f') {
             event.preventDefault();
-            navigator.open('search');
+            readerNavigator().open('search');
             return;
           }
           if (
