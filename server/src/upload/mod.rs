@@ -463,14 +463,69 @@ mod tests {
     }
 
     #[test]
-    fn real_docx_fixture_is_a_docx() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../tests/fixtures/bao-cao-cai-cach-hanh-chinh-lang-son.docx");
-        let bytes = std::fs::read(&path).expect("fixture in tests/fixtures");
+    fn every_real_docx_fixture_passes_the_filter() {
+        let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(&fixtures).expect("tests/fixtures") {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "docx") {
+                let bytes = std::fs::read(&path).unwrap();
+                assert_eq!(
+                    classify(&bytes, &UploadPolicy::default()),
+                    Ok(UploadKind::Docx),
+                    "{}",
+                    path.display()
+                );
+                seen += 1;
+            }
+        }
+        assert_eq!(seen, 4, "the four agenda documents");
+    }
+
+    #[test]
+    fn spreadsheet_and_presentation_links_are_refused() {
+        let policy = &UploadPolicy::default();
+        let dde = zip_with(&[
+            ("xl/workbook.xml", b"<workbook/>"),
+            (
+                "xl/externalLinks/externalLink1.xml",
+                br#"<externalLink xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><ddeLink ddeService="cmd" ddeTopic="/c calc"/></externalLink>"#,
+            ),
+        ]);
         assert_eq!(
-            classify(&bytes, &UploadPolicy::default()),
-            Ok(UploadKind::Docx)
+            classify(&dde, policy),
+            Err(UploadRejection::LinkingField("DDELINK".into()))
         );
+        let linked_book = zip_with(&[
+            ("xl/workbook.xml", b"<workbook/>"),
+            (
+                "xl/externalLinks/_rels/externalLink1.xml.rels",
+                br#"<Relationships><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/externalLinkPath" Target="file:///srv/so-lieu.xlsx" TargetMode="External"/></Relationships>"#,
+            ),
+        ]);
+        assert!(matches!(
+            classify(&linked_book, policy),
+            Err(UploadRejection::ExternalLink(_))
+        ));
+        let web_formula = zip_with(&[
+            ("xl/workbook.xml", b"<workbook/>"),
+            (
+                "xl/worksheets/sheet1.xml",
+                br#"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row><c r="A1"><f>WEBSERVICE("http://127.0.0.1:9/")</f></c></row></sheetData></worksheet>"#,
+            ),
+        ]);
+        assert!(classify(&web_formula, policy).is_err());
+        let video = zip_with(&[
+            ("ppt/presentation.xml", b"<presentation/>"),
+            (
+                "ppt/slides/_rels/slide1.xml.rels",
+                br#"<Relationships><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/video" Target="http://127.0.0.1:9/v.mp4" TargetMode="External"/></Relationships>"#,
+            ),
+        ]);
+        assert!(matches!(
+            classify(&video, policy),
+            Err(UploadRejection::ExternalLink(_))
+        ));
     }
 
     #[test]
