@@ -20,11 +20,15 @@
 //!   owner logged in from in the last [`KNOWN_FOR`] are not paced. No
 //!   single address can start this.
 //!
-//! An attempt is counted as a failure when it is admitted, before the
-//! password is checked (argon2 takes tens of milliseconds), and the count
-//! is given back if the password was right: a burst of parallel requests
-//! cannot all slip in before the first failure is recorded. Records are
-//! forgotten [`MEMORY`] after their last failure.
+//! For a pair, an attempt is counted as a failure when it is admitted,
+//! before the password is checked (argon2 takes tens of milliseconds), and
+//! the count is given back if the password was right: a burst of parallel
+//! requests cannot all slip in before the first failure is recorded. For an
+//! address, attempts still being checked are counted apart (at most
+//! [`MAX_PENDING_PER_ADDRESS`] at once) and only decided failures use up its
+//! allowance: a hall of tablets behind one NAT logs in at once at the
+//! start of a meeting, and right passwords must not lock it out. Records
+//! are forgotten [`MEMORY`] after their last failure.
 //!
 //! **What this gives**, with the constants below (SECURITY.md repeats
 //! it): one address against one account, about 18 guesses in the first
@@ -58,6 +62,12 @@ pub const DISTRIBUTED_SPACING: Duration = Duration::from_secs(60);
 pub const KNOWN_FOR: Duration = Duration::from_secs(30 * 24 * 3600);
 /// Known addresses kept per account (the most recent).
 pub const KNOWN_PER_ACCOUNT: usize = 8;
+/// Attempts from one address whose passwords are being checked at once;
+/// one more waits a second. Sized for a hall of tablets behind one NAT.
+pub const MAX_PENDING_PER_ADDRESS: u32 = 128;
+/// An attempt admitted this long ago without an outcome (its request
+/// failed for another reason) no longer counts as pending.
+pub const PENDING_FOR: Duration = Duration::from_secs(60);
 /// Bounds on the tables.
 pub const MAX_PAIRS: usize = 65_536;
 pub const MAX_ADDRESSES: usize = 65_536;
@@ -82,6 +92,21 @@ impl Network {
 struct Failures {
     count: u32,
     last: Instant,
+    /// Addresses only: attempts admitted whose outcome is not known yet,
+    /// and when the last was admitted.
+    pending: u32,
+    admitted_at: Instant,
+}
+
+impl Failures {
+    fn new(now: Instant) -> Failures {
+        Failures {
+            count: 0,
+            last: now,
+            pending: 0,
+            admitted_at: now,
+        }
+    }
 }
 
 impl Failures {
@@ -163,9 +188,23 @@ impl LoginThrottle {
         if self.pairs.get(&pair_key).is_some_and(stale) {
             self.pairs.remove(&pair_key);
         }
-        if self.addresses.get(&network).is_some_and(stale) {
+        if self
+            .addresses
+            .get(&network)
+            .is_some_and(|record| stale(record) && record.pending == 0)
+        {
             self.addresses.remove(&network);
         }
+        if let Some(record) = self.addresses.get_mut(&network) {
+            if now.saturating_duration_since(record.admitted_at) >= PENDING_FOR {
+                record.pending = 0;
+            }
+        }
+        let too_many_pending = self
+            .addresses
+            .get(&network)
+            .is_some_and(|record| record.pending >= MAX_PENDING_PER_ADDRESS)
+            .then_some(Duration::from_secs(1));
         let waits = [
             self.pairs
                 .get(&pair_key)
@@ -173,6 +212,7 @@ impl LoginThrottle {
             self.addresses
                 .get(&network)
                 .and_then(|record| record.wait(FREE_ADDRESS_FAILURES, now)),
+            too_many_pending,
             self.paced_wait(account, network, now),
         ];
         if let Some(wait) = waits.into_iter().flatten().max() {
@@ -180,20 +220,19 @@ impl LoginThrottle {
         }
 
         self.forget_if_full(now);
-        let pair = self.pairs.entry(pair_key).or_insert(Failures {
-            count: 0,
-            last: now,
-        });
+        let pair = self
+            .pairs
+            .entry(pair_key)
+            .or_insert_with(|| Failures::new(now));
         pair.count += 1;
         pair.last = now;
         let mut starts_throttling = pair.count == FREE_PAIR_FAILURES;
-        let by_address = self.addresses.entry(network).or_insert(Failures {
-            count: 0,
-            last: now,
-        });
-        by_address.count += 1;
-        by_address.last = now;
-        starts_throttling |= by_address.count == FREE_ADDRESS_FAILURES;
+        let by_address = self
+            .addresses
+            .entry(network)
+            .or_insert_with(|| Failures::new(now));
+        by_address.pending += 1;
+        by_address.admitted_at = now;
         if account_exists {
             let record = self.accounts.entry(account.to_owned()).or_default();
             let was_under_attack = record.under_attack(now);
@@ -224,17 +263,31 @@ impl LoginThrottle {
         Ok(Admitted { starts_throttling })
     }
 
+    /// The admitted attempt had a wrong password (or an unknown or
+    /// disabled account): it uses up one of the address's free failures.
+    /// True when this is the failure that starts the address's waits.
+    pub fn failed(&mut self, address: IpAddr, now: Instant) -> bool {
+        let record = self
+            .addresses
+            .entry(Network::of(address))
+            .or_insert_with(|| Failures::new(now));
+        record.pending = record.pending.saturating_sub(1);
+        record.count += 1;
+        record.last = now;
+        record.count == FREE_ADDRESS_FAILURES
+    }
+
     /// The admitted attempt had the right password (and an enabled
     /// account): its provisional failure is given back, the pair's record
     /// cleared, and the address remembered as the owner's. The address's
-    /// other failures stay: one right password must not hide a guessing
+    /// failures stay: one right password must not hide a guessing
     /// campaign from there.
     pub fn succeeded(&mut self, account: &str, address: IpAddr, now: Instant) {
         let network = Network::of(address);
         self.pairs.remove(&(account.to_owned(), network));
         if let Some(record) = self.addresses.get_mut(&network) {
-            record.count = record.count.saturating_sub(1);
-            if record.count == 0 {
+            record.pending = record.pending.saturating_sub(1);
+            if record.count == 0 && record.pending == 0 {
                 self.addresses.remove(&network);
             }
         }
@@ -313,7 +366,9 @@ mod tests {
         from: &str,
         now: Instant,
     ) -> Result<Admitted, Duration> {
-        throttle.admit(account, address(from), true, now)
+        let admitted = throttle.admit(account, address(from), true, now)?;
+        throttle.failed(address(from), now);
+        Ok(admitted)
     }
 
     #[test]
@@ -405,7 +460,9 @@ mod tests {
         for _ in 0..FREE_PAIR_FAILURES - 1 {
             fail(&mut throttle, "thuky", "10.0.0.7", now).unwrap();
         }
-        fail(&mut throttle, "thuky", "10.0.0.7", now).unwrap();
+        throttle
+            .admit("thuky", address("10.0.0.7"), true, now)
+            .unwrap();
         throttle.succeeded("thuky", address("10.0.0.7"), now);
         // The pair starts over: five more tries before any wait.
         for _ in 0..FREE_PAIR_FAILURES {
@@ -429,6 +486,56 @@ mod tests {
             .filter(|_| fail(&mut throttle, "a", "10.0.0.7", now).is_ok())
             .count();
         assert_eq!(admitted as u32, FREE_PAIR_FAILURES);
+    }
+
+    #[test]
+    fn a_hall_of_tablets_logging_in_at_once_behind_one_address_is_not_slowed() {
+        // 100 delegates press "Đăng nhập" together from one NAT: all are
+        // admitted while their passwords are checked, and all succeed.
+        let mut throttle = LoginThrottle::default();
+        let now = Instant::now();
+        for n in 0..100 {
+            throttle
+                .admit(&format!("daibieu{n}"), address("10.0.0.7"), true, now)
+                .unwrap();
+        }
+        for n in 0..100 {
+            throttle.succeeded(&format!("daibieu{n}"), address("10.0.0.7"), now);
+        }
+        assert!(throttle.addresses.is_empty());
+    }
+
+    #[test]
+    fn parallel_guesses_over_many_accounts_from_one_address_are_capped() {
+        let mut throttle = LoginThrottle::default();
+        let now = Instant::now();
+        for n in 0..MAX_PENDING_PER_ADDRESS {
+            throttle
+                .admit(&format!("user{n}"), address("10.0.0.9"), false, now)
+                .unwrap();
+        }
+        let wait = throttle
+            .admit("one-more", address("10.0.0.9"), false, now)
+            .unwrap_err();
+        assert_eq!(wait, Duration::from_secs(1));
+        // Once they are decided as failures, the address's allowance is
+        // spent and the waits begin.
+        for _ in 0..MAX_PENDING_PER_ADDRESS {
+            throttle.failed(address("10.0.0.9"), now);
+        }
+        assert!(throttle
+            .admit("one-more", address("10.0.0.9"), false, now)
+            .is_err());
+        // Attempts whose outcome never came stop counting after a minute.
+        let mut stuck = LoginThrottle::default();
+        for n in 0..MAX_PENDING_PER_ADDRESS {
+            stuck
+                .admit(&format!("user{n}"), address("10.0.0.8"), false, now)
+                .unwrap();
+        }
+        assert!(stuck
+            .admit("later", address("10.0.0.8"), false, now + PENDING_FOR)
+            .is_ok());
     }
 
     #[test]

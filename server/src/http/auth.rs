@@ -112,6 +112,11 @@ pub async fn login(
                 .metrics
                 .failed_logins
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let address_starts_throttling = state
+                .login_throttle
+                .lock()
+                .expect("throttle lock")
+                .failed(peer.ip(), Instant::now());
             let details = serde_json::json!({
                 "username": username,
                 "address": peer.ip().to_string(),
@@ -126,7 +131,7 @@ pub async fn login(
                     details: details.clone(),
                 })
                 .await?;
-            if admitted.starts_throttling {
+            if admitted.starts_throttling || address_starts_throttling {
                 tracing::warn!(%username, address = %peer.ip(), "repeated failed logins: slowing down further attempts");
                 state
                     .store
