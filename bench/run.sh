@@ -27,6 +27,9 @@ echo "|---|---|"
 ./target/release/phonghop-bench --url "http://127.0.0.1:$PORT" --pid "$SERVER" --delegates "$DELEGATES" "$@"
 # The 83-page DOCX converted in the sandbox against plain LibreOffice.
 bench/convert.sh ./target/release/phonghop
+# The reader on a cheap tablet: Chromium at 4× CPU slowdown (issue 25); it
+# starts its own release server and uploads the 83-page report.
+(cd client-web && PHONGHOP_BIN=../target/release/phonghop node bench/reader.mjs)
 # Scenario 8: the official JS client against this server and the reference
 # server, same run (SIDE_BY_SIDE=0 skips it; SIDE_BY_SIDE_READERS="50 200").
 if [ "${SIDE_BY_SIDE:-1}" != "0" ]; then
