@@ -31,9 +31,23 @@ before(async () => {
   meetingId = await sessions.thuky.demoMeetingId();
   const staffView = await sessions.thuky.meeting(meetingId);
   const otherView = await sessions.daibieu06.meeting(meetingId);
+  const confidentialIds = new Set(
+    staffView.agenda.flatMap(item => item.documents.filter(doc => doc.confidential).map(doc => doc.id)),
+  );
   urls = {
     minutes: documentUrl(staffView, doc => doc.kind === "minutes", "the minutes"),
-    layer: documentUrl(staffView, doc => doc.kind === "shared_layer", "a shared layer"),
+    // The layer of a document that is not confidential (a remote point is
+    // denied a confidential one's: tested below).
+    layer: documentUrl(
+      staffView,
+      doc => doc.kind === "shared_layer" && !confidentialIds.has(doc.document_id),
+      "a shared layer of a document that is not confidential",
+    ),
+    confidentialLayer: documentUrl(
+      staffView,
+      doc => doc.kind === "shared_layer" && confidentialIds.has(doc.document_id),
+      "the shared layer of a confidential document",
+    ),
     othersNotebook: documentUrl(otherView, doc => doc.kind === "notebook", "daibieu06's notebook"),
   };
 });
@@ -120,6 +134,14 @@ for (const [username, [minutes, layer, ownNotebook, othersNotebook]] of Object.e
     }
   });
 }
+
+test("a remote point is denied the shared layer of a confidential document, as the meeting view promises", async () => {
+  const listed = await listedAccess("diemcau02");
+  assert.equal(listed[urls.confidentialLayer], undefined, "the meeting view lists it to the remote point");
+  assert.equal(await probe("diemcau02", urls.confidentialLayer, "thuky"), "deny");
+  // A delegate reads and writes it.
+  assert.equal(await probe("daibieu05", urls.confidentialLayer, "thuky"), "write");
+});
 
 test("a meeting that closes becomes read-only for clients already connected", async t => {
   const secretary = sessions.thuky;

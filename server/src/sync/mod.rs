@@ -32,7 +32,7 @@ mod policy;
 mod socket;
 mod storage;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -42,8 +42,8 @@ use automerge::Automerge;
 pub use document::DocumentHub;
 pub use phonghop_sync_core::{BadDocumentId, DocumentId, SyncLimits};
 pub use policy::{
-    decide_meeting_access, document_access, peer_id_for, Access, InvalidPeerIdPart,
-    MeetingDecisions, PeerId, PeerRegistry, SyncUser,
+    decide_meeting_access, document_access, meeting_document_access, peer_id_for, Access,
+    InvalidPeerIdPart, MeetingDecisions, PeerId, PeerRegistry, SyncUser,
 };
 pub use socket::{configure_upgrade, serve_sync_socket, SocketEnd, SocketIdentity};
 pub use storage::DocumentStorage;
@@ -191,25 +191,27 @@ impl SyncService {
                 .into_iter()
                 .map(|record| (record.document_id.clone(), record))
                 .collect();
-            Ok::<_, StoreError>((meeting, roles, records))
+            let confidential = policy::confidential_documents(store, meeting_id).await?;
+            Ok::<_, StoreError>((meeting, roles, records, confidential))
         }
         .await;
-        let (meeting, roles, records) = match loaded {
+        let (meeting, roles, records, confidential) = match loaded {
             Ok(loaded) => loaded,
             Err(error) => {
                 // Deny rather than keep rights that may have ended; the
                 // next message about each document decides again.
                 tracing::warn!(%error, meeting_id, "cannot refresh sync access, denying");
-                (None, HashMap::new(), HashMap::new())
+                (None, HashMap::new(), HashMap::new(), HashSet::new())
             }
         };
         for pair in pairs {
             let access = match (&meeting, records.get(&pair.document_id.to_string())) {
-                (Some(meeting), Some(record)) => document_access(
+                (Some(meeting), Some(record)) => meeting_document_access(
                     record,
                     meeting.state,
                     &pair.user,
                     roles.get(&pair.user.user_id).copied(),
+                    &confidential,
                 ),
                 _ => Access::Deny,
             };

@@ -8,7 +8,7 @@
 //! every message in and out, so a revocation takes effect at the next
 //! message. Decisions are forgotten with the peer's last connection.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -88,6 +88,41 @@ pub fn document_access(
     sync_access(facts, &user.user_id, viewer, meeting_state).into()
 }
 
+/// [`document_access`], and a remote point is denied the shared layer of a
+/// confidential document as it is denied the document itself (the meeting
+/// view does not list either to it). `confidential` holds the ids of the
+/// meeting's agenda documents marked confidential.
+pub fn meeting_document_access(
+    record: &SyncDocumentRecord,
+    meeting_state: MeetingState,
+    user: &SyncUser,
+    meeting_role: Option<MeetingRole>,
+    confidential: &HashSet<String>,
+) -> Access {
+    let annotates_confidential = record
+        .agenda_document_id
+        .as_ref()
+        .is_some_and(|document| confidential.contains(document));
+    if annotates_confidential && meeting_role == Some(MeetingRole::RemotePoint) {
+        return Access::Deny;
+    }
+    document_access(record, meeting_state, user, meeting_role)
+}
+
+/// The ids of a meeting's agenda documents marked confidential.
+pub async fn confidential_documents(
+    store: &Store,
+    meeting_id: &str,
+) -> Result<HashSet<String>, StoreError> {
+    Ok(store
+        .documents_of_meeting(meeting_id)
+        .await?
+        .into_iter()
+        .filter(|(document, _)| document.confidential)
+        .map(|(document, _)| document.id)
+        .collect())
+}
+
 /// The decisions for every document of a meeting, for one user: a tablet
 /// opens all of them at once (30 shared layers, its notebook, the minutes),
 /// so deciding them together costs three queries instead of three per
@@ -105,13 +140,17 @@ pub async fn decide_meeting_access(
         return Ok(None);
     };
     let role = store.participant_role(&meeting.id, &user.user_id).await?;
+    let confidential = confidential_documents(store, &meeting.id).await?;
     let decisions = store
         .sync_documents_of_meeting(&meeting.id)
         .await?
         .iter()
         .filter_map(|record| {
             let id = record.document_id.parse::<DocumentId>().ok()?;
-            Some((id, document_access(record, meeting.state, user, role)))
+            Some((
+                id,
+                meeting_document_access(record, meeting.state, user, role, &confidential),
+            ))
         })
         .collect();
     Ok(Some(MeetingDecisions {
@@ -367,6 +406,50 @@ mod tests {
         assert!(peer_id_for("alice/d/x", "y").is_err());
         assert!(peer_id_for("alice", "").is_err());
         assert!(peer_id_for("alice", &"x".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn a_remote_point_is_denied_the_shared_layer_of_a_confidential_document() {
+        let layer_of = |document: &str| SyncDocumentRecord {
+            document_id: "d".into(),
+            meeting_id: "m".into(),
+            kind: SyncDocumentKind::SharedLayer,
+            owner_user_id: None,
+            agenda_document_id: Some(document.into()),
+        };
+        let confidential: HashSet<String> = ["secret".to_string()].into();
+        let state = MeetingState::InSession;
+        let remote = Some(MeetingRole::RemotePoint);
+        assert_eq!(
+            meeting_document_access(
+                &layer_of("secret"),
+                state,
+                &user("u"),
+                remote,
+                &confidential
+            ),
+            Access::Deny
+        );
+        assert_eq!(
+            meeting_document_access(&layer_of("open"), state, &user("u"), remote, &confidential),
+            document_access(&layer_of("open"), state, &user("u"), remote)
+        );
+        assert_ne!(
+            document_access(&layer_of("open"), state, &user("u"), remote),
+            Access::Deny
+        );
+        // Members of the meeting keep their access to it.
+        let delegate = Some(MeetingRole::Delegate);
+        assert_eq!(
+            meeting_document_access(
+                &layer_of("secret"),
+                state,
+                &user("u"),
+                delegate,
+                &confidential
+            ),
+            document_access(&layer_of("secret"), state, &user("u"), delegate)
+        );
     }
 
     #[test]
