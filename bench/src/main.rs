@@ -16,6 +16,7 @@ use futures::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
 
+mod agenda;
 mod confidential;
 mod floor;
 mod remote;
@@ -36,10 +37,12 @@ struct Options {
     /// remote (a remote point's bytes over a scripted hour), ink (many
     /// delegates drawing at once, followed), join (a fresh tablet syncing a
     /// long annotation history), floor (what a bare websocket echo costs
-    /// this machine per message: the figures' floor).
+    /// this machine per message: the figures' floor), agenda (agenda edits
+    /// reaching `--devices` open devices), replace (a replaced 83-page
+    /// document reaching `--tablets` tablets' packs, hash checked).
     #[arg(
         long,
-        default_value = "follow,vote,storm,idle,pack,confidential,remote,sync,sync-docs,ink,join,floor",
+        default_value = "follow,vote,storm,idle,pack,agenda,replace,confidential,remote,sync,sync-docs,ink,join,floor",
         value_delimiter = ','
     )]
     scenarios: Vec<String>,
@@ -96,6 +99,9 @@ struct Options {
     /// Demo delegate accounts available (daibieu01…).
     #[arg(long, default_value_t = 2000)]
     delegates: usize,
+    /// Agenda edits the secretary makes, a second apart (agenda).
+    #[arg(long, default_value_t = 10)]
+    agenda_changes: usize,
     /// Page changes the presenter makes (follow).
     #[arg(long, default_value_t = 100)]
     page_changes: u64,
@@ -784,6 +790,8 @@ async fn main() -> anyhow::Result<()> {
             "idle" => idle(&bench).await,
             "storm" => storm(&bench).await,
             "pack" => pack(&bench).await,
+            "agenda" => agenda::agenda_change(&bench).await,
+            "replace" => agenda::replaced_document(&bench).await,
             "confidential" => confidential::confidential(&bench).await,
             "remote" => remote::remote_point(&bench).await,
             "floor" => floor::floor().await,

@@ -109,11 +109,18 @@ pub enum ClientMessage {
     },
     /// Staff mark a request handled (đã xử lý).
     HandleSecretaryRequest { id: u64, request_id: String },
-    /// A device reports how much of the agenda pack it has downloaded.
+    /// A device reports which document versions of the agenda pack it
+    /// holds, each checked against its SHA-256 on the device, and whether
+    /// it is downloading. The server compares them with the meeting's
+    /// current versions for the readiness board. Sent again after every
+    /// change and every welcome.
     ReportReadiness {
         id: u64,
-        cached_documents: u32,
-        total_documents: u32,
+        /// At most [`MAX_HELD_DOCUMENTS`] entries.
+        #[serde(default)]
+        held: Vec<HeldDocument>,
+        #[serde(default)]
+        downloading: bool,
     },
     /// Keeps the connection warm; answered with `ok`.
     Ping { id: u64 },
@@ -173,7 +180,8 @@ pub enum ServerMessage {
     Announcement {
         announcement: Announcement,
     },
-    /// Staff only: one device's download progress.
+    /// Staff only: one device's agenda pack changed (its report, or the
+    /// meeting's documents).
     ReadinessChanged {
         readiness: DeviceReadiness,
     },
@@ -477,14 +485,63 @@ pub struct SecretaryRequest {
     pub handled_by: Option<String>,
 }
 
-/// One device's agenda-pack download progress.
+/// The most document versions one readiness report may list.
+pub const MAX_HELD_DOCUMENTS: usize = 2000;
+
+/// A document version a device holds, its bytes checked against `sha256`
+/// (lowercase hex) on the device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct HeldDocument {
+    pub document_id: String,
+    pub version: u32,
+    pub sha256: String,
+}
+
+/// Where a device stands with the meeting's agenda pack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReadinessStatus {
+    /// Holds the current version of every document of the pack.
+    Ready,
+    /// Holds an older version of some document and not the current one
+    /// (`stale` says which).
+    Stale,
+    /// Lacks some documents and is downloading them.
+    Downloading,
+    /// Lacks some documents and is not downloading (offline, failed, or
+    /// never opened the meeting).
+    Missing,
+}
+
+/// A document a device holds only in an older version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct StaleDocument {
+    pub document_id: String,
+    pub held_version: u32,
+    pub current_version: u32,
+}
+
+/// One device's agenda pack as the server judges it from the device's
+/// own report: which current versions it holds (SHA-256 equal to the
+/// server's), which it holds only in an older version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct DeviceReadiness {
     pub user_id: String,
     pub device_id: String,
+    pub status: ReadinessStatus,
+    /// Documents of the pack held in their current version.
     pub cached_documents: u32,
+    /// Documents in the pack (the meeting's documents that are not
+    /// confidential).
     pub total_documents: u32,
+    /// Documents held only in an older version.
+    #[serde(default)]
+    pub stale: Vec<StaleDocument>,
+    /// Whether the device said it is downloading.
+    #[serde(default)]
+    pub downloading: bool,
     pub online: bool,
+    /// When the device last reported.
     pub at_ms: i64,
 }
 

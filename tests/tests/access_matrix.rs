@@ -761,7 +761,7 @@ impl LiveWorld {
                 json!({ "type": "handle_secretary_request", "request_id": changed["request"]["id"] })
             }
             "report_readiness" => {
-                json!({ "type": "report_readiness", "cached_documents": 3, "total_documents": 3 })
+                json!({ "type": "report_readiness", "held": [], "downloading": true })
             }
             "ping" => json!({ "type": "ping" }),
             _ => return None,

@@ -194,21 +194,19 @@ describe('LiveConnection', () => {
 
   it('reports readiness when online and again after every welcome', async () => {
     const { connection, sockets } = setUp();
-    connection.reportReadiness(3, 12);
+    const v1 = { document_id: 'd_1', version: 1, sha256: 'ab'.repeat(32) };
+    const v2 = { document_id: 'd_1', version: 2, sha256: 'cd'.repeat(32) };
+    connection.reportReadiness([v1], true);
     connection.start();
     await vi.runOnlyPendingTimersAsync();
     const socket = last(sockets);
     socket.open();
     socket.serve(welcome(delegateA));
-    expect(socket.sent.at(-1)).toMatchObject({
-      type: 'report_readiness',
-      cached_documents: 3,
-      total_documents: 12,
-    });
-    connection.reportReadiness(12, 12);
-    expect(socket.sent.at(-1)).toMatchObject({ type: 'report_readiness', cached_documents: 12 });
+    expect(socket.sent.at(-1)).toMatchObject({ type: 'report_readiness', held: [v1], downloading: true });
+    connection.reportReadiness([v2], false);
+    expect(socket.sent.at(-1)).toMatchObject({ type: 'report_readiness', held: [v2], downloading: false });
     const count = socket.sent.length;
-    connection.reportReadiness(12, 12);
+    connection.reportReadiness([v2], false);
     expect(socket.sent).toHaveLength(count);
     connection.close();
   });

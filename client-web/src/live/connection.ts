@@ -15,6 +15,7 @@ import {
   parseServerMessage,
   protocolVersion,
   type ClientMessage,
+  type HeldDocument,
   type HelloRefusal,
   type LiveEvent,
   type RequestBody,
@@ -75,7 +76,7 @@ export class LiveConnection {
   private readonly stateListeners = new Set<StateListener>();
   private readonly eventListeners = new Set<EventListener>();
   /** The last readiness report, sent again after every welcome. */
-  private readiness: { cached: number; total: number } | null = null;
+  private readiness: { held: HeldDocument[]; downloading: boolean } | null = null;
 
   constructor(private readonly options: LiveConnectionOptions) {
     this.pending = new PendingRequests(options.requestTimeoutMilliseconds ?? 10_000, options.messages);
@@ -144,14 +145,16 @@ export class LiveConnection {
   }
 
   /**
-   * Tells the staff's readiness board how much of the agenda pack this
-   * device holds ("đã tải 7/12"). Call it whenever the counts change; the
-   * last report is sent again after every reconnect, and a report while
-   * offline waits for the next welcome.
+   * Tells the staff's readiness board which document versions this device
+   * holds (each checked against its SHA-256) and whether it is
+   * downloading. Call it whenever the pack changes; the last report is
+   * sent again after every reconnect, and a report while offline waits
+   * for the next welcome.
    */
-  reportReadiness(cached: number, total: number): void {
-    const same = this.readiness?.cached === cached && this.readiness.total === total;
-    this.readiness = { cached, total };
+  reportReadiness(held: readonly HeldDocument[], downloading: boolean): void {
+    const next = { held: [...held], downloading };
+    const same = this.readiness !== null && JSON.stringify(this.readiness) === JSON.stringify(next);
+    this.readiness = next;
     if (!same && this.status === 'online') this.sendReadiness();
   }
 
@@ -159,8 +162,8 @@ export class LiveConnection {
     if (!this.readiness) return;
     this.request({
       type: 'report_readiness',
-      cached_documents: this.readiness.cached,
-      total_documents: this.readiness.total,
+      held: this.readiness.held,
+      downloading: this.readiness.downloading,
     }).catch(() => {
       // Sent again after the next welcome.
     });

@@ -156,11 +156,32 @@ export interface SecretaryRequest {
   handled_by: string | null;
 }
 
+/** A document version a device holds, its bytes checked on the device. */
+export interface HeldDocument {
+  document_id: string;
+  version: number;
+  sha256: string;
+}
+
+export type ReadinessStatus = 'ready' | 'stale' | 'downloading' | 'missing';
+
+/** A document a device holds only in an older version. */
+export interface StaleDocument {
+  document_id: string;
+  held_version: number;
+  current_version: number;
+}
+
+/** One device's agenda pack, judged by the server from its report. */
 export interface DeviceReadiness {
   user_id: string;
   device_id: string;
+  status: ReadinessStatus;
+  /** Documents of the pack held in their current version. */
   cached_documents: number;
   total_documents: number;
+  stale: StaleDocument[];
+  downloading: boolean;
   online: boolean;
   at_ms: number;
 }
@@ -214,7 +235,7 @@ export type ClientMessage =
       text?: string | null;
     }
   | { type: 'handle_secretary_request'; id: number; request_id: string }
-  | { type: 'report_readiness'; id: number; cached_documents: number; total_documents: number }
+  | { type: 'report_readiness'; id: number; held: HeldDocument[]; downloading: boolean }
   | { type: 'ping'; id: number };
 
 /** A request: every client message but `hello`, which carries no id. */

@@ -34,7 +34,7 @@ describe('FollowMode', () => {
 
 describe('reportReadiness', () => {
   it('does nothing without an open live session', () => {
-    expect(() => reportReadiness(3, 12, 'm_1')).not.toThrow();
+    expect(() => reportReadiness([], true, 'm_1')).not.toThrow();
   });
 });
 

@@ -3,11 +3,12 @@
 // Moving from the meeting to the reader and back keeps the same socket
 // (and the follow mode); opening another meeting closes the old one.
 // `reportReadiness` is the hook for the offline pack manager: it reports
-// the agenda-pack download counts of this device for the readiness board.
+// the document versions this device holds for the readiness board.
 
 import { translate, type Language } from '../i18n/i18n';
 import { LiveConnection, SessionEndedError } from './connection';
 import { loadDeviceId } from './deviceId';
+import type { HeldDocument } from './protocol';
 
 let current: { connection: LiveConnection; following: FollowMode } | null = null;
 
@@ -142,13 +143,18 @@ export function closeLiveSession(): void {
 }
 
 /**
- * Reports this device's agenda-pack download progress ("đã tải 7/12") to
- * the readiness board of the meeting whose live session is open. Safe to
- * call at any time: without a session it does nothing, and offline the
- * last counts are sent on reconnect.
+ * Reports which document versions of the agenda pack this device holds
+ * (each checked against its SHA-256) to the readiness board of the
+ * meeting whose live session is open. Safe to call at any time: without a
+ * session it does nothing, and offline the last report is sent on
+ * reconnect.
  */
-export function reportReadiness(cached: number, total: number, meetingId?: string): void {
+export function reportReadiness(
+  held: readonly HeldDocument[],
+  downloading: boolean,
+  meetingId?: string,
+): void {
   if (!current) return;
   if (meetingId !== undefined && current.connection.meetingId !== meetingId) return;
-  current.connection.reportReadiness(cached, total);
+  current.connection.reportReadiness(held, downloading);
 }

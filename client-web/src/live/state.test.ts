@@ -174,8 +174,11 @@ describe('applyEvent', () => {
       readiness: {
         user_id: delegateA,
         device_id: device,
+        status: cached === 12 ? 'ready' : 'downloading',
         cached_documents: cached,
         total_documents: 12,
+        stale: [],
+        downloading: cached < 12,
         online: true,
         at_ms: 1,
       },

@@ -41,6 +41,71 @@ export function meetingsToPrepareOffline(meetings: readonly MeetingSummary[], no
   );
 }
 
+/** A version of a document this device holds, its SHA-256 checked: what
+ * the readiness board is told. */
+export interface HeldVersion {
+  document_id: string;
+  version: number;
+  sha256: string;
+}
+
+/** What the pack of a meeting should do now. */
+export interface PackPlan {
+  /** The current versions not on the device yet. */
+  download: DocumentInfo[];
+  /** Every URL the pack keeps: the current versions, and an older
+   * version on the device while its replacement is not (so the delegate
+   * still reads something offline, and the board says "stale"). Anything
+   * else the pack held (a document removed, marked confidential, or a
+   * version superseded by one already on the device) is deleted. */
+  keep: string[];
+}
+
+/** Every URL a document of the pack may be kept under: each version's,
+ * the current one last. */
+function versionUrls(document: DocumentInfo): { url: string; version: number; sha256: string }[] {
+  const urls = document.versions
+    .filter((version) => version.version !== document.version)
+    .map(({ url, version, sha256 }) => ({ url, version, sha256 }));
+  urls.push({ url: document.url, version: document.version, sha256: document.sha256 });
+  return urls;
+}
+
+/** The URLs of `meeting`'s pack documents that may be on the device, with
+ * the SHA-256 each must have (for checking what is held). */
+export function candidateUrls(meeting: Meeting): { url: string; sha256: string }[] {
+  return documentsToCache(meeting).flatMap((document) =>
+    versionUrls(document).map(({ url, sha256 }) => ({ url, sha256 })),
+  );
+}
+
+/** Plans the pack of `meeting` given the URLs the device holds. Pure. */
+export function planPack(meeting: Meeting, held: ReadonlySet<string>): PackPlan {
+  const wanted = documentsToCache(meeting);
+  const download = wanted.filter((document) => !held.has(document.url));
+  const keep = wanted.map((document) => document.url);
+  for (const document of download) {
+    const older = versionUrls(document)
+      .filter((entry) => entry.version < document.version && held.has(entry.url))
+      .sort((left, right) => right.version - left.version)[0];
+    if (older) keep.push(older.url);
+  }
+  return { download, keep };
+}
+
+/** The versions of `meeting`'s pack documents the device holds. Pure. */
+export function heldVersions(meeting: Meeting, held: ReadonlySet<string>): HeldVersion[] {
+  return documentsToCache(meeting).flatMap((document) =>
+    versionUrls(document)
+      .filter((entry) => held.has(entry.url))
+      .map((entry) => ({
+        document_id: document.id,
+        version: entry.version,
+        sha256: entry.sha256.toLowerCase(),
+      })),
+  );
+}
+
 /** Whether the meeting has confidential documents (which stay online-only). */
 export function hasConfidentialDocuments(meeting: Meeting): boolean {
   return meeting.agenda.some((item) => item.documents.some((document) => document.confidential));
@@ -84,6 +149,8 @@ export interface DownloadOptions {
    * before it is kept. Absent where Web Crypto is not available. */
   sha256?: (bytes: ArrayBuffer) => Promise<string>;
   onProgress?: (progress: PackProgress) => void;
+  /** A document was downloaded, checked and stored. */
+  onKept?: (document: DocumentInfo) => void;
   signal?: AbortSignal;
   /** Files downloaded at the same time; two keeps a shared WiFi usable
    * when 26 tablets start together. */
@@ -135,6 +202,8 @@ export async function downloadPack(
     }
     const bytes = await response.arrayBuffer();
     if (options.sha256 && (await options.sha256(bytes)) !== document.sha256.toLowerCase()) return 'failed';
+    // A download stopped meanwhile (the meeting changed) keeps nothing.
+    if (options.signal?.aborted) return 'failed';
     await options.store.put(document.url, bytes);
     return 'kept';
   };
@@ -150,8 +219,10 @@ export async function downloadPack(
         console.warn('phonghop: a document could not be downloaded for offline use', document.url, error);
         outcome = 'failed';
       }
-      if (outcome === 'kept') progress.done += 1;
-      else if (outcome === 'failed') progress.failed += 1;
+      if (outcome === 'kept') {
+        progress.done += 1;
+        options.onKept?.(document);
+      } else if (outcome === 'failed') progress.failed += 1;
       // A document the server will not let be stored is not part of the
       // pack any more (it became confidential).
       else progress.total -= 1;

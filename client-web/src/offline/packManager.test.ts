@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DocumentInfo, Meeting } from '../api/types';
 import type { DocumentStore, PackIndex, PackProgress } from './documentPack';
+import { heldVersions, planPack } from './documentPack';
 import { DocumentPacks } from './packManager';
 
 const doc = (id: string, version = 1, confidential = false): DocumentInfo => ({
@@ -123,5 +124,127 @@ describe('DocumentPacks', () => {
     expect(packs.enabled).toBe(false);
     expect(await packs.ensure(meeting([doc('d_1')]))).toBeNull();
     expect(await packs.read(doc('d_1').url)).toBeNull();
+  });
+});
+
+/** A document at `version` whose earlier versions are listed, as the
+ * server sends them. */
+const versioned = (id: string, version: number, confidential = false): DocumentInfo => ({
+  ...doc(id, version, confidential),
+  sha256: `${id}-${version}`,
+  versions: Array.from({ length: version }, (_, index) => ({
+    version: index + 1,
+    uploaded_at_ms: index,
+    page_count: 1,
+    size_bytes: 4,
+    sha256: `${id}-${index + 1}`,
+    url:
+      confidential && index + 1 === version
+        ? `/api/v1/documents/${id}/versions/${index + 1}/confidential`
+        : `/api/v1/documents/${id}/versions/${index + 1}/file`,
+  })),
+});
+
+describe('planPack', () => {
+  it('downloads what is missing and keeps an older version until its replacement is held', () => {
+    const pack = meeting([versioned('d_1', 2), versioned('d_2', 1)]);
+    const held = new Set([versioned('d_1', 1).url]);
+    const plan = planPack(pack, held);
+    expect(plan.download.map((document) => document.url)).toEqual([
+      versioned('d_1', 2).url,
+      versioned('d_2', 1).url,
+    ]);
+    expect(plan.keep).toEqual([versioned('d_1', 2).url, versioned('d_2', 1).url, versioned('d_1', 1).url]);
+    expect(heldVersions(pack, held)).toEqual([{ document_id: 'd_1', version: 1, sha256: 'd_1-1' }]);
+  });
+
+  it('drops a superseded version once the new one is held, and a document marked confidential at once', () => {
+    const pack = meeting([versioned('d_1', 2), versioned('d_2', 1, true)]);
+    const held = new Set([versioned('d_1', 1).url, versioned('d_1', 2).url, versioned('d_2', 1, false).url]);
+    const plan = planPack(pack, held);
+    expect(plan.download).toEqual([]);
+    expect(plan.keep).toEqual([versioned('d_1', 2).url]);
+    expect(heldVersions(pack, new Set(plan.keep))).toEqual([
+      { document_id: 'd_1', version: 2, sha256: 'd_1-2' },
+    ]);
+  });
+
+  it('keeps nothing for a meeting that is a draft again or cancelled', () => {
+    const pack = { ...meeting([versioned('d_1', 1)]), state: 'cancelled' as const };
+    expect(planPack(pack, new Set([versioned('d_1', 1).url]))).toEqual({ download: [], keep: [] });
+  });
+});
+
+describe('DocumentPacks following a meeting', () => {
+  it('keeps the old version while the new one downloads, then holds only the new one', async () => {
+    const { packs, files } = setUp();
+    await packs.ensure(meeting([versioned('d_1', 1)]));
+    expect(packs.held('m_1')).toEqual([{ document_id: 'd_1', version: 1, sha256: 'd_1-1' }]);
+    await packs.ensure(meeting([versioned('d_1', 2)]));
+    expect([...files.keys()]).toEqual([versioned('d_1', 2).url]);
+    expect(packs.held('m_1')).toEqual([{ document_id: 'd_1', version: 2, sha256: 'd_1-2' }]);
+  });
+
+  it('deletes a document marked confidential without waiting for a download under way', async () => {
+    const files = new Map<string, ArrayBuffer>();
+    files.set(versioned('d_1', 1).url, new ArrayBuffer(4));
+    let index: PackIndex | null = {
+      meetings: {
+        m_1: { urls: [versioned('d_1', 1).url], startsAt: '2026-11-23T14:00:00+07:00', lastUsedMs: 0 },
+      },
+    };
+    let release: () => void = () => undefined;
+    const slow = new Promise<void>((resolve) => (release = resolve));
+    const packs = new DocumentPacks({
+      store: {
+        has: async (url) => files.has(url),
+        put: async (url, bytes) => void files.set(url, bytes),
+        read: async (url) => (files.has(url) ? new Uint8Array(4) : null),
+        remove: async (url) => void files.delete(url),
+        clear: async () => files.clear(),
+      },
+      fetch: (async () => {
+        await slow;
+        return new Response(new Uint8Array([1, 2, 3, 4]), { status: 200 });
+      }) as typeof fetch,
+      loadIndex: async () => index,
+      saveIndex: async (next) => {
+        index = next;
+      },
+    });
+    const first = packs.ensure(meeting([versioned('d_1', 1), versioned('d_big', 1)]));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const second = packs.ensure(meeting([versioned('d_1', 1, true), versioned('d_big', 1)]));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(files.has(versioned('d_1', 1).url)).toBe(false);
+    release();
+    await Promise.all([first, second]);
+    expect([...files.keys()]).toEqual([versioned('d_big', 1).url]);
+  });
+
+  it('deletes a kept file whose bytes no longer match and downloads it again', async () => {
+    const files = new Map<string, ArrayBuffer>();
+    files.set(versioned('d_1', 1).url, new Uint8Array([9, 9]).buffer);
+    let fetched = 0;
+    const packs = new DocumentPacks({
+      store: {
+        has: async (url) => files.has(url),
+        put: async (url, bytes) => void files.set(url, bytes),
+        read: async (url) => (files.has(url) ? new Uint8Array(files.get(url) ?? new ArrayBuffer(0)) : null),
+        remove: async (url) => void files.delete(url),
+        clear: async () => files.clear(),
+      },
+      fetch: (async () => {
+        fetched += 1;
+        return new Response(new Uint8Array([1, 2, 3, 4]), { status: 200 });
+      }) as typeof fetch,
+      sha256: async (bytes) => (new Uint8Array(bytes).length === 4 ? 'd_1-1' : 'broken'),
+      loadIndex: async () => null,
+      saveIndex: async () => undefined,
+    });
+    await packs.ensure(meeting([versioned('d_1', 1)]));
+    expect(fetched).toBe(1);
+    expect(new Uint8Array(files.get(versioned('d_1', 1).url) ?? new ArrayBuffer(0))).toHaveLength(4);
+    expect(packs.held('m_1')).toEqual([{ document_id: 'd_1', version: 1, sha256: 'd_1-1' }]);
   });
 });

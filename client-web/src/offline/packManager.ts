@@ -8,12 +8,16 @@
 import type { Meeting } from '../api/types';
 import { documentCacheName } from './cacheNames';
 import {
+  candidateUrls,
   documentsToCache,
   downloadPack,
   emptyPackIndex,
   expirePacks,
+  heldVersions,
+  planPack,
   recordPack,
   type DocumentStore,
+  type HeldVersion,
   type PackIndex,
   type PackProgress,
 } from './documentPack';
@@ -65,7 +69,14 @@ export interface DocumentPacksOptions {
 
 export class DocumentPacks {
   private readonly progressByMeeting = new Map<string, PackProgress>();
-  private readonly running = new Map<string, { urls: string; task: Promise<PackProgress | null> }>();
+  private readonly running = new Map<
+    string,
+    { urls: string; task: Promise<PackProgress | null>; stop: AbortController }
+  >();
+  /** What each meeting's pack holds, checked (see `held`). */
+  private readonly heldByMeeting = new Map<string, HeldVersion[]>();
+  /** URLs whose bytes were checked against their SHA-256 on this page. */
+  private readonly verified = new Set<string>();
   private readonly listeners = new Map<string, Set<Listener>>();
   /** The last version of each meeting seen, for retrying. */
   private readonly meetings = new Map<string, Meeting>();
@@ -94,36 +105,97 @@ export class DocumentPacks {
     if (current) listener(current);
   }
 
-  /** Makes sure the meeting's pack is on the device, downloading what is
-   * missing. Calls for a meeting whose download is under way with the same
-   * documents share it. */
+  /** The versions of the meeting's pack documents this device holds,
+   * each checked against its SHA-256 (what the readiness board is told). */
+  held(meetingId: string): HeldVersion[] {
+    return this.heldByMeeting.get(meetingId) ?? [];
+  }
+
+  /** Makes the meeting's pack on the device follow the meeting: what the
+   * meeting no longer lets the device keep (a document removed or marked
+   * confidential) is deleted at once, not behind a download under way;
+   * missing current versions are downloaded; a version replaced by one
+   * now on the device is deleted. Calls for a meeting whose download is
+   * under way with the same documents share it; a call with other
+   * documents stops the old download. */
   ensure(meeting: Meeting): Promise<PackProgress | null> {
     const store = this.options.store;
     if (!store) return Promise.resolve(null);
     this.meetings.set(meeting.id, meeting);
     const documents = documentsToCache(meeting);
     const urls = documents.map((document) => document.url).join('\n');
+    const tidied = this.tidy(meeting.id);
     const current = this.running.get(meeting.id);
     if (current && current.urls === urls) return current.task;
+    current?.stop.abort();
+    const stop = new AbortController();
     const previous = current?.task ?? Promise.resolve(null);
-    const task = previous
-      .catch(() => null)
+    const task = Promise.all([previous.catch(() => null), tidied])
       .then(async () => {
-        await this.updateIndex((index) =>
-          recordPack(index, meeting, urls ? urls.split('\n') : [], this.now()),
-        );
-        return downloadPack(documents, {
+        const progress = await downloadPack(documents, {
           store,
           fetch: this.options.fetch,
           ...(this.options.sha256 ? { sha256: this.options.sha256 } : {}),
+          signal: stop.signal,
+          onKept: (document) => {
+            this.verified.add(document.url);
+            const held = this.held(meeting.id).filter((entry) => entry.document_id !== document.id);
+            held.push({
+              document_id: document.id,
+              version: document.version,
+              sha256: document.sha256.toLowerCase(),
+            });
+            this.heldByMeeting.set(meeting.id, held);
+          },
           onProgress: (progress) => this.publish(meeting.id, progress),
         });
+        await this.tidy(meeting.id);
+        if (!stop.signal.aborted) this.publish(meeting.id, progress);
+        return progress;
       })
       .finally(() => {
         if (this.running.get(meeting.id)?.task === task) this.running.delete(meeting.id);
       });
-    this.running.set(meeting.id, { urls, task });
+    this.running.set(meeting.id, { urls, task, stop });
     return task;
+  }
+
+  /** Deletes what the latest version of the meeting does not keep
+   * (`planPack`) and works out what the device holds. */
+  private async tidy(meetingId: string): Promise<void> {
+    const store = this.options.store;
+    const meeting = this.meetings.get(meetingId);
+    if (!store || !meeting) return;
+    const held = await this.heldUrls(meeting, store);
+    const { keep } = planPack(meeting, held);
+    await this.updateIndex((index) => recordPack(index, meeting, keep, this.now()));
+    const kept = new Set(keep);
+    this.heldByMeeting.set(
+      meetingId,
+      heldVersions(meeting, new Set([...held].filter((url) => kept.has(url)))),
+    );
+  }
+
+  /** The URLs of the meeting's documents on the device whose bytes match
+   * their SHA-256. Each file is read and hashed once per page; one that
+   * does not match is deleted (and downloaded again). */
+  private async heldUrls(meeting: Meeting, store: DocumentStore): Promise<Set<string>> {
+    const held = new Set<string>();
+    for (const { url, sha256 } of candidateUrls(meeting)) {
+      if (!(await this.isKept(url))) continue;
+      if (this.options.sha256 && !this.verified.has(url)) {
+        const bytes = await this.read(url);
+        const whole =
+          bytes !== null && (await this.options.sha256(bytes.slice().buffer)) === sha256.toLowerCase();
+        if (!whole) {
+          await store.remove(url).catch(() => undefined);
+          continue;
+        }
+        this.verified.add(url);
+      }
+      held.add(url);
+    }
+    return held;
   }
 
   /** Retries every pack that is not complete (the network came back). */
@@ -159,7 +231,10 @@ export class DocumentPacks {
 
   /** Forgets every kept document (logout, another user). */
   async clear(): Promise<void> {
+    for (const { stop } of this.running.values()) stop.abort();
     this.progressByMeeting.clear();
+    this.heldByMeeting.clear();
+    this.verified.clear();
     this.meetings.clear();
     await this.options.store?.clear();
     await this.options.saveIndex(emptyPackIndex());

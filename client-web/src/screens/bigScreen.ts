@@ -36,6 +36,7 @@ import {
 import { isRenderCancelled, openPdf, type OpenedPdf, type PageRendering } from '../reader/pdf';
 import { errorPanel, loadingMessage } from '../ui/components';
 import { h } from '../ui/dom';
+import { followAgenda } from './agendaFollow';
 import { isAbort, loadFailureMessage, loadMeeting, type Screen, type ScreenContext } from './context';
 
 function findDocument(meeting: Meeting, documentId: string): DocumentInfo | null {
@@ -54,14 +55,16 @@ async function documentBytes(document: DocumentInfo, context: ScreenContext, sig
   return context.api.fetchDocument(document.url, signal);
 }
 
-function bigScreen(root: HTMLElement, meeting: Meeting, context: ScreenContext, signal: AbortSignal): void {
+function bigScreen(root: HTMLElement, initial: Meeting, context: ScreenContext, signal: AbortSignal): void {
   const { t } = context;
-  const { connection } = openLiveSession(meeting.id, context);
+  const { connection } = openLiveSession(initial.id, context);
+  // The agenda follows live (`followAgenda` below).
+  let meeting = initial;
   // Keep the pack on the device, like a tablet does, and tell the
   // secretary's readiness board how far it got.
   context.offline.packs.subscribe(
     meeting.id,
-    (progress) => connection.reportReadiness(progress.done, progress.total),
+    (progress) => connection.reportReadiness(context.offline.packs.held(meeting.id), progress.running),
     signal,
   );
   void context.offline.packs.ensure(meeting);
@@ -316,6 +319,32 @@ function bigScreen(root: HTMLElement, meeting: Meeting, context: ScreenContext, 
   };
   connection.subscribe(render, signal);
   tickEverySecond(renderFloor, signal);
+  followAgenda({
+    connection,
+    context,
+    meetingId: meeting.id,
+    shown: () => meeting,
+    onChange: (fresh, changes) => {
+      meeting = fresh;
+      // The presented document was replaced (or removed): open what the
+      // meeting has now at the presented page.
+      const shownDocument = opened?.documentId;
+      if (
+        changes.some(
+          (change) =>
+            (change.kind === 'document_replaced' || change.kind === 'document_removed') &&
+            change.documentId === shownDocument,
+        )
+      ) {
+        const previous = opened;
+        opened = null;
+        void previous?.pdf.destroy();
+        shownSeq = -1;
+      }
+      render();
+    },
+    signal,
+  });
 }
 
 export const bigScreenScreen =

@@ -15,6 +15,7 @@ import { hrefFor } from '../router/routes';
 import { describeRequest, openLiveSession, requestFailure } from '../live/delegatePanel';
 import { liveControls } from '../live/permissions';
 import type { AttendanceStatus, FollowPosition, LiveParticipant } from '../live/protocol';
+import { deviceLine, participantStatus, statusCounts } from '../live/readinessBoard';
 import { attendanceChange, attendanceCounts, seats } from '../live/seats';
 import {
   devicesOnline,
@@ -34,6 +35,7 @@ import {
 } from '../live/views';
 import { errorPanel, loadingMessage } from '../ui/components';
 import { h } from '../ui/dom';
+import { agendaNotice, followAgenda } from './agendaFollow';
 import { isAbort, loadFailureMessage, loadMeeting, type Screen, type ScreenContext } from './context';
 import { minutesPanel } from './minutesPanel';
 import { recordExportButton } from './recordExport';
@@ -101,13 +103,16 @@ export function sortedParticipants(state: LiveState): LiveParticipant[] {
 
 function chairConsole(
   root: HTMLElement,
-  meeting: Meeting,
+  initial: Meeting,
   context: ScreenContext,
   signal: AbortSignal,
 ): void {
   const { t } = context;
-  const { connection } = openLiveSession(meeting.id, context);
-  const items = agendaOrder(meeting);
+  const { connection } = openLiveSession(initial.id, context);
+  // The agenda follows live: replaced on every change (`followAgenda`).
+  let meeting = initial;
+  let items = agendaOrder(meeting);
+  const notice = agendaNotice(context, meeting.id, () => render());
 
   const statusLine = connectionLine();
   const seatsSlot = h('div', { className: 'chair-seats-slot' });
@@ -157,6 +162,7 @@ function chairConsole(
         recordExportButton(meeting, context, signal),
       ),
       statusLine,
+      notice.element,
       errorLine,
       seatsSlot,
       panels,
@@ -565,22 +571,44 @@ function chairConsole(
       ),
     );
 
-  const readinessCard = (state: LiveState) =>
-    card(
+  const readinessCard = (state: LiveState) => {
+    const titles = new Map(
+      meeting.agenda.flatMap((item) => item.documents.map((d) => [d.id, d.title] as const)),
+    );
+    const titleOf = (documentId: string) => titles.get(documentId) ?? documentId;
+    const participants = sortedParticipants(state).filter(
+      (participant) => participant.role !== 'remote_point',
+    );
+    return card(
       t('chair.readiness'),
       'chair-readiness',
+      h(
+        'p',
+        { className: 'muted readiness-counts' },
+        t(
+          'chair.readinessCounts',
+          statusCounts(
+            participants.map((participant) => participant.user_id),
+            state.snapshot.readiness,
+          ),
+        ),
+      ),
       h(
         'ul',
         { className: 'readiness-list' },
         ...sortedParticipants(state).map((participant) => {
           const devices = state.snapshot.readiness.filter((r) => r.user_id === participant.user_id);
           const online = devicesOnline(state, participant.user_id) > 0;
-          const ready = devices.some((d) => d.total_documents > 0 && d.cached_documents >= d.total_documents);
+          const status = participantStatus(devices);
           return h(
             'li',
             {
-              className: `readiness-row${ready ? ' readiness-ready' : ''}`,
-              attrs: { 'data-user-id': participant.user_id, 'data-online': online ? 'true' : 'false' },
+              className: `readiness-row readiness-${status}`,
+              attrs: {
+                'data-user-id': participant.user_id,
+                'data-online': online ? 'true' : 'false',
+                'data-readiness': status,
+              },
             },
             h('span', { className: 'chair-person' }, participant.display_name),
             h(
@@ -588,25 +616,24 @@ function chairConsole(
               { className: `badge ${online ? 'badge-online' : 'badge-offline'}` },
               online ? t('chair.online') : t('chair.offline'),
             ),
+            h('span', { className: `badge badge-readiness-${status}` }, t(`chair.readinessStatus.${status}`)),
             h(
               'span',
               { className: 'muted readiness-devices' },
               devices.length === 0
                 ? t('chair.noDevices')
                 : devices
-                    .map((d) =>
-                      t('chair.readinessDevice', {
-                        device: d.device_id,
-                        cached: d.cached_documents,
-                        total: d.total_documents,
-                      }),
-                    )
+                    .map((device) => {
+                      const line = deviceLine(device, titleOf);
+                      return t(line.key, line.params);
+                    })
                     .join(' · '),
             ),
           );
         }),
       ),
     );
+  };
 
   const renderFloor = () => {
     const state = connection.state;
@@ -645,6 +672,19 @@ function chairConsole(
   };
   connection.subscribe(render, signal);
   tickEverySecond(renderFloor, signal);
+  followAgenda({
+    connection,
+    context,
+    meetingId: meeting.id,
+    shown: () => meeting,
+    onChange: (fresh, changes) => {
+      meeting = fresh;
+      items = agendaOrder(fresh);
+      notice.show(changes);
+      render();
+    },
+    signal,
+  });
 }
 
 export const chairScreen =

@@ -34,6 +34,8 @@ import {
   showPackStatus,
 } from '../ui/components';
 import { h } from '../ui/dom';
+import { type Marks } from '../meetings/changeMarks';
+import { agendaNotice, changeMarks, followAgenda } from './agendaFollow';
 import { isAbort, loadFailureMessage, loadMeeting, type Screen, type ScreenContext } from './context';
 import { minutesPanel } from './minutesPanel';
 
@@ -50,8 +52,15 @@ function availabilityBadge(document: DocumentInfo, context: ScreenContext): HTML
   return badge;
 }
 
-function documentLink(meeting: Meeting, document: DocumentInfo, context: ScreenContext): HTMLElement {
+function documentLink(
+  meeting: Meeting,
+  itemId: string,
+  document: DocumentInfo,
+  context: ScreenContext,
+  marks: Marks,
+): HTMLElement {
   const { t, language } = context;
+  const changed = marks.documents.includes(document.id);
   const details = [
     formatPageCount(document.page_count, language),
     formatFileSize(document.size_bytes, language),
@@ -63,11 +72,14 @@ function documentLink(meeting: Meeting, document: DocumentInfo, context: ScreenC
     h(
       'a',
       {
-        className: `document-link${document.confidential ? ' document-confidential' : ''}`,
+        className: `document-link${document.confidential ? ' document-confidential' : ''}${
+          changed ? ' document-changed' : ''
+        }`,
         attrs: {
           href: hrefFor({ screen: 'document', meetingId: meeting.id, documentId: document.id, page: 1 }),
           'data-document-id': document.id,
         },
+        on: { click: () => changeMarks.seenDocument(meeting.id, document.id, itemId) },
       },
       h('span', { className: 'document-icon', attrs: { 'aria-hidden': 'true' } }, 'PDF'),
       h(
@@ -82,7 +94,7 @@ function documentLink(meeting: Meeting, document: DocumentInfo, context: ScreenC
   );
 }
 
-function agendaSection(meeting: Meeting, context: ScreenContext): HTMLElement {
+function agendaSection(meeting: Meeting, context: ScreenContext, marks: Marks): HTMLElement {
   const { t, language } = context;
   const rows = layoutAgenda(meeting.agenda);
   const heading = h('h2', { attrs: { id: 'agenda-title' } }, t('meeting.agenda'));
@@ -106,10 +118,11 @@ function agendaSection(meeting: Meeting, context: ScreenContext): HTMLElement {
           item.presenter ? t('meeting.presenter', { name: item.presenter }) : null,
           item.duration_minutes !== null ? formatDuration(item.duration_minutes, language) : null,
         ].filter((fact): fact is string => fact !== null);
+        const changed = marks.items.includes(item.id);
         return h(
           'li',
           {
-            className: `agenda-item agenda-depth-${Math.min(depth, 3)}`,
+            className: `agenda-item agenda-depth-${Math.min(depth, 3)}${changed ? ' agenda-item-changed' : ''}`,
             attrs: { 'data-agenda-item-id': item.id },
           },
           h(
@@ -117,14 +130,18 @@ function agendaSection(meeting: Meeting, context: ScreenContext): HTMLElement {
             { className: 'agenda-heading' },
             h('span', { className: 'agenda-number' }, number),
             h('span', { className: 'agenda-title' }, item.title),
-            item.updated ? h('span', { className: 'badge badge-updated' }, t('meeting.updated')) : null,
+            changed
+              ? h('span', { className: 'badge badge-changed' }, t('changes.changedItem'))
+              : item.updated
+                ? h('span', { className: 'badge badge-updated' }, t('meeting.updated'))
+                : null,
           ),
           facts.length > 0 ? h('p', { className: 'agenda-facts muted' }, facts.join(' · ')) : null,
           item.documents.length > 0
             ? h(
                 'ul',
                 { className: 'document-list' },
-                ...item.documents.map((document) => documentLink(meeting, document, context)),
+                ...item.documents.map((document) => documentLink(meeting, item.id, document, context, marks)),
               )
             : null,
         );
@@ -173,7 +190,12 @@ function staffActions(meeting: Meeting, context: ScreenContext): HTMLElement | n
   );
 }
 
-function meetingView(meeting: Meeting, context: ScreenContext, packLine: HTMLElement): HTMLElement[] {
+function meetingView(
+  meeting: Meeting,
+  context: ScreenContext,
+  packLine: HTMLElement,
+  marks: Marks,
+): HTMLElement[] {
   const { t, language } = context;
   const facts = h(
     'dl',
@@ -213,7 +235,7 @@ function meetingView(meeting: Meeting, context: ScreenContext, packLine: HTMLEle
     staffActions(meeting, context),
     facts,
     videoLink,
-    agendaSection(meeting, context),
+    agendaSection(meeting, context, marks),
     confidentialNote,
   ].filter((element): element is HTMLElement => element !== null);
 }
@@ -282,11 +304,18 @@ export const meetingScreen =
             attrs: { role: 'status', 'aria-live': 'polite' },
           });
           packLine.hidden = true;
-          body.replaceChildren(
-            ...(savedAt === null ? [] : [savedDataBanner(savedAt, t)]),
-            ...meetingView(meeting, context, packLine),
-          );
-          if (live) body.querySelector('.meeting-header')?.after(live.panel);
+          // What the screen shows; replaced when the agenda changes.
+          let shown = meeting;
+          const view = h('div', { className: 'meeting-view' });
+          const notice = agendaNotice(context, meeting.id, () => render());
+          const render = () => {
+            view.replaceChildren(...meetingView(shown, context, packLine, changeMarks.get(shown.id)));
+            if (live) view.querySelector('.meeting-header')?.after(notice.element, live.panel);
+            else view.querySelector('.meeting-header')?.after(notice.element);
+            void markKeptDocuments(view, shown, context);
+          };
+          body.replaceChildren(...(savedAt === null ? [] : [savedDataBanner(savedAt, t)]), view);
+          render();
           // A delegate on this screen is about to open a document: load
           // pdf.js and start its worker while they choose (on a cheap
           // tablet that is a good part of the first page's wait).
@@ -302,13 +331,28 @@ export const meetingScreen =
             meeting.id,
             (progress) => {
               showPackStatus(packLine, progress, t);
-              reportReadiness(progress.done, progress.total, meeting.id);
-              if (!progress.running) void markKeptDocuments(body, meeting, context);
+              reportReadiness(packs.held(meeting.id), progress.running, meeting.id);
+              if (!progress.running) void markKeptDocuments(view, shown, context);
             },
             signal,
           );
-          void markKeptDocuments(body, meeting, context);
           void packs.ensure(meeting);
+          // The agenda follows live: re-rendered on every change, with a
+          // calm notice of what changed.
+          if (live) {
+            followAgenda({
+              connection: live.session.connection,
+              context,
+              meetingId: meeting.id,
+              shown: () => shown,
+              onChange: (fresh, changes) => {
+                shown = fresh;
+                render();
+                notice.show(changes);
+              },
+              signal,
+            });
+          }
           // The minutes draft, read-only here; staff edit it in their console.
           const minutesEntry = meeting.sync_documents.find((document) => document.kind === 'minutes');
           if (minutesEntry?.access === 'read') {

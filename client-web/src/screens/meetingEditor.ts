@@ -16,6 +16,8 @@ import { errorPanel, loadingMessage, meetingStateBadge } from '../ui/components'
 import { confirmAction } from '../ui/dialog';
 import { h, replaceChildren } from '../ui/dom';
 import { formMessage, type FormMessage } from '../ui/forms';
+import { openLiveSession } from '../live/delegatePanel';
+import { agendaNotice, followAgenda } from './agendaFollow';
 import { errorMessage, isAbort, loadFailureMessage, type Screen } from './context';
 import { agendaEditorSection } from './editor/agendaEditor';
 import type { EditorHandle } from './editor/editorHandle';
@@ -206,7 +208,24 @@ export const meetingEditorScreen =
           renderHeader();
           renderDetails();
           agenda.render();
-          body.replaceChildren(headerSlot, detailsSlot, participants.element, agenda.element);
+          const notice = agendaNotice(context, meetingId, () => agenda.render());
+          body.replaceChildren(notice.element, headerSlot, detailsSlot, participants.element, agenda.element);
+          // Another secretary's edits (or the same secretary's in another
+          // tab) show here with no reload, with the same notice the
+          // delegates get.
+          if (loaded.my_role) {
+            followAgenda({
+              connection: openLiveSession(meetingId, context).connection,
+              context,
+              meetingId,
+              shown: () => meeting,
+              onChange: (fresh, changes) => {
+                handle.replaceMeeting(fresh);
+                notice.show(changes);
+              },
+              signal,
+            });
+          }
         })
         .catch((error: unknown) => {
           if (isAbort(error, signal) || context.handleCommonError(error)) return;

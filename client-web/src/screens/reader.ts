@@ -33,6 +33,7 @@ import type { MessageKey } from '../i18n/i18n';
 import { hrefFor } from '../router/routes';
 import { formatCountdown, formatElapsed, remainingSeconds } from '../live/countdown';
 import { attachDelegateLive, requestFailure, type DelegateLive } from '../live/delegatePanel';
+import { agendaNotice, changeMarks, followAgenda } from './agendaFollow';
 import { liveControls } from '../live/permissions';
 import type { FollowState } from '../live/protocol';
 import { hasFloor, isCheckedIn, participantName } from '../live/state';
@@ -506,6 +507,46 @@ export const readerScreen =
         live ? live.voteLayer : '',
       );
       if (live) live.announcementSlot.classList.add('reader-announcement');
+
+      // ---- The agenda follows here too ----
+      // A calm notice under the bar; when this very document has a new
+      // version, a button opens it at the same page (no reload), and a
+      // document removed or marked confidential says so.
+      if (live) {
+        const notice = agendaNotice(context, meetingId, () => undefined);
+        bar.after(notice.element);
+        let shownMeeting = meeting;
+        followAgenda({
+          connection: live.session.connection,
+          context,
+          meetingId,
+          shown: () => shownMeeting,
+          onChange: (fresh, changes) => {
+            shownMeeting = fresh;
+            const replaced = changes.some(
+              (change) => change.kind === 'document_replaced' && change.documentId === documentId,
+            );
+            notice.show(
+              changes,
+              replaced
+                ? {
+                    label: t('changes.openNewVersion'),
+                    run: () => {
+                      changeMarks.seenDocument(meetingId, documentId, null);
+                      context.navigate({
+                        screen: 'document',
+                        meetingId,
+                        documentId,
+                        page: currentPageNumber(),
+                      });
+                    },
+                  }
+                : undefined,
+            );
+          },
+          signal,
+        });
+      }
 
       // ---- Panels: one at a time, each a tap away and a tap back ----
       type Panel = 'pages' | 'search' | 'view' | 'meeting';

@@ -27,7 +27,7 @@ use tokio::sync::broadcast;
 use crate::store::{
     new_id, AttendanceRecord, BallotError, SecretaryRequestRecord, Store, StoreError, VoteRecord,
 };
-use room::{Actor, Audience, Plan, Refusal, Room, RoomVote};
+use room::{Actor, Audience, PackDocument, Plan, Refusal, Room, RoomVote};
 
 /// How many events a slow client may fall behind before it is dropped
 /// (it reconnects and gets a fresh snapshot).
@@ -138,6 +138,13 @@ impl LiveHub {
                 return;
             }
         };
+        let pack = match load_pack(store, meeting_id, state).await {
+            Ok(pack) => pack,
+            Err(error) => {
+                tracing::warn!(%error, meeting_id, "cannot refresh a live room's pack");
+                return;
+            }
+        };
         let mut room = handle.room.lock().await;
         room.set_participants(participants, state);
         let _ = handle.events.send(Event {
@@ -146,6 +153,14 @@ impl LiveHub {
                 meeting_state: state,
             }),
         });
+        // The board changes with the pack: a replaced document turns every
+        // device holding only the old version stale now.
+        for broadcast in room.set_pack(pack) {
+            let _ = handle.events.send(Event {
+                audience: broadcast.audience,
+                json: to_json(&broadcast.message),
+            });
+        }
     }
 
     pub fn room_count(&self) -> usize {
@@ -177,10 +192,39 @@ async fn load_participants(
     Ok((participants, meeting.state))
 }
 
+/// The meeting's agenda pack in its current versions: every document
+/// that is not confidential, while the meeting is published, in session or
+/// closed (the states whose documents tablets keep).
+async fn load_pack(
+    store: &Store,
+    meeting_id: &str,
+    state: MeetingState,
+) -> Result<Vec<PackDocument>, StoreError> {
+    if !matches!(
+        state,
+        MeetingState::Published | MeetingState::InSession | MeetingState::Closed
+    ) {
+        return Ok(Vec::new());
+    }
+    Ok(store
+        .documents_of_meeting(meeting_id)
+        .await?
+        .into_iter()
+        .filter(|(document, _)| !document.confidential)
+        .map(|(document, version)| PackDocument {
+            document_id: document.id,
+            version: u32::try_from(version.version).unwrap_or(u32::MAX),
+            sha256: version.blob_sha256.to_ascii_lowercase(),
+        })
+        .collect())
+}
+
 /// Builds a room from what storage holds.
 async fn load_room(store: &Store, meeting_id: &str) -> Result<Room, StoreError> {
     let (participants, state) = load_participants(store, meeting_id).await?;
+    let pack = load_pack(store, meeting_id, state).await?;
     let mut room = Room::new(meeting_id, state, participants);
+    room.set_pack(pack);
     let attendance = store
         .attendance_of(meeting_id)
         .await?

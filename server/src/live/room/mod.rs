@@ -13,7 +13,8 @@
 //! concern's rules (its `plan_*` and `apply_*` methods) and their tests live
 //! in its own file:
 //! - `attendance`: check-in, attendance marked by staff, the quorum;
-//! - `presence`: devices online and each device's offline readiness;
+//! - `presence`: devices online;
+//! - `readiness`: each device's agenda pack judged against the meeting's;
 //! - `follow`: the page everyone follows;
 //! - `speakers`: the floor, the queue to speak, finished turns;
 //! - `votes`: opening, ballots (changed or not), closing, who may vote;
@@ -30,6 +31,7 @@ mod follow;
 mod presence;
 #[cfg(test)]
 mod randomized;
+mod readiness;
 mod secretary;
 mod snapshot;
 mod speakers;
@@ -46,6 +48,7 @@ use phonghop_protocol::live::{
     SpeakersState,
 };
 
+pub use readiness::{PackDocument, ReadinessReport};
 pub use secretary::{
     MAX_OPEN_SECRETARY_REQUESTS, MAX_SECRETARY_REQUEST_TEXT, SECRETARY_REQUESTS_PER_WINDOW,
     SECRETARY_REQUEST_WINDOW_MS,
@@ -176,7 +179,7 @@ pub enum Plan {
         handled_by: String,
         handled_at_ms: i64,
     },
-    Readiness(DeviceReadiness),
+    Readiness(ReadinessReport),
 }
 
 /// The live state of one meeting.
@@ -193,7 +196,12 @@ pub struct Room {
     speakers: SpeakersState,
     votes: Vec<RoomVote>,
     announcements: VecDeque<Announcement>,
+    /// The board's entry per (user, device), judged from the reports.
     readiness: BTreeMap<(String, String), DeviceReadiness>,
+    /// Each device's last report, judged again when the pack changes.
+    readiness_reports: BTreeMap<(String, String), ReadinessReport>,
+    /// The meeting's agenda pack in its current versions.
+    pack: Vec<PackDocument>,
     /// Requests to the secretary, oldest first.
     secretary_requests: Vec<SecretaryRequest>,
     /// When each user's recent requests were sent, for the rate limit
@@ -225,6 +233,8 @@ impl Room {
             votes: Vec::new(),
             announcements: VecDeque::new(),
             readiness: BTreeMap::new(),
+            readiness_reports: BTreeMap::new(),
+            pack: Vec::new(),
             secretary_requests: Vec::new(),
             request_times: HashMap::new(),
         }
@@ -366,10 +376,8 @@ impl Room {
                 self.plan_handle_secretary_request(actor, request_id, now_ms)
             }
             ClientMessage::ReportReadiness {
-                cached_documents,
-                total_documents,
-                ..
-            } => self.plan_readiness(actor, *cached_documents, *total_documents, now_ms),
+                held, downloading, ..
+            } => self.plan_readiness(actor, held, *downloading, now_ms),
         }
     }
 

@@ -1,11 +1,11 @@
-//! Presence and readiness: how many of a participant's devices are online
-//! (and since when), and how much of the offline pack each device holds.
-//! Both go to the chair and secretaries only: every tablet joining must not
-//! cost a message to every other tablet.
+//! Presence: how many of a participant's devices are online (and since
+//! when); a device that goes offline is marked so on the readiness board
+//! (`readiness`). Both go to the chair and secretaries only: every tablet
+//! joining must not cost a message to every other tablet.
 
-use phonghop_protocol::live::{DeviceReadiness, LiveErrorCode, PresenceEntry, ServerMessage};
+use phonghop_protocol::live::{PresenceEntry, ServerMessage};
 
-use super::{refuse, Actor, Audience, Broadcast, Plan, Refusal, Room};
+use super::{Audience, Broadcast, Room};
 
 impl Room {
     pub(super) fn presence_entry(&self, user_id: &str) -> PresenceEntry {
@@ -72,41 +72,6 @@ impl Room {
         }
         out
     }
-
-    pub(super) fn plan_readiness(
-        &self,
-        actor: &Actor,
-        cached_documents: u32,
-        total_documents: u32,
-        now_ms: i64,
-    ) -> Result<Plan, Refusal> {
-        if cached_documents > total_documents {
-            return Err(refuse(
-                LiveErrorCode::BadRequest,
-                "cached_documents exceeds total_documents",
-            ));
-        }
-        // The device id is filled in by the engine, which knows it.
-        Ok(Plan::Readiness(DeviceReadiness {
-            user_id: actor.user_id.clone(),
-            device_id: String::new(),
-            cached_documents,
-            total_documents,
-            online: true,
-            at_ms: now_ms,
-        }))
-    }
-
-    pub(super) fn apply_readiness(&mut self, readiness: DeviceReadiness) -> Vec<Broadcast> {
-        self.readiness.insert(
-            (readiness.user_id.clone(), readiness.device_id.clone()),
-            readiness.clone(),
-        );
-        vec![Broadcast {
-            audience: Audience::Staff,
-            message: ServerMessage::ReadinessChanged { readiness },
-        }]
-    }
 }
 
 #[cfg(test)]
@@ -128,8 +93,8 @@ mod tests {
                 &delegate,
                 &ClientMessage::ReportReadiness {
                     id: 1,
-                    cached_documents: 3,
-                    total_documents: 5,
+                    held: Vec::new(),
+                    downloading: true,
                 },
                 30,
                 String::new,

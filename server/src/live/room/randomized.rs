@@ -493,11 +493,23 @@ impl World {
                 }
             }
             _ => {
-                let total = self.rng.gen_range(0..5);
+                let count = self.rng.gen_range(0..5);
+                let held = (0..count)
+                    .map(|n| phonghop_protocol::live::HeldDocument {
+                        document_id: format!("d{n}"),
+                        version: self.rng.gen_range(1..3),
+                        // Now and then not a lowercase hex SHA-256: refused.
+                        sha256: if self.rng.gen_bool(0.1) {
+                            "not a hash".to_owned()
+                        } else {
+                            "ab".repeat(32)
+                        },
+                    })
+                    .collect();
                 ClientMessage::ReportReadiness {
                     id,
-                    cached_documents: self.rng.gen_range(0..=total + 1),
-                    total_documents: total,
+                    held,
+                    downloading: self.rng.gen_bool(0.5),
                 }
             }
         }
