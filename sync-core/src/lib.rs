@@ -15,17 +15,22 @@
 //! - `limits`: the caps of one connection and its rate limiter.
 //! - `stop`: why a document stops a peer (`PeerStop`), the word the
 //!   document and the socket share.
+//! - `document`: one document's sync (`DocumentCore`): a peer's message
+//!   or the server's change in, effects (messages to peers, stops) and the
+//!   changes to store out, flow control on the time it is given.
 //!
 //! **Invariant:** nothing here reads a clock, opens a socket, spawns a task
 //! or touches storage: `cargo tree -p phonghop-sync-core -e normal` shows
 //! no tokio, axum, hyper or sqlx.
 
+pub mod document;
 mod document_id;
 pub mod limits;
 pub mod states;
 pub mod stop;
 pub mod wire;
 
+pub use document::{DocumentCore, Effect};
 pub use document_id::{BadDocumentId, DocumentId};
 pub use limits::{RateDecision, RateLimiter, SyncLimits};
 pub use states::{EncodedMessage, SharedState, SyncStates};

@@ -1,54 +1,43 @@
-//! The document hub: one task per loaded document (its actor), which owns
-//! the Automerge document and the sync state of every connection that
-//! syncs it.
+//! The document hub: one task per loaded document (its actor), the IO
+//! half of a document: its inbox, storage, timers and its connections'
+//! outboxes. What a document does with a message (sync states, flow
+//! control, who hears what, when a peer is stopped) is `DocumentCore` in
+//! `phonghop-sync-core`, which the actor feeds and obeys.
 //!
 //! An actor takes commands in batches (everything queued when it wakes),
-//! applies them, stores what changed, and only then generates the sync
-//! messages for its peers: a change is durable before any peer hears of it,
-//! and a burst of changes costs one write and one round of messages.
-//! Sync states are shared between peers in equal states (`states.rs`), so a
-//! change followed by many in-sync peers costs one Automerge computation and
-//! one message encoding, sent to each.
-//!
-//! Actors never wait on a socket: each connection has a bounded outbox, and
-//! a connection whose outbox is full is told to stop (slow reader) rather
-//! than slowing the document for everyone.
+//! hands them to the core, stores what changed, and only then lets the
+//! core generate messages: a change is durable before any peer hears of
+//! it, and a burst of changes costs one write and one round of messages.
+//! Actors never wait on a socket: a connection whose bounded outbox is
+//! full is told to stop (slow reader).
 //!
 //! Ink in progress never waits on the disk: while an actor stores a batch,
-//! it still relays the ephemeral messages that arrive (they are never
-//! stored), and keeps every other command for after the store, in order.
-//! A slow fsync or a compaction delays the strokes it stores, not the live
-//! ink of everyone drawing on the same layer.
-//!
-//! Flow control: a peer sent changes it has not answered yet (its answer
-//! carries its new heads) gets no further message until it answers, or
-//! until `answer_wait` passes; then everything new goes in one message. A
-//! tablet that falls behind (a slow link, a busy client) catches up with a
-//! few larger messages instead of a queue of one message per stroke, and
-//! does less work to catch up.
+//! it still relays the ephemeral messages that arrive (never stored), and
+//! keeps every other command for after the store, in order. While a peer
+//! is owed a message (flow control) the actor wakes every
+//! `answer_wait / 2` and gives the core the time (`tick`).
 //!
 //! A document nobody has synced for `idle_unload` (60 s by default) is
-//! unloaded; the next
-//! command loads it again from storage. A document whose storage fails
-//! stops: its connections are closed with "try again" and it reloads from
-//! what is durable.
+//! unloaded; the next command loads it again from storage. A document whose
+//! storage fails stops: its connections are closed with "try again" and it
+//! reloads from what is durable.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use automerge::sync::{ChunkList, Message, State, SyncDoc};
 use automerge::{Automerge, Change};
 use futures::FutureExt;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
-use phonghop_sync_core::wire::{self, WireError};
-use phonghop_sync_core::{EncodedMessage, PeerStop, SharedState, SyncStates};
+pub use phonghop_sync_core::document::EphemeralRelay;
+use phonghop_sync_core::document::{DocumentCore, DocumentSettings, Effect};
+use phonghop_sync_core::{EncodedMessage, PeerStop};
 
-use super::storage::{DocumentStorage, StoredChunk};
+use super::storage::DocumentStorage;
 use super::{DocumentId, SyncError};
 
 /// Commands taken in one batch at most.
@@ -84,16 +73,6 @@ impl StopSignal {
         self.token.cancelled().await;
         self.reason.get().cloned().unwrap_or(PeerStop::ServerError)
     }
-}
-
-/// An ephemeral message to relay as it came (sender, session and counter
-/// are the author's).
-#[derive(Debug)]
-pub struct EphemeralRelay {
-    pub sender_id: String,
-    pub session_id: String,
-    pub count: u64,
-    pub data: Vec<u8>,
 }
 
 /// What a document sends a connection. The socket adds the envelope.
@@ -326,38 +305,17 @@ impl DocumentHub {
     }
 }
 
-/// One connection syncing the document.
-struct Peer {
-    link: ConnectionLink,
-    state: SharedState,
-    /// When it was last sent changes it has not answered since.
-    unanswered_since: Option<Instant>,
-    /// Messages were held back from it (flow control): it is owed one.
-    held_back: bool,
-}
-
-impl Peer {
-    fn new(link: ConnectionLink, state: SharedState) -> Self {
-        Self {
-            link,
-            state,
-            unanswered_since: None,
-            held_back: false,
-        }
-    }
-}
-
 struct DocumentActor {
-    id: DocumentId,
     id_text: Arc<str>,
     hub: DocumentHub,
-    document: Automerge,
-    states: SyncStates,
-    peers: HashMap<ConnectionId, Peer>,
-    chunks: Vec<StoredChunk>,
+    core: DocumentCore,
+    /// How to reach each peer of `core` (the same keys).
+    links: HashMap<ConnectionId, ConnectionLink>,
     /// Commands that arrived while a batch was being stored, other than
     /// ephemeral messages (relayed at once): the next batches, in order.
     deferred: VecDeque<Command>,
+    /// Effects of the core not carried out yet (kept to reuse its memory).
+    effects: Vec<Effect>,
     /// Transition counts already added to the hub's totals.
     reported: (u64, u64),
 }
@@ -384,19 +342,27 @@ async fn run_actor(
         refuse_all(&mut commands, id, Refusal::Unavailable);
         return;
     };
+    let settings = &hub.inner.settings;
     let mut actor = DocumentActor {
-        id,
         id_text: Arc::from(id.to_string()),
         hub: hub.clone(),
-        document: stored.document,
-        states: SyncStates::default(),
-        peers: HashMap::new(),
-        chunks: stored.chunks,
+        core: DocumentCore::new(
+            id,
+            stored.document,
+            stored.chunks,
+            DocumentSettings {
+                max_document_bytes: settings.max_document_bytes,
+                compact_after_increments: settings.compact_after_increments,
+                answer_wait: settings.answer_wait,
+            },
+        ),
+        links: HashMap::new(),
         deferred: VecDeque::new(),
+        effects: Vec::new(),
         reported: (0, 0),
     };
     loop {
-        let wait = if actor.owes_messages() {
+        let wait = if actor.core.owes_messages() {
             hub.inner.settings.answer_wait / 2
         } else {
             hub.inner.settings.idle_unload
@@ -409,7 +375,7 @@ async fn run_actor(
             Ok(Some(command)) => command,
             // Every sender is gone: the server is stopping.
             Ok(None) => return,
-            Err(_) if actor.peers.is_empty() => {
+            Err(_) if !actor.core.has_peers() => {
                 hub.forget(&id, generation);
                 commands.close();
                 // Commands sent in the meantime go to the next actor.
@@ -430,7 +396,8 @@ async fn run_actor(
             }
             Err(_) => {
                 let sent = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                    actor.send_held_back();
+                    actor.core.tick(Instant::now(), &mut actor.effects);
+                    actor.carry_out();
                     actor.report_transitions();
                 }));
                 if sent.is_err() {
@@ -506,6 +473,10 @@ fn refuse(command: Command, id: DocumentId, refusal: &Refusal) {
 }
 
 impl DocumentActor {
+    fn id(&self) -> DocumentId {
+        self.core.id()
+    }
+
     /// After a panic the document in memory may be half-changed, and every
     /// peer's sync state describes it. The next actor loads what is
     /// durable; each connection is closed ("try again") so its client starts
@@ -515,7 +486,7 @@ impl DocumentActor {
     fn give_up_after_panic(&mut self, commands: &mut mpsc::Receiver<Command>, generation: u64) {
         let inner = &self.hub.inner;
         inner.panics.fetch_add(1, Ordering::Relaxed);
-        tracing::error!(document_id = %self.id, peers = self.peers.len(), "a document actor panicked; its connections are closed and it reloads from storage on next use");
+        tracing::error!(document_id = %self.id(), peers = self.links.len(), "a document actor panicked; its connections are closed and it reloads from storage on next use");
         self.shut_down(commands, generation);
     }
 
@@ -523,15 +494,18 @@ impl DocumentActor {
     /// is closed with "try again"; the next command loads the document
     /// from what is durable.
     fn shut_down(&mut self, commands: &mut mpsc::Receiver<Command>, generation: u64) {
+        let id = self.id();
         // Forgotten first: a client that reconnects as soon as it is told
         // to reaches the next actor, not this one's closing inbox.
-        self.hub.forget(&self.id, generation);
+        self.hub.forget(&id, generation);
         for command in std::mem::take(&mut self.deferred) {
-            refuse(command, self.id, &Refusal::ServerError);
+            refuse(command, id, &Refusal::ServerError);
         }
-        refuse_all(commands, self.id, Refusal::ServerError);
-        for peer in self.peers.values() {
-            peer.link.stop.stop(PeerStop::ServerError);
+        refuse_all(commands, id, Refusal::ServerError);
+        for peer in self.core.peers() {
+            if let Some(link) = self.links.get(&peer) {
+                link.stop.stop(PeerStop::ServerError);
+            }
         }
     }
 
@@ -541,9 +515,8 @@ impl DocumentActor {
         batch: Vec<Command>,
         commands: &mut mpsc::Receiver<Command>,
     ) -> bool {
-        let heads_before = self.document.get_heads();
-        let mut answer: Vec<ConnectionId> = Vec::new();
         let mut done: Vec<oneshot::Sender<Result<(), SyncError>>> = Vec::new();
+        self.core.begin_batch();
         for command in batch {
             match command {
                 Command::Sync {
@@ -551,58 +524,43 @@ impl DocumentActor {
                     data,
                     writable,
                 } => {
-                    let id = from.id;
-                    if self.receive(from, &data, writable) {
-                        answer.push(id);
-                    }
+                    let peer = from.id;
+                    self.links.entry(peer).or_insert(from);
+                    self.core.receive(peer, &data, writable, &mut self.effects);
                 }
                 Command::Ephemeral { from, relay } => {
-                    relay_ephemeral(&mut self.peers, self.id, &self.id_text, from, relay);
+                    self.core.relay(from, &relay, &mut self.effects);
                 }
                 #[cfg(test)]
                 Command::Crash => panic!("a crash the test asked for"),
                 Command::Detach { connection } => {
-                    self.peers.remove(&connection);
+                    self.core.detach(connection);
+                    self.links.remove(&connection);
                 }
                 Command::Change { apply, done: reply } => {
-                    let heads = self.document.get_heads();
-                    let applied =
-                        std::panic::catch_unwind(AssertUnwindSafe(|| apply(&mut self.document)));
-                    if applied.is_err() {
-                        tracing::error!(document_id = %self.id, "a server-side change panicked");
-                    }
-                    if self.document.get_heads() != heads {
-                        self.states.document_changed();
+                    if self.core.change(apply).is_err() {
+                        tracing::error!(document_id = %self.id(), "a server-side change panicked");
                     }
                     done.push(reply);
                 }
             }
+            self.carry_out();
         }
-        let changed = self.document.get_heads() != heads_before;
-        if changed {
-            if let Err(error) = self.store_relaying_ephemeral(&heads_before, commands).await {
-                tracing::error!(%error, document_id = %self.id, "cannot store a document's changes; closing its connections");
+        if let Some(changes) = self.core.changes_to_store() {
+            if let Err(error) = self.store_relaying_ephemeral(changes, commands).await {
+                tracing::error!(%error, document_id = %self.id(), "cannot store a document's changes; closing its connections");
                 for reply in done {
                     let _ = reply.send(Err(SyncError::NotStored(error.to_string())));
                 }
                 return false;
             }
         }
-        if changed {
-            let everyone: Vec<ConnectionId> = self.peers.keys().copied().collect();
-            self.generate_for(everyone);
-        } else {
-            let unique: HashSet<ConnectionId> = answer.into_iter().collect();
-            self.generate_for(unique.into_iter().collect());
-        }
-        self.send_held_back();
+        self.core.end_batch(Instant::now(), &mut self.effects);
+        self.carry_out();
         // After the messages: whoever waits on a change finds every message
         // of its batch queued.
         for reply in done {
             let _ = reply.send(Ok(()));
-        }
-        if self.states.len() > 2 * self.peers.len() + 64 {
-            self.states.collect_garbage();
         }
         self.report_transitions();
         true
@@ -610,7 +568,7 @@ impl DocumentActor {
 
     /// Adds this document's new transition counts to the hub's totals.
     fn report_transitions(&mut self) {
-        let (computed, shared) = (self.states.computed(), self.states.shared());
+        let (computed, shared) = self.core.transitions();
         let inner = &self.hub.inner;
         inner
             .transitions_computed
@@ -621,218 +579,101 @@ impl DocumentActor {
         self.reported = (computed, shared);
     }
 
-    /// Takes one sync message. False when the connection was refused.
-    fn receive(&mut self, from: ConnectionLink, data: &[u8], writable: bool) -> bool {
-        let mut state = match self.peers.get(&from.id) {
-            Some(peer) => peer.state.clone(),
-            None => {
-                let fresh = self.states.fresh();
-                self.peers
-                    .insert(from.id, Peer::new(from.clone(), fresh.clone()));
-                fresh
-            }
-        };
-        if state.read_only == writable {
-            // A new reader, or a peer whose access changed.
-            state = self.states.with_read_only(&state, !writable);
-        }
-        if let Some(peer) = self.peers.get_mut(&from.id) {
-            peer.state = state.clone();
-            // It answered: it may be sent more.
-            peer.unanswered_since = None;
-        }
-        // An in-sync follower's acknowledgement: seen before, nothing to do
-        // but move its state along.
-        if let Some(next) = self.states.cached_receive(&state, data) {
-            if let Some(peer) = self.peers.get_mut(&from.id) {
-                peer.state = next;
-            }
-            return true;
-        }
-        let mut message = match Message::decode(data) {
-            Ok(message) => message,
-            Err(_) => {
-                self.drop_peer(&from, PeerStop::from(WireError::InvalidSyncData));
-                return false;
-            }
-        };
-        if let Err(error) = wire::check_sync_claims(&message) {
-            self.drop_peer(&from, PeerStop::from(error));
-            return false;
-        }
-        if !writable {
-            // A reader's changes are never applied, stored nor relayed.
-            message.changes = ChunkList::empty();
-        } else if !message.changes.is_empty() {
-            // Well-formed, canonical changes only (automerge 0.12 panics on,
-            // or is corrupted by, some that are not).
-            if let Err(error) = wire::check_message_changes(&message) {
-                self.drop_peer(&from, PeerStop::from(error));
-                return false;
-            }
-        }
-        let next = if message.changes.is_empty() {
-            match self
-                .states
-                .receive_without_changes(&mut self.document, &state, data, message)
-            {
-                Ok(next) => next,
-                Err(error) => {
-                    tracing::debug!(%error, "refusing a sync message");
-                    self.drop_peer(&from, PeerStop::from(WireError::InvalidSyncData));
-                    return false;
+    /// Carries out what the core asked: messages into the peers' outboxes,
+    /// stops. A peer whose outbox is closed or full is gone.
+    fn carry_out(&mut self) {
+        let id = self.core.id();
+        for effect in self.effects.drain(..) {
+            let (to, outbound) = match effect {
+                Effect::Stop { to, reason } => {
+                    if let Some(link) = self.links.remove(&to) {
+                        link.stop.stop(reason);
+                    }
+                    continue;
                 }
-            }
-        } else {
-            match self.receive_changes(&state, message) {
-                Ok(next) => next,
-                Err(end) => {
-                    self.drop_peer(&from, end);
-                    return false;
-                }
-            }
-        };
-        if let Some(peer) = self.peers.get_mut(&from.id) {
-            peer.state = next;
-        }
-        true
-    }
-
-    /// Applies a writer's changes on a copy first: automerge 0.12 can panic
-    /// on (or be corrupted by) a crafted change, and a panic here must not
-    /// touch the document everyone shares. The copy becomes the document,
-    /// even when its heads did not move: a change whose dependencies have
-    /// not arrived waits in the copy's queue. A sender does not send a change
-    /// twice in one session (the sync state remembers what it sent), so a
-    /// change that arrives before one it depends on (the sender's Bloom
-    /// filter said we had that one) must be kept until we ask for and get
-    /// the missing one.
-    fn receive_changes(
-        &mut self,
-        state: &SharedState,
-        message: Message,
-    ) -> Result<SharedState, PeerStop> {
-        let incoming: u64 = message.changes.iter().map(|chunk| chunk.len() as u64).sum();
-        let stored: u64 = self.chunks.iter().map(|chunk| chunk.bytes).sum();
-        if stored.saturating_add(incoming) > self.hub.inner.settings.max_document_bytes {
-            return Err(PeerStop::DocumentTooLarge(self.id));
-        }
-        let before = self.document.get_heads();
-        let mut copy = self.document.clone();
-        let mut next = State::clone(state);
-        let trial = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            if copy.receive_sync_message(&mut next, message).is_err() {
-                return false;
-            }
-            // What it holds must still export, or nothing after this change
-            // could be stored.
-            let _ = copy.get_changes(&before);
-            true
-        }));
-        match trial {
-            Ok(true) => {
-                // New heads, or new changes waiting for their dependencies:
-                // either way every cached transition is stale.
-                self.document = copy;
-                self.states.document_changed();
-                Ok(self.states.adopt(next))
-            }
-            _ => Err(PeerStop::from(WireError::InvalidChange(
-                "automerge cannot apply it",
-            ))),
-        }
-    }
-
-    fn generate_for(&mut self, targets: Vec<ConnectionId>) {
-        let now = Instant::now();
-        let answer_wait = self.hub.inner.settings.answer_wait;
-        let mut gone = Vec::new();
-        for id in targets {
-            let Some(peer) = self.peers.get_mut(&id) else {
-                continue;
+                Effect::Sync { to, data } => (
+                    to,
+                    Outbound::Sync {
+                        document_id: id,
+                        document_text: self.id_text.clone(),
+                        data,
+                    },
+                ),
+                Effect::Ephemeral { to, relay } => (
+                    to,
+                    Outbound::Ephemeral {
+                        document_id: id,
+                        document_text: self.id_text.clone(),
+                        relay,
+                    },
+                ),
             };
-            if peer
-                .unanswered_since
-                .is_some_and(|since| now.duration_since(since) < answer_wait)
-            {
-                peer.held_back = true;
-                continue;
-            }
-            peer.held_back = false;
-            let generated = self.states.generate(&self.document, &peer.state);
-            peer.state = generated.next;
-            if let Some(data) = generated.message {
-                if generated.carries_changes {
-                    peer.unanswered_since = Some(now);
-                }
-                let outbound = Outbound::Sync {
-                    document_id: self.id,
-                    document_text: self.id_text.clone(),
-                    data,
-                };
-                if !deliver(&peer.link, outbound) {
-                    gone.push(id);
-                }
+            let delivered = self
+                .links
+                .get(&to)
+                .is_some_and(|link| deliver(link, outbound));
+            if !delivered {
+                self.core.gone(to);
+                self.links.remove(&to);
             }
         }
-        for id in gone {
-            self.peers.remove(&id);
-        }
     }
 
-    /// Some peer was held back and is owed a message.
-    fn owes_messages(&self) -> bool {
-        self.peers.values().any(|peer| peer.held_back)
-    }
-
-    /// Sends held-back peers whose answer is overdue what they miss.
-    fn send_held_back(&mut self) {
-        let owed: Vec<ConnectionId> = self
-            .peers
-            .iter()
-            .filter(|(_, peer)| peer.held_back)
-            .map(|(id, _)| *id)
-            .collect();
-        self.generate_for(owed);
-    }
-
-    fn drop_peer(&mut self, link: &ConnectionLink, end: PeerStop) {
-        self.peers.remove(&link.id);
-        link.stop.stop(end);
-    }
-
-    /// Stores the changes made since `heads_before` (see `store_changes`).
-    /// Meanwhile, ephemeral messages that arrive are relayed at once; other
-    /// commands wait in `deferred` for the next batches, up to an inbox's
-    /// worth (then the inbox itself waits, as it would without this).
+    /// Stores `changes` (and compacts now and then). Meanwhile, ephemeral
+    /// messages that arrive are relayed at once; other commands wait in
+    /// `deferred` for the next batches, up to an inbox's worth (then the
+    /// inbox itself waits, as it would without this).
     async fn store_relaying_ephemeral(
         &mut self,
-        heads_before: &[automerge::ChangeHash],
+        changes: Vec<Change>,
         commands: &mut mpsc::Receiver<Command>,
     ) -> Result<(), crate::store::StoreError> {
-        let Self {
-            id,
-            id_text,
-            hub,
-            document,
-            peers,
-            chunks,
-            deferred,
-            ..
-        } = self;
-        let store = store_changes(hub, *id, document, chunks, heads_before);
+        let id = self.id();
+        let storage = self.hub.storage().clone();
+        let chunk = self
+            .relaying_ephemeral(storage.append(&id, &changes), commands)
+            .await?;
+        if !self.core.stored(chunk) {
+            return Ok(());
+        }
+        let superseded = self.core.chunks().to_vec();
+        let (data, heads) = self.core.save();
+        let compacted = self
+            .relaying_ephemeral(storage.compact(&id, &data, &heads, &superseded), commands)
+            .await;
+        match compacted {
+            Ok(snapshot) => {
+                tracing::debug!(document_id = %id, chunks = superseded.len(), bytes = snapshot.bytes, "compacted a document");
+                self.core.compacted(snapshot);
+            }
+            Err(error) => {
+                // Everything is still stored as increments.
+                tracing::warn!(%error, document_id = %id, "cannot compact a document; trying again later");
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs a storage future, relaying ephemeral messages and deferring
+    /// other commands until it is done.
+    async fn relaying_ephemeral<T>(
+        &mut self,
+        store: impl std::future::Future<Output = T>,
+        commands: &mut mpsc::Receiver<Command>,
+    ) -> T {
         tokio::pin!(store);
         let mut inbox_open = true;
         loop {
             tokio::select! {
                 biased;
                 stored = &mut store => return stored,
-                command = commands.recv(), if inbox_open && deferred.len() < INBOX_LEN => {
+                command = commands.recv(), if inbox_open && self.deferred.len() < INBOX_LEN => {
                     match command {
                         Some(Command::Ephemeral { from, relay }) => {
-                            relay_ephemeral(peers, *id, id_text, from, relay);
+                            self.core.relay(from, &relay, &mut self.effects);
+                            self.carry_out();
                         }
-                        Some(other) => deferred.push_back(other),
+                        Some(other) => self.deferred.push_back(other),
                         // Every sender is gone (the server is stopping):
                         // finish the store.
                         None => inbox_open = false,
@@ -840,66 +681,6 @@ impl DocumentActor {
                 }
             }
         }
-    }
-}
-
-/// Stores the changes `document` made since `heads_before`, compacting now
-/// and then.
-async fn store_changes(
-    hub: &DocumentHub,
-    id: DocumentId,
-    document: &mut Automerge,
-    chunks: &mut Vec<StoredChunk>,
-    heads_before: &[automerge::ChangeHash],
-) -> Result<(), crate::store::StoreError> {
-    let changes: Vec<Change> = document.get_changes(heads_before);
-    let storage = hub.storage();
-    if let Some(chunk) = storage.append(&id, &changes).await? {
-        chunks.push(chunk);
-    }
-    let increments = chunks.iter().filter(|chunk| !chunk.is_snapshot).count();
-    if increments >= hub.inner.settings.compact_after_increments.max(1) {
-        let superseded = std::mem::take(chunks);
-        match storage.compact(&id, document, &superseded).await {
-            Ok(snapshot) => {
-                tracing::debug!(document_id = %id, chunks = superseded.len(), bytes = snapshot.bytes, "compacted a document");
-                *chunks = vec![snapshot];
-            }
-            Err(error) => {
-                // Everything is still stored as increments.
-                tracing::warn!(%error, document_id = %id, "cannot compact a document; trying again later");
-                *chunks = superseded;
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Relays an ephemeral message to every peer of the document but its
-/// sender, as it came; drops peers whose connection is gone.
-fn relay_ephemeral(
-    peers: &mut HashMap<ConnectionId, Peer>,
-    document_id: DocumentId,
-    document_text: &Arc<str>,
-    from: ConnectionId,
-    relay: Arc<EphemeralRelay>,
-) {
-    let mut gone = Vec::new();
-    for (id, peer) in peers.iter() {
-        if *id == from {
-            continue;
-        }
-        let outbound = Outbound::Ephemeral {
-            document_id,
-            document_text: document_text.clone(),
-            relay: relay.clone(),
-        };
-        if !deliver(&peer.link, outbound) {
-            gone.push(*id);
-        }
-    }
-    for id in gone {
-        peers.remove(&id);
     }
 }
 
@@ -918,7 +699,7 @@ fn deliver(link: &ConnectionLink, outbound: Outbound) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use automerge::sync::BloomFilter;
+    use automerge::sync::{BloomFilter, ChunkList, Message, State, SyncDoc};
     use automerge::transaction::Transactable;
     use automerge::{ReadDoc, ROOT};
     use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};

@@ -2,12 +2,13 @@
 //! sync server on the `automerge` crate's sync module.
 //!
 //! Layout (the pure half, with no IO, is the `phonghop-sync-core`
-//! crate: the wire format, shared sync states, document ids, limits):
+//! crate: the wire format, shared sync states, document ids, limits, and
+//! each document's sync, `DocumentCore`):
 //! - `storage.rs`: documents in `Store::chunk_*` (increments, snapshots,
 //!   compaction).
 //! - `document.rs`: the hub of document actors: one task per loaded
-//!   document owns it and its peers' sync states, stores a batch of
-//!   changes before any peer hears of it, and fans messages out.
+//!   document drives its `DocumentCore`, stores a batch of changes before
+//!   the core lets any peer hear of it, and fans messages out.
 //! - `policy.rs`: peer id ↔ user, per-document decisions.
 //! - `socket.rs`: one websocket: handshake, access, routing to documents.
 //! - `documents.rs`: the documents the server creates (minutes, shared

@@ -40,12 +40,7 @@ pub struct StoredDocument {
     pub chunks: Vec<StoredChunk>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredChunk {
-    pub key: String,
-    pub bytes: u64,
-    pub is_snapshot: bool,
-}
+pub use phonghop_sync_core::document::StoredChunk;
 
 impl StoredDocument {
     pub fn bytes(&self) -> u64 {
@@ -139,16 +134,17 @@ impl DocumentStorage {
         }))
     }
 
-    /// Replaces `superseded` by one snapshot of `document`. The snapshot is
-    /// durable before anything is deleted; a failed delete only leaves a
-    /// duplicate behind.
+    /// Replaces `superseded` by one snapshot (`data`, a saved document
+    /// whose heads are `heads`). The snapshot is durable before anything is
+    /// deleted; a failed delete only leaves a duplicate behind.
     pub async fn compact(
         &self,
         document_id: &DocumentId,
-        document: &mut Automerge,
+        data: &[u8],
+        heads: &[ChangeHash],
         superseded: &[StoredChunk],
     ) -> Result<StoredChunk, StoreError> {
-        let snapshot = self.write_snapshot(document_id, document).await?;
+        let snapshot = self.write_saved(document_id, data, heads).await?;
         let superseded: Vec<&str> = superseded
             .iter()
             .map(|chunk| chunk.key.as_str())
@@ -166,11 +162,20 @@ impl DocumentStorage {
         document: &mut Automerge,
     ) -> Result<StoredChunk, StoreError> {
         let data = document.save();
-        let heads = document.get_heads();
+        self.write_saved(document_id, &data, &document.get_heads())
+            .await
+    }
+
+    async fn write_saved(
+        &self,
+        document_id: &DocumentId,
+        data: &[u8],
+        heads: &[ChangeHash],
+    ) -> Result<StoredChunk, StoreError> {
         // An empty document has no heads; its id names it well enough.
         let name = heads.first().copied().unwrap_or(ChangeHash([0; 32]));
         let key = chunk_key(document_id, "snapshot", &name);
-        self.put_retrying(&key, &data).await?;
+        self.put_retrying(&key, data).await?;
         Ok(StoredChunk {
             key,
             bytes: data.len() as u64,
@@ -236,8 +241,9 @@ mod tests {
         assert_eq!(loaded.chunks.len(), 2);
         assert_eq!(loaded.bytes(), snapshot.bytes + increment.bytes);
 
+        let data = document.save();
         storage
-            .compact(&id, &mut document, &loaded.chunks)
+            .compact(&id, &data, &document.get_heads(), &loaded.chunks)
             .await
             .unwrap();
         let compacted = storage.load(&id).await.unwrap().unwrap();
