@@ -146,7 +146,9 @@ impl AppError {
 pub fn status_of(code: ErrorCode) -> StatusCode {
     match code {
         ErrorCode::BadRequest => StatusCode::BAD_REQUEST,
-        ErrorCode::Unauthenticated | ErrorCode::InvalidCredentials => StatusCode::UNAUTHORIZED,
+        ErrorCode::Unauthenticated
+        | ErrorCode::InvalidCredentials
+        | ErrorCode::DeviceWipeRequested => StatusCode::UNAUTHORIZED,
         ErrorCode::AccountDisabled | ErrorCode::Forbidden => StatusCode::FORBIDDEN,
         ErrorCode::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
         ErrorCode::NotFound => StatusCode::NOT_FOUND,
@@ -214,6 +216,10 @@ pub fn general_message(code: ErrorCode) -> Localized {
         ErrorCode::StorageFull => (
             "Ổ đĩa của máy chủ đã đầy nên chưa lưu được. Thao tác chưa được thực hiện; vẫn xem được tài liệu. Vui lòng báo quản trị viên giải phóng dung lượng.",
             "The server's disk is full, so nothing could be saved. Nothing was changed; reading still works. Please ask the administrator to free some space.",
+        ),
+        ErrorCode::DeviceWipeRequested => (
+            "Quản trị viên đã yêu cầu xoá dữ liệu của tài khoản trên máy này. Ghi chú chưa gửi sẽ được gửi lên máy chủ trước khi xoá.",
+            "An administrator asked for this account's data to be removed from this device. Notes not yet sent are sent to the server before they are removed.",
         ),
         ErrorCode::Internal => (
             "Máy chủ gặp lỗi. Vui lòng thử lại sau ít phút.",
@@ -366,6 +372,7 @@ mod tests {
             ErrorCode::ConversionUnavailable,
             ErrorCode::StorageUnavailable,
             ErrorCode::StorageFull,
+            ErrorCode::DeviceWipeRequested,
             ErrorCode::Internal,
         ] {
             let message = general_message(code);

@@ -55,6 +55,11 @@ pub enum ErrorCode {
     /// still works, and writing works again once an administrator frees
     /// space.
     StorageFull,
+    /// An administrator asked for this device to be wiped (HTTP 401): the
+    /// client sends what is not yet synced, removes everything the account
+    /// left on the device, then confirms with `POST /auth/device-wiped`,
+    /// which ends the session.
+    DeviceWipeRequested,
     /// Something failed on the server; the log has the detail.
     Internal,
 }
@@ -108,6 +113,10 @@ pub enum MeetingState {
 pub struct LoginRequest {
     pub username: String,
     pub password: String,
+    /// This device's id (as in `WsTicketRequest`), so that an administrator
+    /// can see the device and wipe it; optional for older clients.
+    #[serde(default)]
+    pub device_id: Option<String>,
 }
 
 /// `POST /api/v1/auth/login` answer (the session itself travels in an
@@ -454,6 +463,33 @@ pub struct UserAccount {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct UserList {
     pub users: Vec<UserAccount>,
+}
+
+/// A device an account has used (a tablet, a browser profile), as
+/// administrators and the account's owner see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DeviceInfo {
+    /// The id the client generated and sends on login and live join.
+    pub device_id: String,
+    /// The browser's `User-Agent` when last seen, if it sent one.
+    pub user_agent: Option<String>,
+    /// The network address the device was last seen from.
+    pub address: Option<String>,
+    /// Milliseconds since the Unix epoch.
+    pub first_seen_at_ms: i64,
+    pub last_seen_at_ms: i64,
+    /// When an administrator last asked for this device to be wiped.
+    pub wipe_requested_at_ms: Option<i64>,
+    /// When the device confirmed that it wiped the account's data.
+    pub wiped_at_ms: Option<i64>,
+    /// A wipe was asked for and the device has not yet confirmed it.
+    pub wipe_pending: bool,
+}
+
+/// `GET /api/v1/users/{id}/devices` answer, the most recently seen first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DeviceList {
+    pub devices: Vec<DeviceInfo>,
 }
 
 /// `POST /api/v1/users` body (administrators).

@@ -48,6 +48,8 @@ const OUTSIDER_PASSWORD: &str = "khong-phai-dai-bieu";
 /// An account the administrators' routes act on (enable, password).
 const SPARE: &str = "nhanvien";
 const SPARE_PASSWORD: &str = "tai-khoan-du-phong";
+/// The device the spare account logged in from.
+const SPARE_DEVICE: &str = "may-tinh-bang-07";
 
 /// The expected HTTP status of each REST operation, per caller (in the
 /// order of `CALLERS`). The demo meeting is published; path parameters are
@@ -64,10 +66,15 @@ const REST: &[(&str, [u16; 8])] = &[
     ("POST /api/v1/auth/logout",                                  [204, 204, 204, 204, 204, 204, 204, 204]),
     ("GET /api/v1/auth/me",                                       [401, 200, 200, 200, 200, 200, 200, 401]),
     ("POST /api/v1/auth/ws-ticket",                               [401, 200, 200, 200, 200, 200, 200, 401]),
+    // Confirming a wipe nobody asked for: 409 once past the session check.
+    ("POST /api/v1/auth/device-wiped",                            [401, 409, 409, 409, 409, 409, 409, 401]),
     ("GET /api/v1/users",                                         [401, 200, 200, 403, 403, 403, 403, 401]),
     ("POST /api/v1/users",                                        [401, 201, 403, 403, 403, 403, 403, 401]),
     ("POST /api/v1/users/{user_id}/password",                     [401, 204, 403, 403, 403, 403, 403, 401]),
     ("POST /api/v1/users/{user_id}/{action}",                     [401, 200, 403, 403, 403, 403, 403, 401]),
+    // Another account's devices: administrators only (an owner sees their own: devices.rs).
+    ("GET /api/v1/users/{user_id}/devices",                       [401, 200, 403, 403, 403, 403, 403, 401]),
+    ("POST /api/v1/users/{user_id}/devices/{device_id}/wipe",     [401, 200, 403, 403, 403, 403, 403, 401]),
     ("GET /api/v1/meetings",                                      [401, 200, 200, 200, 200, 200, 200, 401]),
     ("POST /api/v1/meetings",                                     [401, 201, 201, 403, 403, 403, 403, 401]),
     ("GET /api/v1/meetings/{meeting_id}",                         [401, 200, 200, 200, 200, 200, 404, 401]),
@@ -174,6 +181,14 @@ impl World {
                 )
             })
             .collect();
+        // The spare account has used one device, the one the wipe route names.
+        let spare_device = browser_client()
+            .post(server.url("/api/v1/auth/login"))
+            .json(&json!({ "username": SPARE, "password": SPARE_PASSWORD, "device_id": SPARE_DEVICE }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(spare_device.status(), 200);
         // The disabled caller logged in first, then lost its account.
         let disabled = admin
             .post(server.url(&format!("/api/v1/users/{}/disable", user_ids["daibieu26"])))
@@ -279,6 +294,7 @@ impl World {
             .replace("{document_id}", document_id)
             .replace("{version}", "1")
             .replace("{user_id}", &self.spare_user_id)
+            .replace("{device_id}", SPARE_DEVICE)
             .replace("{action}", action);
         assert!(
             !path.contains('{'),

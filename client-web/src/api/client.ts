@@ -59,6 +59,7 @@ const knownErrorCodes: ReadonlySet<string> = new Set<ErrorCode>([
   'conversion_unavailable',
   'storage_unavailable',
   'storage_full',
+  'device_wipe_requested',
   'internal',
 ]);
 

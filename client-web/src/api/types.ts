@@ -23,6 +23,8 @@ export type ErrorCode =
   | 'storage_unavailable'
   /** The server's disk is full: nothing was saved. */
   | 'storage_full'
+  /** An administrator asked for this device to be wiped. */
+  | 'device_wipe_requested'
   | 'internal';
 
 /** The one error body of every failed API call. `message` is already in the

@@ -17,18 +17,36 @@ use phonghop_protocol::api::{
 use super::wire::{bad_json, user_to_wire};
 use crate::auth::{
     authenticate_secret, clearing_cookie, cookie_value, random_secret, session_cookie,
-    session_id_of, verify_password, AuthenticatedUser, TicketGrant, DEFAULT_DEVICE_ID,
-    SESSION_COOKIE,
+    session_id_of, valid_device_id, verify_password, AuthenticatedUser, TicketGrant,
+    DEFAULT_DEVICE_ID, SESSION_COOKIE,
 };
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::store::{now_millis, NewAuditEntry, SessionRecord};
+use crate::store::{now_millis, DeviceSighting, NewAuditEntry, SessionRecord};
 #[allow(unused_imports)]
 use phonghop_protocol::api::*;
 
 /// A handler that takes an [`AuthenticatedUser`] answers 401 to a request
-/// without a live session.
+/// without a live session, and 401 `device_wipe_requested` to a session
+/// whose device an administrator asked to wipe: such a session can only
+/// sync its notes (`/sync`) and confirm the wipe ([`WipingSession`]).
 impl FromRequestParts<AppState> for AuthenticatedUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let WipingSession(caller) = WipingSession::from_request_parts(parts, state).await?;
+        if caller.session.wipe_pending {
+            return Err(AppError::new(ErrorCode::DeviceWipeRequested));
+        }
+        Ok(caller)
+    }
+}
+
+/// The caller's live session, whether or not a wipe of its device is
+/// pending: only for confirming that wipe.
+pub struct WipingSession(pub AuthenticatedUser);
+
+impl FromRequestParts<AppState> for WipingSession {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
@@ -36,8 +54,25 @@ impl FromRequestParts<AppState> for AuthenticatedUser {
             cookie_value(&parts.headers, SESSION_COOKIE).ok_or_else(AppError::unauthenticated)?;
         authenticate_secret(&state.store, secret)
             .await?
+            .map(WipingSession)
             .ok_or_else(AppError::unauthenticated)
     }
+}
+
+/// The `User-Agent` of a request, cut to 300 characters, for the device
+/// list.
+pub(super) fn user_agent_of(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get(header::USER_AGENT)
+        .and_then(|value| value.to_str().ok())
+        .map(|agent| agent.chars().take(300).collect())
+}
+
+fn invalid_device_id() -> AppError {
+    AppError::bad_request(
+        "Mã thiết bị không hợp lệ: dùng 1-64 chữ cái không dấu, chữ số, \"-\" hoặc \"_\".",
+        "The device id is not valid: use 1-64 letters, digits, \"-\" or \"_\".",
+    )
 }
 
 /// A hash that verifies nothing, checked when the username is unknown so
@@ -49,9 +84,17 @@ const TIMING_DECOY_HASH: &str =
 pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
     payload: Result<Json<LoginRequest>, JsonRejection>,
 ) -> Result<Response, AppError> {
     let Json(request) = payload.map_err(bad_json)?;
+    if request
+        .device_id
+        .as_deref()
+        .is_some_and(|device_id| !valid_device_id(device_id))
+    {
+        return Err(invalid_device_id());
+    }
     let username = request.username.trim().to_lowercase();
     if username.is_empty()
         || request.password.is_empty()
@@ -159,15 +202,36 @@ pub async fn login(
         user_id: user.id.clone(),
         created_at: now,
         expires_at: now + state.settings.session_lifetime.as_millis() as i64,
+        device_id: request.device_id.clone(),
+        wipe_pending: false,
     };
     state.store.create_session(&session).await?;
+    if let Some(device_id) = &request.device_id {
+        let address = peer.ip().to_string();
+        state
+            .store
+            .device_seen(
+                DeviceSighting {
+                    user_id: &user.id,
+                    device_id,
+                    user_agent: user_agent_of(&headers).as_deref(),
+                    address: Some(&address),
+                    at: now,
+                },
+                None,
+            )
+            .await?;
+    }
     state
         .store
         .append_audit(NewAuditEntry {
             actor_user_id: Some(&user.id),
             meeting_id: None,
             action: "auth.login",
-            details: serde_json::json!({ "address": peer.ip().to_string() }),
+            details: serde_json::json!({
+                "address": peer.ip().to_string(),
+                "device_id": request.device_id,
+            }),
         })
         .await?;
     let cookie = session_cookie(&secret, state.settings.session_lifetime, state.settings.tls);
@@ -204,19 +268,36 @@ pub async fn me(caller: AuthenticatedUser) -> Json<phonghop_protocol::api::User>
 #[utoipa::path(post, path = "/api/v1/auth/ws-ticket", tag = "auth", request_body(content = Option<WsTicketRequest>), responses((status = 200, description = "A one-use ticket valid for 60 s", body = WsTicketResponse), (status = 401, body = ApiError)))]
 pub async fn ws_ticket(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
     caller: AuthenticatedUser,
     payload: Result<Option<Json<WsTicketRequest>>, JsonRejection>,
 ) -> Result<Json<WsTicketResponse>, AppError> {
     let request = payload.map_err(bad_json)?.map(|Json(request)| request);
-    let device_id = request
-        .and_then(|request| request.device_id)
+    let named = request.and_then(|request| request.device_id);
+    let device_id = named
+        .clone()
         .unwrap_or_else(|| DEFAULT_DEVICE_ID.to_owned());
-    let peer_id = crate::sync::peer_id_for(caller.user_id(), &device_id).map_err(|_| {
-        AppError::bad_request(
-            "Mã thiết bị không hợp lệ: dùng 1-64 chữ cái không dấu, chữ số, \"-\" hoặc \"_\".",
-            "The device id is not valid: use 1-64 letters, digits, \"-\" or \"_\".",
-        )
-    })?;
+    let peer_id =
+        crate::sync::peer_id_for(caller.user_id(), &device_id).map_err(|_| invalid_device_id())?;
+    // Joining the live meeting is a connection of the device: it is seen,
+    // and a session opened without naming its device takes this one.
+    if let Some(device_id) = &named {
+        let address = peer.ip().to_string();
+        state
+            .store
+            .device_seen(
+                DeviceSighting {
+                    user_id: caller.user_id(),
+                    device_id,
+                    user_agent: user_agent_of(&headers).as_deref(),
+                    address: Some(&address),
+                    at: now_millis(),
+                },
+                Some(&caller.session.id),
+            )
+            .await?;
+    }
     let ticket = state.tickets.lock().expect("ticket lock").issue(
         TicketGrant {
             session_id: caller.session.id.clone(),
@@ -229,4 +310,51 @@ pub async fn ws_ticket(
         ticket,
         peer_id: peer_id.to_string(),
     }))
+}
+
+/// `POST /auth/device-wiped`: the device removed everything the account
+/// left on it after an administrator asked (`device_wipe_requested`). The
+/// wipe is marked done, this session ends (its sockets too) and the audit
+/// log records it. Answers 409 when no wipe of this session's device is
+/// pending.
+#[utoipa::path(post, path = "/api/v1/auth/device-wiped", tag = "auth", responses((status = 204, description = "Wipe confirmed; the session is over"), (status = 401, body = ApiError), (status = 409, description = "No wipe of this device is pending", body = ApiError)))]
+pub async fn device_wiped(
+    State(state): State<AppState>,
+    WipingSession(caller): WipingSession,
+) -> Result<Response, AppError> {
+    let Some(device_id) = caller.session.device_id.clone() else {
+        return Err(no_pending_wipe());
+    };
+    if !caller.session.wipe_pending {
+        return Err(no_pending_wipe());
+    }
+    state
+        .store
+        .confirm_device_wipe_audited(
+            caller.user_id(),
+            &device_id,
+            &caller.session.id,
+            now_millis(),
+            NewAuditEntry {
+                actor_user_id: Some(caller.user_id()),
+                meeting_id: None,
+                action: "device.wiped",
+                details: serde_json::json!({ "device_id": device_id }),
+            },
+        )
+        .await?;
+    state.connections.close_session(&caller.session.id);
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(header::SET_COOKIE, clearing_cookie(state.settings.tls))],
+    )
+        .into_response())
+}
+
+fn no_pending_wipe() -> AppError {
+    AppError::with_message(
+        ErrorCode::Conflict,
+        "Không có yêu cầu xoá dữ liệu nào đang chờ cho máy này.",
+        "No wipe of this device is pending.",
+    )
 }

@@ -1,6 +1,7 @@
 //! `GET /live`: the live meeting's websocket. What can be refused is
 //! refused here, before the upgrade: a foreign `Origin` (403), no valid
-//! ticket or session cookie (401), a request that is not a websocket
+//! ticket or session cookie (401), a session whose device is to be wiped
+//! (401 `device_wipe_requested`), a request that is not a websocket
 //! upgrade (400 or 426). The upgrade is done by hand rather than by axum's
 //! `WebSocketUpgrade` (see `crate::live::socket` for why); the socket
 //! itself is served by `crate::live::socket::serve_upgraded`.
@@ -148,5 +149,13 @@ async fn authenticate(
         .live_session(&session_id, now_millis())
         .await?
         .ok_or_else(AppError::unauthenticated)?;
+    // A device an administrator asked to wipe joins no meeting: it hears
+    // `device_wipe_requested` and wipes (only `/sync`, for its unsynced
+    // notes, stays open to it).
+    if session.wipe_pending {
+        return Err(AppError::new(
+            phonghop_protocol::api::ErrorCode::DeviceWipeRequested,
+        ));
+    }
     Ok((session.id, user))
 }

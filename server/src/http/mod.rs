@@ -48,8 +48,14 @@ pub fn app(state: AppState) -> Router {
         .route("/auth/logout", post(auth::logout))
         .route("/auth/me", get(auth::me))
         .route("/auth/ws-ticket", post(auth::ws_ticket))
+        .route("/auth/device-wiped", post(auth::device_wiped))
         .route("/users", get(users::list).post(users::create))
         .route("/users/{user_id}/password", post(users::reset_password))
+        .route("/users/{user_id}/devices", get(users::devices))
+        .route(
+            "/users/{user_id}/devices/{device_id}/wipe",
+            post(users::wipe_device),
+        )
         .route("/users/{user_id}/{action}", post(users::set_disabled))
         .route(
             "/meetings",

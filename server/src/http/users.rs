@@ -16,7 +16,7 @@ use crate::connections::CloseReason;
 use crate::console::{validate_password, validate_username};
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::store::{new_id, now_millis, NewAuditEntry, UserRecord};
+use crate::store::{new_id, now_millis, DeviceRecord, NewAuditEntry, UserRecord};
 #[allow(unused_imports)]
 use phonghop_protocol::api::*;
 
@@ -188,4 +188,88 @@ pub async fn reset_password(
         .close_user(&user.id, CloseReason::SessionEnded);
     audit(&state, &caller, "account.reset_password", &user.username).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+fn device_info(device: &DeviceRecord) -> DeviceInfo {
+    DeviceInfo {
+        device_id: device.device_id.clone(),
+        user_agent: device.user_agent.clone(),
+        address: device.address.clone(),
+        first_seen_at_ms: device.first_seen_at,
+        last_seen_at_ms: device.last_seen_at,
+        wipe_requested_at_ms: device.wipe_requested_at,
+        wiped_at_ms: device.wiped_at,
+        wipe_pending: device.wipe_pending(),
+    }
+}
+
+/// `GET /users/{id}/devices`: for administrators, and for the account's
+/// owner (their own devices only).
+#[utoipa::path(get, path = "/api/v1/users/{user_id}/devices", tag = "users", params(("user_id" = String, Path)), responses((status = 200, body = DeviceList), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+pub async fn devices(
+    State(state): State<AppState>,
+    caller: AuthenticatedUser,
+    Path(user_id): Path<String>,
+) -> Result<Json<DeviceList>, AppError> {
+    if !caller.is_admin() && caller.user_id() != user_id {
+        return Err(AppError::forbidden());
+    }
+    let user = state
+        .store
+        .user_by_id(&user_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let devices = state
+        .store
+        .devices_of_user(&user.id)
+        .await?
+        .iter()
+        .map(device_info)
+        .collect();
+    Ok(Json(DeviceList { devices }))
+}
+
+/// `POST /users/{id}/devices/{device_id}/wipe` (administrators): the
+/// device removes everything the account left on it at its next
+/// connection and confirms (`POST /auth/device-wiped`). Its open sockets
+/// are closed now, so a device in use hears of it within seconds.
+#[utoipa::path(post, path = "/api/v1/users/{user_id}/devices/{device_id}/wipe", tag = "users", params(("user_id" = String, Path), ("device_id" = String, Path)), responses((status = 200, body = DeviceInfo), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+pub async fn wipe_device(
+    State(state): State<AppState>,
+    caller: AuthenticatedUser,
+    Path((user_id, device_id)): Path<(String, String)>,
+) -> Result<Json<DeviceInfo>, AppError> {
+    require_admin(&caller)?;
+    let user = state
+        .store
+        .user_by_id(&user_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let (_, sessions) = state
+        .store
+        .request_device_wipe_audited(
+            &user.id,
+            &device_id,
+            caller.user_id(),
+            now_millis(),
+            NewAuditEntry {
+                actor_user_id: Some(caller.user_id()),
+                meeting_id: None,
+                action: "device.wipe_requested",
+                details: serde_json::json!({
+                    "username": user.username,
+                    "device_id": device_id,
+                }),
+            },
+        )
+        .await?;
+    for session_id in &sessions {
+        state.connections.close_session(session_id);
+    }
+    let device = state
+        .store
+        .device(&user.id, &device_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    Ok(Json(device_info(&device)))
 }

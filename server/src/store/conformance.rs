@@ -166,6 +166,8 @@ async fn disabling_a_user_ends_their_sessions() {
             user_id: delegate.id.clone(),
             created_at: now_millis(),
             expires_at: now_millis() + 60_000,
+            device_id: None,
+            wipe_pending: false,
         };
         store.create_session(&session).await.unwrap();
         let (live, live_user) = store
@@ -207,6 +209,8 @@ async fn expired_and_revoked_sessions_are_not_live() {
                     user_id: delegate.id.clone(),
                     created_at: now,
                     expires_at,
+                    device_id: None,
+                    wipe_pending: false,
                 })
                 .await
                 .unwrap();
@@ -220,6 +224,136 @@ async fn expired_and_revoked_sessions_are_not_live() {
             store.live_session("revoked", now).await.unwrap().is_none(),
             "{backend}"
         );
+    }
+}
+
+#[tokio::test]
+async fn a_device_wipe_is_pending_for_its_sessions_until_the_device_confirms() {
+    for (backend, store, _guard) in backends().await {
+        let delegate = user("daibieu03", OrgRole::User);
+        let admin = user("quantri", OrgRole::Admin);
+        store.create_user(&delegate).await.unwrap();
+        store.create_user(&admin).await.unwrap();
+        let now = now_millis();
+        let sighting = |device_id, at| DeviceSighting {
+            user_id: &delegate.id,
+            device_id,
+            user_agent: Some("Tablet/1"),
+            address: Some("10.0.0.7"),
+            at,
+        };
+        store
+            .device_seen(sighting("tablet-07", now), None)
+            .await
+            .unwrap();
+        store
+            .device_seen(
+                DeviceSighting {
+                    user_agent: None,
+                    address: Some("10.0.0.8"),
+                    ..sighting("tablet-07", now + 5)
+                },
+                None,
+            )
+            .await
+            .unwrap();
+        store
+            .device_seen(sighting("tablet-08", now + 1), None)
+            .await
+            .unwrap();
+        let devices = store.devices_of_user(&delegate.id).await.unwrap();
+        assert_eq!(
+            devices
+                .iter()
+                .map(|d| d.device_id.as_str())
+                .collect::<Vec<_>>(),
+            ["tablet-07", "tablet-08"],
+            "{backend}: most recently seen first"
+        );
+        assert_eq!(devices[0].first_seen_at, now, "{backend}");
+        assert_eq!(devices[0].last_seen_at, now + 5, "{backend}");
+        assert_eq!(
+            devices[0].user_agent.as_deref(),
+            Some("Tablet/1"),
+            "{backend}: kept when not sent"
+        );
+        assert_eq!(devices[0].address.as_deref(), Some("10.0.0.8"), "{backend}");
+
+        // One session named its device at login, the other takes one later.
+        for (id, device_id) in [("on-07", Some("tablet-07")), ("unnamed", None)] {
+            store
+                .create_session(&SessionRecord {
+                    id: id.into(),
+                    user_id: delegate.id.clone(),
+                    created_at: now,
+                    expires_at: now + 60_000,
+                    device_id: device_id.map(str::to_owned),
+                    wipe_pending: false,
+                })
+                .await
+                .unwrap();
+        }
+        store
+            .device_seen(sighting("tablet-08", now + 6), Some("unnamed"))
+            .await
+            .unwrap();
+        let entry = || NewAuditEntry {
+            actor_user_id: Some(&admin.id),
+            meeting_id: None,
+            action: "device.wipe_requested",
+            details: serde_json::json!({}),
+        };
+        let (_, sessions) = store
+            .request_device_wipe_audited(&delegate.id, "tablet-07", &admin.id, now + 10, entry())
+            .await
+            .unwrap();
+        assert_eq!(sessions, ["on-07"], "{backend}");
+        let (on_07, _) = store
+            .live_session("on-07", now)
+            .await
+            .unwrap()
+            .expect("live");
+        assert!(
+            on_07.wipe_pending,
+            "{backend}: the session stays live, with the wipe pending"
+        );
+        let (unnamed, _) = store
+            .live_session("unnamed", now)
+            .await
+            .unwrap()
+            .expect("live");
+        assert_eq!(unnamed.device_id.as_deref(), Some("tablet-08"), "{backend}");
+        assert!(
+            !unnamed.wipe_pending,
+            "{backend}: another device is not wiped"
+        );
+        assert!(matches!(
+            store
+                .request_device_wipe_audited(&delegate.id, "never-seen", &admin.id, now, entry())
+                .await,
+            Err(StoreError::NotFound(_))
+        ));
+
+        store
+            .confirm_device_wipe_audited(&delegate.id, "tablet-07", "on-07", now + 20, entry())
+            .await
+            .unwrap();
+        assert!(
+            store.live_session("on-07", now).await.unwrap().is_none(),
+            "{backend}: confirming ends the session"
+        );
+        let wiped = store
+            .device(&delegate.id, "tablet-07")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(wiped.wiped_at, Some(now + 20), "{backend}");
+        assert_eq!(
+            wiped.wipe_requested_by.as_deref(),
+            Some(admin.id.as_str()),
+            "{backend}"
+        );
+        assert!(!wiped.wipe_pending(), "{backend}");
     }
 }
 

@@ -23,6 +23,8 @@ pub use live::{
     ballot_commitment, AttendanceRecord, BallotError, BallotOutcome, SecretaryRequestRecord,
     VoteBallots, VoteRecord,
 };
+mod devices;
+pub use devices::{DeviceRecord, DeviceSighting};
 mod reads;
 pub use reads::DocumentReadRecord;
 mod records;
@@ -429,12 +431,13 @@ impl Store {
     pub async fn create_session(&self, session: &SessionRecord) -> StoreResult<()> {
         let started = Instant::now();
         sqlx::query(
-            "INSERT INTO sessions (id, user_id, created_at, expires_at, revoked) VALUES ($1, $2, $3, $4, 0)",
+            "INSERT INTO sessions (id, user_id, created_at, expires_at, revoked, device_id) VALUES ($1, $2, $3, $4, 0, $5)",
         )
         .bind(&session.id)
         .bind(&session.user_id)
         .bind(session.created_at)
         .bind(session.expires_at)
+        .bind(session.device_id.clone())
         .execute(&self.writer)
         .await?;
         self.record_timing(started);
@@ -443,7 +446,9 @@ impl Store {
 
     /// The live session with this id and its (enabled) user, if any: a
     /// revoked or expired session, or one whose account is disabled, is
-    /// `None`.
+    /// `None`. A session whose device has a wipe pending is live (it may
+    /// still send its unsynced notes and confirm the wipe) and says so in
+    /// `wipe_pending`.
     pub async fn live_session(
         &self,
         session_id: &str,
@@ -452,9 +457,11 @@ impl Store {
         let started = Instant::now();
         let row = sqlx::query(
             "SELECT s.id AS session_id, s.user_id AS session_user_id, s.created_at AS session_created_at, \
-                    s.expires_at AS session_expires_at, \
+                    s.expires_at AS session_expires_at, s.device_id AS session_device_id, \
+                    d.wipe_requested_at AS device_wipe_requested_at, d.wiped_at AS device_wiped_at, \
                     u.id, u.username, u.display_name, u.org_role, u.password_hash, u.disabled, u.created_at \
              FROM sessions s JOIN users u ON u.id = s.user_id \
+             LEFT JOIN devices d ON d.user_id = s.user_id AND d.device_id = s.device_id \
              WHERE s.id = $1 AND s.revoked = 0 AND s.expires_at > $2 AND u.disabled = 0",
         )
         .bind(session_id)
@@ -468,6 +475,11 @@ impl Store {
             user_id: row.try_get("session_user_id")?,
             created_at: row.try_get("session_created_at")?,
             expires_at: row.try_get("session_expires_at")?,
+            device_id: row.try_get("session_device_id")?,
+            wipe_pending: devices::wipe_pending(
+                row.try_get("device_wipe_requested_at")?,
+                row.try_get("device_wiped_at")?,
+            ),
         };
         Ok(Some((session, UserRecord::from_row(&row)?)))
     }

@@ -113,6 +113,14 @@ pub struct SessionRecord {
     pub user_id: String,
     pub created_at: i64,
     pub expires_at: i64,
+    /// The device the client named at login (or at its first websocket
+    /// ticket), so that an administrator's wipe of that device reaches
+    /// this session.
+    pub device_id: Option<String>,
+    /// An administrator asked for this session's device to be wiped and
+    /// the device has not confirmed it yet (read from `devices`; ignored
+    /// by `create_session`).
+    pub wipe_pending: bool,
 }
 
 /// A meeting (cuộc họp).

@@ -237,4 +237,23 @@ CREATE TABLE document_reads (
 CREATE INDEX document_reads_by_meeting ON document_reads(meeting_id)
 "#,
     },
+    Migration {
+        version: 7,
+        description: "devices per account (last seen, remote wipe) and the device of each session",
+        statements: r#"
+CREATE TABLE devices (
+    user_id TEXT NOT NULL REFERENCES users(id),
+    device_id TEXT NOT NULL,
+    user_agent TEXT,
+    address TEXT,
+    first_seen_at BIGINT NOT NULL,
+    last_seen_at BIGINT NOT NULL,
+    wipe_requested_at BIGINT,
+    wipe_requested_by TEXT,
+    wiped_at BIGINT,
+    PRIMARY KEY (user_id, device_id)
+);
+ALTER TABLE sessions ADD COLUMN device_id TEXT
+"#,
+    },
 ];
