@@ -46,6 +46,54 @@ pub enum Command {
     /// state and the conversion time; to check the sandbox on a server, or
     /// how a document will convert.
     Convert(ConvertOptions),
+    /// Make one backup file while the server serves: the database (a
+    /// consistent copy), document files, certificates, signing material,
+    /// with a manifest of SHA-256 checksums; sealed with a passphrase if
+    /// asked.
+    Backup(BackupOptions),
+    /// Restore a backup into a new or empty data directory, after checking
+    /// every checksum (nothing is written if one fails).
+    Restore(RestoreOptions),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BackupOptions {
+    #[command(flatten)]
+    pub storage: StorageOptions,
+
+    /// The backup file to write (refused if it exists).
+    #[arg(long, short)]
+    pub output: PathBuf,
+
+    /// Seal the backup with a passphrase, asked twice on the terminal.
+    #[arg(long)]
+    pub encrypt: bool,
+
+    /// Seal the backup with the passphrase on the first line of this file
+    /// (implies --encrypt).
+    #[arg(long, env = "PHONGHOP_BACKUP_PASSPHRASE_FILE")]
+    pub passphrase_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RestoreOptions {
+    /// The new data directory: absent or empty, else nothing is done.
+    #[arg(long)]
+    pub data_dir: PathBuf,
+
+    /// The backup file.
+    #[arg(long, short)]
+    pub input: PathBuf,
+
+    /// For a sealed backup: the passphrase on the first line of this file
+    /// (else it is asked on the terminal).
+    #[arg(long, env = "PHONGHOP_BACKUP_PASSPHRASE_FILE")]
+    pub passphrase_file: Option<PathBuf>,
+
+    /// For a backup of a PostgreSQL server: the empty database to load it
+    /// into (`postgres://USER@HOST/DB`).
+    #[arg(long)]
+    pub database_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -190,6 +238,27 @@ pub struct ServeOptions {
     #[arg(long, env = "PHONGHOP_SYNC_COMPACT_AFTER", default_value_t = 128, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub sync_compact_after: u64,
 
+    /// Make a backup this often (`24h`, `30m`, `7d`; `s` for seconds) into
+    /// --backup-dir, the first at once if none was made within the
+    /// interval. Off without it.
+    #[arg(long, env = "PHONGHOP_BACKUP_EVERY", value_parser = parse_interval, requires = "backup_dir")]
+    pub backup_every: Option<std::time::Duration>,
+
+    /// Where scheduled backups go (`phonghop-YYYYMMDD-HHMMSS.phbak`). Keep
+    /// it on another disk than the data directory.
+    #[arg(long, env = "PHONGHOP_BACKUP_DIR", requires = "backup_every")]
+    pub backup_dir: Option<PathBuf>,
+
+    /// How many scheduled backups are kept; older ones are removed after a
+    /// new one succeeds.
+    #[arg(long, env = "PHONGHOP_BACKUP_KEEP", default_value_t = 14, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub backup_keep: u64,
+
+    /// Seal scheduled backups with the passphrase on the first line of
+    /// this file.
+    #[arg(long, env = "PHONGHOP_BACKUP_PASSPHRASE_FILE")]
+    pub backup_passphrase_file: Option<PathBuf>,
+
     /// How many days a login lasts on a device.
     #[arg(long, env = "PHONGHOP_SESSION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=365))]
     pub session_days: u64,
@@ -274,6 +343,46 @@ pub struct CertOptions {
     /// repeat for several.
     #[arg(long = "host", required = true)]
     pub hosts: Vec<String>,
+
+    /// When a new certificate authority is made, write its private key
+    /// here (a USB stick, the IT officer's machine) instead of
+    /// `tls/ca-key.pem`: then it is in no backup, and renewing asks for it.
+    #[arg(long, value_name = "PATH")]
+    pub ca_key_out: Option<PathBuf>,
+
+    /// The certificate authority's key, when renewing and it is not in
+    /// `tls/` (where --ca-key-out wrote it).
+    #[arg(long, value_name = "PATH", env = "PHONGHOP_CA_KEY")]
+    pub ca_key: Option<PathBuf>,
+
+    /// Make a new certificate authority even though one exists (for hosts
+    /// outside the old one's names, or to replace an unconstrained one).
+    /// Every tablet must then install the new `ca.pem`.
+    #[arg(long)]
+    pub new_ca: bool,
+}
+
+/// Parses an interval such as `24h`, `30m`, `7d` or `90s`.
+pub fn parse_interval(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .ok_or_else(|| format!("{text:?}: give a unit, e.g. 24h, 30m, 7d"))?;
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?}: give a whole number and a unit, e.g. 24h"))?;
+    let seconds = match unit {
+        "s" => number,
+        "m" => number.saturating_mul(60),
+        "h" => number.saturating_mul(3600),
+        "d" => number.saturating_mul(86_400),
+        _ => return Err(format!("{text:?}: the unit is s, m, h or d")),
+    };
+    if seconds == 0 || seconds > 366 * 86_400 {
+        return Err(format!("{text:?}: between 1 second and 366 days"));
+    }
+    Ok(std::time::Duration::from_secs(seconds))
 }
 
 /// A mistake in how the program was started: printed as one line, exit 2.
@@ -342,6 +451,19 @@ mod tests {
             options.database_url(Path::new("/srv/data")),
             "sqlite:///srv/data/phonghop.db"
         );
+    }
+
+    #[test]
+    fn intervals_read_as_an_operator_writes_them() {
+        use std::time::Duration;
+        assert_eq!(parse_interval("24h"), Ok(Duration::from_secs(86_400)));
+        assert_eq!(parse_interval("30m"), Ok(Duration::from_secs(1_800)));
+        assert_eq!(parse_interval("7d"), Ok(Duration::from_secs(604_800)));
+        assert_eq!(parse_interval("2s"), Ok(Duration::from_secs(2)));
+        for bad in ["24", "h", "0h", "1.5h", "24 hours", "400d", ""] {
+            assert!(parse_interval(bad).is_err(), "{bad:?} accepted");
+        }
+        assert!(Cli::try_parse_from(["phonghop", "serve", "--backup-every", "24h"]).is_err());
     }
 
     #[test]

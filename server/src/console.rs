@@ -198,16 +198,116 @@ pub async fn audit_command(command: AuditCommand) -> anyhow::Result<std::process
     }
 }
 
+/// `phonghop backup`: one file of everything a restore needs, made while
+/// the server may be serving.
+pub async fn backup_command(options: crate::config::BackupOptions) -> anyhow::Result<()> {
+    let passphrase = if options.encrypt || options.passphrase_file.is_some() {
+        Some(crate::backup::read_passphrase(
+            options.passphrase_file.as_deref(),
+            true,
+        )?)
+    } else {
+        None
+    };
+    let store = open_store(&options.storage).await?;
+    let data_dir = prepare_data_dir(&options.storage.data_dir)?;
+    let source = crate::backup::BackupSource {
+        database_url: options.storage.database_url(&data_dir),
+        data_dir,
+    };
+    let summary = crate::backup::create(&store, &source, &options.output, passphrase.as_deref())
+        .await
+        .with_context(|| format!("backup to {} failed", options.output.display()))?;
+    crate::backup::record_success(&store, &summary).await;
+    store.close().await;
+    println!("{}", crate::backup::summary_line(&summary));
+    if summary.holds_ca_key {
+        println!(
+            "note: the certificate authority's key (tls/ca-key.pem) is in this backup: whoever holds \
+             the file can issue certificates the tablets trust. Move the key off the server \
+             (`phonghop cert --ca-key-out`), or seal backups with --encrypt."
+        );
+    }
+    Ok(())
+}
+
+/// `phonghop restore`: a backup into a new, empty data directory.
+pub async fn restore_command(options: crate::config::RestoreOptions) -> anyhow::Result<()> {
+    let passphrase = if crate::backup::restore::is_sealed(&options.input)? {
+        Some(crate::backup::read_passphrase(
+            options.passphrase_file.as_deref(),
+            false,
+        )?)
+    } else {
+        None
+    };
+    let request = crate::backup::restore::RestoreRequest {
+        input: options.input.clone(),
+        data_dir: options.data_dir.clone(),
+        passphrase,
+        database_url: options.database_url.clone(),
+    };
+    let summary =
+        tokio::task::spawn_blocking(move || crate::backup::restore::restore(&request)).await??;
+    println!(
+        "restored {} files ({} database) made {} into {}",
+        summary.manifest.members.len(),
+        summary.manifest.database,
+        summary.manifest.created_at,
+        summary.data_dir.display()
+    );
+    match &options.database_url {
+        Some(url) => println!(
+            "Start the server with:\n  phonghop serve --data-dir {} --database-url {}",
+            summary.data_dir.display(),
+            redact_url(url)
+        ),
+        None => println!(
+            "Start the server with:\n  phonghop serve --data-dir {}",
+            summary.data_dir.display()
+        ),
+    }
+    Ok(())
+}
+
 pub fn cert_command(options: CertOptions) -> anyhow::Result<()> {
     let data_dir = prepare_data_dir(&options.data_dir)?;
     let tls_dir = data_dir.join("tls");
-    let files = crate::tls::make_certificates(&tls_dir, &options.hosts)?;
-    println!("certificate authority: {}", files.ca_certificate.display());
+    let request = crate::tls::CertificateRequest {
+        hosts: options.hosts.clone(),
+        ca_key_out: options.ca_key_out.clone(),
+        ca_key: options.ca_key.clone(),
+        new_ca: options.new_ca,
+    };
+    let outcome = crate::tls::make_certificates(&tls_dir, &request)
+        .map_err(|error| UsageError(format!("{error}; nothing was changed")))?;
+    let files = &outcome.files;
+    let date = |at: time::OffsetDateTime| at.date().to_string();
     println!(
-        "server certificate:    {}",
-        files.server_certificate.display()
+        "certificate authority: {} ({}, valid until {})",
+        files.ca_certificate.display(),
+        if outcome.new_ca { "new" } else { "kept" },
+        date(outcome.ca_not_after)
+    );
+    println!("certificate authority key: {}", outcome.ca_key.display());
+    println!(
+        "server certificate:    {} (valid until {})",
+        files.server_certificate.display(),
+        date(outcome.server_not_after)
     );
     println!("server key:            {}", files.server_key.display());
+    if outcome.unconstrained_ca {
+        println!(
+            "warning: this certificate authority was made before name constraints: it may vouch \
+             for any website. Make a constrained one with --new-ca (and install it on every tablet)."
+        );
+    }
+    if outcome.ca_key.starts_with(&data_dir) {
+        println!(
+            "note: the certificate authority's key is in the data directory, so in every backup. \
+             Keep it elsewhere: `phonghop cert --new-ca --ca-key-out PATH`."
+        );
+    }
     println!();
     println!("Start the server with:");
     println!(
@@ -216,11 +316,13 @@ pub fn cert_command(options: CertOptions) -> anyhow::Result<()> {
         files.server_certificate.display(),
         files.server_key.display()
     );
-    println!(
-        "On each tablet, open https://{}:8443/ca.pem once and install it as a trusted certificate \
-         (Cài đặt > Bảo mật > Cài chứng chỉ).",
-        options.hosts[0]
-    );
+    if outcome.new_ca {
+        println!(
+            "On each tablet, open https://{}:8443/ca.pem once and install it as a trusted certificate \
+             (Cài đặt > Bảo mật > Cài chứng chỉ).",
+            options.hosts[0]
+        );
+    }
     Ok(())
 }
 

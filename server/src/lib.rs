@@ -20,6 +20,9 @@
 //!   [`blobs`] keeps document files by SHA-256; [`tls`] loads and makes
 //!   certificates; [`demo`] seeds the demo meeting; [`shutdown`] tells
 //!   long-lived tasks that the server is stopping.
+//! - [`backup`] makes one file of everything a restore needs (the
+//!   database's consistent copy, the data directory's files, a manifest
+//!   of SHA-256s), sealed with a passphrase if asked, and restores it.
 //! - [`record`] builds the meeting's record (biên bản) for export as PDF;
 //!   [`agenda`] holds the agenda's display order.
 //! - [`page_text`] reads what each page of a PDF says and where (page
@@ -37,6 +40,7 @@
 pub mod access;
 pub mod agenda;
 pub mod auth;
+pub mod backup;
 pub mod blobs;
 pub mod carry_over;
 pub mod config;
@@ -202,6 +206,30 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
             allow_legacy_office: options.allow_legacy_office,
             ..upload::UploadPolicy::default()
         },
+        backup_every: options
+            .backup_every
+            .map(|every| (every, options.backup_keep as usize)),
+    };
+    let backup_schedule = match (&options.backup_every, &options.backup_dir) {
+        (Some(every), Some(dir)) => {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                config::UsageError(format!(
+                    "cannot create the backup folder {}: {e}. Choose another with --backup-dir",
+                    dir.display()
+                ))
+            })?;
+            let passphrase = match &options.backup_passphrase_file {
+                Some(file) => Some(backup::read_passphrase(Some(file), false)?),
+                None => None,
+            };
+            Some(backup::schedule::BackupSchedule {
+                every: *every,
+                dir: dir.clone(),
+                keep: options.backup_keep as usize,
+                passphrase,
+            })
+        }
+        _ => None,
     };
     if !settings.web_dir.join("index.html").exists() {
         tracing::warn!(
@@ -223,6 +251,18 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
         shutdown.clone(),
         sync.clone(),
     );
+    if let Some(schedule) = backup_schedule {
+        backup::schedule::spawn(
+            store.clone(),
+            backup::BackupSource {
+                data_dir: data_dir.clone(),
+                database_url: database_url.clone(),
+            },
+            schedule,
+            state.backup_schedule.clone(),
+            shutdown.clone(),
+        );
+    }
     connections::spawn_sweeper(state.connections.clone(), store.clone(), shutdown);
     // One line a machine can read (tests wait for it), then the human text.
     println!("phonghop listening on {scheme}://{local}");

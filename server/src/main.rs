@@ -26,6 +26,12 @@ fn main() -> ExitCode {
                 .map(|_| ExitCode::SUCCESS),
             Command::Audit { command } => phonghop_server::console::audit_command(command).await,
             Command::Convert(options) => phonghop_server::console::convert_command(options).await,
+            Command::Backup(options) => phonghop_server::console::backup_command(options)
+                .await
+                .map(|_| ExitCode::SUCCESS),
+            Command::Restore(options) => phonghop_server::console::restore_command(options)
+                .await
+                .map(|_| ExitCode::SUCCESS),
             Command::Cert(options) => {
                 phonghop_server::console::cert_command(options).map(|_| ExitCode::SUCCESS)
             }

@@ -66,6 +66,9 @@ pub struct AppStateInner {
     pub live: Arc<LiveHub>,
     /// When the process started (for the uptime metric).
     pub started_at: Instant,
+    /// The last scheduled backup's failure, for the administrators'
+    /// screen (`serve --backup-every`).
+    pub backup_schedule: crate::backup::schedule::ScheduleStateHandle,
 }
 
 /// Settings that requests consult, fixed at start-up.
@@ -86,6 +89,10 @@ pub struct Settings {
     pub max_upload_bytes: usize,
     /// What uploads are accepted (archive limits, legacy Office formats).
     pub upload_policy: crate::upload::UploadPolicy,
+    /// The scheduled backups' interval and how many are kept, when `serve`
+    /// makes them: the administrators' screen warns when the last backup
+    /// is older than twice the interval.
+    pub backup_every: Option<(Duration, usize)>,
 }
 
 impl AppState {
@@ -118,6 +125,7 @@ impl AppState {
             sync,
             live: Arc::default(),
             started_at: Instant::now(),
+            backup_schedule: Default::default(),
         }))
     }
 

@@ -459,6 +459,29 @@ pub struct UserAccount {
     pub disabled: bool,
 }
 
+/// `GET /api/v1/admin/backup` answer (administrators): the last backup,
+/// made by the schedule of `phonghop serve --backup-every` or by
+/// `phonghop backup`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct BackupStatus {
+    /// When the last backup finished (RFC 3339, UTC); none yet: null.
+    pub last_backup_at: Option<String>,
+    /// The schedule's interval in seconds; null when the server makes no
+    /// scheduled backups.
+    pub interval_seconds: Option<u64>,
+    /// How many scheduled backups are kept (null without a schedule).
+    pub keep: Option<u64>,
+    /// True when the screen should warn: scheduled backups are on and the
+    /// last one is older than twice the interval (or there is none), or
+    /// there is no schedule and no backup in the last two days.
+    pub stale: bool,
+    /// Why the last scheduled backup failed, when it did (the detail is in
+    /// the server's log).
+    pub last_failure: Option<String>,
+    /// When it failed (RFC 3339, UTC).
+    pub last_failure_at: Option<String>,
+}
+
 /// `GET /api/v1/users` answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct UserList {

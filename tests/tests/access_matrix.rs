@@ -75,6 +75,7 @@ const REST: &[(&str, [u16; 8])] = &[
     // Another account's devices: administrators only (an owner sees their own: devices.rs).
     ("GET /api/v1/users/{user_id}/devices",                       [401, 200, 403, 403, 403, 403, 403, 401]),
     ("POST /api/v1/users/{user_id}/devices/{device_id}/wipe",     [401, 200, 403, 403, 403, 403, 403, 401]),
+    ("GET /api/v1/admin/backup",                                  [401, 200, 403, 403, 403, 403, 403, 401]),
     ("GET /api/v1/meetings",                                      [401, 200, 200, 200, 200, 200, 200, 401]),
     ("POST /api/v1/meetings",                                     [401, 201, 201, 403, 403, 403, 403, 401]),
     ("GET /api/v1/meetings/{meeting_id}",                         [401, 200, 200, 200, 200, 200, 404, 401]),

@@ -31,6 +31,7 @@ import type {
   User,
   UserAccount,
   UserList,
+  BackupStatus,
 } from './types';
 
 /** Codes the client gives failures that never reached, or never came back
@@ -135,6 +136,8 @@ export interface ApiClient {
   // The secretary's console. Each call answers what the server answered,
   // so a screen can redraw from it without fetching the meeting again.
   listUsers(): Promise<UserAccount[]>;
+  /** The last backup (administrators). */
+  backupStatus(): Promise<BackupStatus>;
   createMeeting(request: CreateMeetingRequest): Promise<Meeting>;
   updateMeeting(meetingId: string, request: UpdateMeetingRequest): Promise<Meeting>;
   /** Publish, start, close or cancel; `conflict` when the state machine
@@ -251,6 +254,9 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     },
     async listUsers() {
       return (await json<UserList>('/api/v1/users')).users;
+    },
+    backupStatus() {
+      return json<BackupStatus>('/api/v1/admin/backup');
     },
     createMeeting(request) {
       return json<Meeting>('/api/v1/meetings', withJson('POST', request));

@@ -226,6 +226,22 @@ export interface UserAccount {
   disabled: boolean;
 }
 
+/** `GET /api/v1/admin/backup` answer (administrators): the last backup,
+ * scheduled (`serve --backup-every`) or made by `phonghop backup`. */
+export interface BackupStatus {
+  /** RFC 3339, UTC; null before the first backup. */
+  last_backup_at: string | null;
+  /** The schedule's interval; null without scheduled backups. */
+  interval_seconds: number | null;
+  keep: number | null;
+  /** The screen warns: older than twice the interval (or two days without a
+   * schedule), or none yet. */
+  stale: boolean;
+  /** Why the last scheduled backup failed, if it did. */
+  last_failure: string | null;
+  last_failure_at: string | null;
+}
+
 /** `GET /api/v1/users` answer. */
 export interface UserList {
   users: UserAccount[];

@@ -8,6 +8,7 @@
 // meetings they prepare, "Chuẩn bị".
 
 import type { MeetingSummary } from '../api/types';
+import { backupLine } from '../console/backupStatus';
 import { canCreateMeetings, canPrepareMeeting } from '../console/permissions';
 import { formatMeetingTime } from '../format/format';
 import { groupMeetingsByDay, type MeetingGroupKey } from '../meetings/grouping';
@@ -93,7 +94,24 @@ export const meetingListScreen: Screen = (root, context, signal) => {
         )
       : null,
   );
-  root.replaceChildren(h('section', { className: 'screen' }, heading, body));
+  // Administrators see when the last backup was made (and a warning when
+  // it is old); a failure to ask just leaves the line out.
+  const backup = h('p', { className: 'backup-status', attrs: { 'data-testid': 'backup-status' } });
+  backup.hidden = true;
+  if (context.user?.role === 'admin') {
+    context.api.backupStatus().then(
+      (status) => {
+        if (signal.aborted) return;
+        const line = backupLine(status, t);
+        backup.textContent = line.sentences.join(' ');
+        backup.classList.toggle('notice-warning', line.warning);
+        if (line.warning) backup.setAttribute('role', 'alert');
+        backup.hidden = false;
+      },
+      () => undefined,
+    );
+  }
+  root.replaceChildren(h('section', { className: 'screen' }, heading, backup, body));
 
   const prepareOffline = async (meetings: MeetingSummary[]) => {
     for (const summary of meetingsToPrepareOffline(meetings, new Date())) {

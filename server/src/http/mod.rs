@@ -3,6 +3,7 @@
 //! (security headers, the origin check of `origin`, error localization,
 //! request counting).
 
+mod admin;
 mod auth;
 mod document_reads;
 mod documents;
@@ -50,6 +51,7 @@ pub fn app(state: AppState) -> Router {
         .route("/auth/ws-ticket", post(auth::ws_ticket))
         .route("/auth/device-wiped", post(auth::device_wiped))
         .route("/users", get(users::list).post(users::create))
+        .route("/admin/backup", get(admin::backup_status))
         .route("/users/{user_id}/password", post(users::reset_password))
         .route("/users/{user_id}/devices", get(users::devices))
         .route(

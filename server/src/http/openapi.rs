@@ -5,7 +5,7 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use super::{auth, document_reads, documents, editing, health, meetings, record, users};
+use super::{admin, auth, document_reads, documents, editing, health, meetings, record, users};
 
 /// The websocket endpoints, documented here (their handlers live in
 /// `sync` and `live`).
@@ -35,6 +35,7 @@ fn live_socket() {}
         users::reset_password,
         users::devices,
         users::wipe_device,
+        admin::backup_status,
         meetings::list,
         meetings::one,
         meetings::audit,

@@ -298,6 +298,28 @@ impl Store {
         Ok(started.elapsed())
     }
 
+    /// Writes one consistent copy of a SQLite database to `path` (which
+    /// must not exist) with `VACUUM INTO`: a read transaction, so writers
+    /// go on meanwhile (WAL), and the copy holds every transaction
+    /// committed before it began and none after. Only for SQLite; a
+    /// PostgreSQL database is copied by `pg_dump` (see `crate::backup`).
+    pub async fn snapshot_sqlite_into(&self, path: &std::path::Path) -> StoreResult<()> {
+        if self.dialect != Dialect::Sqlite {
+            return Err(StoreError::UnsupportedUrl(
+                "VACUUM INTO needs SQLite".into(),
+            ));
+        }
+        let path = path.to_str().ok_or_else(|| StoreError::CorruptValue {
+            column: "snapshot path",
+            value: path.display().to_string(),
+        })?;
+        sqlx::query("VACUUM INTO $1")
+            .bind(path)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     fn record_timing(&self, started: Instant) {
         self.metrics.operations.fetch_add(1, Ordering::Relaxed);
         self.metrics
