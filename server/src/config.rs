@@ -41,6 +41,16 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Check the signatures of a signed meeting record (or any signed PDF).
+    Record {
+        #[command(subcommand)]
+        command: RecordCommand,
+    },
+    /// Register the certificates accounts sign the meeting record with.
+    Signing {
+        #[command(subcommand)]
+        command: SigningCommand,
+    },
     /// Convert one file to PDF exactly as an upload is: the upload filter,
     /// LibreOffice in its sandbox, the PDF sanitizer. Prints the sandbox's
     /// state and the conversion time; to check the sandbox on a server, or
@@ -330,6 +340,37 @@ pub enum AuditCommand {
     Verify {
         #[command(flatten)]
         storage: StorageOptions,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RecordCommand {
+    /// Print each signature of FILE: signer, time, whether the document is
+    /// intact; exit 1 when any signature fails (or there is none).
+    Verify {
+        /// The signed record (record.pdf).
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SigningCommand {
+    /// Register NAME's signing certificate. Its private key stays where
+    /// it is (a USB token, a remote signing service): NAME signs through
+    /// the external-signer endpoints, and the server checks each signature
+    /// against this certificate before embedding it.
+    Import {
+        #[command(flatten)]
+        storage: StorageOptions,
+        /// The account's username.
+        #[arg(long)]
+        user: String,
+        /// The certificate (PEM or DER).
+        #[arg(long)]
+        certificate: PathBuf,
+        /// Its issuing certificates (PEM or DER), nearest first; repeat.
+        #[arg(long)]
+        chain: Vec<PathBuf>,
     },
 }
 

@@ -13,7 +13,7 @@ use crate::config::{
 };
 use crate::store::{new_id, now_millis, verify_audit_chain, NewAuditEntry, Store, UserRecord};
 
-async fn open_store(storage: &StorageOptions) -> anyhow::Result<Store> {
+pub(crate) async fn open_store(storage: &StorageOptions) -> anyhow::Result<Store> {
     let data_dir = prepare_data_dir(&storage.data_dir)?;
     let url = storage.database_url(&data_dir);
     Store::open(&url)

@@ -156,7 +156,9 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         ErrorCode::UnsupportedDocument
         | ErrorCode::ToolMissing
-        | ErrorCode::ConversionUnavailable => StatusCode::UNPROCESSABLE_ENTITY,
+        | ErrorCode::ConversionUnavailable
+        | ErrorCode::SigningCertificateMissing
+        | ErrorCode::SignatureInvalid => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorCode::StorageUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         ErrorCode::StorageFull => StatusCode::INSUFFICIENT_STORAGE,
         ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -220,6 +222,14 @@ pub fn general_message(code: ErrorCode) -> Localized {
         ErrorCode::DeviceWipeRequested => (
             "Quản trị viên đã yêu cầu xoá dữ liệu của tài khoản trên máy này. Ghi chú chưa gửi sẽ được gửi lên máy chủ trước khi xoá.",
             "An administrator asked for this account's data to be removed from this device. Notes not yet sent are sent to the server before they are removed.",
+        ),
+        ErrorCode::SigningCertificateMissing => (
+            "Tài khoản của bạn chưa có chứng thư số để ký. Vui lòng liên hệ quản trị viên để đăng ký chứng thư số.",
+            "Your account has no signing certificate. Please ask the administrator to register one.",
+        ),
+        ErrorCode::SignatureInvalid => (
+            "Chữ ký không hợp lệ với chứng thư số đã đăng ký (hoặc mã PIN sai). Biên bản chưa được ký; vui lòng thử lại.",
+            "The signature does not verify with the registered certificate (or the PIN is wrong). The record was not signed; please try again.",
         ),
         ErrorCode::Internal => (
             "Máy chủ gặp lỗi. Vui lòng thử lại sau ít phút.",
@@ -373,6 +383,8 @@ mod tests {
             ErrorCode::StorageUnavailable,
             ErrorCode::StorageFull,
             ErrorCode::DeviceWipeRequested,
+            ErrorCode::SigningCertificateMissing,
+            ErrorCode::SignatureInvalid,
             ErrorCode::Internal,
         ] {
             let message = general_message(code);

@@ -24,7 +24,8 @@
 //!   database's consistent copy, the data directory's files, a manifest
 //!   of SHA-256s), sealed with a passphrase if asked, and restores it.
 //! - [`record`] builds the meeting's record (biên bản) for export as PDF;
-//!   [`agenda`] holds the agenda's display order.
+//!   [`agenda`] holds the agenda's display order; [`signing`] signs it
+//!   (PAdES, as incremental updates) and verifies the signatures in a file.
 //! - [`page_text`] reads what each page of a PDF says and where (page
 //!   fingerprints, text lines); [`carry_over`] decides where annotations
 //!   go when a document gets a new version.
@@ -59,6 +60,8 @@ pub mod pdf;
 pub mod record;
 pub mod sanitize;
 pub mod shutdown;
+pub mod signing;
+pub mod signing_console;
 pub mod stamp;
 pub mod state;
 pub mod store;
@@ -165,6 +168,9 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
         demo::seed_sync_documents(&store, &sync)
             .await
             .context("cannot create the demo meeting's documents")?;
+        demo::provision_signing(&store)
+            .await
+            .context("cannot issue the demo's signing certificates")?;
     } else if store.count_users().await? == 0 {
         tracing::warn!(
             "no account exists yet: create an administrator with `phonghop user add NAME --role admin`"

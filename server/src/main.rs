@@ -25,6 +25,14 @@ fn main() -> ExitCode {
                 .await
                 .map(|_| ExitCode::SUCCESS),
             Command::Audit { command } => phonghop_server::console::audit_command(command).await,
+            Command::Record { command } => {
+                phonghop_server::signing_console::record_command(command)
+            }
+            Command::Signing { command } => {
+                phonghop_server::signing_console::signing_command(command)
+                    .await
+                    .map(|_| ExitCode::SUCCESS)
+            }
             Command::Convert(options) => phonghop_server::console::convert_command(options).await,
             Command::Backup(options) => phonghop_server::console::backup_command(options)
                 .await

@@ -60,6 +60,13 @@ pub enum ErrorCode {
     /// left on the device, then confirms with `POST /auth/device-wiped`,
     /// which ends the session.
     DeviceWipeRequested,
+    /// The account has no signing certificate registered (`phonghop
+    /// signing import`), or it does not fit the way asked (a PIN for an
+    /// external signer).
+    SigningCertificateMissing,
+    /// A signature did not verify with the signer's registered
+    /// certificate, or its PIN was wrong; nothing was embedded.
+    SignatureInvalid,
     /// Something failed on the server; the log has the detail.
     Internal,
 }
@@ -641,4 +648,66 @@ mod tests {
     fn unknown_role_is_rejected_not_defaulted() {
         assert!(serde_json::from_str::<OrgRole>("\"root\"").is_err());
     }
+}
+
+/// `POST /api/v1/meetings/{id}/record/sign` body (optional): the PIN that
+/// unlocks a certificate the server holds encrypted. Certificates without
+/// a PIN (the demo's) need no body.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SignRecordRequest {
+    #[serde(default)]
+    pub pin: Option<String>,
+}
+
+/// One signature on the meeting's record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RecordSignature {
+    pub user_id: String,
+    pub display_name: String,
+    /// `chair` or `secretary`.
+    pub role: MeetingRole,
+    /// Milliseconds since the epoch.
+    pub signed_at: i64,
+    /// SHA-256 (hex) of the record file once this signature was added.
+    pub sha256: String,
+}
+
+/// `GET /api/v1/meetings/{id}/record` and the answer of every signing
+/// call: the record's signatures and the file `record.pdf` serves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RecordStatus {
+    /// 1 once signed; a re-issued record would be a new version.
+    pub version: i64,
+    /// In the order they were made.
+    pub signatures: Vec<RecordSignature>,
+    /// Every signature the meeting requires is there (by default the
+    /// chair's alone).
+    pub issued: bool,
+    /// SHA-256 (hex) of the signed file `record.pdf` serves; absent while
+    /// nobody has signed.
+    pub sha256: Option<String>,
+}
+
+/// `POST /api/v1/meetings/{id}/record/external/prepare` answer: what an
+/// external signer (a USB token's helper, a remote signing service) signs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ExternalSignaturePrepared {
+    /// Given back with the signature.
+    pub handle: String,
+    /// The CMS signed attributes (DER, base64): sign these with SHA-256
+    /// (ECDSA or RSA PKCS#1 v1.5) with the registered certificate's key.
+    pub signed_attributes: String,
+    /// SHA-256 of `signed_attributes` (base64), for signers that take a
+    /// digest.
+    pub digest: String,
+    /// SHA-256 (hex) of the certificate the signature must verify with.
+    pub certificate_sha256: String,
+}
+
+/// `POST /api/v1/meetings/{id}/record/external/complete` body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ExternalSignatureComplete {
+    pub handle: String,
+    /// The signature value over `signed_attributes` (base64).
+    pub signature: String,
 }

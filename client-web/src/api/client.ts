@@ -25,6 +25,7 @@ import type {
   MeetingSummary,
   Participant,
   ParticipantList,
+  RecordStatus,
   UpdateAgendaItemRequest,
   UpdateDocumentRequest,
   UpdateMeetingRequest,
@@ -61,6 +62,8 @@ const knownErrorCodes: ReadonlySet<string> = new Set<ErrorCode>([
   'storage_unavailable',
   'storage_full',
   'device_wipe_requested',
+  'signing_certificate_missing',
+  'signature_invalid',
   'internal',
 ]);
 
@@ -158,6 +161,9 @@ export interface ApiClient {
   /** The meeting's record (biên bản) as a PDF, made by the server from the
    * attendance, speakers, votes and minutes. */
   meetingRecord(meetingId: string): Promise<Blob>;
+  /** Signs the closed meeting's record with the caller's certificate held
+   * by the server (`POST …/record/sign`). */
+  signRecord(meetingId: string): Promise<RecordStatus>;
 }
 
 /** The header that names this device on document downloads. */
@@ -309,6 +315,9 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       } catch {
         throw new ApiError(0, 'network_error', translate(options.language(), 'error.network'));
       }
+    },
+    signRecord(meetingId) {
+      return json<RecordStatus>(`${meetingPath(meetingId)}/record/sign`, { method: 'POST' });
     },
     async auditLog(meetingId) {
       return (await json<AuditLog>(`${meetingPath(meetingId)}/audit`)).entries;

@@ -25,6 +25,10 @@ export type ErrorCode =
   | 'storage_full'
   /** An administrator asked for this device to be wiped. */
   | 'device_wipe_requested'
+  /** The account has no signing certificate registered. */
+  | 'signing_certificate_missing'
+  /** A signature did not verify (or the PIN was wrong): nothing was signed. */
+  | 'signature_invalid'
   | 'internal';
 
 /** The one error body of every failed API call. `message` is already in the
@@ -303,4 +307,26 @@ export interface HealthStatus {
   status: string;
   version: string;
   reason?: string;
+}
+
+/** One signature on the meeting's record. */
+export interface RecordSignature {
+  user_id: string;
+  display_name: string;
+  /** `chair` or `secretary`. */
+  role: MeetingRole;
+  /** Milliseconds since the epoch. */
+  signed_at: number;
+  /** SHA-256 (hex) of the record file once this signature was added. */
+  sha256: string;
+}
+
+/** `GET /api/v1/meetings/{id}/record` and the answer of every signing call. */
+export interface RecordStatus {
+  version: number;
+  signatures: RecordSignature[];
+  /** Every required signature is there (by default the chair's alone). */
+  issued: boolean;
+  /** SHA-256 (hex) of the signed file `record.pdf` serves; absent until signed. */
+  sha256?: string | null;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { User } from '../api/types';
-import { canExportRecord, recordFileName } from './recordExport';
+import { canExportRecord, canSignRecord, recordFileName } from './recordExport';
 
 const plain: User = { id: 'u_1', username: 'chutri', display_name: 'Chủ trì', role: 'user' };
 const admin: User = { ...plain, id: 'u_2', role: 'admin' };
@@ -24,6 +24,16 @@ describe('canExportRecord', () => {
     expect(canExportRecord(plain, { my_role: 'remote_point', state: 'closed' })).toBe(false);
     expect(canExportRecord(admin, { my_role: null, state: 'closed' })).toBe(true);
     expect(canExportRecord(null, { my_role: 'chair', state: 'closed' })).toBe(false);
+  });
+});
+
+describe('canSignRecord', () => {
+  it('lets the chair and the secretary sign once the meeting is closed, nobody else', () => {
+    expect(canSignRecord({ my_role: 'chair', state: 'closed' })).toBe(true);
+    expect(canSignRecord({ my_role: 'secretary', state: 'closed' })).toBe(true);
+    expect(canSignRecord({ my_role: 'chair', state: 'in_session' })).toBe(false);
+    expect(canSignRecord({ my_role: 'delegate', state: 'closed' })).toBe(false);
+    expect(canSignRecord({ my_role: null, state: 'closed' })).toBe(false);
   });
 });
 

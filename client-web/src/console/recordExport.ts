@@ -16,6 +16,12 @@ export function canExportRecord(
   return canPrepareMeeting(user, meeting) && exportableStates.has(meeting.state);
 }
 
+/** The meeting's chair and secretary sign its record once it is closed
+ * (`POST /api/v1/meetings/{id}/record/sign`; the server decides again). */
+export function canSignRecord(meeting: Pick<MeetingSummary, 'my_role' | 'state'>): boolean {
+  return meeting.state === 'closed' && (meeting.my_role === 'chair' || meeting.my_role === 'secretary');
+}
+
 /** `bien-ban-<meeting id>.pdf`, with anything but letters, digits, `_`
  * and `-` dropped (the id is the server's, but a file name is a file name). */
 export function recordFileName(meetingId: string): string {

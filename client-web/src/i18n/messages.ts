@@ -416,6 +416,10 @@ export const vi = {
   'record.export': 'Xuất biên bản (PDF)',
   'record.exporting': 'Đang tạo biên bản…',
   'record.exported': 'Đã tải biên bản về máy.',
+  'record.sign': 'Ký biên bản',
+  'record.signing': 'Đang ký biên bản…',
+  'record.signed': 'Đã ký biên bản. Mã SHA-256 của bản đã ký: {sha256}',
+  'record.signedIssued': 'Biên bản đã được ký ban hành. Mã SHA-256: {sha256}',
 
   'chair.title': 'Điều hành cuộc họp',
   'chair.currentItem': 'Nội dung đang họp',
@@ -891,6 +895,10 @@ export const en: Record<MessageKey, string> = {
   'record.export': 'Export the record (PDF)',
   'record.exporting': 'Making the record…',
   'record.exported': 'The record has been downloaded.',
+  'record.sign': 'Sign the record',
+  'record.signing': 'Signing the record…',
+  'record.signed': 'You signed the record. SHA-256 of the signed file: {sha256}',
+  'record.signedIssued': 'The record is signed and issued. SHA-256: {sha256}',
 
   'chair.title': 'Running the meeting',
   'chair.currentItem': 'Current agenda item',

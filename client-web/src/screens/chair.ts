@@ -38,7 +38,7 @@ import { h } from '../ui/dom';
 import { agendaNotice, followAgenda } from './agendaFollow';
 import { isAbort, loadFailureMessage, loadMeeting, type Screen, type ScreenContext } from './context';
 import { minutesPanel } from './minutesPanel';
-import { recordExportButton } from './recordExport';
+import { recordExportButton, recordSignButton } from './recordExport';
 
 /** The agenda in reading order (items and sub-items). */
 function agendaOrder(meeting: Meeting): AgendaItem[] {
@@ -160,6 +160,7 @@ function chairConsole(
         { className: 'chair-head' },
         h('h1', {}, `${t('chair.title')}: ${meeting.title}`),
         recordExportButton(meeting, context, signal),
+        recordSignButton(meeting, context, signal),
       ),
       statusLine,
       notice.element,

@@ -23,7 +23,7 @@ import { agendaEditorSection } from './editor/agendaEditor';
 import type { EditorHandle } from './editor/editorHandle';
 import { meetingDetailsForm } from './editor/meetingDetails';
 import { participantsSection } from './editor/participants';
-import { recordExportButton } from './recordExport';
+import { recordExportButton, recordSignButton } from './recordExport';
 
 export const meetingEditorScreen =
   (meetingId: string): Screen =>
@@ -142,6 +142,7 @@ export const meetingEditorScreen =
                 )
               : null,
             recordExportButton(meeting, context, signal),
+            recordSignButton(meeting, context, signal),
           ),
           h('div', { className: 'toolbar-group lifecycle-buttons' }, ...buttons),
         ),

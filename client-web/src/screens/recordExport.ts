@@ -3,7 +3,7 @@
 // browser as a download, or says what went wrong beside the button.
 
 import type { MeetingSummary } from '../api/types';
-import { canExportRecord, recordFileName } from '../console/recordExport';
+import { canExportRecord, canSignRecord, recordFileName } from '../console/recordExport';
 import { h } from '../ui/dom';
 import { errorMessage, type ScreenContext } from './context';
 
@@ -43,6 +43,48 @@ export function recordExportButton(
         // Give the browser time to start the download before freeing it.
         setTimeout(() => URL.revokeObjectURL(url), 60_000);
         status.textContent = t('record.exported');
+      },
+      (error: unknown) => {
+        button.disabled = false;
+        if (signal.aborted || context.handleCommonError(error)) return;
+        status.className = 'record-export-status form-error';
+        status.textContent = errorMessage(error, context);
+      },
+    );
+  };
+  return h('span', { className: 'record-export-group' }, button, status);
+}
+
+/** The "Ký biên bản" button (the meeting's chair and secretary, once it is
+ * closed): signs the record with the caller's certificate and says the
+ * SHA-256 of the signed file, or what went wrong. */
+export function recordSignButton(
+  meeting: Pick<MeetingSummary, 'id' | 'my_role' | 'state'>,
+  context: ScreenContext,
+  signal: AbortSignal,
+): HTMLElement | null {
+  if (!canSignRecord(meeting)) return null;
+  const { t } = context;
+  const status = h('span', { className: 'record-export-status', attrs: { role: 'status' } });
+  const button = h(
+    'button',
+    {
+      className: 'button primary record-sign',
+      attrs: { type: 'button', 'data-record-sign': meeting.id },
+      on: { click: () => run() },
+      signal,
+    },
+    t('record.sign'),
+  );
+  const run = () => {
+    button.disabled = true;
+    status.className = 'record-export-status';
+    status.textContent = t('record.signing');
+    context.api.signRecord(meeting.id).then(
+      (record) => {
+        if (signal.aborted) return;
+        const sha256 = record.sha256 ?? '';
+        status.textContent = t(record.issued ? 'record.signedIssued' : 'record.signed', { sha256 });
       },
       (error: unknown) => {
         button.disabled = false;

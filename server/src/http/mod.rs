@@ -14,6 +14,7 @@ mod meetings;
 mod openapi;
 mod origin;
 mod record;
+mod record_signing;
 mod sync;
 mod users;
 mod web;
@@ -73,6 +74,22 @@ pub fn app(state: AppState) -> Router {
             get(document_reads::document_reads),
         )
         .route("/meetings/{meeting_id}/record.pdf", get(record::record_pdf))
+        .route(
+            "/meetings/{meeting_id}/record",
+            get(record_signing::record_status),
+        )
+        .route(
+            "/meetings/{meeting_id}/record/sign",
+            post(record_signing::sign_record),
+        )
+        .route(
+            "/meetings/{meeting_id}/record/external/prepare",
+            post(record_signing::prepare_external),
+        )
+        .route(
+            "/meetings/{meeting_id}/record/external/complete",
+            post(record_signing::complete_external),
+        )
         .route(
             "/meetings/{meeting_id}/participants",
             get(editing::participants),

@@ -5,7 +5,10 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use super::{admin, auth, document_reads, documents, editing, health, meetings, record, users};
+use super::{
+    admin, auth, document_reads, documents, editing, health, meetings, record, record_signing,
+    users,
+};
 
 /// The websocket endpoints, documented here (their handlers live in
 /// `sync` and `live`).
@@ -41,6 +44,10 @@ fn live_socket() {}
         meetings::audit,
         document_reads::document_reads,
         record::record_pdf,
+        record_signing::record_status,
+        record_signing::sign_record,
+        record_signing::prepare_external,
+        record_signing::complete_external,
         editing::create_meeting,
         editing::update_meeting,
         editing::transition,

@@ -28,7 +28,7 @@ use crate::record::{
     build_record, render_fodt, Minutes, Participant, RecordSources, SpeakerTurn, VoteFacts,
 };
 use crate::state::AppState;
-use crate::store::{now_millis, NewAuditEntry};
+use crate::store::{now_millis, MeetingRecord, NewAuditEntry};
 #[allow(unused_imports)]
 use phonghop_protocol::api::*;
 
@@ -52,6 +52,20 @@ pub async fn record_pdf(
             "The record can be exported only once the meeting is in session or closed.",
         ));
     }
+    if let Some((sha256, signed)) =
+        super::record_signing::signed_record_file(&state, &meeting.id).await?
+    {
+        store_export_audit(&state, &caller, &meeting_id, signed.len(), Some(&sha256)).await?;
+        return pdf_response(&meeting_id, signed);
+    }
+    let pdf = render_record(&state, &meeting).await?;
+    store_export_audit(&state, &caller, &meeting_id, pdf.len(), None).await?;
+    pdf_response(&meeting_id, pdf)
+}
+
+/// The record as the store holds it now, laid out by LibreOffice.
+pub async fn render_record(state: &AppState, meeting: &MeetingRecord) -> Result<Vec<u8>, AppError> {
+    let meeting = meeting.clone();
     match state.converter.availability() {
         Availability::Ready(_) => {}
         Availability::NotInstalled => {
@@ -120,7 +134,7 @@ pub async fn record_pdf(
                 closed_at: vote.closed_at,
             })
             .collect(),
-        minutes: read_minutes(&state, &meeting.id).await?,
+        minutes: read_minutes(state, &meeting.id).await?,
         generated_at: now_millis(),
         meeting,
     };
@@ -136,17 +150,35 @@ pub async fn record_pdf(
             }
             other => AppError::internal(format!("meeting record: {other}")),
         })?;
+    Ok(pdf)
+}
 
-    store
+async fn store_export_audit(
+    state: &AppState,
+    caller: &AuthenticatedUser,
+    meeting_id: &str,
+    bytes: usize,
+    signed_sha256: Option<&str>,
+) -> Result<(), AppError> {
+    state
+        .store
         .append_audit(NewAuditEntry {
             actor_user_id: Some(caller.user_id()),
-            meeting_id: Some(&meeting_id),
+            meeting_id: Some(meeting_id),
             action: "meeting.record_export",
-            details: serde_json::json!({ "format": "pdf", "bytes": pdf.len() }),
+            details: match signed_sha256 {
+                Some(sha256) => {
+                    serde_json::json!({ "format": "pdf", "bytes": bytes, "signed_sha256": sha256 })
+                }
+                None => serde_json::json!({ "format": "pdf", "bytes": bytes }),
+            },
         })
         .await?;
+    Ok(())
+}
 
-    let file_name = format!("bien-ban-{}.pdf", ascii_file_part(&meeting_id));
+fn pdf_response(meeting_id: &str, pdf: Vec<u8>) -> Result<Response, AppError> {
+    let file_name = format!("bien-ban-{}.pdf", ascii_file_part(meeting_id));
     Response::builder()
         .header(header::CONTENT_TYPE, "application/pdf")
         .header(

@@ -52,6 +52,12 @@ impl StampCache {
         }
     }
 
+    /// The stamp's font (the signature stamp on a signed record uses it
+    /// too).
+    pub fn font(&self) -> Arc<StampFont> {
+        self.font.clone()
+    }
+
     /// A copy of the file `sha256` stamped with `text`. `read_file` gives
     /// the file's bytes when it has to be prepared.
     pub async fn stamped_copy(

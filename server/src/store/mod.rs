@@ -29,6 +29,8 @@ mod reads;
 pub use reads::DocumentReadRecord;
 mod records;
 mod schema;
+mod signing;
+pub use signing::{CredentialKey, RecordSignatureRecord, SigningCredential};
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;

@@ -256,4 +256,36 @@ CREATE TABLE devices (
 ALTER TABLE sessions ADD COLUMN device_id TEXT
 "#,
     },
+    Migration {
+        version: 8,
+        description: "signing certificates per account; the signatures of each meeting's record",
+        statements: r#"
+CREATE TABLE signing_credentials (
+    user_id TEXT PRIMARY KEY REFERENCES users(id),
+    certificate {BLOB} NOT NULL,
+    chain {BLOB} NOT NULL,
+    key_kind TEXT NOT NULL,
+    key_data {BLOB},
+    registered_at BIGINT NOT NULL
+);
+CREATE TABLE record_signatures (
+    meeting_id TEXT NOT NULL REFERENCES meetings(id),
+    record_version BIGINT NOT NULL,
+    position BIGINT NOT NULL,
+    user_id TEXT NOT NULL REFERENCES users(id),
+    meeting_role TEXT NOT NULL,
+    blob_sha256 TEXT NOT NULL,
+    signed_at BIGINT NOT NULL,
+    audit_seq BIGINT NOT NULL,
+    PRIMARY KEY (meeting_id, record_version, position)
+);
+CREATE TABLE record_files (
+    meeting_id TEXT NOT NULL REFERENCES meetings(id),
+    record_version BIGINT NOT NULL,
+    unsigned_sha256 TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (meeting_id, record_version)
+)
+"#,
+    },
 ];

@@ -1,0 +1,234 @@
+//! Signing certificates per account, and the signed versions of each
+//! meeting's record.
+//!
+//! A signed record is a file in the blob store (by SHA-256) and a row per
+//! signature here, written in the same transaction as the signature's
+//! audit entry. Rows are only ever added: the newest row of the newest
+//! version names the file `record.pdf` serves.
+
+use sqlx::Row;
+
+use super::{append_audit_in, retry_audit_race, AuditEntry, NewAuditEntry, Store, StoreResult};
+
+/// How the server reaches a person's private key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CredentialKey {
+    /// The key stays with the person (a USB token, a remote signing
+    /// service): signatures come through the external-signer endpoints.
+    External,
+    /// A PKCS#8 key held without a PIN: only the demo's certificates.
+    UnprotectedPkcs8(Vec<u8>),
+}
+
+impl CredentialKey {
+    fn kind(&self) -> &'static str {
+        match self {
+            CredentialKey::External => "external",
+            CredentialKey::UnprotectedPkcs8(_) => "unprotected_pkcs8",
+        }
+    }
+}
+
+/// A person's registered signing certificate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SigningCredential {
+    pub user_id: String,
+    /// DER.
+    pub certificate: Vec<u8>,
+    /// Its issuers, DER, nearest first.
+    pub chain: Vec<Vec<u8>>,
+    pub key: CredentialKey,
+    pub registered_at: i64,
+}
+
+/// One signature on one version of a meeting's record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordSignatureRecord {
+    pub meeting_id: String,
+    /// 1 for the first issue; a re-issued record is a new version.
+    pub record_version: i64,
+    /// 1 for the first signature of the version.
+    pub position: i64,
+    pub user_id: String,
+    /// `chair` or `secretary`.
+    pub meeting_role: String,
+    /// The file after this signature.
+    pub blob_sha256: String,
+    pub signed_at: i64,
+}
+
+impl Store {
+    /// Registers (or replaces) `credential.user_id`'s signing certificate.
+    pub async fn set_signing_credential(&self, credential: &SigningCredential) -> StoreResult<()> {
+        let key_data = match &credential.key {
+            CredentialKey::External => None,
+            CredentialKey::UnprotectedPkcs8(bytes) => Some(bytes.clone()),
+        };
+        let mut tx = self.writer.begin().await?;
+        sqlx::query("DELETE FROM signing_credentials WHERE user_id = $1")
+            .bind(&credential.user_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO signing_credentials (user_id, certificate, chain, key_kind, key_data, registered_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&credential.user_id)
+        .bind(credential.certificate.clone())
+        .bind(credential.chain.concat())
+        .bind(credential.key.kind())
+        .bind(key_data)
+        .bind(credential.registered_at)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// `user_id`'s signing certificate, if one is registered.
+    pub async fn signing_credential(
+        &self,
+        user_id: &str,
+    ) -> StoreResult<Option<SigningCredential>> {
+        let row = sqlx::query(
+            "SELECT user_id, certificate, chain, key_kind, key_data, registered_at \
+             FROM signing_credentials WHERE user_id = $1",
+        )
+        .bind(user_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let key_kind: String = row.try_get("key_kind")?;
+        let key_data: Option<Vec<u8>> = row.try_get("key_data")?;
+        let key = match (key_kind.as_str(), key_data) {
+            ("unprotected_pkcs8", Some(bytes)) => CredentialKey::UnprotectedPkcs8(bytes),
+            _ => CredentialKey::External,
+        };
+        let chain: Vec<u8> = row.try_get("chain")?;
+        Ok(Some(SigningCredential {
+            user_id: row.try_get("user_id")?,
+            certificate: row.try_get("certificate")?,
+            chain: split_certificates(&chain),
+            key,
+            registered_at: row.try_get("registered_at")?,
+        }))
+    }
+
+    /// Every signature of the meeting's record, oldest first.
+    pub async fn record_signatures(
+        &self,
+        meeting_id: &str,
+    ) -> StoreResult<Vec<RecordSignatureRecord>> {
+        let rows = sqlx::query(
+            "SELECT meeting_id, record_version, position, user_id, meeting_role, blob_sha256, signed_at \
+             FROM record_signatures WHERE meeting_id = $1 ORDER BY record_version, position",
+        )
+        .bind(meeting_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(RecordSignatureRecord {
+                    meeting_id: row.try_get("meeting_id")?,
+                    record_version: row.try_get("record_version")?,
+                    position: row.try_get("position")?,
+                    user_id: row.try_get("user_id")?,
+                    meeting_role: row.try_get("meeting_role")?,
+                    blob_sha256: row.try_get("blob_sha256")?,
+                    signed_at: row.try_get("signed_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// The SHA-256 of the record file the first signature is made on, once
+    /// rendered for it.
+    pub async fn unsigned_record(&self, meeting_id: &str) -> StoreResult<Option<String>> {
+        let sha256 = sqlx::query_scalar(
+            "SELECT unsigned_sha256 FROM record_files WHERE meeting_id = $1 ORDER BY record_version DESC",
+        )
+        .bind(meeting_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(sha256)
+    }
+
+    /// Keeps the file the first signature of version 1 is made on (the
+    /// first one kept wins).
+    pub async fn set_unsigned_record(&self, meeting_id: &str, sha256: &str) -> StoreResult<()> {
+        let mut tx = self.writer.begin().await?;
+        let existing: Option<String> = sqlx::query_scalar(
+            "SELECT unsigned_sha256 FROM record_files WHERE meeting_id = $1 AND record_version = 1",
+        )
+        .bind(meeting_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if existing.is_none() {
+            sqlx::query(
+                "INSERT INTO record_files (meeting_id, record_version, unsigned_sha256, created_at) VALUES ($1, 1, $2, $3)",
+            )
+            .bind(meeting_id)
+            .bind(sha256)
+            .bind(super::now_millis())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Whether anyone signed the meeting's record: from then on nothing in
+    /// the meeting changes.
+    pub async fn record_is_signed(&self, meeting_id: &str) -> StoreResult<bool> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM record_signatures WHERE meeting_id = $1")
+            .bind(meeting_id)
+            .fetch_one(&self.pool)
+            .await?;
+        let count: i64 = row.try_get("n")?;
+        Ok(count > 0)
+    }
+
+    /// Stores one signature and its audit entry together. Fails with a
+    /// conflict if another signature took its position first.
+    pub async fn add_record_signature_audited(
+        &self,
+        signature: &RecordSignatureRecord,
+        entry: NewAuditEntry<'_>,
+    ) -> StoreResult<AuditEntry> {
+        let _serialized = self.audit_lock.lock().await;
+        retry_audit_race(|| async {
+            let mut tx = self.writer.begin().await?;
+            let record = append_audit_in(&mut tx, &entry).await?;
+            sqlx::query(
+                "INSERT INTO record_signatures (meeting_id, record_version, position, user_id, meeting_role, blob_sha256, signed_at, audit_seq) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(&signature.meeting_id)
+            .bind(signature.record_version)
+            .bind(signature.position)
+            .bind(&signature.user_id)
+            .bind(&signature.meeting_role)
+            .bind(&signature.blob_sha256)
+            .bind(signature.signed_at)
+            .bind(record.seq)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(record)
+        })
+        .await
+    }
+}
+
+/// Splits concatenated DER certificates (each a SEQUENCE).
+fn split_certificates(bytes: &[u8]) -> Vec<Vec<u8>> {
+    let mut reader = crate::signing::der::Reader::new(bytes);
+    let mut certificates = Vec::new();
+    while !reader.is_empty() {
+        match reader.next_value() {
+            Ok(value) => certificates.push(value.raw.to_vec()),
+            Err(_) => break,
+        }
+    }
+    certificates
+}
