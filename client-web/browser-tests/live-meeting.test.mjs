@@ -90,6 +90,19 @@ if (prerequisite) {
         await delegate.page
           .locator('.vote-card[data-vote-state="closed"] [data-vote-result="1/0/0"]')
           .waitFor();
+        // "Thông qua" or not under the meeting's standard rule: more than
+        // half of the members present when the vote opened, on both screens.
+        const outcome = presentBefore + 1 < 2 ? 'passed' : 'not_passed';
+        const chairOutcome = chair.page.locator(`.chair-votes [data-vote-outcome="${outcome}"]`);
+        await chairOutcome.waitFor();
+        assert.match(
+          (await chairOutcome.textContent()) ?? '',
+          outcome === 'passed' ? /^Thông qua/ : /^Không thông qua/,
+        );
+        assert.match((await chairOutcome.textContent()) ?? '', /quá 1\/2 số thành viên có mặt/);
+        await delegate.page
+          .locator(`.vote-card[data-vote-state="closed"] [data-vote-outcome="${outcome}"]`)
+          .waitFor();
         await screenshot(delegate.page, 'live-vote-result.png');
         await delegate.page.locator('.vote-card').getByRole('button', { name: 'Đóng' }).click();
         await delegate.page.locator('.vote-card').waitFor({ state: 'detached' });
@@ -124,6 +137,7 @@ if (prerequisite) {
           .locator(`.big-stage[data-document-id="${followedDocument}"][data-rendered-page="2"]`)
           .waitFor();
         await remotePoint.page.locator('.big-vote [data-vote-result="1/0/0"]').waitFor();
+        await remotePoint.page.locator(`.big-vote [data-vote-outcome="${outcome}"]`).waitFor();
         await screenshot(remotePoint.page, 'live-remote-point.png');
 
         // The delegate asks to speak; the chair sets 3 minutes and gives the

@@ -257,6 +257,32 @@ if (prerequisite) {
         await page.locator('#new-item-title').fill('');
         await screenshot(page, 'secretary-console.png', { fullPage: true });
 
+        // Meeting rules: the People's Committee preset fills the fields and
+        // is saved; a fraction over one is refused before it is sent.
+        const rules = page.locator('.rules-section');
+        assert.equal(await rules.locator('.rules-current').getAttribute('data-rules'), 'standard');
+        await rules.getByLabel('Mẫu quy chế').selectOption('peoples_committee');
+        assert.equal(await rules.locator('#rules-quorum-numerator').inputValue(), '2');
+        assert.equal(await rules.locator('#rules-decision-base').inputValue(), 'all_members');
+        const rulesSaved = page.waitForResponse(
+          (response) =>
+            response.url().endsWith(`/meetings/${meetingId}`) && response.request().method() === 'PATCH',
+        );
+        await rules.getByRole('button', { name: 'Lưu quy chế' }).click();
+        const savedMeeting = await (await rulesSaved).json();
+        assert.deepEqual(savedMeeting.rules.quorum.fraction, { numerator: 2, denominator: 3 });
+        assert.equal(savedMeeting.rules.decision.base, 'all_members');
+        await rules.getByText('Đã lưu quy chế.').waitFor();
+        await rules.locator('.rules-current[data-rules="peoples_committee"]').waitFor();
+        assert.match(
+          (await rules.locator('.rules-current').textContent()) ?? '',
+          /ít nhất 2\/3 số thành viên.*quá 1\/2 tổng số thành viên/,
+        );
+        await rules.locator('#rules-quorum-numerator').fill('4');
+        assert.equal(await rules.getByLabel('Mẫu quy chế').inputValue(), 'custom');
+        await rules.getByRole('button', { name: 'Lưu quy chế' }).click();
+        await rules.getByText(/Tỉ lệ có mặt phải là phân số/).waitFor();
+
         // Publish, confirmed in the dialog.
         await page.getByRole('button', { name: 'Công bố cuộc họp' }).click();
         const dialog = page.getByRole('dialog');
@@ -272,10 +298,15 @@ if (prerequisite) {
           'a published meeting can be started or cancelled',
         );
 
-        // "Xem như đại biểu": the meeting screen, with the way to the log.
-        // The editor has the same heading, so wait for the meeting screen's
-        // own address and agenda list, not for the title.
-        await page.getByRole('link', { name: 'Xem như đại biểu' }).click();
+        // The editor no longer offers "Xem như đại biểu" (it opened the
+        // secretary's own view, not a delegate's): the meeting screen is
+        // reached by its address, with the way to the log. The editor has
+        // the same heading, so wait for the meeting screen's own agenda
+        // list, not for the title.
+        assert.equal(await page.getByRole('link', { name: 'Xem như đại biểu' }).count(), 0);
+        await page.evaluate((id) => {
+          window.location.hash = `#/meetings/${id}`;
+        }, meetingId);
         await page.waitForURL(new RegExp(`#/meetings/${meetingId}$`));
         await page.locator('.agenda-list .agenda-item').first().waitFor();
         await page.getByRole('heading', { level: 1, name: meetingTitle }).waitFor();

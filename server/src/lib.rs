@@ -25,7 +25,9 @@
 //!   of SHA-256s), sealed with a passphrase if asked, and restores it.
 //! - [`record`] builds the meeting's record (biên bản) for export as PDF;
 //!   [`agenda`] holds the agenda's display order; [`signing`] signs it
-//!   (PAdES, as incremental updates) and verifies the signatures in a file.
+//!   (PAdES, as incremental updates) and verifies the signatures in a file;
+//!   [`rules`] measures a quorum and a vote against the meeting's rules,
+//!   in exact integers.
 //! - [`page_text`] reads what each page of a PDF says and where (page
 //!   fingerprints, text lines); [`carry_over`] decides where annotations
 //!   go when a document gets a new version.
@@ -58,6 +60,7 @@ pub mod metrics;
 pub mod page_text;
 pub mod pdf;
 pub mod record;
+pub mod rules;
 pub mod sanitize;
 pub mod shutdown;
 pub mod signing;

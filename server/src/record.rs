@@ -27,9 +27,11 @@ use std::collections::HashMap;
 
 use phonghop_protocol::api::MeetingRole;
 use phonghop_protocol::live::AttendanceStatus;
+use phonghop_protocol::rules::DecisionRule;
 use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, UtcOffset};
 
+use crate::rules;
 use crate::store::{AgendaItemRecord, AttendanceRecord, MeetingRecord};
 
 /// A participant as the record names them.
@@ -65,6 +67,9 @@ pub struct VoteFacts {
     /// (voter, option index) of a named vote; the caller leaves it empty
     /// for a secret vote, and [`build_record`] ignores it there anyway.
     pub named_choices: Vec<(String, usize)>,
+    /// The rule the vote was opened under and how many members it counts
+    /// against; `None` for a vote stored before rules were kept.
+    pub decision: Option<(DecisionRule, i64)>,
 }
 
 /// The minutes draft (the Automerge text the secretary and chair edit).
@@ -169,6 +174,10 @@ pub struct VoteSection {
     /// vote.
     pub named_choices: Vec<(String, String)>,
     pub secret: bool,
+    /// Once closed, under the vote's rule: "Thông qua (tán thành 14/27;
+    /// quy chế: …)" or "Không thông qua (…)". `None` while open, or for a
+    /// vote stored before rules were kept.
+    pub outcome: Option<String>,
 }
 
 /// Vietnam's offset, used when the meeting's start time carries none.
@@ -417,6 +426,14 @@ fn vote_section(
         results,
         named_choices,
         secret: vote.secret,
+        outcome: vote.decision.filter(|_| !vote.open).map(|(rule, base)| {
+            let in_favour = vote.tallies.first().copied().unwrap_or(0);
+            rules::outcome_text(&rules::outcome(
+                u32::try_from(in_favour).unwrap_or(0),
+                u32::try_from(base).unwrap_or(0),
+                rule,
+            ))
+        }),
     }
 }
 
@@ -708,6 +725,9 @@ pub fn render_fodt(record: &MeetingRecordContent) -> String {
             &["Phương án", "Số phiếu", "Tỷ lệ (trên số có quyền)"],
             &rows,
         ));
+        if let Some(outcome) = &vote.outcome {
+            body.push_str(&paragraph("Text", &format!("Kết quả: {outcome}.")));
+        }
         if vote.secret {
             body.push_str(&paragraph(
                 "Note",
@@ -836,6 +856,7 @@ const FODT_TAIL: &str = "</office:text>\n</office:body>\n</office:document>\n";
 mod tests {
     use super::*;
     use phonghop_protocol::api::MeetingState;
+    use phonghop_protocol::rules::MeetingRules;
 
     fn person(id: &str, name: &str, role: MeetingRole) -> Participant {
         Participant {
@@ -877,6 +898,7 @@ mod tests {
             closed_at: Some(1_796_090_700_000),
             tallies,
             named_choices,
+            decision: None,
         }
     }
 
@@ -1052,6 +1074,24 @@ mod tests {
         assert!(!fodt.contains("u_x"));
         assert!(!fodt.contains("Danh sách biểu quyết"));
         assert!(fodt.contains("Bỏ phiếu kín"));
+    }
+
+    #[test]
+    fn a_closed_vote_says_whether_it_passed_under_its_rule() {
+        let mut sources = sources();
+        // 1 of 3 present in favour: not more than half.
+        sources.votes[0].decision = Some((MeetingRules::STANDARD.decision, 3));
+        let record = build_record(&sources);
+        let outcome = record.votes[0].outcome.as_deref().unwrap();
+        assert!(
+            outcome.starts_with("Không thông qua (tán thành 1/3;"),
+            "{outcome}"
+        );
+        assert!(render_fodt(&record).contains("Kết quả: Không thông qua"));
+        // Still open: no outcome yet. Stored before rules: none either.
+        sources.votes[0].open = true;
+        assert_eq!(build_record(&sources).votes[0].outcome, None);
+        assert_eq!(build_record(&sources).votes[1].outcome, None);
     }
 
     #[test]

@@ -7,6 +7,8 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::rules::MeetingRules;
+
 /// The one error body of every failed API call.
 ///
 /// `code` is stable and meant for programs; `message` is for people, in the
@@ -203,8 +205,11 @@ pub struct Meeting {
     pub place: String,
     pub state: MeetingState,
     pub my_role: Option<MeetingRole>,
-    /// The URL of the agency's existing video-conference system, if any.
+    /// The URL of the agency's existing video-conference system, if any
+    /// (`https://` only).
     pub video_link: Option<String>,
+    /// The quorum and what a vote needs to pass in this meeting.
+    pub rules: MeetingRules,
     /// Ordered: each top-level item is followed by its sub-items.
     pub agenda: Vec<AgendaItem>,
     /// The Automerge documents this caller may sync, with their access.
@@ -363,6 +368,11 @@ pub struct UpdateMeetingRequest {
     )]
     #[schema(value_type = Option<String>)]
     pub video_link: Option<Option<String>>,
+    /// The meeting's rules, whole (a preset such as
+    /// `MeetingRules::PEOPLES_COMMITTEE` or the secretary's own). Votes
+    /// already opened keep the rule they were opened under.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules: Option<MeetingRules>,
 }
 
 /// `PUT /api/v1/meetings/{id}/participants/{user_id}` body.

@@ -6,6 +6,8 @@
 //!   shape and its stable codes).
 //! - [`live`]: the `/live` websocket protocol (presence, attendance,
 //!   presenter follow, speakers, votes).
+//! - [`rules`]: meeting rules (quorum, what a vote needs to pass) and a
+//!   closed vote's outcome, as exact fractions.
 //!
 //! **Invariant:** this crate knows serde and nothing else of the server: no
 //! tokio, no axum, no database. A type that derives `Serialize` here is a
@@ -13,3 +15,4 @@
 
 pub mod api;
 pub mod live;
+pub mod rules;

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::api::{MeetingRole, MeetingState};
+use crate::rules::{DecisionRule, Threshold, VoteOutcome};
 
 /// The protocol version this build speaks.
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -190,6 +191,11 @@ pub enum ServerMessage {
     MeetingChanged {
         meeting_state: MeetingState,
     },
+    /// The quorum as the meeting now stands, sent with `meeting_changed`
+    /// (the rules or the members may have changed).
+    QuorumChanged {
+        quorum: Quorum,
+    },
     /// A request to the secretary was sent or handled. Goes to the chair,
     /// the secretaries and the participant who sent it.
     SecretaryRequestChanged {
@@ -309,13 +315,15 @@ pub struct AttendanceEntry {
     pub marked_by: String,
 }
 
-/// Present voting members against the threshold.
+/// Present voting members against the meeting's quorum rule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Quorum {
     pub present_voting_members: u32,
     pub voting_members: u32,
-    /// Percent of voting members that must be present.
-    pub threshold_percent: u32,
+    /// The meeting's rule ("ít nhất 2/3 thành viên").
+    pub rule: Threshold,
+    /// The fewest present that reach it, for the screens ("cần 18").
+    pub needed: u32,
     pub reached: bool,
 }
 
@@ -433,6 +441,17 @@ pub struct VoteView {
     pub you_voted: bool,
     /// Counts per option, in `options` order, once closed.
     pub result: Option<Vec<u32>>,
+    /// The rule the vote was opened under (the meeting's rule then);
+    /// `None` for a vote stored before rules were kept.
+    #[serde(default)]
+    pub rule: Option<DecisionRule>,
+    /// How many members the rule counts against, fixed when the vote
+    /// opened (those present then, or all members).
+    #[serde(default)]
+    pub decision_base: Option<u32>,
+    /// Once closed, under `rule`: "Thông qua" or "Không thông qua".
+    #[serde(default)]
+    pub outcome: Option<VoteOutcome>,
     /// For an open (not secret) vote, once closed: who chose what. Sent
     /// to the chair and secretaries only.
     pub named_choices: Option<Vec<NamedChoice>>,

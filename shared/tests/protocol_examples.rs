@@ -91,11 +91,12 @@ fn server_type(message: &ServerMessage) -> &'static str {
         ServerMessage::Announcement { .. } => "announcement",
         ServerMessage::ReadinessChanged { .. } => "readiness_changed",
         ServerMessage::MeetingChanged { .. } => "meeting_changed",
+        ServerMessage::QuorumChanged { .. } => "quorum_changed",
         ServerMessage::SecretaryRequestChanged { .. } => "secretary_request_changed",
     }
 }
 
-const ALL_SERVER_TYPES: [&str; 15] = [
+const ALL_SERVER_TYPES: [&str; 16] = [
     "welcome",
     "hello_refused",
     "ok",
@@ -110,6 +111,7 @@ const ALL_SERVER_TYPES: [&str; 15] = [
     "announcement",
     "readiness_changed",
     "meeting_changed",
+    "quorum_changed",
     "secretary_request_changed",
 ];
 

@@ -591,6 +591,20 @@ async fn removed_participant_loses_the_meeting_and_bad_fields_get_clear_errors()
         .await
         .unwrap();
     assert_eq!(bad_link.status(), 400);
+    // https only: the meeting screens would hide an http:// link.
+    let plain_http_link = secretary
+        .patch(server.url(&meeting_path))
+        .header("Accept-Language", "en")
+        .json(&json!({ "video_link": "http://hoinghi.ubnd.local/phong/12" }))
+        .send()
+        .await
+        .unwrap();
+    let body = json_of(plain_http_link, 400).await;
+    assert_eq!(body["code"], "bad_request");
+    assert!(
+        body["message"].as_str().unwrap().contains("https://"),
+        "{body}"
+    );
     let delegate_creates = delegate
         .post(server.url("/api/v1/meetings"))
         .json(&json!({ "title": "x", "starts_at": "2026-12-01T08:00:00+07:00", "place": "y" }))

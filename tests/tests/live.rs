@@ -879,3 +879,142 @@ async fn a_request_to_the_secretary_is_seen_handled_and_kept() {
         3
     );
 }
+
+/// Sets the demo meeting's rules as its secretary; returns the answer.
+async fn set_rules(server: &Server, meeting_id: &str, rules: Value) -> reqwest::Response {
+    logged_in(server, "thuky", "demo")
+        .await
+        .patch(server.url(&format!("/api/v1/meetings/{meeting_id}")))
+        .header("Accept-Language", "en")
+        .json(&json!({ "rules": rules }))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Opens a vote for every voting member, has `in_favour` delegates vote
+/// "Tán thành", closes it and returns the closed vote.
+async fn vote_with(
+    server: &Server,
+    chair: &mut LiveClient,
+    meeting_id: &str,
+    seen: &[&str],
+    in_favour: &[&str],
+) -> Value {
+    let opened = chair
+        .request(json!({ "type": "open_vote", "question": "Thông qua tờ trình?", "eligibility": "all_voting_members" }))
+        .await;
+    assert_eq!(opened["type"], "ok", "{opened}");
+    let vote = opened_vote(chair, seen).await;
+    let vote_id = vote["id"].as_str().unwrap().to_owned();
+    for username in in_favour {
+        let (mut voter, _) = LiveClient::join(server, username, meeting_id).await;
+        let cast = voter
+            .request(json!({ "type": "cast_ballot", "vote_id": vote_id, "choice": 0 }))
+            .await;
+        assert_eq!(cast["type"], "ok", "{cast}");
+    }
+    chair
+        .request(json!({ "type": "close_vote", "vote_id": vote_id }))
+        .await;
+    loop {
+        let closed = chair.event("vote_closed").await;
+        if closed["vote"]["id"] == json!(vote_id) {
+            return closed["vote"].clone();
+        }
+    }
+}
+
+#[tokio::test]
+async fn meeting_rules_decide_the_quorum_and_whether_a_vote_passed() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = demo(dir.path());
+    let meeting_id = meeting_of(&server).await;
+    let (mut chair, welcome) = LiveClient::join(&server, "chutri", &meeting_id).await;
+    // 27 voting members (the chair and 26 delegates); at least half by
+    // default.
+    let quorum = &welcome["state"]["quorum"];
+    assert_eq!(quorum["voting_members"], 27, "{quorum}");
+    assert_eq!(quorum["needed"], 14, "{quorum}");
+    assert_eq!(quorum["rule"]["comparison"], "at_least");
+
+    // Impossible rules are refused with a clear message.
+    let mut never = json!({
+        "quorum": {"comparison": "more_than", "fraction": {"numerator": 1, "denominator": 1}},
+        "decision": {"base": "present", "threshold": {"comparison": "more_than", "fraction": {"numerator": 1, "denominator": 2}}}
+    });
+    let refused = set_rules(&server, &meeting_id, never.clone()).await;
+    assert_eq!(refused.status(), 400);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["code"], "bad_request");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("never be reached"),
+        "{body}"
+    );
+    never["quorum"]["fraction"]["numerator"] = json!(0);
+    assert_eq!(set_rules(&server, &meeting_id, never).await.status(), 400);
+
+    // A People's Committee session: two-thirds present (18 of 27), and a
+    // decision needs more than half of all members (14 of 27).
+    let peoples_committee = json!({
+        "quorum": {"comparison": "at_least", "fraction": {"numerator": 2, "denominator": 3}},
+        "decision": {"base": "all_members", "threshold": {"comparison": "more_than", "fraction": {"numerator": 1, "denominator": 2}}}
+    });
+    let saved = set_rules(&server, &meeting_id, peoples_committee.clone()).await;
+    assert_eq!(saved.status(), 200);
+    let meeting: Value = saved.json().await.unwrap();
+    assert_eq!(meeting["rules"], peoples_committee);
+    let quorum = chair.event("quorum_changed").await;
+    assert_eq!(quorum["quorum"]["needed"], 18, "{quorum}");
+    assert_eq!(quorum["quorum"]["reached"], false);
+
+    // Three in favour of 27 members: not passed, 14 were needed.
+    let first = vote_with(
+        &server,
+        &mut chair,
+        &meeting_id,
+        &[],
+        &["daibieu01", "daibieu02", "daibieu03"],
+    )
+    .await;
+    assert_eq!(first["result"], json!([3, 0, 0]));
+    assert_eq!(first["decision_base"], 27);
+    assert_eq!(first["rule"], peoples_committee["decision"]);
+    assert_eq!(
+        first["outcome"],
+        json!({"passed": false, "in_favour": 3, "base": 27, "needed": 14, "rule": peoples_committee["decision"]})
+    );
+
+    // The secretary lowers the bar to at least 1/9 of all members (3 of
+    // 27): a new vote with the same three ballots passes, and the first
+    // keeps the rule it was opened under.
+    let low_bar = json!({
+        "quorum": {"comparison": "at_least", "fraction": {"numerator": 1, "denominator": 2}},
+        "decision": {"base": "all_members", "threshold": {"comparison": "at_least", "fraction": {"numerator": 1, "denominator": 9}}}
+    });
+    assert_eq!(
+        set_rules(&server, &meeting_id, low_bar.clone())
+            .await
+            .status(),
+        200
+    );
+    let first_id = first["id"].as_str().unwrap().to_owned();
+    let second = vote_with(
+        &server,
+        &mut chair,
+        &meeting_id,
+        &[&first_id],
+        &["daibieu01", "daibieu02", "daibieu03"],
+    )
+    .await;
+    assert_eq!(second["outcome"]["passed"], true, "{second}");
+    assert_eq!(second["outcome"]["needed"], 3);
+    let (_, late_joiner) = LiveClient::join(&server, "daibieu04", &meeting_id).await;
+    let votes = late_joiner["state"]["votes"].as_array().unwrap();
+    assert_eq!(votes[0]["outcome"]["passed"], false);
+    assert_eq!(votes[0]["outcome"]["needed"], 14);
+    assert_eq!(votes[1]["outcome"]["passed"], true);
+}

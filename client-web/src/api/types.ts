@@ -83,9 +83,58 @@ export interface MeetingSummary {
   my_role: MeetingRole | null;
 }
 
+/** A fraction of members, kept as two integers (exact: 18 of 27 is two
+ * thirds). */
+export interface Fraction {
+  numerator: number;
+  denominator: number;
+}
+
+/** "ít nhất" (`at_least`) or "quá" (`more_than`, strictly more). */
+export type Comparison = 'at_least' | 'more_than';
+
+/** A share of members: "ít nhất 2/3", "quá 1/2". */
+export interface Threshold {
+  comparison: Comparison;
+  fraction: Fraction;
+}
+
+/** Whom a vote's threshold counts against: those present when it opened,
+ * or all members ("tổng số thành viên"). */
+export type DecisionBase = 'present' | 'all_members';
+
+/** What a vote needs to pass: ballots for its first option ("Tán thành")
+ * against a share of a base. */
+export interface DecisionRule {
+  base: DecisionBase;
+  threshold: Threshold;
+}
+
+/** The quorum and decision rule of one meeting. */
+export interface MeetingRules {
+  quorum: Threshold;
+  decision: DecisionRule;
+}
+
+/** A closed vote measured against its rule. */
+export interface VoteOutcome {
+  /** "Thông qua" or "Không thông qua". */
+  passed: boolean;
+  /** Ballots for the first option. */
+  in_favour: number;
+  /** How many members the rule counts against (fixed at opening). */
+  base: number;
+  /** The fewest ballots in favour that pass. */
+  needed: number;
+  rule: DecisionRule;
+}
+
 /** `GET /api/v1/meetings/{id}` answer. */
 export interface Meeting extends MeetingSummary {
+  /** `https://` only. */
   video_link: string | null;
+  /** The quorum and what a vote needs to pass. */
+  rules: MeetingRules;
   /** Ordered: each top-level item is followed by its sub-items. */
   agenda: AgendaItem[];
   sync_documents: SyncDocument[];
@@ -164,6 +213,8 @@ export interface UpdateMeetingRequest {
   starts_at?: string;
   place?: string;
   video_link?: string | null;
+  /** The meeting's rules, whole; votes already opened keep theirs. */
+  rules?: MeetingRules;
 }
 
 /** The state changes `POST /api/v1/meetings/{id}/{action}` accepts. */

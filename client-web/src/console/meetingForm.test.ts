@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Meeting } from '../api/types';
 import { checkNewMeeting, composeStartsAt, fieldsOf, meetingChanges, splitStartsAt } from './meetingForm';
+import { standardRules } from '../meetings/rules';
 
 const meeting: Meeting = {
   id: 'm_1',
@@ -10,6 +11,7 @@ const meeting: Meeting = {
   state: 'draft',
   my_role: 'secretary',
   video_link: null,
+  rules: standardRules,
   agenda: [],
   sync_documents: [],
 };
@@ -51,6 +53,13 @@ describe('checkNewMeeting', () => {
   it('keeps a video link that is a web address', () => {
     const checked = checkNewMeeting({ ...fields, videoLink: 'https://hop.example.vn/1' });
     expect(checked.ok && checked.request.video_link).toBe('https://hop.example.vn/1');
+  });
+
+  it('refuses an http:// video link, as the server does', () => {
+    expect(checkNewMeeting({ ...fields, videoLink: 'http://hop.example.vn/1' })).toMatchObject({
+      ok: false,
+      problem: { field: 'videoLink' },
+    });
   });
 
   it('names the first field to fix', () => {

@@ -64,8 +64,10 @@ export function fieldsOf(meeting: Meeting): MeetingFields {
   };
 }
 
+/** https only, as the server checks (the meeting and big screens show no
+ * other link). */
 function isWebLink(text: string): boolean {
-  return /^https?:\/\/[^\s]+$/i.test(text);
+  return /^https:\/\/[^\s]+$/i.test(text);
 }
 
 /** The first problem with the fields, in the order the form shows them, or

@@ -5,7 +5,7 @@
 // `type`, and a guard per server variant. Nothing else in the client
 // defines a `/live` wire shape; `docs/protocol.md` has an example of each.
 
-import type { MeetingRole, MeetingState } from '../api/types';
+import type { DecisionRule, MeetingRole, MeetingState, Threshold, VoteOutcome } from '../api/types';
 
 /** The protocol version this client speaks (`PROTOCOL_VERSION`). */
 export const protocolVersion = 1;
@@ -79,7 +79,10 @@ export interface AttendanceEntry {
 export interface Quorum {
   present_voting_members: number;
   voting_members: number;
-  threshold_percent: number;
+  /** The meeting's quorum rule ("ít nhất 2/3"). */
+  rule: Threshold;
+  /** The fewest present that reach it. */
+  needed: number;
   reached: boolean;
 }
 
@@ -134,6 +137,12 @@ export interface VoteView {
   allow_change: boolean;
   you_voted: boolean;
   result: number[] | null;
+  /** The rule the vote was opened under; absent or `null` for a vote
+   * stored before rules were kept. */
+  rule?: DecisionRule | null;
+  decision_base?: number | null;
+  /** Once closed: passed ("Thông qua") or not, under `rule`. */
+  outcome?: VoteOutcome | null;
   named_choices: NamedChoice[] | null;
 }
 
@@ -313,6 +322,12 @@ export interface MeetingChangedMessage {
   type: 'meeting_changed';
   meeting_state: MeetingState;
 }
+/** The quorum as the meeting now stands (after its rules or members
+ * changed). */
+export interface QuorumChangedMessage {
+  type: 'quorum_changed';
+  quorum: Quorum;
+}
 export interface SecretaryRequestChangedMessage {
   type: 'secretary_request_changed';
   request: SecretaryRequest;
@@ -334,6 +349,7 @@ export type ServerMessage =
   | AnnouncementMessage
   | ReadinessChangedMessage
   | MeetingChangedMessage
+  | QuorumChangedMessage
   | SecretaryRequestChangedMessage;
 
 /** The events: server messages that change the state for everyone. */
@@ -385,6 +401,8 @@ export const isReadinessChanged = (message: unknown): message is ReadinessChange
   hasType(message, 'readiness_changed') && isObject(message['readiness']);
 export const isMeetingChanged = (message: unknown): message is MeetingChangedMessage =>
   hasType(message, 'meeting_changed') && isString(message['meeting_state']);
+export const isQuorumChanged = (message: unknown): message is QuorumChangedMessage =>
+  hasType(message, 'quorum_changed') && isObject(message['quorum']);
 export const isSecretaryRequestChanged = (message: unknown): message is SecretaryRequestChangedMessage =>
   hasType(message, 'secretary_request_changed') &&
   isObject(message['request']) &&
@@ -406,6 +424,7 @@ const guards: ReadonlyArray<(message: unknown) => boolean> = [
   isAnnouncement,
   isReadinessChanged,
   isMeetingChanged,
+  isQuorumChanged,
   isSecretaryRequestChanged,
 ];
 

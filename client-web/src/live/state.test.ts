@@ -54,7 +54,13 @@ describe('applyEvent', () => {
     const state = apply(start(), {
       type: 'attendance_changed',
       attendance: { user_id: delegateA, status: 'present', reason: null, at_ms: 1, marked_by: delegateA },
-      quorum: { present_voting_members: 1, voting_members: 3, threshold_percent: 50, reached: false },
+      quorum: {
+        present_voting_members: 1,
+        voting_members: 3,
+        rule: { comparison: 'at_least', fraction: { numerator: 1, denominator: 2 } },
+        needed: 2,
+        reached: false,
+      },
     });
     expect(isCheckedIn(state)).toBe(true);
     expect(state.snapshot.quorum.present_voting_members).toBe(1);

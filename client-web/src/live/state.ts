@@ -104,6 +104,8 @@ export function applyEvent(state: LiveState, event: LiveEvent): LiveState {
       });
     case 'meeting_changed':
       return next({ meeting_state: event.meeting_state });
+    case 'quorum_changed':
+      return next({ quorum: event.quorum });
     case 'secretary_request_changed':
       return next({
         secretary_requests: replaceBy(

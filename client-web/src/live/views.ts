@@ -4,6 +4,7 @@
 
 import type { MessageKey, MessageParams } from '../i18n/i18n';
 import { h } from '../ui/dom';
+import { outcomeTexts, thresholdText } from '../meetings/rules';
 import type { LiveConnection } from './connection';
 import { formatCountdown, formatElapsed, remainingSeconds } from './countdown';
 import type { VoteView } from './protocol';
@@ -86,6 +87,7 @@ export function voteResult(vote: VoteView, t: Translate): HTMLElement {
   return h(
     'div',
     { className: 'vote-result-block' },
+    voteOutcome(vote, t),
     voteCounts(vote, counts, t),
     h(
       'p',
@@ -95,6 +97,22 @@ export function voteResult(vote: VoteView, t: Translate): HTMLElement {
       },
       t('live.voteProgress', { cast: vote.ballots_cast, eligible: vote.eligible }),
     ),
+  );
+}
+
+/** "Thông qua" or "Không thông qua" under the vote's rule, with the counts
+ * that decided it; nothing for a vote stored before rules were kept. */
+export function voteOutcome(vote: VoteView, t: Translate): HTMLElement | null {
+  if (!vote.outcome) return null;
+  const { verdict, detail } = outcomeTexts(vote.outcome, t);
+  return h(
+    'div',
+    {
+      className: `vote-outcome ${vote.outcome.passed ? 'vote-outcome-passed' : 'vote-outcome-failed'}`,
+      attrs: { 'data-vote-outcome': vote.outcome.passed ? 'passed' : 'not_passed' },
+    },
+    h('strong', { className: 'vote-outcome-verdict' }, verdict),
+    h('span', { className: 'vote-outcome-detail' }, detail),
   );
 }
 
@@ -116,7 +134,12 @@ function voteCounts(vote: VoteView, counts: readonly number[], t: Translate): HT
 /** "Đủ số lượng: 20/27 đại biểu có mặt". */
 export function quorumLine(state: LiveState, t: Translate): HTMLElement {
   const quorum = state.snapshot.quorum;
-  const params = { present: quorum.present_voting_members, total: quorum.voting_members };
+  const params = {
+    present: quorum.present_voting_members,
+    total: quorum.voting_members,
+    needed: quorum.needed,
+    rule: thresholdText(quorum.rule, t),
+  };
   return h(
     'p',
     {

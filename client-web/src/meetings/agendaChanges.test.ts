@@ -8,6 +8,7 @@ import {
   describeChange,
   noticeParts,
 } from './agendaChanges';
+import { standardRules } from './rules';
 
 function document(id: string, version = 1, extra: Partial<DocumentInfo> = {}): DocumentInfo {
   return {
@@ -48,6 +49,7 @@ function meeting(agenda: AgendaItem[]): Meeting {
     state: 'published',
     my_role: 'delegate',
     video_link: null,
+    rules: standardRules,
     agenda,
     sync_documents: [],
   };

@@ -12,6 +12,7 @@ import {
   type DocumentStore,
   type PackProgress,
 } from './documentPack';
+import { standardRules } from '../meetings/rules';
 
 function documentInfo(id: string, confidential = false, version = 1): DocumentInfo {
   return {
@@ -39,6 +40,7 @@ function meetingWith(documents: DocumentInfo[][], state: Meeting['state'] = 'pub
     state,
     my_role: 'delegate',
     video_link: null,
+    rules: standardRules,
     sync_documents: [],
     agenda: documents.map((docs, index) => ({
       id: `a_${index}`,

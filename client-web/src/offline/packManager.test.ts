@@ -3,6 +3,7 @@ import type { DocumentInfo, Meeting } from '../api/types';
 import type { DocumentStore, PackIndex, PackProgress } from './documentPack';
 import { heldVersions, planPack } from './documentPack';
 import { DocumentPacks } from './packManager';
+import { standardRules } from '../meetings/rules';
 
 const doc = (id: string, version = 1, confidential = false): DocumentInfo => ({
   id,
@@ -27,6 +28,7 @@ const meeting = (documents: DocumentInfo[]): Meeting => ({
   state: 'published',
   my_role: 'delegate',
   video_link: null,
+  rules: standardRules,
   sync_documents: [],
   agenda: [
     {

@@ -1,7 +1,7 @@
 // The secretary's console for one meeting ("Chuẩn bị cuộc họp"): its
-// details, participants, agenda and documents, the state changes
-// (publish, start, close, cancel, each confirmed first), "Xem như đại
-// biểu" (the meeting screen a delegate sees) and the audit log.
+// details, the meeting rules (quorum, what a vote needs to pass),
+// participants, agenda and documents, the state changes (publish, start,
+// close, cancel, each confirmed first) and the audit log.
 //
 // Editing always needs the server: unlike the delegate's screens, this
 // one shows no saved data, so nobody edits a stale copy.
@@ -23,6 +23,7 @@ import { agendaEditorSection } from './editor/agendaEditor';
 import type { EditorHandle } from './editor/editorHandle';
 import { meetingDetailsForm } from './editor/meetingDetails';
 import { participantsSection } from './editor/participants';
+import { rulesSection } from './editor/rulesSection';
 import { recordExportButton, recordSignButton } from './recordExport';
 
 export const meetingEditorScreen =
@@ -57,6 +58,7 @@ export const meetingEditorScreen =
         renderHeader();
         if (stateChanged) {
           renderDetails();
+          rules.render();
           participants.render();
         }
         agenda.render();
@@ -77,6 +79,7 @@ export const meetingEditorScreen =
     };
     const participants = participantsSection(handle);
     const agenda = agendaEditorSection(handle);
+    const rules = rulesSection(handle);
 
     const changeState = async (button: ReturnType<typeof lifecycleButtons>[number]) => {
       const confirmed = await confirmAction({
@@ -122,11 +125,6 @@ export const meetingEditorScreen =
           h(
             'div',
             { className: 'toolbar-group' },
-            h(
-              'a',
-              { className: 'button', attrs: { href: hrefFor({ screen: 'meeting', meetingId }) } },
-              t('console.previewAsDelegate'),
-            ),
             canReadAudit(context.user, meeting)
               ? h(
                   'a',
@@ -208,9 +206,17 @@ export const meetingEditorScreen =
           if (signal.aborted) return;
           renderHeader();
           renderDetails();
+          rules.render();
           agenda.render();
           const notice = agendaNotice(context, meetingId, () => agenda.render());
-          body.replaceChildren(notice.element, headerSlot, detailsSlot, participants.element, agenda.element);
+          body.replaceChildren(
+            notice.element,
+            headerSlot,
+            detailsSlot,
+            rules.element,
+            participants.element,
+            agenda.element,
+          );
           // Another secretary's edits (or the same secretary's in another
           // tab) show here with no reload, with the same notice the
           // delegates get.

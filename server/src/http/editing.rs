@@ -20,6 +20,7 @@ use crate::access::{self, MeetingViewer};
 use crate::auth::AuthenticatedUser;
 use crate::error::AppError;
 use crate::http::meetings::{load_meeting_view, visible_meeting};
+use crate::rules::{self, RulesError};
 use crate::state::AppState;
 use crate::store::{
     new_id, now_millis, AgendaItemChanges, AgendaItemRecord, AgendaPlacement, MeetingChanges,
@@ -92,15 +93,22 @@ fn check_start_time(value: &str) -> Result<String, AppError> {
     Ok(value.trim().to_owned())
 }
 
+/// A video-conference link is `https://` only: the client opens nothing
+/// else (an `http://` page could be swapped on the way, and the link is
+/// shown to every participant), so the server refuses what the client
+/// would hide.
 fn check_video_link(value: &str) -> Result<String, AppError> {
     let value = value.trim();
-    let ok = (value.starts_with("https://") || value.starts_with("http://"))
+    let ok = value.len() > "https://".len()
+        && value
+            .get(..8)
+            .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
         && value.len() <= 2000
         && !value.chars().any(|c| c.is_whitespace() || c.is_control());
     if !ok {
         return Err(AppError::bad_request(
-            "Đường dẫn hội nghị truyền hình phải bắt đầu bằng https:// hoặc http://.",
-            "The video-conference link must start with https:// or http://.",
+            "Đường dẫn hội nghị truyền hình phải bắt đầu bằng https:// (không nhận http://).",
+            "The video-conference link must start with https:// (http:// is not accepted).",
         ));
     }
     Ok(value.to_owned())
@@ -190,13 +198,28 @@ pub async fn update_meeting(
             None => None,
         },
     };
+    if let Some(rules) = &request.rules {
+        rules::check(rules).map_err(|error| match error {
+            RulesError::BadFraction => AppError::bad_request(
+                "Tỉ lệ trong quy chế phải là một phân số từ 1/100 đến 1 (tử số từ 1 đến mẫu số, mẫu số tối đa 100).",
+                "A share in the meeting rules must be a fraction from 1/100 to 1 (numerator from 1 to the denominator, denominator at most 100).",
+            ),
+            RulesError::Unreachable => AppError::bad_request(
+                "\"Quá\" toàn bộ thành viên thì không bao giờ đạt được: hãy chọn \"ít nhất\".",
+                "\"More than\" all of the members can never be reached: choose \"at least\".",
+            ),
+        })?;
+    }
     state.store.update_meeting(&meeting_id, &changes).await?;
+    if let Some(rules) = &request.rules {
+        state.store.set_meeting_rules(&meeting_id, rules).await?;
+    }
     record_change(
         &state,
         &caller,
         &meeting_id,
         "meeting.update",
-        serde_json::json!({ "title": changes.title, "starts_at": changes.starts_at, "place": changes.place }),
+        serde_json::json!({ "title": changes.title, "starts_at": changes.starts_at, "place": changes.place, "rules": request.rules }),
     )
     .await?;
     Ok(Json(load_meeting_view(&state, &caller, &meeting_id).await?))

@@ -190,6 +190,7 @@ pub async fn load_meeting_view(
         state: summary.state,
         my_role: summary.my_role,
         video_link: meeting.video_link,
+        rules: state.store.meeting_rules(&meeting.id).await?,
         agenda,
         sync_documents,
     })

@@ -132,6 +132,7 @@ pub async fn render_record(state: &AppState, meeting: &MeetingRecord) -> Result<
                 open: vote.open,
                 eligible: vote.eligible,
                 closed_at: vote.closed_at,
+                decision: vote.decision,
             })
             .collect(),
         minutes: read_minutes(state, &meeting.id).await?,

@@ -27,7 +27,7 @@ use tokio::sync::broadcast;
 use crate::store::{
     new_id, AttendanceRecord, BallotError, SecretaryRequestRecord, Store, StoreError, VoteRecord,
 };
-use room::{Actor, Audience, PackDocument, Plan, Refusal, Room, RoomVote};
+use room::{vote_outcome, Actor, Audience, PackDocument, Plan, Refusal, Room, RoomVote};
 
 /// How many events a slow client may fall behind before it is dropped
 /// (it reconnects and gets a fresh snapshot).
@@ -131,7 +131,14 @@ impl LiveHub {
         let Some(handle) = self.loaded(meeting_id) else {
             return;
         };
-        let (participants, state) = match load_participants(store, meeting_id).await {
+        let loaded = match load_participants(store, meeting_id).await {
+            Ok(loaded) => store
+                .meeting_rules(meeting_id)
+                .await
+                .map(|rules| (loaded, rules)),
+            Err(error) => Err(error),
+        };
+        let ((participants, state), rules) = match loaded {
             Ok(loaded) => loaded,
             Err(error) => {
                 tracing::warn!(%error, meeting_id, "cannot refresh a live room");
@@ -147,6 +154,7 @@ impl LiveHub {
         };
         let mut room = handle.room.lock().await;
         room.set_participants(participants, state);
+        room.set_rules(rules);
         let _ = handle.events.send(Event {
             audience: Audience::Everyone,
             json: to_json(&ServerMessage::MeetingChanged {
@@ -161,6 +169,12 @@ impl LiveHub {
                 json: to_json(&broadcast.message),
             });
         }
+        let _ = handle.events.send(Event {
+            audience: Audience::Everyone,
+            json: to_json(&ServerMessage::QuorumChanged {
+                quorum: room.quorum(),
+            }),
+        });
     }
 
     pub fn room_count(&self) -> usize {
@@ -225,6 +239,7 @@ async fn load_room(store: &Store, meeting_id: &str) -> Result<Room, StoreError> 
     let pack = load_pack(store, meeting_id, state).await?;
     let mut room = Room::new(meeting_id, state, participants);
     room.set_pack(pack);
+    room.set_rules(store.meeting_rules(meeting_id).await?);
     let attendance = store
         .attendance_of(meeting_id)
         .await?
@@ -242,7 +257,8 @@ async fn load_room(store: &Store, meeting_id: &str) -> Result<Room, StoreError> 
         .await?
         .into_iter()
         .map(|(vote, ballots)| {
-            let result = (!vote.open).then(|| ballots.tallies.iter().map(|t| *t as u32).collect());
+            let result: Option<Vec<u32>> =
+                (!vote.open).then(|| ballots.tallies.iter().map(|t| *t as u32).collect());
             let named = (!vote.open && !vote.secret).then(|| {
                 ballots
                     .named_choices
@@ -253,32 +269,43 @@ async fn load_room(store: &Store, meeting_id: &str) -> Result<Room, StoreError> 
                     })
                     .collect()
             });
-            RoomVote {
-                view: VoteView {
-                    id: vote.id,
-                    agenda_item_id: vote.agenda_item_id,
-                    question: vote.question,
-                    options: vote.options,
-                    secret: vote.secret,
-                    state: if vote.open {
-                        VoteState::Open
-                    } else {
-                        VoteState::Closed
-                    },
-                    opened_at_ms: vote.opened_at,
-                    closed_at_ms: vote.closed_at,
-                    ballots_cast: ballots.voters.len() as u32,
-                    eligible: vote.eligible as u32,
-                    // Votes stored before eligibility was recorded were
-                    // open to every voting member.
-                    eligibility: vote
-                        .eligibility
-                        .unwrap_or(VoteEligibility::AllVotingMembers),
-                    allow_change: vote.allow_change,
-                    you_voted: false,
-                    result,
-                    named_choices: named,
+            let decision = vote
+                .decision
+                .map(|(rule, base)| (rule, u32::try_from(base).unwrap_or(0)));
+            let mut view = VoteView {
+                id: vote.id,
+                agenda_item_id: vote.agenda_item_id,
+                question: vote.question,
+                options: vote.options,
+                secret: vote.secret,
+                state: if vote.open {
+                    VoteState::Open
+                } else {
+                    VoteState::Closed
                 },
+                opened_at_ms: vote.opened_at,
+                closed_at_ms: vote.closed_at,
+                ballots_cast: ballots.voters.len() as u32,
+                eligible: vote.eligible as u32,
+                // Votes stored before eligibility was recorded were
+                // open to every voting member.
+                eligibility: vote
+                    .eligibility
+                    .unwrap_or(VoteEligibility::AllVotingMembers),
+                allow_change: vote.allow_change,
+                you_voted: false,
+                result: None,
+                rule: decision.map(|(rule, _)| rule),
+                decision_base: decision.map(|(_, base)| base),
+                outcome: None,
+                named_choices: named,
+            };
+            if let Some(counts) = result {
+                view.outcome = vote_outcome(&view, &counts);
+                view.result = Some(counts);
+            }
+            RoomVote {
+                view,
                 voters: ballots.voters.into_iter().collect(),
                 eligible_voters: vote.eligible_voters.map(|v| v.into_iter().collect()),
             }
@@ -495,6 +522,7 @@ async fn persist(store: &Store, meeting_id: &str, plan: &Plan) -> Result<VoteOut
                     eligibility: Some(open.eligibility),
                     eligible_voters: Some(open.eligible_voters.clone()),
                     allow_change: open.allow_change,
+                    decision: Some((open.rule, i64::from(open.decision_base))),
                     opened_by: open.opened_by.clone(),
                     opened_at: open.opened_at_ms,
                     closed_at: None,
@@ -513,6 +541,8 @@ async fn persist(store: &Store, meeting_id: &str, plan: &Plan) -> Result<VoteOut
                         "eligibility": open.eligibility,
                         "eligible": open.eligible_voters.len(),
                         "allow_change": open.allow_change,
+                        "decision_rule": open.rule,
+                        "decision_base": open.decision_base,
                     }),
                 })
                 .await

@@ -3,6 +3,7 @@
 //! (each run creates and drops a database of its own there).
 
 use super::*;
+use phonghop_protocol::rules::MeetingRules;
 
 /// A store on a fresh database of each available backend, with a guard
 /// that removes it afterwards.
@@ -458,6 +459,23 @@ async fn meetings_agenda_and_documents_round_trip() {
             store.document(&document.id).await.unwrap(),
             Some((document, version))
         );
+        // Rules last: setting them moves the meeting's `updated_at`, which
+        // the round trips above compare.
+        assert_eq!(
+            store.meeting_rules(&newer.id).await.unwrap(),
+            MeetingRules::STANDARD,
+            "{backend}: rules nobody set are the standard ones"
+        );
+        store
+            .set_meeting_rules(&newer.id, &MeetingRules::PEOPLES_COMMITTEE)
+            .await
+            .unwrap();
+        assert_eq!(
+            store.meeting_rules(&newer.id).await.unwrap(),
+            MeetingRules::PEOPLES_COMMITTEE,
+            "{backend}"
+        );
+        assert!(store.meeting_rules("m_nobody").await.is_err());
     }
 }
 
@@ -865,6 +883,7 @@ fn vote_record(
         eligibility: Some(live::VoteEligibility::Present),
         eligible_voters: Some(eligible.iter().map(|v| (*v).to_owned()).collect()),
         allow_change,
+        decision: Some((MeetingRules::PEOPLES_COMMITTEE.decision, 27)),
         opened_by: opened_by.to_owned(),
         opened_at: now_millis(),
         closed_at: None,

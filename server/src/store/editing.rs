@@ -1,6 +1,7 @@
 //! Changing meetings, agendas and documents: what a secretary does while
 //! preparing a meeting. Multi-row changes run in one transaction.
 
+use phonghop_protocol::rules::MeetingRules;
 use sqlx::Row;
 
 use super::records::DbEnum;
@@ -70,6 +71,41 @@ impl Store {
         .execute(&self.writer)
         .await?;
         Ok(meeting)
+    }
+
+    /// A meeting's rules ([`MeetingRules::STANDARD`] until the secretary
+    /// sets them).
+    pub async fn meeting_rules(&self, meeting_id: &str) -> StoreResult<MeetingRules> {
+        let row = sqlx::query("SELECT rules FROM meetings WHERE id = $1")
+            .bind(meeting_id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("meeting {meeting_id}")))?;
+        let Some(rules) = row.try_get::<Option<String>, _>("rules")? else {
+            return Ok(MeetingRules::STANDARD);
+        };
+        serde_json::from_str(&rules).map_err(|_| StoreError::CorruptValue {
+            column: "meetings.rules",
+            value: rules,
+        })
+    }
+
+    /// Sets a meeting's rules (checked by the caller).
+    pub async fn set_meeting_rules(
+        &self,
+        meeting_id: &str,
+        rules: &MeetingRules,
+    ) -> StoreResult<()> {
+        let changed = sqlx::query("UPDATE meetings SET rules = $1, updated_at = $2 WHERE id = $3")
+            .bind(serde_json::to_string(rules).unwrap_or_default())
+            .bind(now_millis())
+            .bind(meeting_id)
+            .execute(&self.writer)
+            .await?;
+        if changed.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!("meeting {meeting_id}")));
+        }
+        Ok(())
     }
 
     /// Moves a meeting to `state`; publishing also records when.

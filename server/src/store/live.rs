@@ -23,6 +23,7 @@
 //! **Requests to the secretary** (`secretary_requests`): who asked for
 //! what, when, and who handled it.
 
+use phonghop_protocol::rules::DecisionRule;
 use sqlx::Row;
 
 use super::records::DbEnum;
@@ -86,6 +87,9 @@ pub struct VoteRecord {
     pub eligible_voters: Option<Vec<String>>,
     /// Whether a voter may change their ballot until the vote closes.
     pub allow_change: bool,
+    /// The decision rule the vote was opened under and how many members
+    /// it counts against; `None` for votes stored before rules were kept.
+    pub decision: Option<(DecisionRule, i64)>,
     pub opened_by: String,
     pub opened_at: i64,
     pub closed_at: Option<i64>,
@@ -192,8 +196,8 @@ impl Store {
         let mut tx = self.writer.begin().await?;
         sqlx::query(
             "INSERT INTO votes (id, meeting_id, agenda_item_id, question, options, secret, state, eligible, opened_by, opened_at, closed_at, \
-             eligibility, eligible_voters, allow_change) \
-             VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $9, NULL, $10, $11, $12)",
+             eligibility, eligible_voters, allow_change, decision_rule, decision_base) \
+             VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $9, NULL, $10, $11, $12, $13, $14)",
         )
         .bind(&vote.id)
         .bind(&vote.meeting_id)
@@ -211,6 +215,11 @@ impl Store {
                 .map(|voters| serde_json::to_string(voters).unwrap_or_else(|_| "[]".into())),
         )
         .bind(i64::from(vote.allow_change))
+        .bind(
+            vote.decision
+                .map(|(rule, _)| serde_json::to_string(&rule).unwrap_or_default()),
+        )
+        .bind(vote.decision.map(|(_, base)| base))
         .execute(&mut *tx)
         .await?;
         for index in 0..vote.options.len() {
@@ -397,7 +406,7 @@ impl Store {
     pub async fn votes_of(&self, meeting_id: &str) -> StoreResult<Vec<(VoteRecord, VoteBallots)>> {
         let rows = sqlx::query(
             "SELECT id, meeting_id, agenda_item_id, question, options, secret, state, eligible, opened_by, opened_at, closed_at, \
-             eligibility, eligible_voters, allow_change \
+             eligibility, eligible_voters, allow_change, decision_rule, decision_base \
              FROM votes WHERE meeting_id = $1 ORDER BY opened_at, id",
         )
         .bind(meeting_id)
@@ -408,6 +417,18 @@ impl Store {
             let options: String = row.try_get("options")?;
             let eligibility: Option<String> = row.try_get("eligibility")?;
             let eligible_voters: Option<String> = row.try_get("eligible_voters")?;
+            let decision_rule: Option<String> = row.try_get("decision_rule")?;
+            let decision_base: Option<i64> = row.try_get("decision_base")?;
+            let decision = match (decision_rule, decision_base) {
+                (Some(rule), Some(base)) => Some((
+                    serde_json::from_str(&rule).map_err(|_| StoreError::CorruptValue {
+                        column: "votes.decision_rule",
+                        value: rule.clone(),
+                    })?,
+                    base,
+                )),
+                _ => None,
+            };
             let vote = VoteRecord {
                 id: row.try_get("id")?,
                 meeting_id: row.try_get("meeting_id")?,
@@ -433,6 +454,7 @@ impl Store {
                     })
                     .transpose()?,
                 allow_change: row.try_get::<i64, _>("allow_change")? != 0,
+                decision,
                 opened_by: row.try_get("opened_by")?,
                 opened_at: row.try_get("opened_at")?,
                 closed_at: row.try_get("closed_at")?,

@@ -5,6 +5,8 @@ use phonghop_protocol::live::{
     AttendanceEntry, AttendanceStatus, LiveErrorCode, LiveParticipant, Quorum, ServerMessage,
 };
 
+use crate::rules;
+
 use super::{is_voting_role, refuse, Actor, Broadcast, Plan, Refusal, Room};
 
 /// Longest reason given for an absence, in characters.
@@ -22,12 +24,13 @@ impl Room {
             .filter(|p| self.is_present(&p.user_id))
             .count() as u32;
         let members = voting.len() as u32;
-        let reached = members > 0 && present * 100 >= members * self.quorum_threshold_percent;
+        let rule = self.rules.quorum;
         Quorum {
             present_voting_members: present,
             voting_members: members,
-            threshold_percent: self.quorum_threshold_percent,
-            reached,
+            rule,
+            needed: rules::needed(members, rule),
+            reached: rules::reaches(present, members, rule),
         }
     }
 
@@ -94,6 +97,7 @@ impl Room {
 mod tests {
     use phonghop_protocol::api::MeetingRole;
     use phonghop_protocol::live::{AttendanceStatus, ClientMessage, LiveErrorCode};
+    use phonghop_protocol::rules::MeetingRules;
 
     use super::super::test_support::*;
 
@@ -128,6 +132,43 @@ mod tests {
         )
         .unwrap();
         assert!(room.quorum().reached, "2 of 4 is 50%");
+        assert_eq!(room.quorum().needed, 2);
+    }
+
+    #[test]
+    fn quorum_follows_the_meetings_rules() {
+        let mut room = room();
+        room.set_rules(MeetingRules::PEOPLES_COMMITTEE);
+        let chair = actor("chair", MeetingRole::Chair);
+        for (id, who) in [(1, "chair"), (2, "delegate_a")] {
+            run(
+                &mut room,
+                &chair,
+                ClientMessage::SetAttendance {
+                    id,
+                    user_id: who.into(),
+                    status: AttendanceStatus::Present,
+                    reason: None,
+                },
+            )
+            .unwrap();
+        }
+        let quorum = room.quorum();
+        assert_eq!(quorum.rule, MeetingRules::PEOPLES_COMMITTEE.quorum);
+        assert_eq!(quorum.needed, 3, "two-thirds of 4 is 2.67");
+        assert!(!quorum.reached, "2 of 4 is half, not two-thirds");
+        run(
+            &mut room,
+            &chair,
+            ClientMessage::SetAttendance {
+                id: 3,
+                user_id: "delegate_b".into(),
+                status: AttendanceStatus::Present,
+                reason: None,
+            },
+        )
+        .unwrap();
+        assert!(room.quorum().reached, "3 of 4 is more than two-thirds");
     }
 
     #[test]

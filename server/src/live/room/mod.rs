@@ -47,13 +47,14 @@ use phonghop_protocol::live::{
     FollowState, LiveErrorCode, LiveParticipant, NamedChoice, SecretaryRequest, ServerMessage,
     SpeakersState,
 };
+use phonghop_protocol::rules::MeetingRules;
 
 pub use readiness::{PackDocument, ReadinessReport};
 pub use secretary::{
     MAX_OPEN_SECRETARY_REQUESTS, MAX_SECRETARY_REQUEST_TEXT, SECRETARY_REQUESTS_PER_WINDOW,
     SECRETARY_REQUEST_WINDOW_MS,
 };
-pub use votes::{valid_ballot_key, OpenVote, RoomVote};
+pub use votes::{valid_ballot_key, vote_outcome, OpenVote, RoomVote};
 
 /// Who sent a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -191,7 +192,9 @@ pub struct Room {
     /// user → (devices online, online since).
     presence: HashMap<String, (u32, i64)>,
     attendance: BTreeMap<String, AttendanceEntry>,
-    quorum_threshold_percent: u32,
+    /// The meeting's quorum and decision rules, as the secretary set them
+    /// (a vote copies the decision rule when it opens).
+    rules: MeetingRules,
     follow: Option<FollowState>,
     speakers: SpeakersState,
     votes: Vec<RoomVote>,
@@ -227,7 +230,7 @@ impl Room {
                 .collect(),
             presence: HashMap::new(),
             attendance: BTreeMap::new(),
-            quorum_threshold_percent: 50,
+            rules: MeetingRules::STANDARD,
             follow: None,
             speakers: SpeakersState::default(),
             votes: Vec::new(),
@@ -256,6 +259,12 @@ impl Room {
             .collect();
         self.votes = votes;
         self.speakers.history = history;
+    }
+
+    /// Sets the meeting's rules (when loaded, and after a REST change).
+    /// Open votes keep the rule they were opened under.
+    pub fn set_rules(&mut self, rules: MeetingRules) {
+        self.rules = rules;
     }
 
     /// Replaces the participant list (after a REST change).

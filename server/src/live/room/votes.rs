@@ -11,6 +11,9 @@ use phonghop_protocol::live::{
     LiveErrorCode, NamedChoice, ServerMessage, VoteEligibility, VoteState, VoteView,
     STANDARD_VOTE_OPTIONS,
 };
+use phonghop_protocol::rules::{DecisionBase, DecisionRule, VoteOutcome};
+
+use crate::rules;
 
 use super::{is_voting_role, refuse, Actor, Audience, Broadcast, Plan, Refusal, Room, MAX_TEXT};
 
@@ -29,6 +32,12 @@ pub struct OpenVote {
     /// Who may vote, fixed at opening (sorted).
     pub eligible_voters: Vec<String>,
     pub allow_change: bool,
+    /// The meeting's decision rule when the vote opened: the vote keeps
+    /// it even if the secretary changes the rules afterwards.
+    pub rule: DecisionRule,
+    /// How many members the rule counts against, fixed now: the voting
+    /// members present, or all of them.
+    pub decision_base: u32,
     pub opened_by: String,
     pub opened_at_ms: i64,
 }
@@ -60,6 +69,16 @@ pub fn valid_ballot_key(key: &str) -> bool {
         && key
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// A closed vote measured against the rule it was opened under: ballots
+/// for its first option ("Tán thành") against its decision base. `None`
+/// for a vote stored before rules were kept.
+pub fn vote_outcome(view: &VoteView, counts: &[u32]) -> Option<VoteOutcome> {
+    let rule = view.rule?;
+    let base = view.decision_base?;
+    let in_favour = counts.first().copied().unwrap_or(0);
+    Some(rules::outcome(in_favour, base, rule))
 }
 
 impl Room {
@@ -143,6 +162,12 @@ impl Room {
                 },
             ));
         }
+        let rule = self.rules.decision;
+        let quorum = self.quorum();
+        let decision_base = match rule.base {
+            DecisionBase::Present => quorum.present_voting_members,
+            DecisionBase::AllMembers => quorum.voting_members,
+        };
         Ok(Plan::OpenVote(OpenVote {
             id: new_id(),
             agenda_item_id: request.agenda_item_id.map(str::to_owned),
@@ -152,6 +177,8 @@ impl Room {
             eligibility: request.eligibility,
             eligible_voters,
             allow_change: request.allow_change,
+            rule,
+            decision_base,
             opened_by: actor.user_id.clone(),
             opened_at_ms: now_ms,
         }))
@@ -251,6 +278,9 @@ impl Room {
             allow_change: open.allow_change,
             you_voted: false,
             result: None,
+            rule: Some(open.rule),
+            decision_base: Some(open.decision_base),
+            outcome: None,
             named_choices: None,
         };
         self.votes.push(RoomVote {
@@ -290,6 +320,7 @@ impl Room {
         vote.view.state = VoteState::Closed;
         if let Some((counts, named, closed_at)) = vote_result {
             vote.view.ballots_cast = counts.iter().sum();
+            vote.view.outcome = vote_outcome(&vote.view, &counts);
             vote.view.result = Some(counts);
             vote.view.named_choices = if vote.view.secret { None } else { named };
             vote.view.closed_at_ms = Some(closed_at);
