@@ -24,6 +24,9 @@ pub enum LogFormat {
     Json,
 }
 
+// `serve`'s options make this enum large; it is parsed once at start-up,
+// so boxing them would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the server.

@@ -296,6 +296,47 @@ pub fn logins_text(url: &str, delegates: usize) -> String {
     )
 }
 
+/// The demo's signing certificates: a demo certificate authority issues
+/// one for `chutri` and one for `thuky`, held without a PIN, so the demo
+/// meeting's record can be signed once it is closed. Accounts that already
+/// have a certificate keep it. Returns how many were issued.
+pub async fn provision_signing(store: &Store) -> anyhow::Result<usize> {
+    const SIGNERS: [(&str, &str); 2] = [
+        ("chutri", "Chủ tịch UBND huyện"),
+        ("thuky", "Chuyên viên Văn phòng HĐND và UBND huyện"),
+    ];
+    let mut missing = Vec::new();
+    for (username, title) in SIGNERS {
+        if let Some(user) = store.user_by_username(username).await? {
+            if store.signing_credential(&user.id).await?.is_none() {
+                missing.push((user, title));
+            }
+        }
+    }
+    if missing.is_empty() {
+        return Ok(0);
+    }
+    let now = time::OffsetDateTime::now_utc();
+    let authority = crate::signing::authority::Authority::new(
+        "phonghop DEMO - không dùng cho văn bản thật",
+        now,
+    )?;
+    let authority_certificate = authority.certificate()?;
+    for (user, title) in &missing {
+        let issued = authority.issue(&user.display_name, title, "UBND huyện (demo)", now)?;
+        store
+            .set_signing_credential(&crate::store::SigningCredential {
+                user_id: user.id.clone(),
+                certificate: issued.certificate.der.clone(),
+                chain: vec![authority_certificate.der.clone()],
+                key: crate::store::CredentialKey::UnprotectedPkcs8(issued.private_key_pkcs8),
+                registered_at: now_millis(),
+            })
+            .await?;
+    }
+    Ok(missing.len())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -341,45 +382,4 @@ mod tests {
         assert_eq!(store.all_meetings().await.unwrap().len(), 1);
         assert_eq!(store.count_documents().await.unwrap(), 3);
     }
-}
-
-/// The demo's signing certificates: a demo certificate authority issues
-/// one for `chutri` and one for `thuky`, held without a PIN, so the demo
-/// meeting's record can be signed once it is closed. Accounts that already
-/// have a certificate keep it. Returns how many were issued.
-pub async fn provision_signing(store: &Store) -> anyhow::Result<usize> {
-    const SIGNERS: [(&str, &str); 2] = [
-        ("chutri", "Chủ tịch UBND huyện"),
-        ("thuky", "Chuyên viên Văn phòng HĐND và UBND huyện"),
-    ];
-    let mut missing = Vec::new();
-    for (username, title) in SIGNERS {
-        if let Some(user) = store.user_by_username(username).await? {
-            if store.signing_credential(&user.id).await?.is_none() {
-                missing.push((user, title));
-            }
-        }
-    }
-    if missing.is_empty() {
-        return Ok(0);
-    }
-    let now = time::OffsetDateTime::now_utc();
-    let authority = crate::signing::authority::Authority::new(
-        "phonghop DEMO - không dùng cho văn bản thật",
-        now,
-    )?;
-    let authority_certificate = authority.certificate()?;
-    for (user, title) in &missing {
-        let issued = authority.issue(&user.display_name, title, "UBND huyện (demo)", now)?;
-        store
-            .set_signing_credential(&crate::store::SigningCredential {
-                user_id: user.id.clone(),
-                certificate: issued.certificate.der.clone(),
-                chain: vec![authority_certificate.der.clone()],
-                key: crate::store::CredentialKey::UnprotectedPkcs8(issued.private_key_pkcs8),
-                registered_at: now_millis(),
-            })
-            .await?;
-    }
-    Ok(missing.len())
 }

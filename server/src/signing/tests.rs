@@ -114,7 +114,12 @@ fn one_changed_byte_breaks_every_signature_covering_it() {
 #[test]
 fn a_changed_signature_value_is_rejected() {
     let actors = actors();
-    let signed = sign_as(RECORD, &actors.chair, &[actors.authority.clone()], "ChuTri");
+    let signed = sign_as(
+        RECORD,
+        &actors.chair,
+        std::slice::from_ref(&actors.authority),
+        "ChuTri",
+    );
     let found = &pdf::find_signatures(&signed)[0];
     // The last byte of the ECDSA signature value, inside the hole.
     let hex_at = found.byte_range[1] + 1 + found.contents.len() * 2 - 1;
