@@ -86,6 +86,13 @@ const REST: &[(&str, [u16; 8])] = &[
     ("GET /api/v1/meetings/{meeting_id}/document-reads",          [401, 200, 200, 200, 403, 403, 404, 401]),
     // The record exists once the meeting has started: 409 for who may have it.
     ("GET /api/v1/meetings/{meeting_id}/record.pdf",              [401, 409, 409, 409, 403, 403, 404, 401]),
+    // Where the record's signatures stand: who may export the record.
+    ("GET /api/v1/meetings/{meeting_id}/record",                  [401, 200, 200, 200, 403, 403, 404, 401]),
+    // Signing: the meeting's chair and secretaries only (an administrator
+    // is not one), and only once the meeting is closed: 409 here.
+    ("POST /api/v1/meetings/{meeting_id}/record/sign",            [401, 403, 409, 409, 403, 403, 404, 401]),
+    ("POST /api/v1/meetings/{meeting_id}/record/external/prepare", [401, 403, 409, 409, 403, 403, 404, 401]),
+    ("POST /api/v1/meetings/{meeting_id}/record/external/complete", [401, 403, 409, 409, 403, 403, 404, 401]),
     // Participants see who else takes part (as the live welcome shows them).
     ("GET /api/v1/meetings/{meeting_id}/participants",            [401, 200, 200, 200, 200, 200, 404, 401]),
     ("PUT /api/v1/meetings/{meeting_id}/participants/{user_id}",  [401, 204, 204, 204, 403, 403, 404, 401]),
@@ -358,6 +365,9 @@ impl World {
                 None => request.json(&json!({ "username": "daibieu01", "password": "doan-bua" })),
             },
             "POST /api/v1/auth/ws-ticket" => request.json(&json!({ "device_id": "matrix" })),
+            "POST /api/v1/meetings/{meeting_id}/record/external/complete" => {
+                request.json(&json!({ "handle": "0.0", "signature": "" }))
+            }
             "POST /api/v1/users" => request.json(&json!({
                 "username": format!("moi{caller}"),
                 "display_name": "Người mới",
