@@ -52,15 +52,28 @@ pub async fn record_pdf(
             "The record can be exported only once the meeting is in session or closed.",
         ));
     }
-    if let Some((sha256, signed)) =
-        super::record_signing::signed_record_file(&state, &meeting.id).await?
-    {
+    if let Some((sha256, signed)) = signed_record_file(&state, &meeting.id).await? {
         store_export_audit(&state, &caller, &meeting_id, signed.len(), Some(&sha256)).await?;
         return pdf_response(&meeting_id, signed);
     }
     let pdf = render_record(&state, &meeting).await?;
     store_export_audit(&state, &caller, &meeting_id, pdf.len(), None).await?;
     pdf_response(&meeting_id, pdf)
+}
+
+/// The newest signed file of the meeting's record, if anyone signed.
+pub async fn signed_record_file(
+    state: &AppState,
+    meeting_id: &str,
+) -> Result<Option<(String, Vec<u8>)>, AppError> {
+    let Some(last) = state.store.record_signatures(meeting_id).await?.pop() else {
+        return Ok(None);
+    };
+    let path = state.blobs.path_of(&last.blob_sha256)?;
+    let bytes = tokio::fs::read(&path).await.map_err(|error| {
+        AppError::internal(format!("signed record {}: {error}", last.blob_sha256))
+    })?;
+    Ok(Some((last.blob_sha256, bytes)))
 }
 
 /// The record as the store holds it now, laid out by LibreOffice.

@@ -467,21 +467,6 @@ async fn status_of(state: &AppState, meeting: &MeetingRecord) -> Result<RecordSt
     })
 }
 
-/// The newest signed file of the meeting's record, if anyone signed.
-pub async fn signed_record_file(
-    state: &AppState,
-    meeting_id: &str,
-) -> Result<Option<(String, Vec<u8>)>, AppError> {
-    let Some(last) = state.store.record_signatures(meeting_id).await?.pop() else {
-        return Ok(None);
-    };
-    let path = state.blobs.path_of(&last.blob_sha256)?;
-    let bytes = tokio::fs::read(&path).await.map_err(|error| {
-        AppError::internal(format!("signed record {}: {error}", last.blob_sha256))
-    })?;
-    Ok(Some((last.blob_sha256, bytes)))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
