@@ -71,7 +71,10 @@ async fn a_remotely_wiped_device_is_told_at_its_next_call_and_confirms_once() {
         .map(|device| device["device_id"].as_str().unwrap())
         .collect();
     assert_eq!(ids, ["phone-01", "tablet-07"]);
-    assert_eq!(own["devices"][1]["user_agent"], "Tablet phong hop/1.0 (Android 13)");
+    assert_eq!(
+        own["devices"][1]["user_agent"],
+        "Tablet phong hop/1.0 (Android 13)"
+    );
     assert_eq!(own["devices"][1]["address"], "127.0.0.1");
     assert_eq!(own["devices"][1]["wipe_pending"], false);
     assert_eq!(get(&server, &admin, &devices_path).await.0, 200);
