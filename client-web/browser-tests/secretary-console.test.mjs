@@ -162,7 +162,12 @@ if (prerequisite) {
         await waitForAgendaOrder(page, [firstItem, subItem, secondItem]);
 
         // Reorder: drag the second item (with the pointer) above the first …
+        // The console draws the agenda again when the server reports the
+        // change it just made: wait until the rows are on screen.
         const handle = agendaRow(page, secondItem).locator('.drag-handle');
+        await handle.waitFor({ state: 'visible' });
+        await agendaRow(page, firstItem).waitFor({ state: 'visible' });
+        await page.waitForTimeout(300);
         const handleBox = await handle.boundingBox();
         const firstBox = await agendaRow(page, firstItem).boundingBox();
         assert.ok(handleBox && firstBox);
