@@ -192,7 +192,14 @@ impl SyncService {
                 .into_iter()
                 .map(|record| (record.document_id.clone(), record))
                 .collect();
-            let confidential = policy::confidential_documents(store, meeting_id).await?;
+            let needed = pairs.iter().any(|pair| {
+                policy::needs_confidential_ids(&pair.user, roles.get(&pair.user.user_id).copied())
+            });
+            let confidential = if needed {
+                policy::confidential_documents(store, meeting_id).await?
+            } else {
+                HashSet::new()
+            };
             Ok::<_, StoreError>((meeting, roles, records, confidential))
         }
         .await;

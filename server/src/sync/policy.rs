@@ -88,10 +88,12 @@ pub fn document_access(
     sync_access(facts, &user.user_id, viewer, meeting_state).into()
 }
 
-/// [`document_access`], and a remote point is denied the shared layer of a
-/// confidential document as it is denied the document itself (the meeting
-/// view does not list either to it). `confidential` holds the ids of the
-/// meeting's agenda documents marked confidential.
+/// [`document_access`], and whoever may not read confidential documents
+/// (a remote point: [`crate::access::can_read_confidential`], the rule the
+/// meeting view applies) is denied the shared layer of one too.
+/// `confidential` holds the ids of the meeting's agenda documents marked
+/// confidential; it is only looked at for such a user (see
+/// [`needs_confidential_ids`]).
 pub fn meeting_document_access(
     record: &SyncDocumentRecord,
     meeting_state: MeetingState,
@@ -103,10 +105,20 @@ pub fn meeting_document_access(
         .agenda_document_id
         .as_ref()
         .is_some_and(|document| confidential.contains(document));
-    if annotates_confidential && meeting_role == Some(MeetingRole::RemotePoint) {
+    if annotates_confidential && needs_confidential_ids(user, meeting_role) {
         return Access::Deny;
     }
     document_access(record, meeting_state, user, meeting_role)
+}
+
+/// Whether deciding for this user needs the meeting's confidential document
+/// ids: only users who may not read confidential documents do, so the query
+/// is skipped for everyone else.
+pub fn needs_confidential_ids(user: &SyncUser, meeting_role: Option<MeetingRole>) -> bool {
+    !crate::access::can_read_confidential(MeetingViewer {
+        org_role: user.org_role,
+        meeting_role,
+    })
 }
 
 /// The ids of a meeting's agenda documents marked confidential.
@@ -125,8 +137,8 @@ pub async fn confidential_documents(
 
 /// The decisions for every document of a meeting, for one user: a tablet
 /// opens all of them at once (30 shared layers, its notebook, the minutes),
-/// so deciding them together costs three queries instead of three per
-/// document. `None` when the document is not registered (or its meeting is
+/// so deciding them together costs three queries (four for a user who may
+/// not read confidential documents) instead of three per document. `None` when the document is not registered (or its meeting is
 /// gone): only that document is denied.
 pub async fn decide_meeting_access(
     store: &Store,
@@ -140,7 +152,11 @@ pub async fn decide_meeting_access(
         return Ok(None);
     };
     let role = store.participant_role(&meeting.id, &user.user_id).await?;
-    let confidential = confidential_documents(store, &meeting.id).await?;
+    let confidential = if needs_confidential_ids(user, role) {
+        confidential_documents(store, &meeting.id).await?
+    } else {
+        HashSet::new()
+    };
     let decisions = store
         .sync_documents_of_meeting(&meeting.id)
         .await?
