@@ -107,9 +107,7 @@ impl Failures {
             admitted_at: now,
         }
     }
-}
 
-impl Failures {
     /// How long to wait from `now`, given `free` failures allowed.
     fn wait(&self, free: u32, now: Instant) -> Option<Duration> {
         if self.count < free {
@@ -155,7 +153,8 @@ impl AccountRecord {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Admitted {
     /// This attempt, if it fails, is the one that starts the waits for
-    /// this pair, this address or this account (worth reporting once).
+    /// this pair or this account (worth reporting once; the address's are
+    /// reported by [`LoginThrottle::failed`]).
     pub starts_throttling: bool,
 }
 

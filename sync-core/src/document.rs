@@ -351,7 +351,7 @@ impl DocumentCore {
     /// A message could not be delivered to the peer (its connection is
     /// gone, or it was stopped as a slow reader): it is a peer no more.
     pub fn gone(&mut self, peer: PeerKey) {
-        self.peers.remove(&peer);
+        self.detach(peer);
     }
 
     /// Runs a change (or a read) of the server's own on the document. A

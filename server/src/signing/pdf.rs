@@ -98,25 +98,6 @@ impl PreparedPdf {
         self.bytes[self.hole.start..self.hole.start + hex.len()].copy_from_slice(hex.as_bytes());
         Ok(self.bytes)
     }
-
-    /// The prepared bytes (with an empty hole), e.g. to keep while an
-    /// external signer works.
-    pub fn into_parts(self) -> (Vec<u8>, Range<usize>) {
-        (self.bytes, self.hole)
-    }
-
-    /// Takes back what [`PreparedPdf::into_parts`] gave, checking that the
-    /// hole is one.
-    pub fn from_parts(bytes: Vec<u8>, hole: Range<usize>) -> Result<PreparedPdf, PdfSignError> {
-        let valid = hole.start >= 1
-            && hole.end < bytes.len()
-            && bytes[hole.start - 1] == b'<'
-            && bytes[hole.end] == b'>';
-        if !valid {
-            return Err(PdfSignError::Unreadable("not a prepared signature".into()));
-        }
-        Ok(PreparedPdf { bytes, hole })
-    }
 }
 
 /// Appends to `pdf` an incremental update with a signature field named as

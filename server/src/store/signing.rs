@@ -177,17 +177,6 @@ impl Store {
         Ok(())
     }
 
-    /// Whether anyone signed the meeting's record: from then on nothing in
-    /// the meeting changes.
-    pub async fn record_is_signed(&self, meeting_id: &str) -> StoreResult<bool> {
-        let row = sqlx::query("SELECT COUNT(*) AS n FROM record_signatures WHERE meeting_id = $1")
-            .bind(meeting_id)
-            .fetch_one(&self.pool)
-            .await?;
-        let count: i64 = row.try_get("n")?;
-        Ok(count > 0)
-    }
-
     /// Stores one signature and its audit entry together. Fails with a
     /// conflict if another signature took its position first.
     pub async fn add_record_signature_audited(
