@@ -63,7 +63,10 @@ tests/js/node_modules/.package-lock.json: tests/js/package-lock.json
 ## compact, and an offline backlog over a slow link that keeps dropping.
 test-sync: sync-test-deps
 	$(CARGO) build -p phonghop-server --bin phonghop
-	cd tests/js && PHONGHOP_BIN=../../target/debug/phonghop $(NPM) test
+	@# A test file whose process never exits (a leaked timer or socket) must
+	@# fail here, loudly, not run into CI's own time limit.
+	cd tests/js && PHONGHOP_BIN=../../target/debug/phonghop timeout --kill-after=10 900 $(NPM) test \
+	  || { status=$$?; [ $$status -ne 124 ] || echo "!!! test-sync: the JS sync tests did not finish within 900 s (a test process that never exits?)"; exit $$status; }
 
 test-browser: client-build
 	$(CARGO) build -p phonghop-server --bin phonghop
@@ -71,7 +74,8 @@ test-browser: client-build
 	  echo "!!! BROWSER TESTS NOT RUN: /usr/bin/chromium is missing. Install it with: apt-get install -y chromium fonts-noto-core"; \
 	  if [ "$${CI:-}" = "true" ]; then exit 1; fi; \
 	else \
-	  cd client-web && PHONGHOP_BIN=../target/debug/phonghop $(NPM) run test:browser; \
+	  cd client-web && PHONGHOP_BIN=../target/debug/phonghop timeout --kill-after=10 1800 $(NPM) run test:browser \
+	    || { status=$$?; [ $$status -ne 124 ] || echo "!!! test-browser: the browser tests did not finish within 1800 s"; exit $$status; }; \
 	fi
 
 ## Each fuzz target in fuzz/ (cargo-fuzz, libFuzzer) for FUZZ_SECONDS

@@ -118,6 +118,8 @@ export function syncUrl(server, query = {}) {
  * instead; the web client fetches a fresh ticket before reconnecting.
  */
 export class OneShotWebSocketClientAdapter extends WebSocketClientAdapter {
+  #disconnected = false;
+
   constructor(url) {
     super(url, 600_000);
     this.onClose = () => {
@@ -125,8 +127,22 @@ export class OneShotWebSocketClientAdapter extends WebSocketClientAdapter {
     };
   }
 
+  /**
+   * The repo connects an adapter a few microtasks after it is added. If
+   * the test has already disconnected it by then, connecting would open a
+   * socket nobody closes and start the stock adapter's retry timer, which
+   * only `disconnect()` or an open socket clears: on a link that refuses,
+   * that timer kept the test process alive for ever (CI hung after the
+   * lossy-link test passed).
+   */
+  connect(peerId, peerMetadata) {
+    if (this.#disconnected) return;
+    super.connect(peerId, peerMetadata);
+  }
+
   /** Disconnecting twice (the test went offline, then shut down) is fine. */
   disconnect() {
+    this.#disconnected = true;
     if (this.socket) super.disconnect();
   }
 }
