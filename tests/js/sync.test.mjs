@@ -38,7 +38,15 @@ before(async () => {
   }
   meetingId = await sessions.daibieu01.demoMeetingId();
   const view = await sessions.daibieu01.meeting(meetingId);
-  layerUrl = documentUrl(view, doc => doc.kind === "shared_layer" && doc.access === "write", "a shared layer");
+  // A layer the remote point may read too: not a confidential document's
+  // (those are denied to remote points, see access.test.mjs).
+  const remoteView = await sessions.diemcau01.meeting(meetingId);
+  const remoteLayers = new Set(remoteView.sync_documents.filter(doc => doc.kind === "shared_layer").map(doc => doc.url));
+  layerUrl = documentUrl(
+    view,
+    doc => doc.kind === "shared_layer" && doc.access === "write" && remoteLayers.has(doc.url),
+    "a shared layer a remote point may read",
+  );
   minutesUrl = documentUrl(view, doc => doc.kind === "minutes", "the minutes");
   other = await createOtherMeeting();
 });
