@@ -143,6 +143,37 @@ test("a remote point is denied the shared layer of a confidential document, as t
   assert.equal(await probe("daibieu05", urls.confidentialLayer, "thuky"), "write");
 });
 
+test("a remote point already reading a shared layer stops receiving it once its document is marked confidential", async t => {
+  const staffView = await sessions.thuky.meeting(meetingId);
+  const layer = staffView.sync_documents.find(doc => doc.url === urls.layer);
+  const documentPath = `/api/v1/documents/${layer.document_id}`;
+  const writer = await connect(sessions.thuky);
+  const bigScreen = await connect(sessions.diemcau02);
+  t.after(() => closeAll(writer, bigScreen));
+  const [written, seen] = await Promise.all([writer.repo.find(urls.layer), bigScreen.repo.find(urls.layer)]);
+  const before = `before-mark-${Date.now()}`;
+  written.change(doc => {
+    doc[before] = true;
+  });
+  await waitFor("the remote point to see a change while the document is open to it", () => seen.doc()[before]);
+
+  await sessions.thuky.ok("PATCH", documentPath, { confidential: true });
+  t.after(() => sessions.thuky.ok("PATCH", documentPath, { confidential: false }));
+  const after = `after-mark-${Date.now()}`;
+  written.change(doc => {
+    doc[after] = true;
+  });
+  // The secretary's change is stored (a fresh client of theirs sees it)...
+  const check = await connect(sessions.thuky);
+  t.after(() => closeAll(check));
+  const checkHandle = await check.repo.find(urls.layer);
+  await waitFor("the change after marking to be stored", () => checkHandle.doc()[after]);
+  // ...and the big screen, connected since before, never receives it.
+  await sleep(1_500);
+  assert.equal(seen.doc()?.[after], undefined, "the remote point received the layer of a confidential document");
+  assert.equal(await probe("diemcau02", urls.layer, "thuky"), "deny");
+});
+
 test("a meeting that closes becomes read-only for clients already connected", async t => {
   const secretary = sessions.thuky;
   const meeting = await secretary.ok("POST", "/api/v1/meetings", {

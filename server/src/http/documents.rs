@@ -802,6 +802,14 @@ pub async fn update(
         .store
         .update_document(&document_id, title, request.confidential)
         .await?;
+    if request.confidential.is_some() {
+        // Sockets already granted the document's shared layer follow the
+        // mark at once (a remote point loses it when it becomes confidential).
+        state
+            .sync
+            .refresh_meeting_access(&document.meeting_id)
+            .await;
+    }
     record_change(
         &state,
         &caller,
