@@ -64,7 +64,12 @@ export function followAgenda(options: FollowAgendaOptions): void {
         if (signal.aborted) return;
         // Saved data is what the screen already had: nothing new to say.
         if (savedAt !== null) continue;
-        const changes = agendaChanges(options.shown(), fresh);
+        const shown = options.shown();
+        // The screen's own edit, already shown (the secretary's console
+        // applies its edits itself): redrawing would only disturb the hand
+        // on the screen, a row being dragged say.
+        if (JSON.stringify(shown) === JSON.stringify(fresh)) continue;
+        const changes = agendaChanges(shown, fresh);
         changeMarks.add(meetingId, changedItemIds(changes), changedDocumentIds(changes));
         void context.offline.packs.ensure(fresh);
         options.onChange(fresh, changes);
