@@ -32,8 +32,21 @@ import { newMeetingScreen } from './screens/newMeeting';
 import { notFoundScreen } from './screens/notFound';
 import { readerScreen } from './screens/reader';
 import { errorPanel, loadingMessage } from './ui/components';
+import { confirmAction } from './ui/dialog';
 import { h } from './ui/dom';
 import { renderHeader } from './ui/header';
+import { browserDeviceStorage, reloadAtLogin } from './wipe/browserDevice';
+import {
+  beginWipe,
+  finishWipe,
+  keptNotesKey,
+  otherUsersSyncDatabases,
+  parsePendingWipe,
+  pendingWipeKey,
+  type PendingWipe,
+  type UnsentChoice,
+  type WipeReason,
+} from './wipe/wipe';
 
 function screenFor(route: Route): Screen {
   switch (route.screen) {
@@ -76,6 +89,11 @@ export class App {
   private readonly meetingCache = new Map<string, Meeting>();
   private readonly api: ApiClient;
   private readonly offline: OfflineServices = createOfflineServices();
+  /** IndexedDB, caches and storage, for forgetting a user (`wipe/`). */
+  private readonly device = browserDeviceStorage();
+  /** Set once the device is forgetting its user: later "session lost"
+   * answers change nothing, and the page reloads at the end. */
+  private ending = false;
   /** The user came from the device's memory because the server could not
    * be reached at start; the session is checked again once it can. */
   private sessionFromDevice = false;
@@ -89,6 +107,7 @@ export class App {
     this.api = createApiClient({
       language: () => this.language,
       deviceId: () => loadDeviceId(safeLocalStorage()),
+      onSessionLost: (code) => this.sessionLost(code),
     });
   }
 
@@ -102,7 +121,96 @@ export class App {
     if (import.meta.env.PROD) {
       registerServiceWorker({ onUpdateReady: (apply) => this.offerUpdate(apply) });
     }
-    this.checkSession();
+    // A wipe decided before the last reload is finished before anything
+    // opens a database or shows a screen.
+    const pending = parsePendingWipe(this.device.getLocal(pendingWipeKey));
+    if (pending) this.finishPendingWipe(pending);
+    else this.checkSession();
+  }
+
+  private finishPendingWipe(pending: PendingWipe): void {
+    this.main.replaceChildren(loadingMessage(this.t('wipe.clearing')));
+    finishWipe(pending, {
+      storage: this.device,
+      confirmRemoteWipe: () =>
+        this.api.confirmDeviceWiped().then(
+          () => 'done' as const,
+          // Unreachable: confirmed at the next start. Any answer (409, no
+          // wipe pending; 401, the session is gone) settles it.
+          (error: unknown) => (isUnreachable(error) ? ('retry_later' as const) : ('done' as const)),
+        ),
+    })
+      .then((done) => {
+        this.loginNotice = done.notice;
+      })
+      .catch((error: unknown) => console.warn('phonghop: could not finish the wipe', error))
+      .finally(() => this.checkSession());
+  }
+
+  /** The server said this user's time on the device is over. At start
+   * (no user yet) `checkSession` decides instead. */
+  private sessionLost(code: 'unauthenticated' | 'device_wipe_requested'): void {
+    if (!this.user || this.ending) return;
+    this.endSession(code === 'device_wipe_requested' ? 'remote_wipe' : 'session_ended');
+  }
+
+  /**
+   * The one way a user leaves this device: logout, an ended session and a
+   * remote wipe all send the unsent notes, then reload into a wipe
+   * (`wipe/wipe.ts`). Only a logout can stay: the user kept unsent notes,
+   * or the server could not end the session (offline).
+   */
+  private endSession(reason: WipeReason, userId = this.user?.id ?? null): void {
+    if (this.ending) return;
+    this.ending = true;
+    closeLiveSession();
+    this.screenLifetime.abort();
+    this.main.replaceChildren(loadingMessage(this.t('wipe.sending')));
+    let logoutFailure: unknown = null;
+    beginWipe(reason, userId, {
+      sendUnsent: async (id, deadline) => (await import('./sync/repo')).sendUnsentChanges(id, deadline),
+      askAboutUnsent: (count) => this.askAboutUnsent(count),
+      endServerSession: () =>
+        this.api.logout().then(
+          () => true,
+          (error: unknown) => {
+            // Already over on the server (or about to be wiped): go on.
+            if (
+              error instanceof ApiError &&
+              (error.code === 'unauthenticated' || error.code === 'device_wipe_requested')
+            ) {
+              return true;
+            }
+            logoutFailure = error;
+            return false;
+          },
+        ),
+      storage: this.device,
+      reload: reloadAtLogin,
+    })
+      .then((outcome) => {
+        if (outcome === 'reloading') return;
+        this.ending = false;
+        this.showCurrentRoute();
+        if (logoutFailure !== null) {
+          // The session is still open on the server: stay, and say why.
+          const message = logoutFailure instanceof ApiError ? logoutFailure.message : this.t('error.network');
+          this.main.prepend(errorPanel(message));
+        }
+      })
+      .catch((error: unknown) => {
+        console.error('phonghop: could not end the session', error);
+        reloadAtLogin();
+      });
+  }
+
+  private askAboutUnsent(count: number): Promise<UnsentChoice> {
+    return confirmAction({
+      question: this.t('wipe.unsentQuestion', { count }),
+      confirmLabel: this.t('wipe.discardAndLogout'),
+      cancelLabel: this.t('wipe.stay'),
+      danger: true,
+    }).then((discard) => (discard ? 'discard' : 'cancel'));
   }
 
   private cameOnline(): void {
@@ -119,13 +227,9 @@ export class App {
         this.sessionFromDevice = false;
         this.sessionConfirmed(user);
       },
-      (error: unknown) => {
-        if (error instanceof ApiError && error.code === 'unauthenticated') {
-          this.sessionFromDevice = false;
-          this.returnTo = parseRoute(location.hash);
-          this.loggedOut('login.sessionExpired');
-        }
-      },
+      // An ended session or a remote wipe reaches `sessionLost` through
+      // the API client; anything else leaves the offline session as it is.
+      () => undefined,
     );
   }
 
@@ -139,9 +243,35 @@ export class App {
         await this.offline.packs.expireOld();
       })
       .catch((error: unknown) => console.warn('phonghop: could not update offline data', error));
+    this.forgetOtherUsers(user);
     // Ask the browser not to evict the kept documents under storage
     // pressure; it may say no, which only costs the guarantee.
     void navigator.storage?.persist?.().catch(() => false);
+  }
+
+  /** Notes kept on the device for another user (their session ended with
+   * notes unsent) are deleted once someone else's session is confirmed;
+   * the same user's are sent now. */
+  private forgetOtherUsers(user: User): void {
+    const device = this.device;
+    device
+      .databaseNames()
+      .then((names) =>
+        Promise.all(otherUsersSyncDatabases(names, user.id).map((name) => device.deleteDatabase(name))),
+      )
+      .catch((error: unknown) => console.warn("phonghop: could not delete another user's notes", error));
+    const keptFor = device.getLocal(keptNotesKey);
+    if (keptFor === null) return;
+    if (keptFor !== user.id) {
+      device.removeLocal(keptNotesKey);
+      return;
+    }
+    import('./sync/repo')
+      .then((sync) => sync.sendUnsentChanges(user.id, 60_000))
+      .then((unsent) => {
+        if (unsent === 0) device.removeLocal(keptNotesKey);
+      })
+      .catch((error: unknown) => console.warn('phonghop: could not send the kept notes', error));
   }
 
   private offerUpdate(apply: () => void): void {
@@ -171,7 +301,21 @@ export class App {
         this.showCurrentRoute();
       },
       async (error: unknown) => {
+        if (error instanceof ApiError && error.code === 'device_wipe_requested') {
+          // Asked while the app was closed: the last user's notes are
+          // still sendable (/sync stays open to a wiping session).
+          const remembered = await this.offline.saved.lastUser().catch(() => null);
+          this.endSession('remote_wipe', remembered?.id ?? null);
+          return;
+        }
         if (error instanceof ApiError && error.code === 'unauthenticated') {
+          // A session that ended while the app was closed: what the last
+          // user left is forgotten like at any other end.
+          const remembered = await this.offline.saved.lastUser().catch(() => null);
+          if (remembered) {
+            this.endSession('session_ended', remembered.id);
+            return;
+          }
           this.user = null;
           this.renderHeader();
           this.showCurrentRoute();
@@ -218,43 +362,9 @@ export class App {
           this.applyLanguage();
           if (this.user !== undefined) this.showCurrentRoute();
         },
-        logout: () => this.logout(),
+        logout: () => this.endSession('logout'),
       }),
     );
-  }
-
-  private logout(): void {
-    const forget = () =>
-      this.offline
-        .forgetEverything()
-        .catch((error: unknown) => console.warn('phonghop: could not clear offline data', error));
-    this.api.logout().then(
-      async () => {
-        await forget();
-        this.returnTo = null;
-        this.loggedOut(null);
-      },
-      async (error: unknown) => {
-        if (error instanceof ApiError && error.code === 'unauthenticated') {
-          await forget();
-          this.returnTo = null;
-          this.loggedOut(null);
-          return;
-        }
-        // The session is still open on the server: stay, and say why.
-        const message = error instanceof ApiError ? error.message : this.t('error.network');
-        this.main.prepend(errorPanel(message));
-      },
-    );
-  }
-
-  private loggedOut(notice: MessageKey | null): void {
-    closeLiveSession();
-    this.user = null;
-    this.meetingCache.clear();
-    this.loginNotice = notice;
-    this.renderHeader();
-    this.go({ screen: 'login' }, true);
   }
 
   /** Shows `route`, replacing the current history entry when `replace`. */
@@ -312,9 +422,13 @@ export class App {
         this.go(destination, true);
       },
       handleCommonError: (error) => {
-        if (error instanceof ApiError && error.code === 'unauthenticated') {
-          this.returnTo = parseRoute(location.hash);
-          this.loggedOut('login.sessionExpired');
+        if (
+          error instanceof ApiError &&
+          (error.code === 'unauthenticated' || error.code === 'device_wipe_requested')
+        ) {
+          // The API client has told `sessionLost` already; a live socket
+          // closed by the server comes here alone.
+          this.sessionLost(error.code);
           return true;
         }
         return false;

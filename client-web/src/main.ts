@@ -15,6 +15,7 @@
 //   reader/            pdf.js wrapper, page/zoom/swipe decisions, the mật watermark
 //   live/              the `/live` protocol: typed messages, connection, state reducer, live panels
 //   sync/              the page's Automerge repository (IndexedDB + `/sync`), loaded on demand
+//   wipe/              a shared tablet forgets its user: logout, ended session, remote wipe
 //   annotations/       ink strokes, pinned and per-item notes, live ink: the pure model
 //   collaborativeText/ typing into a text box over shared text: caret and rebased edits
 //   console/           the secretary's decisions: permissions, the state machine's

@@ -97,6 +97,38 @@ describe('createApiClient', () => {
     expect(headers.get('Content-Type')).toBe('application/json');
   });
 
+  it('names this device at login, so that an administrator can wipe it', async () => {
+    const { fetchImpl, sent } = scriptedFetch(() => jsonResponse(200, { user: delegate }));
+    const api = createApiClient({ language: () => 'vi', fetch: fetchImpl, deviceId: () => 'web-00aa' });
+    await api.login('daibieu01', 'demo');
+    expect(JSON.parse(String(sent[0]?.init.body))).toEqual({
+      username: 'daibieu01',
+      password: 'demo',
+      device_id: 'web-00aa',
+    });
+  });
+
+  it('tells the app of an ended session and of a remote wipe, and of nothing else', async () => {
+    const lost: string[] = [];
+    const answers = [
+      jsonResponse(401, { code: 'unauthenticated', message: 'Hết phiên.' }),
+      jsonResponse(401, { code: 'device_wipe_requested', message: 'Xóa máy.' }),
+      jsonResponse(401, { code: 'invalid_credentials', message: 'Sai mật khẩu.' }),
+      jsonResponse(403, { code: 'forbidden', message: 'Không được.' }),
+    ];
+    const { fetchImpl } = scriptedFetch(() => answers.shift() ?? jsonResponse(200, {}));
+    const api = createApiClient({
+      language: () => 'vi',
+      fetch: fetchImpl,
+      onSessionLost: (code) => lost.push(code),
+    });
+    await expect(api.me()).rejects.toMatchObject({ code: 'unauthenticated' });
+    await expect(api.listMeetings()).rejects.toMatchObject({ code: 'device_wipe_requested' });
+    await expect(api.login('daibieu01', 'sai')).rejects.toMatchObject({ code: 'invalid_credentials' });
+    await expect(api.listUsers()).rejects.toMatchObject({ code: 'forbidden' });
+    expect(lost).toEqual(['unauthenticated', 'device_wipe_requested']);
+  });
+
   it('throws the server error of a wrong password as an ApiError', async () => {
     const { api } = clientWith(() =>
       jsonResponse(401, { code: 'invalid_credentials', message: 'Sai mật khẩu.' }),

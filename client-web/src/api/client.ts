@@ -15,8 +15,11 @@ import type {
   DocumentReadsReport,
   CreateAgendaItemRequest,
   CreateMeetingRequest,
+  DeviceInfo,
+  DeviceList,
   DocumentInfo,
   ErrorCode,
+  LoginRequest,
   LoginResponse,
   Meeting,
   MeetingAction,
@@ -116,13 +119,22 @@ export interface ApiClientOptions {
   /** Injected in tests; the browser's `fetch` otherwise. */
   fetch?: typeof fetch;
   /** This device's id, sent with document downloads: the server records
-   * it with every read of a confidential document. */
+   * it with every read of a confidential document, and at login, so that
+   * an administrator can wipe the device. */
   deviceId?: () => string;
+  /** Told of every answer that ends the user's time on this device: 401
+   * `unauthenticated` (expired, revoked) or `device_wipe_requested` (an
+   * administrator's remote wipe). The app wipes the device
+   * (`wipe/wipe.ts`); the call still fails with the `ApiError`. */
+  onSessionLost?: (code: 'unauthenticated' | 'device_wipe_requested') => void;
 }
 
 export interface ApiClient {
   login(username: string, password: string): Promise<User>;
   logout(): Promise<void>;
+  /** Confirms an administrator's remote wipe once this device removed
+   * everything of the account (`POST /auth/device-wiped`); ends the session. */
+  confirmDeviceWiped(): Promise<void>;
   /** The logged-in user; throws `ApiError` with code `unauthenticated`
    * when there is no session. */
   me(): Promise<User>;
@@ -139,6 +151,10 @@ export interface ApiClient {
   // The secretary's console. Each call answers what the server answered,
   // so a screen can redraw from it without fetching the meeting again.
   listUsers(): Promise<UserAccount[]>;
+  /** The devices an account has used (administrators, and the owner). */
+  listDevices(userId: string): Promise<DeviceInfo[]>;
+  /** Asks for a remote wipe of one device of an account (administrators). */
+  wipeDevice(userId: string, deviceId: string): Promise<void>;
   /** The last backup (administrators). */
   backupStatus(): Promise<BackupStatus>;
   createMeeting(request: CreateMeetingRequest): Promise<Meeting>;
@@ -186,7 +202,11 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     }
     if (!response.ok) {
       const bodyText = await response.text().catch(() => '');
-      throw parseErrorBody(response.status, bodyText, language);
+      const error = parseErrorBody(response.status, bodyText, language);
+      if (error.code === 'unauthenticated' || error.code === 'device_wipe_requested') {
+        options.onSessionLost?.(error.code);
+      }
+      throw error;
     }
     return response;
   }
@@ -213,15 +233,17 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
 
   return {
     async login(username, password) {
-      const body = await json<LoginResponse>('/api/v1/auth/login', {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ username, password }),
-      });
+      const request: LoginRequest = { username, password };
+      const deviceId = options.deviceId?.();
+      if (deviceId) request.device_id = deviceId;
+      const body = await json<LoginResponse>('/api/v1/auth/login', withJson('POST', request));
       return body.user;
     },
     async logout() {
       await send('/api/v1/auth/logout', { method: 'POST' });
+    },
+    async confirmDeviceWiped() {
+      await send('/api/v1/auth/device-wiped', { method: 'POST' });
     },
     me() {
       return json<User>('/api/v1/auth/me');
@@ -260,6 +282,14 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     },
     async listUsers() {
       return (await json<UserList>('/api/v1/users')).users;
+    },
+    async listDevices(userId) {
+      return (await json<DeviceList>(`/api/v1/users/${encodeURIComponent(userId)}/devices`)).devices;
+    },
+    async wipeDevice(userId, deviceId) {
+      await send(`/api/v1/users/${encodeURIComponent(userId)}/devices/${encodeURIComponent(deviceId)}/wipe`, {
+        method: 'POST',
+      });
     },
     backupStatus() {
       return json<BackupStatus>('/api/v1/admin/backup');

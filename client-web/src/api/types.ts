@@ -51,6 +51,9 @@ export type MeetingState = 'draft' | 'published' | 'in_session' | 'closed' | 'ca
 export interface LoginRequest {
   username: string;
   password: string;
+  /** This device's id, so that an administrator can see the device and
+   * wipe it. */
+  device_id?: string;
 }
 
 /** `POST /api/v1/auth/login` answer; the session travels in an HttpOnly cookie. */
@@ -300,6 +303,31 @@ export interface BackupStatus {
 /** `GET /api/v1/users` answer. */
 export interface UserList {
   users: UserAccount[];
+}
+
+/** A device an account has used (a tablet, a browser profile), as
+ * administrators and the account's owner see it. */
+export interface DeviceInfo {
+  /** The id the client generated and sends on login and live join. */
+  device_id: string;
+  /** The browser's `User-Agent` when last seen, if it sent one. */
+  user_agent: string | null;
+  /** The network address the device was last seen from. */
+  address: string | null;
+  /** Milliseconds since the Unix epoch. */
+  first_seen_at_ms: number;
+  last_seen_at_ms: number;
+  /** When an administrator last asked for this device to be wiped. */
+  wipe_requested_at_ms: number | null;
+  /** When the device confirmed that it wiped the account's data. */
+  wiped_at_ms: number | null;
+  /** A wipe was asked for and the device has not yet confirmed it. */
+  wipe_pending: boolean;
+}
+
+/** `GET /api/v1/users/{id}/devices` answer, the most recently seen first. */
+export interface DeviceList {
+  devices: DeviceInfo[];
 }
 
 /** `GET /api/v1/meetings/{id}/audit` answer. */

@@ -23,6 +23,19 @@ export const vi = {
   'login.missingFields': 'Hãy nhập cả tên đăng nhập và mật khẩu.',
   'login.sessionExpired': 'Phiên làm việc đã hết hạn. Hãy đăng nhập lại.',
 
+  'wipe.sending': 'Đang gửi ghi chú lên máy chủ…',
+  'wipe.clearing': 'Đang xóa dữ liệu trên máy…',
+  'wipe.loggedOut':
+    'Bạn đã đăng xuất. Ghi chú đã được lưu trên máy chủ; dữ liệu của bạn đã được xóa khỏi máy này.',
+  'wipe.remoteWiped':
+    'Quản trị viên đã yêu cầu xóa dữ liệu trên máy này. Dữ liệu đã được xóa; hãy đăng nhập lại.',
+  'wipe.notesKept':
+    'Phiên làm việc đã hết hạn khi còn ghi chú chưa gửi lên máy chủ. Ghi chú được giữ trên máy này cho đến khi bạn đăng nhập lại để gửi; nếu người khác đăng nhập, chúng sẽ bị xóa.',
+  'wipe.unsentQuestion':
+    'Còn {count} tài liệu có ghi chú chưa gửi được lên máy chủ. Nếu đăng xuất bây giờ, các ghi chú này sẽ bị xóa khỏi máy và bị mất.',
+  'wipe.discardAndLogout': 'Vẫn đăng xuất',
+  'wipe.stay': 'Ở lại',
+
   'meetings.title': 'Cuộc họp của tôi',
   'meetings.today': 'Hôm nay',
   'meetings.upcoming': 'Sắp tới',
@@ -54,7 +67,7 @@ export const vi = {
   'changes.documentAdded': 'thêm tài liệu {title}',
   'changes.documentRemoved': 'bỏ tài liệu {title}',
   'changes.documentReplaced': 'tài liệu {title} có phiên bản mới (bản {version})',
-  'changes.documentConfidential': 'tài liệu {title} chuyển thành mật, đã xoá khỏi máy',
+  'changes.documentConfidential': 'tài liệu {title} chuyển thành mật, đã xóa khỏi máy',
   'changes.documentNotConfidential': 'tài liệu {title} không còn là tài liệu mật',
 
   'document.confidential': 'Mật',
@@ -533,6 +546,19 @@ export const en: Record<MessageKey, string> = {
   'login.submitting': 'Logging in…',
   'login.missingFields': 'Enter both your username and your password.',
   'login.sessionExpired': 'Your session has ended. Please log in again.',
+
+  'wipe.sending': 'Sending your notes to the server…',
+  'wipe.clearing': 'Removing data from this device…',
+  'wipe.loggedOut':
+    'You are logged out. Your notes are on the server; your data was removed from this device.',
+  'wipe.remoteWiped':
+    'An administrator asked for this device to be wiped. Its data was removed; please log in again.',
+  'wipe.notesKept':
+    'Your session ended while some notes were not yet on the server. They stay on this device until you log in again to send them; if someone else logs in, they are deleted.',
+  'wipe.unsentQuestion':
+    '{count} documents have notes that could not be sent to the server. Logging out now deletes them from this device and they are lost.',
+  'wipe.discardAndLogout': 'Log out anyway',
+  'wipe.stay': 'Stay',
 
   'meetings.title': 'My meetings',
   'meetings.today': 'Today',

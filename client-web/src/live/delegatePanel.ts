@@ -4,7 +4,6 @@
 // a banner, "Gửi yêu cầu cho thư ký" with each request's status, and the
 // full-screen vote card (with "Đổi phiếu" when the vote allows changes).
 
-import { ApiError } from '../api/client';
 import type { MeetingRole } from '../api/types';
 import type { ScreenContext } from '../screens/context';
 import { h } from '../ui/dom';
@@ -65,8 +64,10 @@ function memoryOf(connection: LiveConnection): CardMemory {
 export function openLiveSession(meetingId: string, context: ScreenContext): LiveSession {
   return liveSession(meetingId, {
     language: () => context.language,
-    onSessionEnded: () =>
-      context.handleCommonError(new ApiError(401, 'unauthenticated', context.t('login.sessionExpired'))),
+    // The socket does not say why it ended (an expired session, a remote
+    // wipe of this device); the API does, and its answer takes the app's
+    // one way out (`handleCommonError`, `wipe/wipe.ts`).
+    onSessionEnded: () => void context.api.me().catch((error: unknown) => context.handleCommonError(error)),
   });
 }
 

@@ -17,11 +17,15 @@
 // the server, as the stock client would (`ServerOnlyWebSocketAdapter`).
 
 import {
+  Automerge,
+  encodeHeads,
   initializeWasm,
   Repo,
   type AnyDocumentId,
   type DocHandle,
+  type DocumentId,
   type PeerId,
+  type StorageId,
 } from '@automerge/automerge-repo/slim';
 import { IndexedDBStorageAdapter } from '@automerge/automerge-repo-storage-indexeddb';
 import { BrowserWebSocketClientAdapter } from '@automerge/automerge-repo-network-websocket';
@@ -34,6 +38,7 @@ import {
   syncPeerId,
   syncSocketUrl,
 } from './address';
+import { isOnServer, storedDocumentIds, syncStateKeys } from './unsent';
 
 /** The stock websocket adapter, except that it does not gossip others'
  * ephemeral messages back to the server (`isRelayedEphemeral`): the
@@ -48,7 +53,7 @@ class ServerOnlyWebSocketAdapter extends BrowserWebSocketClientAdapter {
 }
 
 let wasmReady: Promise<void> | null = null;
-let current: { userId: string; repo: Repo } | null = null;
+let current: { userId: string; repo: Repo; storage: IndexedDBStorageAdapter } | null = null;
 
 function safeLocalStorage(): Storage | undefined {
   try {
@@ -67,9 +72,10 @@ export async function syncRepo(userId: string): Promise<Repo> {
   if (current?.userId === userId) return current.repo;
   if (current) void current.repo.shutdown();
   const deviceId = loadDeviceId(safeLocalStorage());
+  const storage = new IndexedDBStorageAdapter(syncDatabaseName(userId));
   const repo = new Repo({
     peerId: syncPeerId(userId, deviceId) as PeerId,
-    storage: new IndexedDBStorageAdapter(syncDatabaseName(userId)),
+    storage,
     network: [
       new ServerOnlyWebSocketAdapter(
         syncSocketUrl(window.location.href, deviceId),
@@ -79,8 +85,81 @@ export async function syncRepo(userId: string): Promise<Repo> {
   });
   // What changed in the last 100 ms is written before the page goes away.
   window.addEventListener('pagehide', () => void repo.flush());
-  current = { userId, repo };
+  current = { userId, repo, storage };
   return repo;
+}
+
+const sleep = (milliseconds: number) => new Promise<void>((resolve) => setTimeout(resolve, milliseconds));
+
+/**
+ * Sends the server what `userId`'s documents on this device hold that it
+ * lacks (notes and ink written offline, the last strokes before a logout),
+ * waiting at most `deadlineMilliseconds`. Every document in the user's
+ * database is loaded, not only those opened on this page: a note written
+ * offline before a reload counts too. Resolves with the number of
+ * documents still holding unsent changes (0: all on the server).
+ */
+export async function sendUnsentChanges(userId: string, deadlineMilliseconds: number): Promise<number> {
+  const deadline = Date.now() + deadlineMilliseconds;
+  wasmReady ??= initializeWasm(automergeWasmUrl);
+  await wasmReady;
+  // A repository whose socket is down waits 3-7 s to reconnect (the server
+  // closes a device's sockets when its wipe is asked): a fresh one
+  // connects at once.
+  if (current?.userId === userId && current.repo.peers.length === 0) {
+    await current.repo.shutdown().catch(() => undefined);
+    current = null;
+  }
+  const repo = await syncRepo(userId);
+  const storage = current?.storage;
+  if (!storage) return 0;
+  const chunks = await storage.loadRange([]);
+  const keys = chunks.map((chunk) => chunk.key);
+  const states = syncStateKeys(keys);
+  const bytesByKey = new Map(chunks.map((chunk) => [chunk.key.join('\u0000'), chunk.data]));
+  /** The heads each document last shared with the server, kept by earlier pages. */
+  const sharedBefore = new Map<string, string[]>();
+  for (const [documentId, stateKeys] of states) {
+    for (const key of stateKeys) {
+      const bytes = bytesByKey.get(key.join('\u0000'));
+      if (!bytes) continue;
+      try {
+        sharedBefore.set(documentId, encodeHeads(Automerge.decodeSyncState(bytes).sharedHeads));
+      } catch {
+        // An unreadable sync state only means "not known to be sent".
+      }
+    }
+  }
+  const remaining = () => Math.max(0, deadline - Date.now());
+  const handles = (
+    await Promise.all(
+      storedDocumentIds(keys).map((documentId) =>
+        Promise.race([
+          repo.find(documentId as DocumentId).catch(() => null),
+          sleep(remaining()).then(() => null),
+        ]),
+      ),
+    )
+  ).filter((handle): handle is DocHandle<unknown> => handle !== null);
+  const serverStorageIds = () =>
+    Object.values(repo.peerMetadataByPeerId)
+      .map((metadata) => metadata.storageId)
+      .filter((storageId): storageId is StorageId => storageId !== undefined);
+  const unsent = () =>
+    handles.filter(
+      (handle) =>
+        !isOnServer(handle.heads(), [
+          sharedBefore.get(handle.documentId),
+          ...serverStorageIds().map((storageId) => handle.getSyncInfo(storageId)?.lastHeads),
+        ]),
+    ).length;
+  let count = unsent();
+  while (count > 0 && remaining() > 0) {
+    await sleep(Math.min(200, remaining()));
+    count = unsent();
+  }
+  await repo.flush().catch(() => undefined);
+  return count;
 }
 
 /** A document of the meeting, from the device when it was kept, else from
