@@ -22,6 +22,7 @@ import { hrefFor, parseRoute, type Route } from './router/routes';
 import { auditScreen } from './screens/audit';
 import { bigScreenScreen } from './screens/bigScreen';
 import { chairScreen } from './screens/chair';
+import { devicesScreen } from './screens/devices';
 import { documentReadsScreen } from './screens/documentReads';
 import type { Screen, ScreenContext } from './screens/context';
 import { loginScreen } from './screens/login';
@@ -70,6 +71,8 @@ function screenFor(route: Route): Screen {
       return chairScreen(route.meetingId);
     case 'big_screen':
       return bigScreenScreen(route.meetingId);
+    case 'devices':
+      return devicesScreen(route.userId);
     case 'not_found':
       return notFoundScreen;
   }
@@ -135,9 +138,12 @@ export class App {
       confirmRemoteWipe: () =>
         this.api.confirmDeviceWiped().then(
           () => 'done' as const,
-          // Unreachable: confirmed at the next start. Any answer (409, no
-          // wipe pending; 401, the session is gone) settles it.
-          (error: unknown) => (isUnreachable(error) ? ('retry_later' as const) : ('done' as const)),
+          // 409 (no wipe pending) or 401 (the session is gone) settle it;
+          // anything else (offline, a server error) is tried at the next start.
+          (error: unknown) =>
+            error instanceof ApiError && (error.status === 409 || error.code === 'unauthenticated')
+              ? ('done' as const)
+              : ('retry_later' as const),
         ),
     })
       .then((done) => {
@@ -301,14 +307,18 @@ export class App {
         this.showCurrentRoute();
       },
       async (error: unknown) => {
-        if (error instanceof ApiError && error.code === 'device_wipe_requested') {
+        const confirmationPending = this.device.getLocal(pendingWipeKey) !== null;
+        if (error instanceof ApiError && error.code === 'device_wipe_requested' && !confirmationPending) {
           // Asked while the app was closed: the last user's notes are
           // still sendable (/sync stays open to a wiping session).
           const remembered = await this.offline.saved.lastUser().catch(() => null);
           this.endSession('remote_wipe', remembered?.id ?? null);
           return;
         }
-        if (error instanceof ApiError && error.code === 'unauthenticated') {
+        if (
+          error instanceof ApiError &&
+          (error.code === 'unauthenticated' || error.code === 'device_wipe_requested')
+        ) {
           // A session that ended while the app was closed: what the last
           // user left is forgotten like at any other end.
           const remembered = await this.offline.saved.lastUser().catch(() => null);
@@ -413,6 +423,11 @@ export class App {
         if (location.hash !== href) history.replaceState(null, '', href);
       },
       loggedIn: (user) => {
+        // A wipe still waiting to be confirmed can no longer be: this login
+        // replaced the session that would have confirmed it. What it was
+        // to remove went at start (`finishWipe`), and another user's notes
+        // go in `forgetOtherUsers`; it must not remove the new user's data.
+        this.device.removeLocal(pendingWipeKey);
         this.user = user;
         this.sessionFromDevice = false;
         this.sessionConfirmed(user);

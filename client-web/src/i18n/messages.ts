@@ -23,6 +23,27 @@ export const vi = {
   'login.missingFields': 'Hãy nhập cả tên đăng nhập và mật khẩu.',
   'login.sessionExpired': 'Phiên làm việc đã hết hạn. Hãy đăng nhập lại.',
 
+  'devices.link': 'Thiết bị',
+  'devices.title': 'Thiết bị của tài khoản',
+  'devices.intro':
+    'Máy tính bảng và trình duyệt mà tài khoản đã dùng. "Xóa dữ liệu từ xa": ở lần kết nối tới, thiết bị gửi ghi chú chưa gửi lên máy chủ, xóa mọi dữ liệu của tài khoản rồi đăng xuất.',
+  'devices.account': 'Tài khoản',
+  'devices.chooseAccount': 'Chọn tài khoản',
+  'devices.device': 'Thiết bị',
+  'devices.address': 'Địa chỉ mạng',
+  'devices.firstSeen': 'Dùng lần đầu',
+  'devices.lastSeen': 'Dùng lần cuối',
+  'devices.state': 'Trạng thái',
+  'devices.browserOn': '{browser} trên {system}',
+  'devices.inUse': 'Đang dùng',
+  'devices.wipePending': 'Chờ xóa (yêu cầu lúc {time})',
+  'devices.wiped': 'Đã xóa lúc {time}',
+  'devices.wipe': 'Xóa dữ liệu từ xa',
+  'devices.wipeQuestion':
+    'Xóa mọi dữ liệu của {name} trên thiết bị "{device}"? Ở lần kết nối tới, thiết bị gửi ghi chú chưa gửi lên máy chủ, xóa dữ liệu rồi đăng xuất.',
+  'devices.wipeAsked': 'Đã yêu cầu xóa. Thiết bị sẽ xóa dữ liệu ở lần kết nối tới.',
+  'devices.empty': 'Tài khoản này chưa dùng thiết bị nào.',
+
   'wipe.sending': 'Đang gửi ghi chú lên máy chủ…',
   'wipe.clearing': 'Đang xóa dữ liệu trên máy…',
   'wipe.loggedOut':
@@ -546,6 +567,27 @@ export const en: Record<MessageKey, string> = {
   'login.submitting': 'Logging in…',
   'login.missingFields': 'Enter both your username and your password.',
   'login.sessionExpired': 'Your session has ended. Please log in again.',
+
+  'devices.link': 'Devices',
+  'devices.title': "An account's devices",
+  'devices.intro':
+    'The tablets and browsers the account has used. "Wipe remotely": at its next connection the device sends unsent notes to the server, removes all of the account\'s data and logs out.',
+  'devices.account': 'Account',
+  'devices.chooseAccount': 'Choose an account',
+  'devices.device': 'Device',
+  'devices.address': 'Network address',
+  'devices.firstSeen': 'First used',
+  'devices.lastSeen': 'Last used',
+  'devices.state': 'State',
+  'devices.browserOn': '{browser} on {system}',
+  'devices.inUse': 'In use',
+  'devices.wipePending': 'Wipe pending (asked at {time})',
+  'devices.wiped': 'Wiped at {time}',
+  'devices.wipe': 'Wipe remotely',
+  'devices.wipeQuestion':
+    'Remove all of {name}\'s data from the device "{device}"? At its next connection the device sends unsent notes to the server, removes the data and logs out.',
+  'devices.wipeAsked': 'Wipe asked. The device removes its data at its next connection.',
+  'devices.empty': 'This account has not used any device yet.',
 
   'wipe.sending': 'Sending your notes to the server…',
   'wipe.clearing': 'Removing data from this device…',

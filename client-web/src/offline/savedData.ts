@@ -41,6 +41,9 @@ export function cacheKeyValueStore(cacheName: string, storage: CacheStorage, ori
   const keyUrl = (key: string) => `${origin}/phonghop-saved/${encodeURIComponent(key)}`;
   return {
     async get(key) {
+      // Reading must not create the cache (`open` would): after a wipe, an
+      // empty app asks who was last here.
+      if (!(await storage.has(cacheName))) return undefined;
       const cache = await storage.open(cacheName);
       const response = await cache.match(keyUrl(key));
       return response ? response.json() : undefined;

@@ -40,6 +40,12 @@ describe('parseRoute', () => {
     expect(parseRoute('#/meetings/m_42/reads')).toEqual({ screen: 'document_reads', meetingId: 'm_42' });
   });
 
+  it("reads the administrator's devices screen, with or without a chosen account", () => {
+    expect(parseRoute('#/devices')).toEqual({ screen: 'devices', userId: null });
+    expect(parseRoute('#/devices/u_7')).toEqual({ screen: 'devices', userId: 'u_7' });
+    expect(parseRoute('#/devices/u_7/x')).toMatchObject({ screen: 'not_found' });
+  });
+
   it('decodes escaped ids', () => {
     expect(parseRoute('#/meetings/m%2F1')).toEqual({ screen: 'meeting', meetingId: 'm/1' });
   });
@@ -63,6 +69,8 @@ describe('hrefFor', () => {
       { screen: 'edit_meeting', meetingId: 'm_1' },
       { screen: 'meeting_audit', meetingId: 'm 1' },
       { screen: 'document_reads', meetingId: 'm 1' },
+      { screen: 'devices', userId: null },
+      { screen: 'devices', userId: 'u_daibieu01' },
     ];
     for (const route of routes) {
       expect(parseRoute(hrefFor(route))).toEqual(route);

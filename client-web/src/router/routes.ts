@@ -19,6 +19,9 @@ export type Route =
   /** The live meeting: the chair's console, a remote point's big screen. */
   | { screen: 'chair'; meetingId: string }
   | { screen: 'big_screen'; meetingId: string }
+  /** Administrators: an account's devices and their remote wipe
+   * (`userId` null until an account is chosen). */
+  | { screen: 'devices'; userId: string | null }
   | { screen: 'not_found'; hash: string };
 
 function decodeSegment(segment: string): string | null {
@@ -40,6 +43,11 @@ export function parseRoute(hash: string): Route {
 
   if (segments.length === 0) return { screen: 'meetings' };
   if (segments.length === 1 && segments[0] === 'login') return { screen: 'login' };
+  if (segments[0] === 'devices' && segments.length <= 2) {
+    if (segments.length === 1) return { screen: 'devices', userId: null };
+    const userId = decodeSegment(segments[1] ?? '');
+    return userId === null ? notFound : { screen: 'devices', userId };
+  }
   if (segments[0] !== 'meetings') return notFound;
   if (segments.length === 1) return { screen: 'meetings' };
   // Server meeting ids start with `m_`, so "new" never names a meeting.
@@ -86,6 +94,8 @@ export function hrefFor(route: Route): string {
       return `#/meetings/${encodeURIComponent(route.meetingId)}/chair`;
     case 'big_screen':
       return `#/meetings/${encodeURIComponent(route.meetingId)}/screen`;
+    case 'devices':
+      return route.userId === null ? '#/devices' : `#/devices/${encodeURIComponent(route.userId)}`;
     case 'document': {
       const base = `#/meetings/${encodeURIComponent(route.meetingId)}/documents/${encodeURIComponent(route.documentId)}`;
       return route.page > 1 ? `${base}?page=${route.page}` : base;

@@ -86,13 +86,24 @@ export const meetingListScreen: Screen = (root, context, signal) => {
     'div',
     { className: 'screen-heading' },
     h('h1', {}, t('meetings.title')),
-    canCreateMeetings(context.user)
-      ? h(
-          'a',
-          { className: 'button button-primary', attrs: { href: hrefFor({ screen: 'new_meeting' }) } },
-          `+ ${t('console.createMeeting')}`,
-        )
-      : null,
+    h(
+      'div',
+      { className: 'screen-heading-actions' },
+      context.user?.role === 'admin'
+        ? h(
+            'a',
+            { className: 'button', attrs: { href: hrefFor({ screen: 'devices', userId: null }) } },
+            t('devices.link'),
+          )
+        : null,
+      canCreateMeetings(context.user)
+        ? h(
+            'a',
+            { className: 'button button-primary', attrs: { href: hrefFor({ screen: 'new_meeting' }) } },
+            `+ ${t('console.createMeeting')}`,
+          )
+        : null,
+    ),
   );
   // Administrators see when the last backup was made (and a warning when
   // it is old); a failure to ask just leaves the line out.
