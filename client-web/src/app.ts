@@ -22,6 +22,7 @@ import { hrefFor, parseRoute, type Route } from './router/routes';
 import { auditScreen } from './screens/audit';
 import { bigScreenScreen } from './screens/bigScreen';
 import { chairScreen } from './screens/chair';
+import { calendarScreen } from './screens/calendar';
 import { devicesScreen } from './screens/devices';
 import { documentReadsScreen } from './screens/documentReads';
 import type { Screen, ScreenContext } from './screens/context';
@@ -55,6 +56,8 @@ function screenFor(route: Route): Screen {
       return loginScreen;
     case 'meetings':
       return meetingListScreen;
+    case 'calendar':
+      return calendarScreen(route.week);
     case 'meeting':
       return meetingScreen(route.meetingId);
     case 'document':

@@ -58,10 +58,18 @@ describe('parseRoute', () => {
 });
 
 describe('hrefFor', () => {
+  it('reads the calendar week from the address, and ignores one that is not a date', () => {
+    expect(parseRoute('#/calendar?week=2026-12-07')).toEqual({ screen: 'calendar', week: '2026-12-07' });
+    expect(parseRoute('#/calendar?week=<script>')).toEqual({ screen: 'calendar', week: null });
+    expect(parseRoute('#/calendar')).toEqual({ screen: 'calendar', week: null });
+  });
+
   it('round-trips every kind of route through parseRoute', () => {
     const routes: Route[] = [
       { screen: 'login' },
       { screen: 'meetings' },
+      { screen: 'calendar', week: null },
+      { screen: 'calendar', week: '2026-12-07' },
       { screen: 'meeting', meetingId: 'm_1' },
       { screen: 'document', meetingId: 'm_1', documentId: 'd 2', page: 1 },
       { screen: 'document', meetingId: 'm_1', documentId: 'd_2', page: 3 },

@@ -7,6 +7,9 @@
 export type Route =
   | { screen: 'login' }
   | { screen: 'meetings' }
+  /** The meeting calendar, one week; `week` is its Monday (`YYYY-MM-DD`),
+   * `null` for this week. */
+  | { screen: 'calendar'; week: string | null }
   | { screen: 'meeting'; meetingId: string }
   /** The secretary's console: a new meeting, one meeting's preparation,
    * its audit log. */
@@ -43,6 +46,10 @@ export function parseRoute(hash: string): Route {
 
   if (segments.length === 0) return { screen: 'meetings' };
   if (segments.length === 1 && segments[0] === 'login') return { screen: 'login' };
+  if (segments.length === 1 && segments[0] === 'calendar') {
+    const week = new URLSearchParams(queryPart).get('week');
+    return { screen: 'calendar', week: week !== null && /^\d{4}-\d{2}-\d{2}$/.test(week) ? week : null };
+  }
   if (segments[0] === 'devices' && segments.length <= 2) {
     if (segments.length === 1) return { screen: 'devices', userId: null };
     const userId = decodeSegment(segments[1] ?? '');
@@ -80,6 +87,8 @@ export function hrefFor(route: Route): string {
       return '#/login';
     case 'meetings':
       return '#/meetings';
+    case 'calendar':
+      return route.week === null ? '#/calendar' : `#/calendar?week=${route.week}`;
     case 'meeting':
       return `#/meetings/${encodeURIComponent(route.meetingId)}`;
     case 'new_meeting':

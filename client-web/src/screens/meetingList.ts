@@ -89,6 +89,11 @@ export const meetingListScreen: Screen = (root, context, signal) => {
     h(
       'div',
       { className: 'screen-heading-actions' },
+      h(
+        'a',
+        { className: 'button', attrs: { href: hrefFor({ screen: 'calendar', week: null }) } },
+        t('meetings.calendar'),
+      ),
       context.user?.role === 'admin'
         ? h(
             'a',
