@@ -44,6 +44,9 @@ export interface StrokeRecord {
   points: Uint8Array;
   /** Milliseconds since 1970. */
   createdAt: number;
+  /** The document version it was drawn on (`DocumentInfo.version`); a
+   * stroke without one belongs to version 1 (`versionOf`, `carryOver.ts`). */
+  version?: number;
   /** On a shared layer: the display name of whoever shared it. */
   author?: string;
   /** On a shared layer: the notebook stroke this is a copy of. */
@@ -60,6 +63,8 @@ export interface PinnedNote {
   y: number;
   text: string;
   createdAt: number;
+  /** The document version it was pinned on; none means version 1. */
+  version?: number;
   author?: string;
   sharedFrom?: string;
 }
@@ -160,19 +165,30 @@ export function isPinnedNote(note: NoteRecord | undefined): note is PinnedNote {
   return note?.kind === 'pin';
 }
 
-/** The strokes and pinned notes of one page, strokes in drawing order and
- * notes oldest first. Tolerates a document still missing its arrays. */
+/** The version a record belongs to: its `version`, or 1 when it has
+ * none (see `carryOver.ts`). */
+export function versionOf(record: { version?: number }): number {
+  const version = record.version;
+  return typeof version === 'number' && Number.isInteger(version) && version >= 1 ? version : 1;
+}
+
+/** The strokes and pinned notes of one page of one version of a
+ * document, strokes in drawing order and notes oldest first (with no
+ * `version`, of every version). Tolerates a document still missing its
+ * arrays. */
 export function annotationsOnPage(
   document: Partial<AnnotationDocument> | undefined,
   documentId: string,
   page: number,
+  version?: number,
 ): PageAnnotations {
+  const ofVersion = (record: { version?: number }) => version === undefined || versionOf(record) === version;
   const strokes = (document?.strokes ?? []).filter(
-    (stroke) => stroke.documentId === documentId && stroke.page === page,
+    (stroke) => stroke.documentId === documentId && stroke.page === page && ofVersion(stroke),
   );
   const notes = Object.values(document?.notes ?? {})
     .filter(isPinnedNote)
-    .filter((note) => note.documentId === documentId && note.page === page)
+    .filter((note) => note.documentId === documentId && note.page === page && ofVersion(note))
     .sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
   return { strokes, notes };
 }

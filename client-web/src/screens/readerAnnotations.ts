@@ -463,6 +463,7 @@ export function setUpAnnotations(options: {
           y: point.y,
           text: '',
           createdAt: Date.now(),
+          version: agendaDocument.version,
         },
         'notebook',
         true,
@@ -539,6 +540,7 @@ export function setUpAnnotations(options: {
         width: toolWidth(finished.tool, penWidth),
         points: packPoints(finished.points),
         createdAt: Date.now(),
+        version: agendaDocument.version,
         ...(layer.name === 'shared' ? { author: user?.display_name ?? '' } : {}),
       };
       layer.handle.change((document) => addStroke(document, stroke));
