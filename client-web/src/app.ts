@@ -61,7 +61,7 @@ function screenFor(route: Route): Screen {
     case 'meeting':
       return meetingScreen(route.meetingId);
     case 'document':
-      return readerScreen(route.meetingId, route.documentId, route.page);
+      return readerScreen(route.meetingId, route.documentId, route.page, route.version);
     case 'new_meeting':
       return newMeetingScreen;
     case 'edit_meeting':

@@ -18,6 +18,7 @@ import type {
   DeviceInfo,
   DeviceList,
   DocumentInfo,
+  DocumentVersionList,
   ErrorCode,
   LoginRequest,
   LoginResponse,
@@ -147,6 +148,9 @@ export interface ApiClient {
    * stamped for its reader, and the offline pack is read before this is
    * called. */
   fetchDocument(url: string, signal?: AbortSignal): Promise<Uint8Array>;
+  /** Every version of a document with its page fingerprints (what the
+   * carry-over of annotations compares). */
+  documentVersions(documentId: string, signal?: AbortSignal): Promise<DocumentVersionList>;
 
   // The secretary's console. Each call answers what the server answered,
   // so a screen can redraw from it without fetching the meeting again.
@@ -253,6 +257,12 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     },
     getMeeting(meetingId) {
       return json<Meeting>(`/api/v1/meetings/${encodeURIComponent(meetingId)}`);
+    },
+    documentVersions(documentId, signal) {
+      return json<DocumentVersionList>(
+        `/api/v1/documents/${encodeURIComponent(documentId)}/versions`,
+        signal ? { signal } : {},
+      );
     },
     async fetchDocument(url, signal) {
       if (!isSameOriginPath(url)) {

@@ -187,6 +187,29 @@ export interface DocumentVersionSummary {
   url: string;
 }
 
+/** `GET /api/v1/documents/{id}/versions`: every version with what each
+ * page shows. */
+export interface DocumentVersionList {
+  document_id: string;
+  current_version: number;
+  versions: DocumentVersionDetails[];
+}
+
+/** One version with its page fingerprints. */
+export interface DocumentVersionDetails {
+  version: number;
+  uploaded_at_ms: number;
+  file_name: string;
+  page_count: number;
+  size_bytes: number;
+  sha256: string;
+  url: string;
+  /** Per page, first first: equal only for pages that show the same text
+   * in the same places; `null` for a page the server could not read;
+   * empty for a version stored before fingerprints were kept. */
+  page_fingerprints: (string | null)[];
+}
+
 export type SyncDocumentKind = 'notebook' | 'shared_layer' | 'minutes';
 export type SyncAccess = 'read' | 'write';
 

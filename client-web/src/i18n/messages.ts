@@ -114,6 +114,9 @@ export const vi = {
   'reader.pageOutOfRange': 'Tài liệu có {count} trang. Hãy nhập số từ 1 đến {count}.',
   'reader.zoomIn': 'Phóng to',
   'reader.zoomOut': 'Thu nhỏ',
+  'reader.versions': 'Các phiên bản',
+  'reader.versionLabel': 'phiên bản {version}, {time}',
+  'reader.openCurrentVersion': 'Mở phiên bản hiện tại',
   'reader.loading': 'Đang mở tài liệu…',
   'reader.confidentialNotice': 'Tài liệu mật: không chụp, không sao chép, không chia sẻ.',
   'reader.watermark': '{name} · {time} · MẬT',
@@ -156,6 +159,9 @@ export const vi = {
   'annotate.unavailable':
     'Chưa mở được sổ ghi chú trên máy này. Hãy kết nối mạng rồi mở lại tài liệu; trang tài liệu vẫn đọc được.',
   'annotate.readOnlyShared': 'Bạn chỉ được xem lớp chung của tài liệu này.',
+  'annotate.earlierVersion': '{count} ghi chú ở phiên bản trước',
+  'annotate.seeEarlierVersion': 'Xem phiên bản {version}',
+  'annotate.oldVersionReadOnly': 'Đây là phiên bản cũ: chỉ xem, không ghi chú được.',
 
   'reading.pages': 'Các trang',
   'reading.pageWord': 'Trang',
@@ -670,6 +676,9 @@ export const en: Record<MessageKey, string> = {
   'reader.pageOutOfRange': 'This document has {count} pages. Enter a number from 1 to {count}.',
   'reader.zoomIn': 'Zoom in',
   'reader.zoomOut': 'Zoom out',
+  'reader.versions': 'Versions',
+  'reader.versionLabel': 'version {version}, {time}',
+  'reader.openCurrentVersion': 'Open the current version',
   'reader.loading': 'Opening the document…',
   'reader.confidentialNotice': 'Confidential document: do not photograph, copy or share.',
   'reader.watermark': '{name} · {time} · CONFIDENTIAL',
@@ -713,6 +722,9 @@ export const en: Record<MessageKey, string> = {
   'annotate.unavailable':
     'Your notebook is not on this device yet. Connect to the network and open the document again; the pages can still be read.',
   'annotate.readOnlyShared': 'You may only view the shared layer of this document.',
+  'annotate.earlierVersion': '{count} notes on the previous version',
+  'annotate.seeEarlierVersion': 'See version {version}',
+  'annotate.oldVersionReadOnly': 'This is an earlier version: read only, no notes can be added.',
 
   'reading.pages': 'Pages',
   'reading.pageWord': 'Page',

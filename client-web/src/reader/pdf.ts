@@ -16,6 +16,7 @@ import type { PDFDocumentProxy, PDFPageProxy, PDFWorker, RenderTask } from 'pdfj
 import type { Size } from './layout';
 import { fitWidthScale, renderPixelRatio } from './navigation';
 import type { TextItemLike } from './search';
+import { groupLines, type TextLine } from '../annotations/carryOver';
 
 /** How big to draw a page (the big screen's way: fit a width). */
 export interface PageFit {
@@ -63,6 +64,9 @@ export interface OpenedPdf {
   renderPage(pageNumber: number, fit: PageFit): PageRendering;
   /** The page's text items, as the text layer and the search see them. */
   textContent(pageNumber: number): Promise<TextItemLike[]>;
+  /** The page's text lines, top to bottom, grouped as the server's
+   * `page_text` groups them (what a note's anchor is looked for in). */
+  pageLines(pageNumber: number): Promise<TextLine[]>;
   /** Lays out the page's text as transparent spans over the page inside
    * `container` (pdf.js's text layer), for `cssScale`. */
   renderTextLayer(pageNumber: number, container: HTMLElement, cssScale: number): TextLayerRendering;
@@ -226,6 +230,17 @@ export async function openPdf(bytes: Uint8Array): Promise<OpenedPdf> {
     async textContent(pageNumber) {
       const content = await (await page(pageNumber)).getTextContent();
       return content.items.filter((item): item is TextItemLike & typeof item => 'str' in item);
+    },
+    async pageLines(pageNumber) {
+      const proxy = await page(pageNumber);
+      const content = await proxy.getTextContent();
+      const runs = content.items.flatMap((item) => {
+        if (!('str' in item)) return [];
+        const [, , c = 0, d = 0, x = NaN, y = NaN] = item.transform as number[];
+        return [{ text: item.str, x, y, fontSize: Math.hypot(c, d) }];
+      });
+      const [x0 = 0, y0 = 0, x1 = 595, y1 = 842] = proxy.view;
+      return groupLines(runs, [Math.min(x0, x1), Math.min(y0, y1), Math.max(x0, x1), Math.max(y0, y1)]);
     },
     renderTextLayer(pageNumber, container, cssScale) {
       let layer: InstanceType<PdfJs['TextLayer']> | null = null;

@@ -28,9 +28,11 @@ describe('parseRoute', () => {
     expect(parseRoute('#/meetings/m_42/documents/d_7?page=5')).toMatchObject({ page: 5 });
   });
 
-  it('ignores a page that is not a positive number', () => {
+  it('ignores a page or a version that is not a positive number', () => {
     expect(parseRoute('#/meetings/m/documents/d?page=abc')).toMatchObject({ page: 1 });
     expect(parseRoute('#/meetings/m/documents/d?page=0')).toMatchObject({ page: 1 });
+    expect(parseRoute('#/meetings/m/documents/d?version=0')).not.toHaveProperty('version');
+    expect(parseRoute('#/meetings/m/documents/d?version=x')).not.toHaveProperty('version');
   });
 
   it('reads the secretary console addresses', () => {
@@ -73,6 +75,8 @@ describe('hrefFor', () => {
       { screen: 'meeting', meetingId: 'm_1' },
       { screen: 'document', meetingId: 'm_1', documentId: 'd 2', page: 1 },
       { screen: 'document', meetingId: 'm_1', documentId: 'd_2', page: 3 },
+      { screen: 'document', meetingId: 'm_1', documentId: 'd_2', page: 3, version: 1 },
+      { screen: 'document', meetingId: 'm_1', documentId: 'd_2', page: 1, version: 2 },
       { screen: 'new_meeting' },
       { screen: 'edit_meeting', meetingId: 'm_1' },
       { screen: 'meeting_audit', meetingId: 'm 1' },

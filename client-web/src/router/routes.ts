@@ -18,7 +18,8 @@ export type Route =
   | { screen: 'meeting_audit'; meetingId: string }
   /** Who has read the meeting's confidential documents. */
   | { screen: 'document_reads'; meetingId: string }
-  | { screen: 'document'; meetingId: string; documentId: string; page: number }
+  /** `version`: an earlier version, shown read-only; none = the current. */
+  | { screen: 'document'; meetingId: string; documentId: string; page: number; version?: number }
   /** The live meeting: the chair's console, a remote point's big screen. */
   | { screen: 'chair'; meetingId: string }
   | { screen: 'big_screen'; meetingId: string }
@@ -72,8 +73,12 @@ export function parseRoute(hash: string): Route {
   if (segments.length === 4 && segments[2] === 'documents') {
     const documentId = decodeSegment(segments[3] ?? '');
     if (documentId === null) return notFound;
-    const pageText = new URLSearchParams(queryPart).get('page');
+    const query = new URLSearchParams(queryPart);
+    const pageText = query.get('page');
     const page = pageText !== null && /^\d+$/.test(pageText) ? Math.max(1, Number(pageText)) : 1;
+    const versionText = query.get('version');
+    if (versionText !== null && /^[1-9]\d{0,8}$/.test(versionText))
+      return { screen: 'document', meetingId, documentId, page, version: Number(versionText) };
     return { screen: 'document', meetingId, documentId, page };
   }
   return notFound;
@@ -107,7 +112,11 @@ export function hrefFor(route: Route): string {
       return route.userId === null ? '#/devices' : `#/devices/${encodeURIComponent(route.userId)}`;
     case 'document': {
       const base = `#/meetings/${encodeURIComponent(route.meetingId)}/documents/${encodeURIComponent(route.documentId)}`;
-      return route.page > 1 ? `${base}?page=${route.page}` : base;
+      const query = new URLSearchParams();
+      if (route.page > 1) query.set('page', String(route.page));
+      if (route.version !== undefined) query.set('version', String(route.version));
+      const text = query.toString();
+      return text === '' ? base : `${base}?${text}`;
     }
     case 'not_found':
       return route.hash.startsWith('#') ? route.hash : `#${route.hash}`;

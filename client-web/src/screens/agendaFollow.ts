@@ -6,8 +6,9 @@
 // (`agendaChanges`, pure), remembers the changed items until they are seen
 // (`ChangeMarks`), has the offline pack follow (`DocumentPacks.ensure`:
 // new versions downloaded, replaced and removed ones dropped, a document
-// newly marked confidential deleted at once) and hands the new meeting to
-// the screen. `agendaNotice` is the calm line that says what changed.
+// newly marked confidential deleted at once), carries this user's
+// annotations onto a replaced document's new version
+// (`carryAnnotations.ts`) and hands the new meeting to the screen. `agendaNotice` is the calm line that says what changed.
 
 import type { Meeting } from '../api/types';
 import type { LiveConnection } from '../live/connection';
@@ -20,6 +21,7 @@ import {
 } from '../meetings/agendaChanges';
 import { ChangeMarks } from '../meetings/changeMarks';
 import { h } from '../ui/dom';
+import { carryReplacedDocuments } from './carryAnnotations';
 import { isAbort, loadMeeting, type ScreenContext } from './context';
 
 function safeStorage(): Storage | undefined {
@@ -73,6 +75,10 @@ export function followAgenda(options: FollowAgendaOptions): void {
         changeMarks.add(meetingId, changedItemIds(changes), changedDocumentIds(changes));
         void context.offline.packs.ensure(fresh);
         options.onChange(fresh, changes);
+        const replaced = changes.flatMap((change) =>
+          change.kind === 'document_replaced' ? [change.documentId] : [],
+        );
+        if (replaced.length > 0) void carryReplacedDocuments(context, fresh, replaced, signal);
       } while (again && !signal.aborted);
     } catch (error) {
       if (!isAbort(error, signal) && !context.handleCommonError(error)) {

@@ -133,8 +133,9 @@ function bigScreen(root: HTMLElement, initial: Meeting, context: ScreenContext, 
   });
 
   // ---- The shared layer over the page ----
-  /** The page on the stage, and which document it belongs to. */
-  let frame: (PageFrame & { documentId: string }) | null = null;
+  /** The page on the stage, and which document and version it belongs
+   * to (only that version's annotations are drawn over it). */
+  let frame: (PageFrame & { documentId: string; version: number }) | null = null;
   /** The shared layer of the document on screen, once open. */
   let layer: {
     documentId: string;
@@ -156,7 +157,7 @@ function bigScreen(root: HTMLElement, initial: Meeting, context: ScreenContext, 
     if (!frame) return;
     const { width, height } = fitInkLayer(frame);
     const shown = layer?.documentId === frame.documentId ? layer : null;
-    const onPage = annotationsOnPage(shown?.handle.doc(), frame.documentId, frame.page);
+    const onPage = annotationsOnPage(shown?.handle.doc(), frame.documentId, frame.page, frame.version);
     const live = shown ? shown.watch.liveStrokes(frame.documentId, frame.page, onPage.strokes) : [];
     const liveGroup = liveStrokeGroup(live, width, height);
     frame.svg.replaceChildren(strokeGroup('ink-shared', onPage.strokes, width, height), liveGroup);
@@ -262,7 +263,7 @@ function bigScreen(root: HTMLElement, initial: Meeting, context: ScreenContext, 
       const { canvas } = await task.promise;
       if (signal.aborted || rendering !== task) return;
       canvas.className = 'page-canvas';
-      frame = { ...createPageFrame(canvas, pageNumber), documentId };
+      frame = { ...createPageFrame(canvas, pageNumber), documentId, version: document.version };
       stage.replaceChildren(frame.element);
       stage.dataset['documentId'] = documentId;
       stage.dataset['renderedPage'] = String(pageNumber);

@@ -51,6 +51,7 @@ import {
   type Orientation,
 } from '../reader/viewPreference';
 import { drawWatermark, watermarkText } from '../reader/watermark';
+import { formatTimeOfDay, wallClockAt } from '../format/format';
 import { confidentialBadge, errorPanel, loadingMessage } from '../ui/components';
 import { h } from '../ui/dom';
 import { isUnreachable } from '../offline/savedData';
@@ -125,8 +126,31 @@ const fitLabels: Record<FitMode, MessageKey> = {
   spread: 'reading.spread',
 };
 
+/** What the reader shows of a document: the current version, or the
+ * earlier `version` asked for (read only) when the document has it. */
+function versionShown(agendaDocument: DocumentInfo, version: number | undefined): DocumentInfo {
+  if (version === undefined || version >= agendaDocument.version || agendaDocument.confidential)
+    return agendaDocument;
+  const earlier = agendaDocument.versions.find((each) => each.version === version);
+  if (!earlier) return agendaDocument;
+  return {
+    ...agendaDocument,
+    version: earlier.version,
+    url: earlier.url,
+    page_count: earlier.page_count,
+    size_bytes: earlier.size_bytes,
+    sha256: earlier.sha256,
+  };
+}
+
+/** "phiên bản 1, 14:05" (the time of the device's clock zone). */
+function versionLabel(context: ScreenContext, version: number, uploadedAtMs: number): string {
+  const time = formatTimeOfDay(wallClockAt(uploadedAtMs, -new Date(uploadedAtMs).getTimezoneOffset()));
+  return context.t('reader.versionLabel', { version, time });
+}
+
 export const readerScreen =
-  (meetingId: string, documentId: string, initialPage: number): Screen =>
+  (meetingId: string, documentId: string, initialPage: number, requestedVersion?: number): Screen =>
   (root, context, signal) => {
     const { t } = context;
     const body = h('div', { className: 'reader-body' });
@@ -160,8 +184,8 @@ export const readerScreen =
         .then((meeting) => {
           if (signal.aborted) return;
           mark('meeting');
-          const agendaDocument = findDocument(meeting, documentId);
-          if (!agendaDocument) {
+          const currentDocument = findDocument(meeting, documentId);
+          if (!currentDocument) {
             showMessage(
               errorPanel(t('reader.documentNotInMeeting'), {
                 label: t('reader.backToAgenda'),
@@ -170,6 +194,7 @@ export const readerScreen =
             );
             return;
           }
+          const agendaDocument = versionShown(currentDocument, requestedVersion);
           return documentBytes(agendaDocument, context, signal)
             .then((bytes) => {
               mark('bytes');
@@ -182,7 +207,7 @@ export const readerScreen =
                 return;
               }
               signal.addEventListener('abort', () => void pdf.destroy(), { once: true });
-              showReader(agendaDocument, pdf, meeting);
+              showReader(agendaDocument, pdf, meeting, currentDocument);
             });
         })
         .catch((error: unknown) => {
@@ -197,8 +222,24 @@ export const readerScreen =
         });
     };
 
-    const showReader = (agendaDocument: DocumentInfo, pdf: OpenedPdf, meeting: Meeting) => {
+    const showReader = (
+      agendaDocument: DocumentInfo,
+      pdf: OpenedPdf,
+      meeting: Meeting,
+      currentDocument: DocumentInfo,
+    ) => {
       const pageCount = pdf.pageCount;
+      /** An earlier version, shown read only. */
+      const earlierVersion = agendaDocument.version < currentDocument.version;
+      const routeVersion = earlierVersion ? { version: agendaDocument.version } : {};
+      const openVersion = (version: number | null) =>
+        context.navigate({
+          screen: 'document',
+          meetingId,
+          documentId,
+          page: currentPageNumber(),
+          ...(version === null ? {} : { version }),
+        });
       const storage = safeStorage();
       let preference = loadViewPreference(storage);
       const orientation = (): Orientation => orientationOf(window.innerWidth, window.innerHeight);
@@ -269,6 +310,18 @@ export const readerScreen =
         { className: 'reader-title' },
         h('h1', { attrs: { title: agendaDocument.title } }, agendaDocument.title),
         agendaDocument.confidential ? confidentialBadge(t) : null,
+        earlierVersion
+          ? h(
+              'span',
+              { className: 'badge earlier-version-badge' },
+              versionLabel(
+                context,
+                agendaDocument.version,
+                currentDocument.versions.find((each) => each.version === agendaDocument.version)
+                  ?.uploaded_at_ms ?? 0,
+              ),
+            )
+          : null,
       );
       const previous = button('button-square button-turn reader-previous', t('reader.previous'), '‹', () =>
         turn('previous'),
@@ -325,7 +378,7 @@ export const readerScreen =
         presentTimer = window.setTimeout(() => (presentMessage.hidden = true), 4_000);
       };
       const presentButton =
-        live && controls.present
+        live && controls.present && !earlierVersion
           ? h(
               'button',
               {
@@ -371,6 +424,9 @@ export const readerScreen =
         signal,
         drawingChanged: (drawing) => view?.hold(drawing),
         firstPageShown: firstPage,
+        readOnly: earlierVersion,
+        pdf,
+        openVersion: (version) => openVersion(version),
       });
       const annotateButton = annotations
         ? button('button-square reader-annotate-button', t('reading.annotate'), '✎', () => toggleDock(), {
@@ -463,6 +519,37 @@ export const readerScreen =
         h('div', { className: 'button-row' }, ...fitButtons),
         h('div', { className: 'button-row zoom-row' }, zoomOut, zoomReset, zoomIn),
       );
+      // Every version of the document, "phiên bản 1, 14:05": an earlier
+      // one opens read only, with its annotations.
+      if (currentDocument.versions.length > 1 && !currentDocument.confidential) {
+        viewMenu.append(
+          h(
+            'div',
+            {
+              className: 'button-row version-row',
+              attrs: { role: 'group', 'aria-label': t('reader.versions') },
+            },
+            ...currentDocument.versions.map((each) =>
+              h(
+                'button',
+                {
+                  className: 'button version-button',
+                  attrs: {
+                    type: 'button',
+                    'data-version': each.version,
+                    'aria-pressed': String(each.version === agendaDocument.version),
+                  },
+                  on: {
+                    click: () => openVersion(each.version === currentDocument.version ? null : each.version),
+                  },
+                  signal,
+                },
+                versionLabel(context, each.version, each.uploaded_at_ms),
+              ),
+            ),
+          ),
+        );
+      }
       viewMenu.hidden = true;
 
       const main = h(
@@ -497,8 +584,27 @@ export const readerScreen =
         }
         return navigatorPanel;
       };
+      const earlierBanner = earlierVersion
+        ? h(
+            'div',
+            { className: 'agenda-notice earlier-version-banner', attrs: { role: 'status' } },
+            h('span', {}, t('annotate.oldVersionReadOnly')),
+            h(
+              'button',
+              {
+                className: 'button button-small button-primary',
+                attrs: { type: 'button' },
+                on: { click: () => openVersion(null) },
+                signal,
+              },
+              t('reader.openCurrentVersion'),
+            ),
+          )
+        : '';
       body.replaceChildren(
         bar,
+        earlierBanner,
+        annotations ? annotations.earlierNotice : '',
         agendaDocument.confidential
           ? h('p', { className: 'confidential-notice' }, t('reader.confidentialNotice'))
           : '',
@@ -736,7 +842,13 @@ export const readerScreen =
       const writeAddress = () => {
         window.clearTimeout(addressTimer);
         addressTimer = undefined;
-        context.replaceAddress({ screen: 'document', meetingId, documentId, page: currentPageNumber() });
+        context.replaceAddress({
+          screen: 'document',
+          meetingId,
+          documentId,
+          page: currentPageNumber(),
+          ...routeVersion,
+        });
       };
       const pageLabel = (page: number) => t('reader.pageOf', { page, count: pageCount });
       const refreshPager = () => {

@@ -24,11 +24,13 @@
 
 import type { DocHandle } from '@automerge/automerge-repo/slim';
 import type { AgendaItem, DocumentInfo, Meeting, SyncDocument } from '../api/types';
+import { countOnEarlierVersions } from '../annotations/carryOver';
 import { liveInkIntervalMilliseconds, liveInkMessage, type LiveInkStage } from '../annotations/liveInk';
 import {
   addStroke,
   annotationsOnPage,
   inkColors,
+  isPinnedNote,
   isShared,
   itemNoteText,
   newAnnotationId,
@@ -43,6 +45,7 @@ import {
   strokesErasedBy,
   toolWidth,
   toPagePoint,
+  versionOf,
   writeItemNote,
   type AnnotationDocument,
   type InkPoint,
@@ -65,7 +68,9 @@ import {
   type SharedLayerWatch,
 } from '../reader/inkLayer';
 import { inkPathData } from '../reader/inkPath';
+import type { OpenedPdf } from '../reader/pdf';
 import { h } from '../ui/dom';
+import { carryAnnotations } from './carryAnnotations';
 import type { ScreenContext } from './context';
 
 type Tool = 'view' | InkTool | 'eraser' | 'note' | 'select';
@@ -110,6 +115,9 @@ export interface ReaderAnnotations {
   capturesTouch(): boolean;
   /** Back to reading ("Xem"), as when the tool bar is put away. */
   stopDrawing(): void;
+  /** "N ghi chú ở phiên bản trước" with a way to see them; hidden while
+   * every annotation of the document is on the version shown. */
+  earlierNotice: HTMLElement;
 }
 
 interface Layer {
@@ -139,6 +147,15 @@ export function setUpAnnotations(options: {
    * shared layer (Automerge's WebAssembly, IndexedDB) are opened after
    * it, not in competition with it, on a slow tablet. */
   firstPageShown?: Promise<void>;
+  /** An earlier version shown for reading only: its annotations are
+   * shown, nothing is drawn or carried. `agendaDocument.version` is the
+   * version shown either way. */
+  readOnly?: boolean;
+  /** The version shown, open: its text lines are read from it when a
+   * note must follow its line. */
+  pdf?: OpenedPdf;
+  /** Opens an earlier version of the document (read only). */
+  openVersion?: (version: number) => void;
 }): ReaderAnnotations | null {
   const { meeting, agendaDocument, context, signal } = options;
   const { t } = context;
@@ -153,6 +170,8 @@ export function setUpAnnotations(options: {
     item.documents.some((document) => document.id === agendaDocument.id),
   );
   const documentId = agendaDocument.id;
+  const shownVersion = agendaDocument.version;
+  const readOnly = options.readOnly ?? false;
 
   // ---- State ----
   let tool: Tool = 'view';
@@ -334,7 +353,7 @@ export function setUpAnnotations(options: {
   const targetLayer = (): Layer | null => (drawShared && shared?.writable && showShared ? shared : notebook);
 
   function refreshToolbar(): void {
-    const ready = notebook !== null;
+    const ready = notebook !== null && !readOnly;
     for (const button of toolButtons) {
       button.setAttribute('aria-pressed', String(button.dataset['tool'] === tool));
       button.disabled = !ready;
@@ -366,10 +385,58 @@ export function setUpAnnotations(options: {
     redraw();
   }
 
+  // ---- Annotations left on earlier versions ----
+  // Counted once the carry-over to the version shown has been tried (so
+  // the number does not change under the reader's eyes), in both layers.
+  let carried = readOnly;
+  const earlierText = h('span', { className: 'earlier-notice-text' });
+  const earlierButton = h(
+    'button',
+    {
+      className: 'button button-small',
+      attrs: { type: 'button' },
+      on: { click: () => earlierVersion !== null && options.openVersion?.(earlierVersion) },
+      signal,
+    },
+    '',
+  );
+  const earlierNotice = h(
+    'div',
+    { className: 'agenda-notice earlier-notice', attrs: { role: 'status', 'aria-live': 'polite' } },
+    earlierText,
+    earlierButton,
+  );
+  earlierNotice.hidden = true;
+  /** The latest earlier version that holds some of the document's
+   * annotations. */
+  let earlierVersion: number | null = null;
+  function refreshEarlierNotice(): void {
+    const layers = [notebook?.handle.doc(), shared?.handle.doc()];
+    const count = layers.reduce(
+      (sum, layer) => sum + countOnEarlierVersions(layer, documentId, shownVersion),
+      0,
+    );
+    earlierVersion = null;
+    for (const layer of layers) {
+      const pins = Object.values(layer?.notes ?? {}).filter(isPinnedNote);
+      for (const record of [...(layer?.strokes ?? []), ...pins]) {
+        if (record.documentId !== documentId) continue;
+        const version = versionOf(record);
+        if (version < shownVersion && version > (earlierVersion ?? 0)) earlierVersion = version;
+      }
+    }
+    earlierNotice.hidden = readOnly || !carried || count === 0;
+    earlierNotice.dataset['count'] = String(count);
+    earlierText.textContent = t('annotate.earlierVersion', { count });
+    earlierButton.textContent = t('annotate.seeEarlierVersion', { version: earlierVersion ?? 1 });
+    earlierButton.hidden = !options.openVersion || earlierVersion === null;
+  }
+
   // ---- Drawing the layers ----
   function redraw(): void {
     for (const frame of frames.values()) redrawFrame(frame);
     refreshSelection();
+    refreshEarlierNotice();
   }
 
   function redrawFrame(frame: PageFrame): void {
@@ -378,8 +445,8 @@ export function setUpAnnotations(options: {
     const noteMarkers: HTMLElement[] = [];
 
     const sharedDocument = shared && showShared ? shared.handle.doc() : undefined;
-    const sharedPage = annotationsOnPage(sharedDocument, documentId, page);
-    const privatePage = annotationsOnPage(notebook?.handle.doc(), documentId, page);
+    const sharedPage = annotationsOnPage(sharedDocument, documentId, page, shownVersion);
+    const privatePage = annotationsOnPage(notebook?.handle.doc(), documentId, page, shownVersion);
     const sharedGroup = strokeGroup('ink-shared', sharedPage.strokes, width, height);
     const privateGroup = strokeGroup('ink-private', privatePage.strokes, width, height, (stroke) =>
       stroke.id === selectedStrokeId ? 'ink-stroke ink-selected' : 'ink-stroke',
@@ -471,7 +538,12 @@ export function setUpAnnotations(options: {
       return;
     }
     if (tool === 'select') {
-      const candidates = annotationsOnPage(notebook.handle.doc(), documentId, frame.page).strokes;
+      const candidates = annotationsOnPage(
+        notebook.handle.doc(),
+        documentId,
+        frame.page,
+        shownVersion,
+      ).strokes;
       selectedStrokeId = strokeAt(candidates, point, eraserRadius, aspect(frame))?.id ?? null;
       redraw();
       return;
@@ -527,7 +599,7 @@ export function setUpAnnotations(options: {
     const frame = frames.get(finished.page);
     if (!layer || !frame) return;
     if (finished.tool === 'eraser') {
-      const onPage = annotationsOnPage(layer.handle.doc(), documentId, frame.page).strokes;
+      const onPage = annotationsOnPage(layer.handle.doc(), documentId, frame.page, shownVersion).strokes;
       const erased = new Set(strokesErasedBy(onPage, finished.points, eraserRadius, aspect(frame)));
       if (erased.size > 0) layer.handle.change((document) => void removeStrokes(document, erased));
     } else if (finished.tool === 'pen' || finished.tool === 'highlighter') {
@@ -774,8 +846,8 @@ export function setUpAnnotations(options: {
       notebookHandle.on('change', onNotebookChange);
       signal.addEventListener('abort', () => notebookHandle.off('change', onNotebookChange));
       panel.dataset['annotations'] = 'ready';
-      status.textContent = '';
-      status.hidden = true;
+      status.textContent = readOnly ? t('annotate.oldVersionReadOnly') : '';
+      status.hidden = !readOnly;
       if (itemNote) itemNote.disabled = false;
       refreshItemNote();
       refreshToolbar();
@@ -791,6 +863,22 @@ export function setUpAnnotations(options: {
         }
         panel.dataset['sharedLayer'] = layerEntry.access;
         refreshToolbar();
+        redraw();
+      }
+      if (!readOnly) {
+        // This tablet carries its own annotations (and the shared layer's,
+        // when it may write it) to the version shown, if it is newer.
+        const writable = [notebook, shared].filter((layer): layer is Layer => layer?.writable === true);
+        const moved = await carryAnnotations({
+          context,
+          agendaDocument,
+          layers: writable.map((layer) => layer.handle),
+          ...(options.pdf ? { currentPdf: options.pdf } : {}),
+          signal,
+        });
+        if (signal.aborted) return;
+        carried = true;
+        panel.dataset['carried'] = String(moved);
         redraw();
       }
     } catch (error) {
@@ -848,5 +936,6 @@ export function setUpAnnotations(options: {
     stopDrawing() {
       if (tool !== 'view') chooseTool('view');
     },
+    earlierNotice,
   };
 }
