@@ -212,6 +212,16 @@ if (prerequisite) {
         assert.doesNotMatch(delegate.page.url(), /version=/);
         await screenshot(delegate.page, 'annotation-versions-new.png');
 
+        // "Cách hiển thị" lists both versions, the one shown pressed.
+        await delegate.page.getByRole('button', { name: 'Cách hiển thị' }).click();
+        const versionButtons = delegate.page.locator('.version-button');
+        assert.deepEqual(
+          (await versionButtons.allTextContents()).map((text) => text.replace(/\d\d:\d\d$/, 'HH:MM')),
+          ['phiên bản 1, HH:MM', 'phiên bản 2, HH:MM'],
+        );
+        assert.equal(await versionButtons.nth(1).getAttribute('aria-pressed'), 'true');
+        await delegate.page.keyboard.press('Escape');
+
         // "Xem phiên bản 1": the first version, read only, keeps the page 2 ink.
         await earlier.getByRole('button', { name: 'Xem phiên bản 1' }).click();
         await delegate.page.locator('.earlier-version-banner').waitFor();

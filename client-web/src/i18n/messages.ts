@@ -722,7 +722,7 @@ export const en: Record<MessageKey, string> = {
   'annotate.unavailable':
     'Your notebook is not on this device yet. Connect to the network and open the document again; the pages can still be read.',
   'annotate.readOnlyShared': 'You may only view the shared layer of this document.',
-  'annotate.earlierVersion': '{count} notes on the previous version',
+  'annotate.earlierVersion': 'Annotations left on an earlier version: {count}',
   'annotate.seeEarlierVersion': 'See version {version}',
   'annotate.oldVersionReadOnly': 'This is an earlier version: read only, no notes can be added.',
 
