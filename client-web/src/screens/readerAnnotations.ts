@@ -410,6 +410,34 @@ export function setUpAnnotations(options: {
   /** The latest earlier version that holds some of the document's
    * annotations. */
   let earlierVersion: number | null = null;
+  /** Records on an earlier version that a carry-over has already decided
+   * (they stay), so that a change elsewhere does not ask again. */
+  const settled = new Set<string>();
+  let carryTimer: number | undefined;
+  signal.addEventListener('abort', () => window.clearTimeout(carryTimer));
+  /** Carries this tablet's own annotations (and the shared layer's, when
+   * it may write it) to the version shown; the current one, not read
+   * only. */
+  async function carryNow(): Promise<void> {
+    const writable = [notebook, shared].filter((layer): layer is Layer => layer?.writable === true);
+    // Every record of both layers now, the read-only layer's too (which
+    // this tablet may not carry): each has had its chance.
+    const before = new Set<string>();
+    for (const layer of [notebook, shared]) {
+      const document = layer?.handle.doc();
+      for (const stroke of document?.strokes ?? []) before.add(stroke.id);
+      for (const note of Object.values(document?.notes ?? {}).filter(isPinnedNote)) before.add(note.id);
+    }
+    const moved = await carryAnnotations({
+      context,
+      agendaDocument,
+      layers: writable.map((layer) => layer.handle),
+      ...(options.pdf ? { currentPdf: options.pdf } : {}),
+      signal,
+    });
+    for (const id of before) settled.add(id);
+    panel.dataset['carried'] = String(Number(panel.dataset['carried'] ?? 0) + moved);
+  }
   function refreshEarlierNotice(): void {
     const layers = [notebook?.handle.doc(), shared?.handle.doc()];
     const count = layers.reduce(
@@ -417,13 +445,27 @@ export function setUpAnnotations(options: {
       0,
     );
     earlierVersion = null;
+    let unsettled = false;
     for (const layer of layers) {
       const pins = Object.values(layer?.notes ?? {}).filter(isPinnedNote);
       for (const record of [...(layer?.strokes ?? []), ...pins]) {
         if (record.documentId !== documentId) continue;
         const version = versionOf(record);
-        if (version < shownVersion && version > (earlierVersion ?? 0)) earlierVersion = version;
+        if (version >= shownVersion) continue;
+        if (version > (earlierVersion ?? 0)) earlierVersion = version;
+        if (!settled.has(record.id)) unsettled = true;
       }
+    }
+    // Records on an earlier version that arrived after the carry-over
+    // (from the user's other tablet, or drawn there before it learned of
+    // the new version) are carried too, a moment later.
+    if (unsettled && carried && !readOnly && carryTimer === undefined) {
+      carryTimer = window.setTimeout(() => {
+        void carryNow().then(() => {
+          carryTimer = undefined;
+          if (!signal.aborted) redraw();
+        });
+      }, 1_000);
     }
     earlierNotice.hidden = readOnly || !carried || count === 0;
     earlierNotice.dataset['count'] = String(count);
@@ -866,19 +908,9 @@ export function setUpAnnotations(options: {
         redraw();
       }
       if (!readOnly) {
-        // This tablet carries its own annotations (and the shared layer's,
-        // when it may write it) to the version shown, if it is newer.
-        const writable = [notebook, shared].filter((layer): layer is Layer => layer?.writable === true);
-        const moved = await carryAnnotations({
-          context,
-          agendaDocument,
-          layers: writable.map((layer) => layer.handle),
-          ...(options.pdf ? { currentPdf: options.pdf } : {}),
-          signal,
-        });
+        await carryNow();
         if (signal.aborted) return;
         carried = true;
-        panel.dataset['carried'] = String(moved);
         redraw();
       }
     } catch (error) {
