@@ -11,6 +11,11 @@
 //! - Everything else stays on the old version (ink on a changed page, a
 //!   note whose line is gone or ambiguous, anything on a removed page),
 //!   where it is still shown; nothing is ever drawn over different text.
+//!
+//! The web client carries a tablet's own records with the same rules:
+//! `client-web/src/annotations/carryOver.ts` mirrors this module rule for
+//! rule and constant for constant (`MIN_ANCHOR_CHARS`,
+//! `MAX_ANCHOR_DISTANCE`); change both together.
 
 use std::collections::HashMap;
 
@@ -41,10 +46,11 @@ pub enum Placement {
 
 /// A note's anchor line must be at least this long (normalized
 /// characters): a short line ("1.", a date) says too little about where
-/// it is.
+/// it is. Equal to the web client's `minAnchorChars`.
 pub const MIN_ANCHOR_CHARS: usize = 8;
 /// How far (a fraction of the page height) a note may be from the line it
-/// is anchored to: about two lines of body text.
+/// is anchored to: about two lines of body text. Equal to the web
+/// client's `maxAnchorDistance`.
 pub const MAX_ANCHOR_DISTANCE: f64 = 0.04;
 
 /// For each page of the old version (0-based), the page of the new
