@@ -275,6 +275,86 @@ pub struct ServeOptions {
     /// How many days a login lasts on a device.
     #[arg(long, env = "PHONGHOP_SESSION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=365))]
     pub session_days: u64,
+
+    /// Join a cluster of nodes through this NATS server (with JetStream),
+    /// e.g. `nats://127.0.0.1:4222`. Needs --database-url postgres://…,
+    /// the database every node shares. Without it: a single server.
+    #[arg(long, env = "PHONGHOP_NATS_URL")]
+    pub nats_url: Option<String>,
+
+    /// This node's name in the cluster (who owns which meeting); default:
+    /// the host name and the listening port.
+    #[arg(long, env = "PHONGHOP_NODE_NAME", requires = "nats_url")]
+    pub node_name: Option<String>,
+}
+
+/// What `serve --nats-url` joins with, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClusterOptions {
+    pub nats_url: String,
+    pub node_name: String,
+}
+
+impl ServeOptions {
+    /// The cluster settings, when --nats-url is given: a `nats://` URL,
+    /// a PostgreSQL database (nodes share storage; a SQLite file is one
+    /// machine's) and a node name of letters, digits, `-`, `_`, `.`.
+    pub fn cluster_options(&self, data_dir: &Path) -> Result<Option<ClusterOptions>, UsageError> {
+        let Some(nats_url) = &self.nats_url else {
+            return Ok(None);
+        };
+        if !(nats_url.starts_with("nats://") || nats_url.starts_with("tls://")) {
+            return Err(UsageError(format!(
+                "--nats-url {nats_url:?} phải bắt đầu bằng nats:// (ví dụ nats://127.0.0.1:4222) / \
+                 must start with nats:// (e.g. nats://127.0.0.1:4222)"
+            )));
+        }
+        let database_url = self.database_url(data_dir);
+        if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
+            return Err(UsageError(
+                "--nats-url cần --database-url postgres://…: các máy chủ trong cụm phải dùng chung \
+                 một cơ sở dữ liệu PostgreSQL, còn SQLite là tệp riêng của một máy / \
+                 --nats-url needs --database-url postgres://…: the nodes of a cluster share one \
+                 PostgreSQL database, and SQLite is one machine's own file"
+                    .into(),
+            ));
+        }
+        let node_name = match &self.node_name {
+            Some(name) => name.clone(),
+            None => format!("{}-{}", host_name(), self.listen.port()),
+        };
+        let valid = !node_name.is_empty()
+            && node_name.len() <= 64
+            && node_name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        if !valid {
+            return Err(UsageError(format!(
+                "--node-name {node_name:?}: chỉ dùng chữ, số, -, _, . (tối đa 64 ký tự) / \
+                 use letters, digits, -, _, . (at most 64 characters)"
+            )));
+        }
+        Ok(Some(ClusterOptions {
+            nats_url: nats_url.clone(),
+            node_name,
+        }))
+    }
+}
+
+/// The machine's host name, letters, digits and `-` only.
+fn host_name() -> String {
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    let name: String = name
+        .trim()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .take(40)
+        .collect();
+    if name.is_empty() {
+        "node".into()
+    } else {
+        name
+    }
 }
 
 impl std::ops::Deref for ServeOptions {
@@ -508,6 +588,85 @@ mod tests {
             assert!(parse_interval(bad).is_err(), "{bad:?} accepted");
         }
         assert!(Cli::try_parse_from(["phonghop", "serve", "--backup-every", "24h"]).is_err());
+    }
+
+    fn serve(args: &[&str]) -> ServeOptions {
+        let cli = Cli::try_parse_from(["phonghop", "serve"].iter().chain(args)).unwrap();
+        let Command::Serve(options) = cli.command else {
+            panic!("serve expected")
+        };
+        options
+    }
+
+    #[test]
+    fn without_nats_url_a_node_is_a_single_server() {
+        let options = serve(&[]);
+        assert_eq!(options.cluster_options(Path::new("/srv")).unwrap(), None);
+    }
+
+    #[test]
+    fn a_cluster_node_refuses_sqlite_in_both_languages() {
+        let options = serve(&["--nats-url", "nats://127.0.0.1:4222"]);
+        let error = options.cluster_options(Path::new("/srv")).unwrap_err().0;
+        assert!(error.contains("--database-url postgres://"), "{error}");
+        assert!(error.contains("dùng chung"), "{error}");
+        assert!(error.contains("share one"), "{error}");
+        let options = serve(&[
+            "--nats-url",
+            "nats://127.0.0.1:4222",
+            "--database-url",
+            "sqlite:///srv/x.db",
+        ]);
+        assert!(options.cluster_options(Path::new("/srv")).is_err());
+    }
+
+    #[test]
+    fn a_cluster_node_with_postgres_joins_under_its_name() {
+        let options = serve(&[
+            "--nats-url",
+            "nats://127.0.0.1:4222",
+            "--database-url",
+            "postgres://postgres@127.0.0.1/test",
+            "--node-name",
+            "node-a",
+        ]);
+        assert_eq!(
+            options.cluster_options(Path::new("/srv")).unwrap(),
+            Some(ClusterOptions {
+                nats_url: "nats://127.0.0.1:4222".into(),
+                node_name: "node-a".into(),
+            })
+        );
+        let unnamed = serve(&[
+            "--nats-url",
+            "nats://127.0.0.1:4222",
+            "--database-url",
+            "postgres://postgres@127.0.0.1/test",
+            "--listen",
+            "127.0.0.1:8081",
+        ]);
+        let named = unnamed.cluster_options(Path::new("/srv")).unwrap().unwrap();
+        assert!(named.node_name.ends_with("-8081"), "{named:?}");
+    }
+
+    #[test]
+    fn a_bad_nats_url_or_node_name_is_explained() {
+        let postgres = ["--database-url", "postgres://postgres@127.0.0.1/test"];
+        let options = serve(&[&["--nats-url", "http://127.0.0.1:4222"][..], &postgres].concat());
+        assert!(options
+            .cluster_options(Path::new("/srv"))
+            .unwrap_err()
+            .0
+            .contains("nats://"));
+        let options = serve(
+            &[
+                &["--nats-url", "nats://127.0.0.1:4222", "--node-name", "a b"][..],
+                &postgres,
+            ]
+            .concat(),
+        );
+        assert!(options.cluster_options(Path::new("/srv")).is_err());
+        assert!(Cli::try_parse_from(["phonghop", "serve", "--node-name", "a"]).is_err());
     }
 
     #[test]

@@ -288,7 +288,11 @@ impl From<StoreError> for AppError {
         match error {
             StoreError::NotFound(_) => AppError::not_found(),
             StoreError::Conflict(_) => AppError::new(ErrorCode::Conflict),
-            StoreError::Unavailable(_) => AppError::storage_fault(StorageFault::Unavailable, error),
+            // This node lost the meeting's lease: nothing was written, and
+            // the client should try again (the owner takes it then).
+            StoreError::Unavailable(_) | StoreError::Fenced { .. } => {
+                AppError::storage_fault(StorageFault::Unavailable, error)
+            }
             StoreError::Full(_) => AppError::storage_fault(StorageFault::Full, error),
             other => AppError::internal(other),
         }

@@ -33,6 +33,9 @@
 //!   go when a document gets a new version.
 //! - [`stamp`] marks every copy of a confidential document with its
 //!   reader's name, account, the time and the meeting.
+//! - [`cluster`] is what a node started with `--nats-url` adds: meeting
+//!   ownership leases with fencing tokens in a NATS JetStream key-value
+//!   bucket (relaying to the owner and failover are not built yet).
 //! - [`sync`] runs the Automerge documents behind `/sync` (our document hub), with
 //!   their access rules, storage and durability gate.
 //!
@@ -46,6 +49,7 @@ pub mod auth;
 pub mod backup;
 pub mod blobs;
 pub mod carry_over;
+pub mod cluster;
 pub mod config;
 pub mod connections;
 pub mod console;
@@ -153,6 +157,7 @@ fn configure_http(
 pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
     let data_dir = config::prepare_data_dir(&options.data_dir)?;
     let database_url = options.database_url(&data_dir);
+    let cluster_options = options.cluster_options(&data_dir)?;
     let store = Store::open(&database_url).await.with_context(|| {
         format!(
             "cannot open the database {}",
@@ -161,6 +166,21 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
     })?;
     let blobs = BlobStore::open(data_dir.join("blobs"))
         .with_context(|| format!("cannot use {}", data_dir.join("blobs").display()))?;
+    let cluster = match &cluster_options {
+        Some(cluster_options) => {
+            let cluster =
+                cluster::Cluster::join(&cluster_options.nats_url, &cluster_options.node_name)
+                    .await
+                    .context("cannot join the cluster")?;
+            tracing::info!(
+                node = cluster.node_name(),
+                lease_ttl_ms = cluster.timings().ttl.as_millis() as u64,
+                "joined the cluster; meeting leases are kept in NATS (relaying to the owner is not built yet)"
+            );
+            Some(cluster)
+        }
+        None => None,
+    };
     let sync = SyncService::start(store.clone(), sync_config(&options))
         .await
         .context("cannot start document sync")?;
@@ -259,6 +279,7 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
         converter,
         shutdown.clone(),
         sync.clone(),
+        cluster,
     );
     if let Some(schedule) = backup_schedule {
         backup::schedule::spawn(

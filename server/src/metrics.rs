@@ -34,6 +34,9 @@ pub struct Gauges {
     /// in a state another peer was already in).
     pub sync_transitions_computed: u64,
     pub sync_transitions_shared: u64,
+    /// On a cluster node: meeting leases held now, acquired and lost
+    /// since start.
+    pub cluster_leases: Option<(i64, u64, u64)>,
 }
 
 impl Metrics {
@@ -124,6 +127,26 @@ impl Metrics {
             "Sync state transitions looked up for a peer in a state another peer was in.",
             gauges.sync_transitions_shared.to_string(),
         );
+        if let Some((held, acquired, lost)) = gauges.cluster_leases {
+            metric(
+                "phonghop_cluster_leases_held",
+                "gauge",
+                "Meeting ownership leases this node holds now.",
+                held.to_string(),
+            );
+            metric(
+                "phonghop_cluster_lease_acquisitions_total",
+                "counter",
+                "Meeting ownership leases this node acquired.",
+                acquired.to_string(),
+            );
+            metric(
+                "phonghop_cluster_leases_lost_total",
+                "counter",
+                "Meeting ownership leases this node held and lost (renewal refused or expired).",
+                lost.to_string(),
+            );
+        }
         if let Some(ping) = gauges.storage_ping_seconds {
             metric(
                 "phonghop_storage_ping_seconds",
@@ -146,8 +169,12 @@ mod tests {
         metrics.http_requests.fetch_add(3, Ordering::Relaxed);
         let text = metrics.render(&Gauges {
             storage_ping_seconds: Some(0.001),
+            cluster_leases: Some((1, 3, 2)),
             ..Gauges::default()
         });
+        assert!(text.contains("phonghop_cluster_leases_held 1\n"));
+        assert!(text.contains("phonghop_cluster_lease_acquisitions_total 3\n"));
+        assert!(text.contains("phonghop_cluster_leases_lost_total 2\n"));
         assert!(text.contains("phonghop_http_requests_total 3\n"));
         for line in text.lines().filter(|l| !l.starts_with('#')) {
             let (name, value) = line.split_once(' ').unwrap();

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::auth::{PasswordWorkers, TicketBook};
 use crate::blobs::BlobStore;
+use crate::cluster::Cluster;
 use crate::connections::{ConnectionRegistry, SocketServices};
 use crate::convert::Converter;
 use crate::live::LiveHub;
@@ -69,6 +70,10 @@ pub struct AppStateInner {
     /// The last scheduled backup's failure, for the administrators'
     /// screen (`serve --backup-every`).
     pub backup_schedule: crate::backup::schedule::ScheduleStateHandle,
+    /// This node's membership of a cluster (`serve --nats-url`): its
+    /// leases and whether it has joined, for `/readyz` and `/metrics`.
+    /// `None` for a single server.
+    pub cluster: Option<Cluster>,
 }
 
 /// Settings that requests consult, fixed at start-up.
@@ -103,6 +108,7 @@ impl AppState {
         converter: Converter,
         shutdown: Shutdown,
         sync: SyncService,
+        cluster: Option<Cluster>,
     ) -> Self {
         AppState(Arc::new(AppStateInner {
             store,
@@ -126,6 +132,7 @@ impl AppState {
             live: Arc::default(),
             started_at: Instant::now(),
             backup_schedule: Default::default(),
+            cluster,
         }))
     }
 

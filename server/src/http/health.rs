@@ -1,5 +1,7 @@
 //! Operational endpoints: `/healthz` (the process answers), `/readyz`
-//! (storage answers; `degraded` when Office conversion is off), `/metrics` (Prometheus text) and `/ca.pem` (the local
+//! (storage answers and, on a cluster node, the node has joined: NATS
+//! connected and the lease bucket answering; `degraded` when Office
+//! conversion is off), `/metrics` (Prometheus text) and `/ca.pem` (the local
 //! certificate authority tablets install).
 
 use std::sync::atomic::Ordering;
@@ -10,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use phonghop_protocol::api::HealthStatus;
 
+use crate::cluster::ClusterStatus;
 use crate::error::AppError;
 use crate::metrics::Gauges;
 use crate::state::AppState;
@@ -34,6 +37,22 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     }
     if !state.sync.is_healthy() {
         return unavailable("a sync document failed: restart the server".into());
+    }
+    if let Some(cluster) = &state.cluster {
+        match cluster.status().await {
+            ClusterStatus::Joined => {}
+            ClusterStatus::Disconnected => {
+                return unavailable(
+                    "not joined to the cluster: NATS is not connected (reconnecting)".into(),
+                )
+            }
+            ClusterStatus::BucketUnreachable(why) => {
+                tracing::warn!(%why, "the lease bucket does not answer");
+                return unavailable(
+                    "not joined to the cluster: the lease bucket does not answer".into(),
+                );
+            }
+        }
     }
     match tokio::time::timeout(std::time::Duration::from_secs(3), state.store.ping()).await {
         // Office conversion off (no LibreOffice, or no sandbox for it)
@@ -84,6 +103,7 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         sync_documents_loaded: state.sync.hub().loaded_documents() as u64,
         sync_transitions_computed: computed,
         sync_transitions_shared: shared,
+        cluster_leases: state.cluster.as_ref().map(|cluster| cluster.lease_counts()),
     };
     (
         [(

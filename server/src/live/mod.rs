@@ -397,7 +397,7 @@ type VoteOutcome = Option<(Vec<u32>, Option<Vec<NamedChoice>>, i64)>;
 fn storage_refusal(error: StoreError) -> Refusal {
     tracing::error!(%error, "live: storage failed");
     let (code, message) = match error {
-        StoreError::Unavailable(_) => (
+        StoreError::Unavailable(_) | StoreError::Fenced { .. } => (
             LiveErrorCode::StorageUnavailable,
             "Máy chủ tạm thời không truy cập được dữ liệu; chưa lưu. Vui lòng thử lại sau ít giây.",
         ),

@@ -7,7 +7,7 @@ use phonghop_protocol::rules::MeetingRules;
 
 /// A store on a fresh database of each available backend, with a guard
 /// that removes it afterwards.
-async fn backends() -> Vec<(String, Store, Option<TestDatabase>)> {
+pub(crate) async fn backends() -> Vec<(String, Store, Option<TestDatabase>)> {
     let mut stores = Vec::new();
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("conformance.db").display());
@@ -31,7 +31,7 @@ async fn backends() -> Vec<(String, Store, Option<TestDatabase>)> {
     stores
 }
 
-enum TestDatabase {
+pub(crate) enum TestDatabase {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
     Postgres { admin_url: String, name: String },
 }
@@ -63,7 +63,7 @@ impl Drop for TestDatabase {
     }
 }
 
-async fn fresh_postgres(admin_url: &str) -> (Store, TestDatabase) {
+pub(crate) async fn fresh_postgres(admin_url: &str) -> (Store, TestDatabase) {
     sqlx::any::install_default_drivers();
     let name = format!("phonghop_test_{}", uuid::Uuid::new_v4().simple());
     let admin = AnyPoolOptions::new()
@@ -106,7 +106,7 @@ fn with_database_name(url: &str, name: &str) -> String {
     out
 }
 
-fn user(username: &str, role: OrgRole) -> UserRecord {
+pub(crate) fn user(username: &str, role: OrgRole) -> UserRecord {
     UserRecord {
         id: new_id("u"),
         username: username.to_owned(),
@@ -118,7 +118,7 @@ fn user(username: &str, role: OrgRole) -> UserRecord {
     }
 }
 
-fn meeting(created_by: &str, title: &str, starts_at: &str) -> MeetingRecord {
+pub(crate) fn meeting(created_by: &str, title: &str, starts_at: &str) -> MeetingRecord {
     MeetingRecord {
         id: new_id("m"),
         title: title.to_owned(),
@@ -860,7 +860,7 @@ fn prefix_upper_bound_is_the_next_string() {
     assert_eq!(prefix_upper_bound("").as_deref(), None);
 }
 
-fn vote_record(
+pub(crate) fn vote_record(
     meeting_id: &str,
     opened_by: &str,
     secret: bool,
@@ -887,6 +887,91 @@ fn vote_record(
         opened_by: opened_by.to_owned(),
         opened_at: now_millis(),
         closed_at: None,
+    }
+}
+
+#[tokio::test]
+async fn a_write_with_a_token_older_than_the_meetings_newest_is_refused() {
+    for (backend, store, _guard) in backends().await {
+        let chair = user("chutri", OrgRole::User);
+        let delegate_a = user("daibieu01", OrgRole::User);
+        for u in [&chair, &delegate_a] {
+            store.create_user(u).await.unwrap();
+        }
+        let m = meeting(&chair.id, "Họp", "2026-11-23T08:00:00+07:00");
+        store.create_meeting(&m).await.unwrap();
+        let old_owner = Fence {
+            meeting_id: m.id.clone(),
+            token: 7,
+        };
+        let new_owner = Fence {
+            meeting_id: m.id.clone(),
+            token: 12,
+        };
+
+        // The old owner writes twice in its term; then the new owner.
+        for (key, fence) in [("a", &old_owner), ("b", &old_owner), ("c", &new_owner)] {
+            store
+                .chunk_put_fenced(key, key.as_bytes(), Some(fence))
+                .await
+                .unwrap_or_else(|e| panic!("{backend}: {key}: {e}"));
+        }
+        assert_eq!(store.meeting_fence(&m.id).await.unwrap(), Some(12));
+        // The old owner wakes up: its chunk and its ballot are refused,
+        // and nothing of either is stored.
+        let refused = store
+            .chunk_put_fenced("stale", b"stale", Some(&old_owner))
+            .await;
+        assert!(
+            matches!(
+                refused,
+                Err(StoreError::Fenced {
+                    token: 7,
+                    highest: 12,
+                    ..
+                })
+            ),
+            "{backend}: {refused:?}"
+        );
+        assert_eq!(store.chunk_get("stale").await.unwrap(), None, "{backend}");
+        let vote = vote_record(&m.id, &chair.id, false, false, &[&delegate_a.id]);
+        store.insert_vote(&vote).await.unwrap();
+        let stale_ballot = store
+            .cast_ballot_fenced(&vote.id, &delegate_a.id, 0, None, Some(&old_owner))
+            .await;
+        assert!(
+            matches!(
+                stale_ballot,
+                Err(BallotError::Store(StoreError::Fenced { .. }))
+            ),
+            "{backend}: {stale_ballot:?}"
+        );
+        assert_eq!(
+            store.vote_ballots(&vote).await.unwrap().tallies,
+            vec![0, 0, 0]
+        );
+        assert_eq!(
+            store
+                .cast_ballot_fenced(&vote.id, &delegate_a.id, 0, None, Some(&new_owner))
+                .await
+                .unwrap(),
+            BallotOutcome::Counted,
+            "{backend}"
+        );
+        assert_eq!(
+            store.vote_ballots(&vote).await.unwrap().tallies,
+            vec![1, 0, 0]
+        );
+        // Another meeting's fence is its own; unfenced writes pass.
+        let other = Fence {
+            meeting_id: "m_other".into(),
+            token: 1,
+        };
+        store
+            .chunk_put_fenced("d", b"d", Some(&other))
+            .await
+            .unwrap();
+        store.chunk_put_fenced("e", b"e", None).await.unwrap();
     }
 }
 

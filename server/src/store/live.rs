@@ -26,6 +26,7 @@
 use phonghop_protocol::rules::DecisionRule;
 use sqlx::Row;
 
+use super::fences::{check_fence, Fence};
 use super::records::DbEnum;
 use super::{now_millis, Store, StoreError, StoreResult};
 
@@ -247,11 +248,26 @@ impl Store {
         choice: usize,
         ballot_key: Option<&str>,
     ) -> Result<BallotOutcome, BallotError> {
+        self.cast_ballot_fenced(vote_id, voter, choice, ballot_key, None)
+            .await
+    }
+
+    /// [`Store::cast_ballot`] for a clustered node: the ballot counts only
+    /// if `fence` is still the meeting's newest, checked in the ballot's
+    /// transaction (see `fences`).
+    pub async fn cast_ballot_fenced(
+        &self,
+        vote_id: &str,
+        voter: &str,
+        choice: usize,
+        ballot_key: Option<&str>,
+        fence: Option<&Fence>,
+    ) -> Result<BallotOutcome, BallotError> {
         // A concurrent change by the same voter (another server node) makes
         // the guarded update miss; try again on the new state.
         for _ in 0..5 {
             if let Some(outcome) = self
-                .try_cast_ballot(vote_id, voter, choice, ballot_key)
+                .try_cast_ballot(vote_id, voter, choice, ballot_key, fence)
                 .await?
             {
                 return Ok(outcome);
@@ -268,8 +284,12 @@ impl Store {
         voter: &str,
         choice: usize,
         ballot_key: Option<&str>,
+        fence: Option<&Fence>,
     ) -> Result<Option<BallotOutcome>, BallotError> {
         let mut tx = self.writer.begin().await?;
+        if let Some(fence) = fence {
+            check_fence(&mut tx, fence).await?;
+        }
         let vote = sqlx::query(
             "SELECT state, secret, options, allow_change, eligible_voters FROM votes WHERE id = $1",
         )

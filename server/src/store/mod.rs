@@ -25,6 +25,8 @@ pub use live::{
 };
 mod devices;
 pub use devices::{DeviceRecord, DeviceSighting};
+mod fences;
+pub use fences::Fence;
 mod reads;
 pub use reads::DocumentReadRecord;
 mod records;
@@ -83,6 +85,14 @@ pub enum StoreError {
     Full(#[source] sqlx::Error),
     #[error("database error: {0}")]
     Database(#[source] sqlx::Error),
+    /// A clustered node wrote for a meeting with the fencing token of a
+    /// lease it no longer holds: a newer owner has written since.
+    #[error("meeting {meeting_id}: fencing token {token} is older than {highest}")]
+    Fenced {
+        meeting_id: String,
+        token: u64,
+        highest: u64,
+    },
     #[error("corrupt value in column {column}: {value:?}")]
     CorruptValue { column: &'static str, value: String },
 }
@@ -1248,4 +1258,4 @@ fn version_from_row(row: &AnyRow) -> StoreResult<DocumentVersionRecord> {
 }
 
 #[cfg(test)]
-mod conformance;
+pub(crate) mod conformance;

@@ -288,4 +288,14 @@ CREATE TABLE record_files (
 )
 "#,
     },
+    Migration {
+        version: 9,
+        description: "meeting fences: the highest lease token a clustered node's write carried, per meeting",
+        statements: r#"
+CREATE TABLE meeting_fences (
+    meeting_id TEXT PRIMARY KEY,
+    token BIGINT NOT NULL
+)
+"#,
+    },
 ];
