@@ -180,6 +180,75 @@ async fn every_kind_of_response_forbids_remote_origins_eval_sniffing_and_framing
     }
 }
 
+/// A shared tablet forgets its user (issue 21): the browser's HTTP cache,
+/// which the web client cannot empty at logout or on a remote wipe, never
+/// keeps an API answer, successful or not.
+#[tokio::test]
+async fn api_answers_are_never_kept_in_the_browser_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(
+        dir.path(),
+        ServerOptions {
+            demo: true,
+            ..ServerOptions::default()
+        },
+    );
+    let delegate = logged_in(&server, "daibieu01", "demo").await;
+    let meeting_id = demo_meeting_id(&delegate, &server).await;
+    let anonymous = browser_client();
+    for (what, response) in [
+        (
+            "the meetings list",
+            delegate
+                .get(server.url("/api/v1/meetings"))
+                .send()
+                .await
+                .unwrap(),
+        ),
+        (
+            "a meeting",
+            delegate
+                .get(server.url(&format!("/api/v1/meetings/{meeting_id}")))
+                .send()
+                .await
+                .unwrap(),
+        ),
+        (
+            "who is logged in",
+            delegate
+                .get(server.url("/api/v1/auth/me"))
+                .send()
+                .await
+                .unwrap(),
+        ),
+        (
+            "401",
+            anonymous
+                .get(server.url("/api/v1/auth/me"))
+                .send()
+                .await
+                .unwrap(),
+        ),
+        (
+            "404",
+            delegate
+                .get(server.url("/api/v1/nothing"))
+                .send()
+                .await
+                .unwrap(),
+        ),
+    ] {
+        assert_eq!(
+            response
+                .headers()
+                .get("cache-control")
+                .map(|value| value.to_str().unwrap()),
+            Some("no-store"),
+            "{what}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn over_tls_every_response_carries_hsts_for_a_year() {
     let dir = tempfile::tempdir().unwrap();

@@ -142,7 +142,10 @@ pub fn app(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(
             state.settings.max_upload_bytes + 64 * 1024,
         ));
-    let api = api.merge(uploads).fallback(api_not_found);
+    let api = api
+        .merge(uploads)
+        .fallback(api_not_found)
+        .layer(middleware::from_fn(api_answers_not_stored));
 
     Router::new()
         .nest("/api/v1", api)
@@ -168,6 +171,20 @@ pub fn app(state: AppState) -> Router {
 
 async fn api_not_found() -> AppError {
     AppError::not_found()
+}
+
+/// API answers are an account's data (meetings, agendas, names), and the
+/// browser's HTTP cache is the one store on a tablet that the web client
+/// cannot empty when its user logs out or the device is wiped (issue 21):
+/// every answer under `/api/v1` is `no-store` unless its handler chose its
+/// own caching (document files, whose rules `documents` sets).
+async fn api_answers_not_stored(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    response
+        .headers_mut()
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    response
 }
 
 /// Sets the security headers on every response and counts requests.
