@@ -6,6 +6,7 @@
 //!   shape and its stable codes).
 //! - [`live`]: the `/live` websocket protocol (presence, attendance,
 //!   presenter follow, speakers, votes).
+//! - [`close`]: the websocket close codes of `/live` and `/sync`.
 //! - [`rules`]: meeting rules (quorum, what a vote needs to pass) and a
 //!   closed vote's outcome, as exact fractions.
 //!
@@ -14,5 +15,6 @@
 //! protocol boundary; changing its JSON shape is a protocol change.
 
 pub mod api;
+pub mod close;
 pub mod live;
 pub mod rules;

@@ -141,16 +141,27 @@ pub enum ServerMessage {
     /// `hello` was refused; the connection closes after this.
     HelloRefused {
         code: HelloRefusal,
+        /// For people, in Vietnamese: what happened and what to do.
+        message_vi: String,
+        /// That message in English.
+        message_en: String,
+        /// `message_vi` again, for clients older than `message_vi`.
         message: String,
     },
     /// A request succeeded.
     Ok {
         id: u64,
     },
-    /// A request failed; nothing changed.
+    /// A request failed; nothing changed. Clients switch on `code`, never
+    /// on the text.
     Error {
         id: u64,
         code: LiveErrorCode,
+        /// For people, in Vietnamese: what happened and what to do.
+        message_vi: String,
+        /// That message in English.
+        message_en: String,
+        /// `message_vi` again, for clients older than `message_vi`.
         message: String,
     },
     PresenceChanged {
@@ -201,6 +212,42 @@ pub enum ServerMessage {
     SecretaryRequestChanged {
         request: SecretaryRequest,
     },
+}
+
+impl ServerMessage {
+    /// The refusal of `hello`, in both languages (`message` is the
+    /// Vietnamese one).
+    pub fn hello_refused(
+        code: HelloRefusal,
+        message_vi: impl Into<String>,
+        message_en: impl Into<String>,
+    ) -> Self {
+        let message_vi = message_vi.into();
+        ServerMessage::HelloRefused {
+            code,
+            message: message_vi.clone(),
+            message_vi,
+            message_en: message_en.into(),
+        }
+    }
+
+    /// The failure of request `id`, in both languages (`message` is the
+    /// Vietnamese one).
+    pub fn error(
+        id: u64,
+        code: LiveErrorCode,
+        message_vi: impl Into<String>,
+        message_en: impl Into<String>,
+    ) -> Self {
+        let message_vi = message_vi.into();
+        ServerMessage::Error {
+            id,
+            code,
+            message: message_vi.clone(),
+            message_vi,
+            message_en: message_en.into(),
+        }
+    }
 }
 
 /// Why `hello` was refused.

@@ -166,6 +166,16 @@ async fn first_document_id(server: &Server, meeting_id: &str) -> String {
         .to_owned()
 }
 
+/// A refusal says what happened in Vietnamese and in English (and in
+/// `message`, Vietnamese, for older clients).
+fn assert_refusal_speaks_both_languages(refusal: &Value) {
+    let vi = refusal["message_vi"].as_str().unwrap_or_default();
+    let en = refusal["message_en"].as_str().unwrap_or_default();
+    assert!(!vi.is_empty() && !en.is_empty(), "{refusal}");
+    assert_ne!(vi, en, "{refusal}");
+    assert_eq!(refusal["message"], refusal["message_vi"], "{refusal}");
+}
+
 #[tokio::test]
 async fn hello_negotiates_the_protocol_version_and_refuses_outsiders() {
     let dir = tempfile::tempdir().unwrap();
@@ -183,6 +193,7 @@ async fn hello_negotiates_the_protocol_version_and_refuses_outsiders() {
         let refusal: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(refusal["type"], "hello_refused");
         assert_eq!(refusal["code"], expected);
+        assert_refusal_speaks_both_languages(&refusal);
     }
     let mut socket = open_socket(&server, "daibieu01").await;
     socket
@@ -369,6 +380,7 @@ async fn secret_vote_counts_each_ballot_once_and_the_result_survives_a_restart()
         .request(json!({ "type": "cast_ballot", "vote_id": vote_id, "choice": 1 }))
         .await;
     assert_eq!(twice["code"], "already_voted");
+    assert_refusal_speaks_both_languages(&twice);
     let (mut observer_like, _) = LiveClient::join(&server, "diemcau01", &meeting_id).await;
     let not_eligible = observer_like
         .request(json!({ "type": "cast_ballot", "vote_id": vote_id, "choice": 0 }))

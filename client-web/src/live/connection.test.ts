@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LiveConnection, SessionEndedError, type SocketLike } from './connection';
 import { chair, delegateA, vote, welcome } from './fixtures';
+import type { Language } from '../i18n/i18n';
 import type { ServerMessage } from './protocol';
 
 /** A socket the test drives: it records what the client sends and lets
@@ -30,7 +31,10 @@ class FakeSocket implements SocketLike {
   }
 }
 
-function setUp(getTicket: () => Promise<string> = () => Promise.resolve('ticket')) {
+function setUp(
+  getTicket: () => Promise<string> = () => Promise.resolve('ticket'),
+  language: Language = 'vi',
+) {
   const sockets: FakeSocket[] = [];
   const sessionEnded = vi.fn();
   const connection = new LiveConnection({
@@ -45,6 +49,7 @@ function setUp(getTicket: () => Promise<string> = () => Promise.resolve('ticket'
     socketUrl: (ticket) => `ws://server/live?ticket=${ticket}`,
     messages: { timeout: () => 'timeout', disconnected: () => 'disconnected' },
     onSessionEnded: sessionEnded,
+    language: () => language,
     random: () => 0.5,
   });
   return { connection, sockets, sessionEnded };
@@ -98,6 +103,8 @@ describe('LiveConnection', () => {
       type: 'error',
       id: checkInMessage?.['id'] as number,
       code: 'meeting_over',
+      message_vi: 'Cuộc họp đã kết thúc.',
+      message_en: 'The meeting is over.',
       message: 'Cuộc họp đã kết thúc.',
     });
     await expect(ballot).resolves.toBeUndefined();
@@ -184,12 +191,38 @@ describe('LiveConnection', () => {
     await vi.runOnlyPendingTimersAsync();
     const socket = last(sockets);
     socket.open();
-    socket.serve({ type: 'hello_refused', code: 'client_too_old', message: 'Ứng dụng đã cũ' });
+    socket.serve({
+      type: 'hello_refused',
+      code: 'client_too_old',
+      message_vi: 'Ứng dụng đã cũ',
+      message_en: 'The app is out of date',
+      message: 'Ứng dụng đã cũ',
+    });
     socket.drop(1008);
     await vi.advanceTimersByTimeAsync(60_000);
     expect(connection.status).toBe('refused');
-    expect(connection.refusal?.code).toBe('client_too_old');
+    expect(connection.refusal).toEqual({ code: 'client_too_old', message: 'Ứng dụng đã cũ' });
     expect(sockets).toHaveLength(1);
+  });
+
+  it("shows a refused request's message in the UI language", async () => {
+    const { connection, sockets } = setUp(undefined, 'en');
+    connection.start();
+    await vi.runOnlyPendingTimersAsync();
+    const socket = last(sockets);
+    socket.open();
+    socket.serve(welcome(delegateA));
+    const checkIn = connection.request({ type: 'check_in' });
+    socket.serve({
+      type: 'error',
+      id: socket.sent[1]?.['id'] as number,
+      code: 'meeting_over',
+      message_vi: 'Cuộc họp đã kết thúc.',
+      message_en: 'The meeting is over.',
+      message: 'Cuộc họp đã kết thúc.',
+    });
+    await expect(checkIn).rejects.toMatchObject({ code: 'meeting_over', message: 'The meeting is over.' });
+    connection.close();
   });
 
   it('reports readiness when online and again after every welcome', async () => {

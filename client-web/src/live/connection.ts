@@ -9,11 +9,13 @@
 // every other close, including 1001 (server restarting), 4003 (access
 // changed) and 4008 (fell behind), reconnects after a jittered backoff.
 
+import type { Language } from '../i18n/i18n';
 import { backoffDelay, closeAction } from './backoff';
 import {
   isLiveEvent,
   parseServerMessage,
   protocolVersion,
+  refusalMessage,
   type ClientMessage,
   type HeldDocument,
   type HelloRefusal,
@@ -49,6 +51,9 @@ export interface LiveConnectionOptions {
   /** `ws(s)://host/live?ticket=…` for a ticket. */
   socketUrl(ticket: string): string;
   messages: { timeout: () => string; disconnected: () => string };
+  /** The UI language, which picks a refusal's message (Vietnamese when
+   * absent). */
+  language?: () => Language;
   /** The server ended the session: log in again. */
   onSessionEnded(): void;
   requestTimeoutMilliseconds?: number;
@@ -62,7 +67,8 @@ export type EventListener = (event: LiveEvent, connection: LiveConnection) => vo
 export class LiveConnection {
   state: LiveState | null = null;
   status: ConnectionStatus = 'connecting';
-  /** Why `hello` was refused, when `status` is `refused`. */
+  /** Why `hello` was refused, when `status` is `refused`: the code, and
+   * the server's message in the UI language. */
   refusal: { code: HelloRefusal; message: string } | null = null;
   /** When the connection went down (for "offline since"), or `null`. */
   downSince: number | null = null;
@@ -80,6 +86,10 @@ export class LiveConnection {
 
   constructor(private readonly options: LiveConnectionOptions) {
     this.pending = new PendingRequests(options.requestTimeoutMilliseconds ?? 10_000, options.messages);
+  }
+
+  private language(): Language {
+    return this.options.language?.() ?? 'vi';
   }
 
   get meetingId(): string {
@@ -241,14 +251,14 @@ export class LiveConnection {
         this.sendReadiness();
         return;
       case 'hello_refused':
-        this.refusal = { code: message.code, message: message.message };
+        this.refusal = { code: message.code, message: refusalMessage(message, this.language()) };
         this.setStatus('refused');
         return;
       case 'ok':
         this.pending.ok(message.id);
         return;
       case 'error':
-        this.pending.error(message.id, message.code, message.message);
+        this.pending.error(message.id, message.code, refusalMessage(message, this.language()));
         return;
       default:
         if (!isLiveEvent(message) || !this.state) return;

@@ -11,9 +11,9 @@ import {
 
 // Examples copied from docs/protocol.md, which the server's tests parse too.
 const examples = [
-  '{"type": "hello_refused", "code": "client_too_old", "message": "Ứng dụng đã cũ: hãy tải lại trang để cập nhật."}',
+  '{"type": "hello_refused", "code": "client_too_old", "message_vi": "Ứng dụng đã cũ: hãy tải lại trang để cập nhật.", "message_en": "The app is out of date: reload the page to update it.", "message": "Ứng dụng đã cũ: hãy tải lại trang để cập nhật."}',
   '{"type": "ok", "id": 11}',
-  '{"type": "error", "id": 11, "code": "already_voted", "message": "Bạn đã biểu quyết rồi."}',
+  '{"type": "error", "id": 11, "code": "already_voted", "message_vi": "Bạn đã biểu quyết rồi.", "message_en": "You have already voted.", "message": "Bạn đã biểu quyết rồi."}',
   '{"type": "presence_changed", "presence": {"user_id": "u_12", "devices_online": 2, "online_since_ms": 1795401200000}}',
   '{"type": "follow_changed", "follow": {"position": {"agenda_item_id": "a_1", "document_id": "d_7", "page": 5, "viewport": null}, "presenter_user_id": "u_1", "seq": 13, "at_ms": 1795401500000}}',
   '{"type": "vote_progress", "vote_id": "v_5c1e", "ballots_cast": 19, "eligible": 27}',

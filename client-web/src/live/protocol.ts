@@ -6,6 +6,7 @@
 // defines a `/live` wire shape; `docs/protocol.md` has an example of each.
 
 import type { DecisionRule, MeetingRole, MeetingState, Threshold, VoteOutcome } from '../api/types';
+import type { Language } from '../i18n/i18n';
 
 /** The protocol version this client speaks (`PROTOCOL_VERSION`). */
 export const protocolVersion = 1;
@@ -264,9 +265,14 @@ export interface WelcomeMessage {
   role: MeetingRole;
   state: LiveSnapshot;
 }
+/** A refusal carries a stable `code` (switch on it, never on the text)
+ * and a message for people in both languages; `message` repeats
+ * `message_vi` for older clients. */
 export interface HelloRefusedMessage {
   type: 'hello_refused';
   code: HelloRefusal;
+  message_vi: string;
+  message_en: string;
   message: string;
 }
 export interface OkMessage {
@@ -277,6 +283,8 @@ export interface ErrorMessage {
   type: 'error';
   id: number;
   code: LiveErrorCode;
+  message_vi: string;
+  message_en: string;
   message: string;
 }
 export interface PresenceChangedMessage {
@@ -372,7 +380,7 @@ export const isWelcome = (message: unknown): message is WelcomeMessage =>
   isObject(message['state']) &&
   Array.isArray(message['state']['participants']);
 export const isHelloRefused = (message: unknown): message is HelloRefusedMessage =>
-  hasType(message, 'hello_refused') && isString(message['code']) && isString(message['message']);
+  hasType(message, 'hello_refused') && isString(message['code']) && isString(message['message_vi']);
 export const isOk = (message: unknown): message is OkMessage =>
   hasType(message, 'ok') && isNumber(message['id']);
 export const isError = (message: unknown): message is ErrorMessage =>
@@ -438,6 +446,13 @@ export function parseServerMessage(text: string): ServerMessage | null {
     return null;
   }
   return guards.some((guard) => guard(value)) ? (value as ServerMessage) : null;
+}
+
+/** A refusal's message for people in `language` (`message` when a server
+ * sent no `message_vi`/`message_en`). */
+export function refusalMessage(refusal: HelloRefusedMessage | ErrorMessage, language: Language): string {
+  const text = language === 'en' ? refusal.message_en : refusal.message_vi;
+  return isString(text) ? text : refusal.message;
 }
 
 /** Whether a server message is an event that changes the state. */

@@ -126,6 +126,7 @@ export function liveSession(
       timeout: () => translate(options.language(), 'live.requestTimeout'),
       disconnected: () => translate(options.language(), 'live.requestDisconnected'),
     },
+    language: options.language,
     onSessionEnded: () => {
       if (current?.connection === connection) current = null;
       options.onSessionEnded();

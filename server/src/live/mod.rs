@@ -363,20 +363,14 @@ pub async fn handle_request(
     };
     let mut plan = match room.plan(actor, request, now, || new_id(prefix)) {
         Ok(plan) => plan,
-        Err(Refusal { code, message }) => return ServerMessage::Error { id, code, message },
+        Err(refusal) => return refusal.reply(id),
     };
     if let Plan::Readiness(readiness) = &mut plan {
         readiness.device_id = device_id.to_owned();
     }
     let vote_result = match persist(store, &room.meeting_id, &plan).await {
         Ok(result) => result,
-        Err(refusal) => {
-            return ServerMessage::Error {
-                id,
-                code: refusal.code,
-                message: refusal.message,
-            }
-        }
+        Err(refusal) => return refusal.reply(id),
     };
     for broadcast in room.apply(plan, vote_result) {
         if let ServerMessage::VoteProgress { vote_id, .. } = &broadcast.message {
@@ -396,23 +390,22 @@ type VoteOutcome = Option<(Vec<u32>, Option<Vec<NamedChoice>>, i64)>;
 /// The refusal for a storage failure, with the storage faults named.
 fn storage_refusal(error: StoreError) -> Refusal {
     tracing::error!(%error, "live: storage failed");
-    let (code, message) = match error {
-        StoreError::Unavailable(_) | StoreError::Fenced { .. } => (
+    match error {
+        StoreError::Unavailable(_) | StoreError::Fenced { .. } => Refusal::new(
             LiveErrorCode::StorageUnavailable,
             "Máy chủ tạm thời không truy cập được dữ liệu; chưa lưu. Vui lòng thử lại sau ít giây.",
+            "The server cannot reach its data right now; nothing was saved. Please try again in a few seconds.",
         ),
-        StoreError::Full(_) => (
+        StoreError::Full(_) => Refusal::new(
             LiveErrorCode::StorageFull,
             "Máy chủ hết dung lượng lưu trữ; chưa lưu. Vui lòng báo quản trị viên.",
+            "The server's storage is full; nothing was saved. Please tell the administrator.",
         ),
-        _ => (
+        _ => Refusal::new(
             LiveErrorCode::Internal,
             "Máy chủ không lưu được. Vui lòng thử lại.",
+            "The server could not save this. Please try again.",
         ),
-    };
-    Refusal {
-        code,
-        message: message.into(),
     }
 }
 
@@ -422,7 +415,7 @@ async fn ensure_meeting_document(
     store: &Store,
     meeting_id: &str,
     document_id: &str,
-    message: &str,
+    message: (&str, &str),
 ) -> Result<(), Refusal> {
     let belongs = store
         .document(document_id)
@@ -432,10 +425,7 @@ async fn ensure_meeting_document(
     if belongs {
         Ok(())
     } else {
-        Err(Refusal {
-            code: LiveErrorCode::NotFound,
-            message: message.into(),
-        })
+        Err(Refusal::new(LiveErrorCode::NotFound, message.0, message.1))
     }
 }
 
@@ -453,7 +443,10 @@ async fn persist(store: &Store, meeting_id: &str, plan: &Plan) -> Result<VoteOut
                     store,
                     meeting_id,
                     document_id,
-                    "Không có tài liệu này trong cuộc họp.",
+                    (
+                        "Không có tài liệu này trong cuộc họp.",
+                        "There is no such document in this meeting.",
+                    ),
                 )
                 .await?;
             }
@@ -464,10 +457,11 @@ async fn persist(store: &Store, meeting_id: &str, plan: &Plan) -> Result<VoteOut
                     .map_err(internal)?
                     .is_some_and(|item| item.meeting_id == meeting_id);
                 if !belongs {
-                    return Err(Refusal {
-                        code: LiveErrorCode::NotFound,
-                        message: "Không có nội dung này trong chương trình họp.".into(),
-                    });
+                    return Err(Refusal::new(
+                        LiveErrorCode::NotFound,
+                        "Không có nội dung này trong chương trình họp.",
+                        "There is no such item in the agenda.",
+                    ));
                 }
             }
         }
@@ -560,35 +554,39 @@ async fn persist(store: &Store, meeting_id: &str, plan: &Plan) -> Result<VoteOut
         {
             Ok(_) => {}
             Err(BallotError::AlreadyVoted) => {
-                return Err(Refusal {
-                    code: LiveErrorCode::AlreadyVoted,
-                    message: "Bạn đã biểu quyết rồi.".into(),
-                })
+                return Err(Refusal::new(
+                    LiveErrorCode::AlreadyVoted,
+                    "Bạn đã biểu quyết rồi.",
+                    "You have already voted.",
+                ))
             }
             Err(BallotError::KeyMismatch) => {
-                return Err(Refusal {
-                    code: LiveErrorCode::AlreadyVoted,
-                    message: "Bạn đã biểu quyết; phiếu kín chỉ đổi được trên thiết bị đã bỏ phiếu."
-                        .into(),
-                })
+                return Err(Refusal::new(
+                    LiveErrorCode::AlreadyVoted,
+                    "Bạn đã biểu quyết; phiếu kín chỉ đổi được trên thiết bị đã bỏ phiếu.",
+                    "You have already voted; a secret ballot can be changed only on the device that cast it.",
+                ))
             }
             Err(BallotError::NotEligible) => {
-                return Err(Refusal {
-                    code: LiveErrorCode::NotEligible,
-                    message: "Bạn không có trong danh sách biểu quyết.".into(),
-                })
+                return Err(Refusal::new(
+                    LiveErrorCode::NotEligible,
+                    "Bạn không có trong danh sách biểu quyết.",
+                    "You are not on the list of voters.",
+                ))
             }
             Err(BallotError::VoteClosed) => {
-                return Err(Refusal {
-                    code: LiveErrorCode::VoteClosed,
-                    message: "Biểu quyết đã kết thúc.".into(),
-                })
+                return Err(Refusal::new(
+                    LiveErrorCode::VoteClosed,
+                    "Biểu quyết đã kết thúc.",
+                    "The vote is closed.",
+                ))
             }
             Err(BallotError::NotFound) => {
-                return Err(Refusal {
-                    code: LiveErrorCode::NotFound,
-                    message: "Không có cuộc biểu quyết này.".into(),
-                })
+                return Err(Refusal::new(
+                    LiveErrorCode::NotFound,
+                    "Không có cuộc biểu quyết này.",
+                    "There is no such vote.",
+                ))
             }
             Err(BallotError::Store(error)) => return Err(internal(error)),
         },
@@ -619,7 +617,12 @@ async fn persist(store: &Store, meeting_id: &str, plan: &Plan) -> Result<VoteOut
         }
         Plan::SecretaryRequest(request) => {
             if let Some(document_id) = &request.document_id {
-                ensure_meeting_document(store, meeting_id, document_id, "Không có tài liệu này.")
+                ensure_meeting_document(
+                    store,
+                    meeting_id,
+                    document_id,
+                    ("Không có tài liệu này.", "There is no such document."),
+                )
                     .await?;
             }
             store

@@ -17,11 +17,12 @@ use std::time::{Duration, Instant};
 
 use futures::{SinkExt, StreamExt};
 use hyper_util::rt::TokioIo;
+use phonghop_protocol::close::CloseCode;
 use phonghop_protocol::live::{
     ClientMessage, HelloRefusal, LiveErrorCode, ServerMessage, OLDEST_SUPPORTED_CLIENT_VERSION,
     PROTOCOL_VERSION,
 };
-use tokio_tungstenite::tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
 use tokio_tungstenite::tungstenite::protocol::frame::Frame;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Bytes, Message};
@@ -50,20 +51,6 @@ const RATE_PER_SECOND: f64 = 20.0;
 const RATE_BURST: f64 = 60.0;
 /// Refused requests after which a flooding client is disconnected.
 const FLOOD_LIMIT: u32 = 200;
-
-/// Close codes the client can act on.
-pub mod close_code {
-    pub const GOING_AWAY: u16 = 1001;
-    pub const PROTOCOL_ERROR: u16 = 1002;
-    pub const UNSUPPORTED_DATA: u16 = 1003;
-    pub const POLICY_VIOLATION: u16 = 1008;
-    /// The session ended: log in again.
-    pub const SESSION_ENDED: u16 = 4001;
-    /// Access changed: reconnect (and maybe find the meeting gone).
-    pub const ACCESS_CHANGED: u16 = 4003;
-    /// The client fell too far behind the events: reconnect for a snapshot.
-    pub const TOO_SLOW: u16 = 4008;
-}
 
 /// The server's side of one `/live` websocket.
 type LiveSocket = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
@@ -172,11 +159,11 @@ fn frame_ranges(len: usize, frame: usize) -> impl Iterator<Item = (usize, usize,
         .map(move |start| (start, (start + frame).min(len), start + frame >= len))
 }
 
-async fn close(sender: &mut Sender, code: u16, reason: &str) {
+async fn close(sender: &mut Sender, code: CloseCode, reason: &str) {
     let _ = tokio::time::timeout(
         Duration::from_secs(1),
         sender.send(Message::Close(Some(CloseFrame {
-            code: CloseCode::from(code),
+            code: code.code().into(),
             reason: reason.into(),
         }))),
     )
@@ -229,11 +216,8 @@ async fn serve(services: LiveServices, socket: LiveSocket, session_id: String, u
     let (mut sender, mut receiver) = socket.split();
 
     // 1. hello
-    let refuse = |code: HelloRefusal, message: &str| {
-        to_json(&ServerMessage::HelloRefused {
-            code,
-            message: message.to_owned(),
-        })
+    let refuse = |code: HelloRefusal, message_vi: &str, message_en: &str| {
+        to_json(&ServerMessage::hello_refused(code, message_vi, message_en))
     };
     let hello = match tokio::time::timeout(HELLO_TIMEOUT, receiver.next()).await {
         Ok(Some(Ok(Message::Text(text)))) => serde_json::from_str::<ClientMessage>(&text).ok(),
@@ -248,10 +232,14 @@ async fn serve(services: LiveServices, socket: LiveSocket, session_id: String, u
         send(
             &mut sender,
             metrics,
-            &refuse(HelloRefusal::BadHello, "the first message must be hello"),
+            &refuse(
+                HelloRefusal::BadHello,
+                "Tin nhắn đầu tiên phải là hello. Hãy tải lại trang.",
+                "The first message must be hello. Please reload the page.",
+            ),
         )
         .await;
-        close(&mut sender, close_code::PROTOCOL_ERROR, "hello expected").await;
+        close(&mut sender, CloseCode::ProtocolError, "hello expected").await;
         return;
     };
     if protocol_version < OLDEST_SUPPORTED_CLIENT_VERSION {
@@ -261,10 +249,11 @@ async fn serve(services: LiveServices, socket: LiveSocket, session_id: String, u
             &refuse(
                 HelloRefusal::ClientTooOld,
                 "Ứng dụng đã cũ: hãy tải lại trang để cập nhật.",
+                "The app is out of date: reload the page to update it.",
             ),
         )
         .await;
-        close(&mut sender, close_code::POLICY_VIOLATION, "client too old").await;
+        close(&mut sender, CloseCode::PolicyViolation, "client too old").await;
         return;
     }
     if protocol_version > PROTOCOL_VERSION {
@@ -274,10 +263,11 @@ async fn serve(services: LiveServices, socket: LiveSocket, session_id: String, u
             &refuse(
                 HelloRefusal::ServerTooOld,
                 "Máy chủ cũ hơn ứng dụng: báo quản trị viên cập nhật máy chủ.",
+                "The server is older than the app: ask the administrator to update the server.",
             ),
         )
         .await;
-        close(&mut sender, close_code::POLICY_VIOLATION, "server too old").await;
+        close(&mut sender, CloseCode::PolicyViolation, "server too old").await;
         return;
     }
     // The task lives as long as the socket and holds its future's largest
@@ -310,15 +300,11 @@ async fn serve(services: LiveServices, socket: LiveSocket, session_id: String, u
                 &refuse(
                     HelloRefusal::NotFound,
                     "Không tìm thấy cuộc họp, hoặc bạn không tham dự cuộc họp này.",
+                    "The meeting was not found, or you are not a participant in it.",
                 ),
             )
             .await;
-            close(
-                &mut sender,
-                close_code::POLICY_VIOLATION,
-                "not a participant",
-            )
-            .await;
+            close(&mut sender, CloseCode::PolicyViolation, "not a participant").await;
             return;
         }
     };
@@ -326,7 +312,7 @@ async fn serve(services: LiveServices, socket: LiveSocket, session_id: String, u
         Ok(handle) => handle,
         Err(error) => {
             tracing::error!(%error, "cannot load a live room");
-            close(&mut sender, 1011, "server error").await;
+            close(&mut sender, CloseCode::InternalError, "server error").await;
             return;
         }
     };
@@ -379,14 +365,14 @@ async fn serve(services: LiveServices, socket: LiveSocket, session_id: String, u
                 let text = match incoming {
                     Some(Ok(Message::Text(text))) => text,
                     Some(Ok(Message::Binary(_))) => {
-                        close(&mut sender, close_code::UNSUPPORTED_DATA, "live messages are JSON text").await;
+                        close(&mut sender, CloseCode::UnsupportedData, "live messages are JSON text").await;
                         break;
                     }
                     Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => continue,
                     Some(Ok(Message::Close(_))) | None => break,
                     Some(Err(error)) => {
                         tracing::info!(%error, user_id = %user.id, "live socket error (oversized or broken frame)");
-                        close(&mut sender, close_code::POLICY_VIOLATION, "message too large or malformed").await;
+                        close(&mut sender, CloseCode::PolicyViolation, "message too large or malformed").await;
                         break;
                     }
                 };
@@ -395,11 +381,11 @@ async fn serve(services: LiveServices, socket: LiveSocket, session_id: String, u
                     refused += 1;
                     if refused > FLOOD_LIMIT {
                         tracing::warn!(user_id = %user.id, "live client flooding: closed");
-                        close(&mut sender, close_code::POLICY_VIOLATION, "too many messages").await;
+                        close(&mut sender, CloseCode::PolicyViolation, "too many messages").await;
                         break;
                     }
                     let id = serde_json::from_str::<ClientMessage>(&text).map(|m| request_id(&m)).unwrap_or(0);
-                    let reply = ServerMessage::Error { id, code: LiveErrorCode::RateLimited, message: "Quá nhiều yêu cầu, vui lòng chậm lại.".into() };
+                    let reply = ServerMessage::error(id, LiveErrorCode::RateLimited, "Quá nhiều yêu cầu, vui lòng chậm lại.", "Too many requests: please slow down.");
                     if !send(&mut sender, metrics, &to_json(&reply)).await { break; }
                     continue;
                 }
@@ -408,7 +394,7 @@ async fn serve(services: LiveServices, socket: LiveSocket, session_id: String, u
                     Err(error) => {
                         refused += 1;
                         if refused > FLOOD_LIMIT {
-                            close(&mut sender, close_code::POLICY_VIOLATION, "too many bad messages").await;
+                            close(&mut sender, CloseCode::PolicyViolation, "too many bad messages").await;
                             break;
                         }
                         // Answer with the id when the message has one.
@@ -416,7 +402,7 @@ async fn serve(services: LiveServices, socket: LiveSocket, session_id: String, u
                             .ok()
                             .and_then(|v| v.get("id").and_then(|id| id.as_u64()))
                             .unwrap_or(0);
-                        ServerMessage::Error { id, code: LiveErrorCode::BadRequest, message: format!("not a valid message: {error}") }
+                        ServerMessage::error(id, LiveErrorCode::BadRequest, format!("Tin nhắn không hợp lệ: {error}"), format!("Not a valid message: {error}"))
                     }
                 };
                 if !send(&mut sender, metrics, &to_json(&reply)).await { break; }
@@ -430,7 +416,7 @@ async fn serve(services: LiveServices, socket: LiveSocket, session_id: String, u
                         }
                     }
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                        close(&mut sender, close_code::TOO_SLOW, "fell behind: reconnect").await;
+                        close(&mut sender, CloseCode::TooSlow, "fell behind: reconnect").await;
                         break;
                     }
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
@@ -438,14 +424,14 @@ async fn serve(services: LiveServices, socket: LiveSocket, session_id: String, u
             }
             reason = connection.close_requested() => {
                 let (code, text) = match reason {
-                    CloseReason::SessionEnded => (close_code::SESSION_ENDED, "session ended"),
-                    CloseReason::AccessChanged => (close_code::ACCESS_CHANGED, "access changed"),
+                    CloseReason::SessionEnded => (CloseCode::SessionEnded, "session ended"),
+                    CloseReason::AccessChanged => (CloseCode::AccessChanged, "access changed"),
                 };
                 close(&mut sender, code, text).await;
                 break;
             }
             _ = sockets.shutdown.triggered() => {
-                close(&mut sender, close_code::GOING_AWAY, "server restarting").await;
+                close(&mut sender, CloseCode::GoingAway, "server restarting").await;
                 break;
             }
         }

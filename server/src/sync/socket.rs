@@ -29,6 +29,7 @@ use futures::SinkExt;
 use tokio::sync::mpsc;
 use tokio::time::{sleep_until, timeout, Instant};
 
+use phonghop_protocol::close::CloseCode;
 use phonghop_sync_core::wire::{self, Envelope, MessageType, WireError};
 use phonghop_sync_core::{PeerStop, RateDecision, RateLimiter, SyncLimits};
 
@@ -95,37 +96,28 @@ pub enum SocketEnd {
     SlowReader,
 }
 
-/// Close codes (RFC 6455 §7.4; 4000-4999 are ours).
-const CLOSE_GOING_AWAY: u16 = 1001;
-const CLOSE_POLICY_VIOLATION: u16 = 1008;
-const CLOSE_MESSAGE_TOO_BIG: u16 = 1009;
-const CLOSE_INTERNAL_ERROR: u16 = 1011;
-const CLOSE_SESSION_ENDED: u16 = 4001;
-const CLOSE_IDLE: u16 = 4002;
-const CLOSE_ACCESS_CHANGED: u16 = 4003;
-
 impl SocketEnd {
     /// The close frame we send, if the socket can still take one.
-    pub fn close_frame(&self) -> Option<(u16, &'static str)> {
+    pub fn close_frame(&self) -> Option<(CloseCode, &'static str)> {
         Some(match self {
             SocketEnd::ClientClosed | SocketEnd::ClientError(_) | SocketEnd::SlowReader => {
                 return None
             }
-            SocketEnd::MessageTooBig(_) => (CLOSE_MESSAGE_TOO_BIG, "message too big"),
-            SocketEnd::ProtocolViolation { reason, .. } => (CLOSE_POLICY_VIOLATION, *reason),
-            SocketEnd::TooManyMessages => (CLOSE_POLICY_VIOLATION, "too many messages"),
+            SocketEnd::MessageTooBig(_) => (CloseCode::MessageTooBig, "message too big"),
+            SocketEnd::ProtocolViolation { reason, .. } => (CloseCode::PolicyViolation, *reason),
+            SocketEnd::TooManyMessages => (CloseCode::PolicyViolation, "too many messages"),
             SocketEnd::DocumentTooLarge(_) => {
-                (CLOSE_MESSAGE_TOO_BIG, "document size limit reached")
+                (CloseCode::MessageTooBig, "document size limit reached")
             }
             SocketEnd::ClosedByServer(CloseReason::SessionEnded) => {
-                (CLOSE_SESSION_ENDED, "session ended")
+                (CloseCode::SessionEnded, "session ended")
             }
             SocketEnd::ClosedByServer(CloseReason::AccessChanged) => {
-                (CLOSE_ACCESS_CHANGED, "access changed")
+                (CloseCode::AccessChanged, "access changed")
             }
-            SocketEnd::ServerStopping => (CLOSE_GOING_AWAY, "server restarting"),
-            SocketEnd::ServerError => (CLOSE_INTERNAL_ERROR, "server error, try again"),
-            SocketEnd::Idle => (CLOSE_IDLE, "idle"),
+            SocketEnd::ServerStopping => (CloseCode::GoingAway, "server restarting"),
+            SocketEnd::ServerError => (CloseCode::InternalError, "server error, try again"),
+            SocketEnd::Idle => (CloseCode::Idle, "idle"),
         })
     }
 
@@ -279,7 +271,7 @@ async fn close(socket: &mut WebSocket, end: &SocketEnd, grace: Duration) {
         return;
     };
     let frame = CloseFrame {
-        code,
+        code: code.code(),
         reason: reason.into(),
     };
     let _ = timeout(grace, socket.send(Message::Close(Some(frame)))).await;
@@ -681,13 +673,13 @@ mod tests {
             SocketEnd::Idle,
         ] {
             let (code, reason) = end.close_frame().expect("a close frame");
-            assert!((1000..5000).contains(&code));
+            assert!((1000..5000).contains(&code.code()));
             // A close frame's reason must fit in 123 bytes.
             assert!(!reason.is_empty() && reason.len() <= 123, "{reason}");
         }
         assert_eq!(
             violation(WireError::UnknownType).close_frame(),
-            Some((CLOSE_POLICY_VIOLATION, "unknown message type"))
+            Some((CloseCode::PolicyViolation, "unknown message type"))
         );
         assert_eq!(SocketEnd::ClientClosed.close_frame(), None);
     }

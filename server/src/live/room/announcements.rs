@@ -19,6 +19,7 @@ impl Room {
             return Err(refuse(
                 LiveErrorCode::Forbidden,
                 "Chỉ thư ký hoặc chủ trì gửi thông báo.",
+                "Only the secretary or the chair sends announcements.",
             ));
         }
         let text = text.trim();
@@ -26,6 +27,7 @@ impl Room {
             return Err(refuse(
                 LiveErrorCode::BadRequest,
                 "Thông báo không được để trống.",
+                "An announcement cannot be empty.",
             ));
         }
         Ok(Plan::Announce(Announcement {

@@ -63,12 +63,14 @@ impl Room {
             return Err(refuse(
                 LiveErrorCode::Forbidden,
                 "Chỉ thư ký hoặc chủ trì điểm danh người khác.",
+                "Only the secretary or the chair takes attendance for others.",
             ));
         }
         if !self.participants.contains_key(user_id) {
             return Err(refuse(
                 LiveErrorCode::NotFound,
                 "Người này không tham dự cuộc họp.",
+                "This person is not a participant in the meeting.",
             ));
         }
         let reason = reason

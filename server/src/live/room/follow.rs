@@ -25,17 +25,26 @@ impl Room {
             return Err(refuse(
                 LiveErrorCode::Forbidden,
                 "Chỉ người trình bày mới điều khiển trang chung.",
+                "Only the presenter moves the shared page.",
             ));
         }
         if let Some(viewport) = &position.viewport {
             let finite =
                 viewport.x.is_finite() && viewport.y.is_finite() && viewport.zoom.is_finite();
             if !finite || viewport.zoom <= 0.0 || viewport.zoom > MAX_ZOOM {
-                return Err(refuse(LiveErrorCode::BadRequest, "viewport out of range"));
+                return Err(refuse(
+                    LiveErrorCode::BadRequest,
+                    "Vùng hiển thị nằm ngoài trang.",
+                    "The viewport is out of range.",
+                ));
             }
         }
         if position.page == Some(0) {
-            return Err(refuse(LiveErrorCode::BadRequest, "pages start at 1"));
+            return Err(refuse(
+                LiveErrorCode::BadRequest,
+                "Số trang bắt đầu từ 1.",
+                "Pages start at 1.",
+            ));
         }
         let seq = self.follow.as_ref().map(|f| f.seq + 1).unwrap_or(1);
         Ok(Plan::Follow(FollowState {

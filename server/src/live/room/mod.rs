@@ -118,18 +118,32 @@ impl Broadcast {
     }
 }
 
-/// A request's error: a stable code and a message for people.
+/// A request's error: a stable code and a message for people in both
+/// languages.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
     pub code: LiveErrorCode,
-    pub message: String,
+    pub message_vi: String,
+    pub message_en: String,
 }
 
-fn refuse(code: LiveErrorCode, message: &str) -> Refusal {
-    Refusal {
-        code,
-        message: message.to_owned(),
+impl Refusal {
+    pub fn new(code: LiveErrorCode, vi: impl Into<String>, en: impl Into<String>) -> Self {
+        Refusal {
+            code,
+            message_vi: vi.into(),
+            message_en: en.into(),
+        }
     }
+
+    /// The `error` reply to request `id`.
+    pub fn reply(self, id: u64) -> ServerMessage {
+        ServerMessage::error(id, self.code, self.message_vi, self.message_en)
+    }
+}
+
+fn refuse(code: LiveErrorCode, vi: &str, en: &str) -> Refusal {
+    Refusal::new(code, vi, en)
 }
 
 /// A decided change, waiting to be made durable and applied.
@@ -309,12 +323,17 @@ impl Room {
             ClientMessage::Ping { .. } | ClientMessage::ReportReadiness { .. }
         );
         if over && changes_state {
-            return Err(refuse(LiveErrorCode::MeetingOver, "Cuộc họp đã kết thúc."));
+            return Err(refuse(
+                LiveErrorCode::MeetingOver,
+                "Cuộc họp đã kết thúc.",
+                "The meeting is over.",
+            ));
         }
         match request {
             ClientMessage::Hello { .. } => Err(refuse(
                 LiveErrorCode::BadRequest,
-                "hello was already received",
+                "Đã nhận hello rồi.",
+                "hello was already received.",
             )),
             ClientMessage::Ping { .. } => Ok(Plan::Nothing),
             ClientMessage::CheckIn { .. } => Ok(self.plan_check_in(actor, now_ms)),

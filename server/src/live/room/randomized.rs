@@ -249,7 +249,14 @@ impl World {
         let new_id = format!("{id_prefix}_{}", self.next_id);
         let plan = match self.room.plan(&who, &request, self.now_ms, || new_id) {
             Ok(plan) => plan,
-            Err(_) => {
+            Err(refusal) => {
+                // Every refusal speaks both languages.
+                assert!(
+                    !refusal.message_vi.is_empty()
+                        && !refusal.message_en.is_empty()
+                        && refusal.message_vi != refusal.message_en,
+                    "{refusal:?}"
+                );
                 self.count(if over {
                     "refused after closing"
                 } else {

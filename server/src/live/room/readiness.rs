@@ -101,7 +101,8 @@ impl Room {
         if held.len() > MAX_HELD_DOCUMENTS {
             return Err(refuse(
                 LiveErrorCode::BadRequest,
-                "a readiness report lists too many documents",
+                "Báo cáo tải tài liệu liệt kê quá nhiều tài liệu.",
+                "A readiness report lists too many documents.",
             ));
         }
         if held.iter().any(|h| {
@@ -109,7 +110,8 @@ impl Room {
         }) {
             return Err(refuse(
                 LiveErrorCode::BadRequest,
-                "a held document needs an id and a lowercase hex SHA-256",
+                "Mỗi tài liệu đã tải cần có mã và mã SHA-256 (hệ 16, chữ thường).",
+                "A held document needs an id and a lowercase hex SHA-256.",
             ));
         }
         Ok(Plan::Readiness(ReadinessReport {

@@ -44,6 +44,7 @@ impl Room {
             return Some(refuse(
                 LiveErrorCode::RateLimited,
                 "Bạn còn nhiều yêu cầu chưa được xử lý; vui lòng chờ thư ký.",
+                "You have several requests not yet handled; please wait for the secretary.",
             ));
         }
         let recent = self.request_times.get(user_id).map_or(0, |times| {
@@ -56,6 +57,7 @@ impl Room {
             refuse(
                 LiveErrorCode::RateLimited,
                 "Bạn vừa gửi nhiều yêu cầu; vui lòng thử lại sau một phút.",
+                "You just sent several requests; please try again in a minute.",
             )
         })
     }
@@ -78,10 +80,18 @@ impl Room {
             .as_ref()
             .is_some_and(|t| t.chars().count() > MAX_SECRETARY_REQUEST_TEXT)
         {
-            return Err(refuse(BadRequest, "Yêu cầu quá dài: tối đa 300 ký tự."));
+            return Err(refuse(
+                BadRequest,
+                "Yêu cầu quá dài: tối đa 300 ký tự.",
+                "The request is too long: 300 characters at most.",
+            ));
         }
         if kind == SecretaryRequestKind::Other && text.is_none() {
-            return Err(refuse(BadRequest, "Hãy ghi nội dung yêu cầu."));
+            return Err(refuse(
+                BadRequest,
+                "Hãy ghi nội dung yêu cầu.",
+                "Please write what you are asking for.",
+            ));
         }
         let document_id = document_id
             .map(str::trim)
@@ -90,14 +100,19 @@ impl Room {
         if kind != SecretaryRequestKind::PaperCopy && document_id.is_some() {
             return Err(refuse(
                 BadRequest,
-                "document_id goes only with a paper_copy request",
+                "Chỉ yêu cầu bản in mới kèm tài liệu.",
+                "document_id goes only with a paper_copy request.",
             ));
         }
         if document_id
             .as_ref()
             .is_some_and(|d| d.len() > MAX_DOCUMENT_ID)
         {
-            return Err(refuse(NotFound, "Không có tài liệu này."));
+            return Err(refuse(
+                NotFound,
+                "Không có tài liệu này.",
+                "There is no such document.",
+            ));
         }
         if let Some(refusal) = self.secretary_request_limit(&actor.user_id, now_ms) {
             return Err(refusal);
@@ -125,10 +140,15 @@ impl Room {
             return Err(refuse(
                 LiveErrorCode::Forbidden,
                 "Chỉ thư ký hoặc chủ trì xử lý yêu cầu.",
+                "Only the secretary or the chair handles requests.",
             ));
         }
         let Some(request) = self.secretary_request(request_id) else {
-            return Err(refuse(LiveErrorCode::NotFound, "Không có yêu cầu này."));
+            return Err(refuse(
+                LiveErrorCode::NotFound,
+                "Không có yêu cầu này.",
+                "There is no such request.",
+            ));
         };
         if request.state == SecretaryRequestState::Handled {
             // Handling twice is harmless: the first one stands.

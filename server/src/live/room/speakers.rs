@@ -20,6 +20,7 @@ impl Room {
             return Err(refuse(
                 LiveErrorCode::Forbidden,
                 "Điểm cầu không đăng ký phát biểu trên hệ thống.",
+                "A remote point does not ask for the floor through the system.",
             ));
         }
         if self
@@ -59,12 +60,14 @@ impl Room {
             return Err(refuse(
                 LiveErrorCode::Forbidden,
                 "Chỉ chủ trì mới cho phát biểu.",
+                "Only the chair gives the floor.",
             ));
         }
         if !self.participants.contains_key(user_id) {
             return Err(refuse(
                 LiveErrorCode::NotFound,
                 "Người này không tham dự cuộc họp.",
+                "This person is not a participant in the meeting.",
             ));
         }
         Ok(Plan::GiveFloor {
@@ -82,6 +85,7 @@ impl Room {
             return Err(refuse(
                 LiveErrorCode::Forbidden,
                 "Chỉ chủ trì hoặc người đang phát biểu kết thúc lượt.",
+                "Only the chair or the speaker ends the turn.",
             ));
         }
         Ok(Plan::EndTurn { finished })
@@ -96,6 +100,7 @@ impl Room {
             return Err(refuse(
                 LiveErrorCode::Forbidden,
                 "Chỉ chủ trì sắp xếp danh sách phát biểu.",
+                "Only the chair reorders the speakers list.",
             ));
         }
         let queued: HashSet<&str> = self
@@ -108,7 +113,8 @@ impl Room {
         if queued != proposed || proposed.len() != user_ids.len() {
             return Err(refuse(
                 LiveErrorCode::BadRequest,
-                "the new order must list every queued speaker once",
+                "Thứ tự mới phải có mỗi người đang chờ phát biểu đúng một lần.",
+                "The new order must list every queued speaker once.",
             ));
         }
         Ok(Plan::ReorderSpeakers {
@@ -125,12 +131,14 @@ impl Room {
             return Err(refuse(
                 LiveErrorCode::Forbidden,
                 "Chỉ chủ trì đặt thời gian phát biểu.",
+                "Only the chair sets the speaking time.",
             ));
         }
         if seconds.is_some_and(|s| s == 0 || s > MAX_SPEAKING_LIMIT_SECONDS) {
             return Err(refuse(
                 LiveErrorCode::BadRequest,
-                "the limit must be 1 s to 3 h",
+                "Thời gian phát biểu phải từ 1 giây đến 3 giờ.",
+                "The limit must be 1 s to 3 h.",
             ));
         }
         Ok(Plan::SetSpeakingLimit { seconds })

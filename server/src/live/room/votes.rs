@@ -120,6 +120,7 @@ impl Room {
             return Err(refuse(
                 LiveErrorCode::Forbidden,
                 "Chỉ chủ trì mở biểu quyết.",
+                "Only the chair opens a vote.",
             ));
         }
         let question = request.question.trim();
@@ -127,6 +128,7 @@ impl Room {
             return Err(refuse(
                 LiveErrorCode::BadRequest,
                 "Nội dung biểu quyết không được để trống.",
+                "The question of a vote cannot be empty.",
             ));
         }
         let options: Vec<String> = if request.options.is_empty() {
@@ -149,18 +151,23 @@ impl Room {
         {
             return Err(refuse(
                 LiveErrorCode::BadRequest,
-                "a vote needs 2 to 50 non-empty options",
+                "Biểu quyết cần từ 2 đến 50 phương án, không để trống.",
+                "A vote needs 2 to 50 non-empty options.",
             ));
         }
         let eligible_voters = self.eligible_voters(request.eligibility);
         if eligible_voters.is_empty() {
-            return Err(refuse(
-                LiveErrorCode::BadRequest,
-                match request.eligibility {
-                    VoteEligibility::Present => "Chưa có đại biểu nào có mặt: hãy điểm danh trước, hoặc mở biểu quyết cho tất cả đại biểu.",
-                    VoteEligibility::AllVotingMembers => "Cuộc họp không có đại biểu biểu quyết.",
-                },
-            ));
+            let (vi, en) = match request.eligibility {
+                VoteEligibility::Present => (
+                    "Chưa có đại biểu nào có mặt: hãy điểm danh trước, hoặc mở biểu quyết cho tất cả đại biểu.",
+                    "No voting member is present yet: take attendance first, or open the vote to every voting member.",
+                ),
+                VoteEligibility::AllVotingMembers => (
+                    "Cuộc họp không có đại biểu biểu quyết.",
+                    "The meeting has no voting members.",
+                ),
+            };
+            return Err(refuse(LiveErrorCode::BadRequest, vi, en));
         }
         let rule = self.rules.decision;
         let quorum = self.quorum();
@@ -193,15 +200,24 @@ impl Room {
     ) -> Result<Plan, Refusal> {
         use LiveErrorCode::*;
         let Some(vote) = self.vote(vote_id) else {
-            return Err(refuse(NotFound, "Không có cuộc biểu quyết này."));
+            return Err(refuse(
+                NotFound,
+                "Không có cuộc biểu quyết này.",
+                "There is no such vote.",
+            ));
         };
         if vote.view.state != VoteState::Open {
-            return Err(refuse(VoteClosed, "Biểu quyết đã kết thúc."));
+            return Err(refuse(
+                VoteClosed,
+                "Biểu quyết đã kết thúc.",
+                "The vote is closed.",
+            ));
         }
         if !is_voting_role(actor.role) {
             return Err(refuse(
                 NotEligible,
                 "Bạn tham dự với vai trò không biểu quyết.",
+                "You take part in a role that does not vote.",
             ));
         }
         if vote
@@ -212,19 +228,29 @@ impl Room {
             return Err(refuse(
                 NotEligible,
                 "Bạn không có trong danh sách biểu quyết: chưa điểm danh khi biểu quyết được mở.",
+                "You are not on the list of voters: you were not checked in when the vote opened.",
             ));
         }
         let replaces = vote.voters.contains(&actor.user_id);
         if replaces && !vote.view.allow_change {
-            return Err(refuse(AlreadyVoted, "Bạn đã biểu quyết rồi."));
+            return Err(refuse(
+                AlreadyVoted,
+                "Bạn đã biểu quyết rồi.",
+                "You have already voted.",
+            ));
         }
         if choice >= vote.view.options.len() {
-            return Err(refuse(BadRequest, "no such option"));
+            return Err(refuse(
+                BadRequest,
+                "Không có phương án này.",
+                "There is no such option.",
+            ));
         }
         if ballot_key.is_some_and(|key| !valid_ballot_key(key)) {
             return Err(refuse(
                 BadRequest,
-                "ballot_key must be 32 to 128 letters, digits, '-' or '_'",
+                "ballot_key phải gồm 32 đến 128 chữ cái, chữ số, '-' hoặc '_'.",
+                "ballot_key must be 32 to 128 letters, digits, '-' or '_'.",
             ));
         }
         Ok(Plan::CastBallot {
@@ -244,12 +270,14 @@ impl Room {
             return Err(refuse(
                 LiveErrorCode::Forbidden,
                 "Chỉ chủ trì kết thúc biểu quyết.",
+                "Only the chair closes a vote.",
             ));
         }
         let Some(vote) = self.vote(vote_id) else {
             return Err(refuse(
                 LiveErrorCode::NotFound,
                 "Không có cuộc biểu quyết này.",
+                "There is no such vote.",
             ));
         };
         if vote.view.state == VoteState::Closed {
