@@ -9,6 +9,8 @@
 //! - [`close`]: the websocket close codes of `/live` and `/sync`.
 //! - [`rules`]: meeting rules (quorum, what a vote needs to pass) and a
 //!   closed vote's outcome, as exact fractions.
+//! - [`typescript`]: the web client's copy of all of the above, generated
+//!   (`client-web/src/api/generated.ts`).
 //!
 //! **Invariant:** this crate knows serde and nothing else of the server: no
 //! tokio, no axum, no database. A type that derives `Serialize` here is a
@@ -18,3 +20,4 @@ pub mod api;
 pub mod close;
 pub mod live;
 pub mod rules;
+pub mod typescript;

@@ -22,7 +22,7 @@ const names: AuditNames = {
 const entry = (
   seq: number,
   action: string,
-  details: unknown,
+  details: Record<string, unknown>,
   actor: string | null = 'u_1',
 ): AuditLogEntry => ({
   seq,

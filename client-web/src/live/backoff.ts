@@ -2,6 +2,8 @@
 // jitter, so that 200 tablets that lost the WiFi together do not all
 // knock on the server at the same instant when it comes back.
 
+import { CloseCode } from '../api/generated';
+
 export interface BackoffOptions {
   /** The first wait's ceiling, in ms. */
   baseMilliseconds: number;
@@ -30,9 +32,9 @@ export function backoffDelay(
 export type CloseAction = 'reconnect' | 'login' | 'stop';
 
 export function closeAction(code: number): CloseAction {
-  // 4001: the session ended (logout elsewhere, account disabled).
-  if (code === 4001) return 'login';
-  // 1001 restart, 4003 access changed, 4008 fell behind, 1006 dropped
-  // network and everything else: try again; the server decides.
+  // The session ended (logout elsewhere, account disabled).
+  if (code === CloseCode.SessionEnded) return 'login';
+  // GoingAway (restart), AccessChanged, TooSlow (fell behind), 1006
+  // (dropped network) and everything else: try again; the server decides.
   return 'reconnect';
 }

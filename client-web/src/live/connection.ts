@@ -5,10 +5,13 @@
 // state and status, `onEvent` for single events such as a new vote or a
 // page change) and send requests with `request`, which resolves on `ok`
 // and rejects with a `LiveRequestError` carrying the server's message.
-// Close codes: 4001 (session ended) stops and calls `onSessionEnded`;
-// every other close, including 1001 (server restarting), 4003 (access
-// changed) and 4008 (fell behind), reconnects after a jittered backoff.
+// Close codes (`CloseCode`, generated from `shared/src/close.rs`):
+// `SessionEnded` (4001) stops and calls `onSessionEnded`; every other
+// close, including `GoingAway` (1001, server restarting), `AccessChanged`
+// (4003) and `TooSlow` (4008, fell behind), reconnects after a jittered
+// backoff.
 
+import { CloseCode } from '../api/generated';
 import type { Language } from '../i18n/i18n';
 import { backoffDelay, closeAction } from './backoff';
 import {
@@ -111,7 +114,7 @@ export class LiveConnection {
     this.socket = null;
     if (socket) {
       socket.onclose = null;
-      socket.close(1000, 'left the meeting');
+      socket.close(CloseCode.Normal, 'left the meeting');
     }
     this.pending.failAll();
     this.setStatus('ended');
@@ -274,7 +277,8 @@ export class LiveConnection {
       // A ping with no answer means a dead link the browser has not
       // noticed (a WiFi drop without a FIN): drop it and reconnect.
       this.request({ type: 'ping' }).catch((error: unknown) => {
-        if (error instanceof LiveRequestError && error.code === 'timeout') this.socket?.close(4000);
+        if (error instanceof LiveRequestError && error.code === 'timeout')
+          this.socket?.close(CloseCode.PingTimeout);
       });
     }, this.options.pingIntervalMilliseconds ?? 25_000);
   }

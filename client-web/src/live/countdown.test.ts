@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { formatCountdown, formatElapsed, remainingSeconds } from './countdown';
 
-const turn = (limit: number | null) => ({ user_id: 'u_1', started_at_ms: 100_000, limit_seconds: limit });
+const turn = (limit: number | null) => ({
+  user_id: 'u_1',
+  display_name: 'Đại biểu A',
+  started_at_ms: 100_000,
+  limit_seconds: limit,
+});
 
 describe('remainingSeconds', () => {
   it('counts down from the limit', () => {

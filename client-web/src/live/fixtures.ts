@@ -62,6 +62,9 @@ export function vote(changes: Partial<VoteView> = {}): VoteView {
     allow_change: false,
     you_voted: false,
     result: null,
+    rule: null,
+    decision_base: null,
+    outcome: null,
     named_choices: null,
     ...changes,
   };

@@ -108,7 +108,7 @@ describe('applyEvent', () => {
     const queued = apply(start(), {
       type: 'speakers_changed',
       speakers: {
-        queue: [{ user_id: delegateA, requested_at_ms: 1 }],
+        queue: [{ user_id: delegateA, display_name: 'Đại biểu A', requested_at_ms: 1 }],
         current: null,
         limit_seconds: 180,
         history: [],
@@ -120,7 +120,7 @@ describe('applyEvent', () => {
       type: 'speakers_changed',
       speakers: {
         queue: [],
-        current: { user_id: delegateA, started_at_ms: 2, limit_seconds: 180 },
+        current: { user_id: delegateA, display_name: 'Đại biểu A', started_at_ms: 2, limit_seconds: 180 },
         limit_seconds: 180,
         history: [],
       },
