@@ -4,6 +4,7 @@
 //! start-up. Built once by `serve` (or a test) and passed with
 //! `Router::with_state`; nothing else is global.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -74,6 +75,59 @@ pub struct AppStateInner {
     /// leases and whether it has joined, for `/readyz` and `/metrics`.
     /// `None` for a single server.
     pub cluster: Option<Cluster>,
+    /// One gate per meeting whose record is being rendered for its first
+    /// signature: LibreOffice runs once, and every caller waiting at the
+    /// gate signs the file the first one kept (two renderings differ, so a
+    /// second would make the first caller's prepared signature stale).
+    pub first_record_renders: FirstRenderGates,
+}
+
+/// Per-meeting async gates (see [`AppStateInner::first_record_renders`]).
+/// A gate is dropped once nobody holds or waits for it.
+#[derive(Default)]
+pub struct FirstRenderGates(Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>);
+
+impl FirstRenderGates {
+    /// Waits for `meeting_id`'s gate; holds it until the guard is dropped.
+    pub async fn enter(&self, meeting_id: &str) -> FirstRenderGuard<'_> {
+        let gate = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .entry(meeting_id.to_owned())
+            .or_default()
+            .clone();
+        let held = gate.clone().lock_owned().await;
+        FirstRenderGuard {
+            gates: self,
+            meeting_id: meeting_id.to_owned(),
+            gate,
+            held: Some(held),
+        }
+    }
+}
+
+/// Holds one meeting's first-render gate.
+pub struct FirstRenderGuard<'a> {
+    gates: &'a FirstRenderGates,
+    meeting_id: String,
+    gate: Arc<tokio::sync::Mutex<()>>,
+    held: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl Drop for FirstRenderGuard<'_> {
+    fn drop(&mut self) {
+        self.held.take();
+        let mut gates = self
+            .gates
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        // The map's copy and ours: nobody else waits, so forget the gate.
+        if Arc::strong_count(&self.gate) == 2 {
+            gates.remove(&self.meeting_id);
+        }
+    }
 }
 
 /// Settings that requests consult, fixed at start-up.
@@ -133,6 +187,7 @@ impl AppState {
             started_at: Instant::now(),
             backup_schedule: Default::default(),
             cluster,
+            first_record_renders: FirstRenderGates::default(),
         }))
     }
 

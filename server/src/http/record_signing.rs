@@ -301,21 +301,7 @@ impl Signer {
     async fn base_file(&self, state: &AppState) -> Result<Vec<u8>, AppError> {
         let sha256 = match self.signatures.last() {
             Some(last) => last.blob_sha256.clone(),
-            None => match state.store.unsigned_record(&self.meeting.id).await? {
-                Some(sha256) => sha256,
-                None => {
-                    let pdf = super::record::render_record(state, &self.meeting).await?;
-                    let blobs = state.blobs.clone();
-                    let sha256 = tokio::task::spawn_blocking(move || blobs.put(&pdf))
-                        .await
-                        .map_err(AppError::internal)??;
-                    state
-                        .store
-                        .set_unsigned_record(&self.meeting.id, &sha256)
-                        .await?;
-                    sha256
-                }
-            },
+            None => first_base_file(state, &self.meeting).await?,
         };
         let path = state.blobs.path_of(&sha256)?;
         tokio::fs::read(&path)
@@ -427,6 +413,29 @@ impl Signer {
             .await?;
         Ok(())
     }
+}
+
+/// The SHA-256 of the file the first signature is made on: the one kept,
+/// or the record rendered now and kept. Concurrent first callers wait at
+/// the meeting's gate, so LibreOffice renders once in this process; the
+/// store returns the first file kept, so callers on other nodes agree too.
+async fn first_base_file(state: &AppState, meeting: &MeetingRecord) -> Result<String, AppError> {
+    if let Some(sha256) = state.store.unsigned_record(&meeting.id).await? {
+        return Ok(sha256);
+    }
+    let _gate = state.first_record_renders.enter(&meeting.id).await;
+    if let Some(sha256) = state.store.unsigned_record(&meeting.id).await? {
+        return Ok(sha256);
+    }
+    let pdf = super::record::render_record(state, meeting).await?;
+    let blobs = state.blobs.clone();
+    let sha256 = tokio::task::spawn_blocking(move || blobs.put(&pdf))
+        .await
+        .map_err(AppError::internal)??;
+    Ok(state
+        .store
+        .keep_unsigned_record(&meeting.id, &sha256)
+        .await?)
 }
 
 /// The record's signatures as the wire shows them.

@@ -1181,3 +1181,38 @@ async fn secretary_requests_round_trip_and_are_handled_once() {
         assert_eq!(stored[1].handled_at, None);
     }
 }
+
+#[tokio::test]
+async fn the_first_unsigned_record_kept_is_returned_to_every_later_caller() {
+    for (backend, store, _guard) in backends().await {
+        let secretary = user("thuky", OrgRole::Secretary);
+        store.create_user(&secretary).await.unwrap();
+        let closed = meeting(&secretary.id, "Họp tháng 12", "2026-12-07T08:00:00+07:00");
+        store.create_meeting(&closed).await.unwrap();
+        let first = "a".repeat(64);
+        let second = "b".repeat(64);
+        let (kept_first, kept_second) = tokio::join!(
+            store.keep_unsigned_record(&closed.id, &first),
+            store.keep_unsigned_record(&closed.id, &second)
+        );
+        let (kept_first, kept_second) = (kept_first.unwrap(), kept_second.unwrap());
+        assert_eq!(
+            kept_first, kept_second,
+            "{backend}: one file for both callers"
+        );
+        assert!(kept_first == first || kept_first == second, "{backend}");
+        assert_eq!(
+            store
+                .keep_unsigned_record(&closed.id, &"c".repeat(64))
+                .await
+                .unwrap(),
+            kept_first,
+            "{backend}: a later candidate never replaces the kept file"
+        );
+        assert_eq!(
+            store.unsigned_record(&closed.id).await.unwrap(),
+            Some(kept_first),
+            "{backend}"
+        );
+    }
+}

@@ -153,28 +153,31 @@ impl Store {
         Ok(sha256)
     }
 
-    /// Keeps the file the first signature of version 1 is made on (the
-    /// first one kept wins).
-    pub async fn set_unsigned_record(&self, meeting_id: &str, sha256: &str) -> StoreResult<()> {
-        let mut tx = self.writer.begin().await?;
-        let existing: Option<String> = sqlx::query_scalar(
+    /// Keeps the file the first signature of version 1 is made on and
+    /// returns the SHA-256 kept: the first one offered wins, and every
+    /// caller, on any node, gets the winner back (never its own candidate,
+    /// which would be a second rendering with another hash).
+    pub async fn keep_unsigned_record(
+        &self,
+        meeting_id: &str,
+        sha256: &str,
+    ) -> StoreResult<String> {
+        sqlx::query(
+            "INSERT INTO record_files (meeting_id, record_version, unsigned_sha256, created_at) VALUES ($1, 1, $2, $3) \
+             ON CONFLICT (meeting_id, record_version) DO NOTHING",
+        )
+        .bind(meeting_id)
+        .bind(sha256)
+        .bind(super::now_millis())
+        .execute(&self.writer)
+        .await?;
+        let kept = sqlx::query_scalar(
             "SELECT unsigned_sha256 FROM record_files WHERE meeting_id = $1 AND record_version = 1",
         )
         .bind(meeting_id)
-        .fetch_optional(&mut *tx)
+        .fetch_one(&self.writer)
         .await?;
-        if existing.is_none() {
-            sqlx::query(
-                "INSERT INTO record_files (meeting_id, record_version, unsigned_sha256, created_at) VALUES ($1, 1, $2, $3)",
-            )
-            .bind(meeting_id)
-            .bind(sha256)
-            .bind(super::now_millis())
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(())
+        Ok(kept)
     }
 
     /// Stores one signature and its audit entry together. Fails with a
