@@ -19,6 +19,7 @@ import { registerServiceWorker } from './offline/registerServiceWorker';
 import { isUnreachable } from './offline/savedData';
 import { createOfflineServices, type OfflineServices } from './offline/services';
 import { hrefFor, parseRoute, type Route } from './router/routes';
+import { accountScreen } from './screens/account';
 import { auditScreen } from './screens/audit';
 import { bigScreenScreen } from './screens/bigScreen';
 import { chairScreen } from './screens/chair';
@@ -58,6 +59,8 @@ function screenFor(route: Route): Screen {
       return meetingListScreen;
     case 'calendar':
       return calendarScreen(route.week);
+    case 'account':
+      return accountScreen;
     case 'meeting':
       return meetingScreen(route.meetingId);
     case 'document':
@@ -405,6 +408,13 @@ export class App {
       this.go({ screen: 'meetings' }, true);
       return;
     }
+    // An administrator set the password: nothing else until the user
+    // chose their own (the server refuses the rest anyway).
+    if (this.user?.must_change_password && route.screen !== 'account') {
+      this.returnTo = route;
+      this.go({ screen: 'account' }, true);
+      return;
+    }
     this.screenLifetime.abort();
     this.screenLifetime = new AbortController();
     const context = this.screenContext();
@@ -447,6 +457,11 @@ export class App {
           // The API client has told `sessionLost` already; a live socket
           // closed by the server comes here alone.
           this.sessionLost(error.code);
+          return true;
+        }
+        if (error instanceof ApiError && error.code === 'password_change_required' && this.user) {
+          this.user = { ...this.user, must_change_password: true };
+          this.go({ screen: 'account' }, true);
           return true;
         }
         return false;

@@ -93,6 +93,19 @@ pub fn random_secret() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// A one-time password an administrator reads out or writes down: 12
+/// characters from an alphabet without look-alikes (no 0/O, 1/l/I), about
+/// 67 bits. The user must replace it at the next login.
+pub fn one_time_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    (0..12)
+        .map(|_| {
+            let index = rand::Rng::gen_range(&mut rand::rngs::OsRng, 0..ALPHABET.len());
+            char::from(ALPHABET[index])
+        })
+        .collect()
+}
+
 /// The database id of a session: SHA-256 of the cookie's secret.
 pub fn session_id_of(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))

@@ -130,6 +130,14 @@ impl ConnectionRegistry {
         self.close_where(CloseReason::SessionEnded, |e| e.session_id == session_id)
     }
 
+    /// Closes every socket of `user_id` but those of `keep_session_id` (the
+    /// user changed their password from that session).
+    pub fn close_other_sessions(&self, user_id: &str, keep_session_id: &str) -> usize {
+        self.close_where(CloseReason::SessionEnded, |e| {
+            e.user_id == user_id && e.session_id != keep_session_id
+        })
+    }
+
     /// A user's access to one meeting changed; their sockets reconnect.
     pub fn close_user_in_meeting(&self, user_id: &str, _meeting_id: &str) -> usize {
         self.close_user(user_id, CloseReason::AccessChanged)

@@ -149,7 +149,9 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::Unauthenticated
         | ErrorCode::InvalidCredentials
         | ErrorCode::DeviceWipeRequested => StatusCode::UNAUTHORIZED,
-        ErrorCode::AccountDisabled | ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+        ErrorCode::AccountDisabled | ErrorCode::Forbidden | ErrorCode::PasswordChangeRequired => {
+            StatusCode::FORBIDDEN
+        }
         ErrorCode::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
         ErrorCode::NotFound => StatusCode::NOT_FOUND,
         ErrorCode::Conflict => StatusCode::CONFLICT,
@@ -222,6 +224,10 @@ pub fn general_message(code: ErrorCode) -> Localized {
         ErrorCode::DeviceWipeRequested => (
             "Quản trị viên đã yêu cầu xoá dữ liệu của tài khoản trên máy này. Ghi chú chưa gửi sẽ được gửi lên máy chủ trước khi xoá.",
             "An administrator asked for this account's data to be removed from this device. Notes not yet sent are sent to the server before they are removed.",
+        ),
+        ErrorCode::PasswordChangeRequired => (
+            "Quản trị viên đã đặt mật khẩu cho tài khoản này. Hãy đổi sang mật khẩu của riêng bạn trước khi tiếp tục.",
+            "An administrator set this account's password. Please choose your own password before going on.",
         ),
         ErrorCode::SigningCertificateMissing => (
             "Tài khoản của bạn chưa có chứng thư số để ký. Vui lòng liên hệ quản trị viên để đăng ký chứng thư số.",
@@ -387,6 +393,7 @@ mod tests {
             ErrorCode::StorageUnavailable,
             ErrorCode::StorageFull,
             ErrorCode::DeviceWipeRequested,
+            ErrorCode::PasswordChangeRequired,
             ErrorCode::SigningCertificateMissing,
             ErrorCode::SignatureInvalid,
             ErrorCode::Internal,

@@ -62,6 +62,10 @@ pub enum ErrorCode {
     /// left on the device, then confirms with `POST /auth/device-wiped`,
     /// which ends the session.
     DeviceWipeRequested,
+    /// An administrator set this account's password (HTTP 403): the user
+    /// must choose their own (`POST /auth/password`) before anything else;
+    /// `GET /auth/me` and logging out still work.
+    PasswordChangeRequired,
     /// The account has no signing certificate registered (`phonghop
     /// signing import`), or it does not fit the way asked (a PIN for an
     /// external signer).
@@ -142,6 +146,10 @@ pub struct User {
     pub username: String,
     pub display_name: String,
     pub role: OrgRole,
+    /// An administrator set the password: the user must choose their own
+    /// before doing anything else (`POST /auth/password`).
+    #[serde(default)]
+    pub must_change_password: bool,
 }
 
 /// `POST /api/v1/auth/ws-ticket` body (optional: an empty request is the
@@ -544,7 +552,46 @@ pub struct CreateUserRequest {
 /// `POST /api/v1/users/{id}/password` body (administrators).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ResetPasswordRequest {
+    /// The new password; without it the server makes a one-time password
+    /// and answers it once (`OneTimePassword`). Either way the user must
+    /// choose their own at the next login.
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+/// `POST /api/v1/users/{id}/password` answer when the server made the
+/// password: shown once to the administrator, never stored in clear.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct OneTimePassword {
     pub password: String,
+}
+
+/// `POST /api/v1/auth/password` body: a user changes their own password.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ChangePasswordRequest {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// One of the caller's own live sessions (`GET /api/v1/auth/sessions`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SessionInfo {
+    /// Opaque; `DELETE /api/v1/auth/sessions/{id}` ends the session.
+    pub id: String,
+    pub created_at_ms: i64,
+    pub expires_at_ms: i64,
+    pub device_id: Option<String>,
+    /// The browser of the device, as it last said.
+    pub user_agent: Option<String>,
+    pub last_seen_at_ms: Option<i64>,
+    /// The session this request came with.
+    pub current: bool,
+}
+
+/// `GET /api/v1/auth/sessions` answer, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SessionList {
+    pub sessions: Vec<SessionInfo>,
 }
 
 /// `GET /api/v1/meetings/{id}/audit` answer.

@@ -78,6 +78,7 @@ fn sent_by_the_client(schemas: &mut Schemas) -> Vec<String> {
         api::UpdateDocumentRequest,
         api::CreateUserRequest,
         api::ResetPasswordRequest,
+        api::ChangePasswordRequest,
         api::SignRecordRequest,
         api::ExternalSignatureComplete,
     );
@@ -119,6 +120,9 @@ fn sent_by_the_server(schemas: &mut Schemas) {
         api::UserList,
         api::DeviceInfo,
         api::DeviceList,
+        api::OneTimePassword,
+        api::SessionInfo,
+        api::SessionList,
         api::AuditLog,
         api::AuditLogEntry,
         api::DocumentReadsReport,

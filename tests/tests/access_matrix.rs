@@ -68,6 +68,11 @@ const REST: &[(&str, [u16; 8])] = &[
     ("POST /api/v1/auth/ws-ticket",                               [401, 200, 200, 200, 200, 200, 200, 401]),
     // Confirming a wipe nobody asked for: 409 once past the session check.
     ("POST /api/v1/auth/device-wiped",                            [401, 409, 409, 409, 409, 409, 409, 401]),
+    // Everyone's own account: a too-short new password is refused (400) once past the session check.
+    ("POST /api/v1/auth/password",                                [401, 400, 400, 400, 400, 400, 400, 401]),
+    ("GET /api/v1/auth/sessions",                                 [401, 200, 200, 200, 200, 200, 200, 401]),
+    // A session id that is not the caller's looks absent.
+    ("DELETE /api/v1/auth/sessions/{session_id}",                 [401, 404, 404, 404, 404, 404, 404, 401]),
     ("GET /api/v1/users",                                         [401, 200, 200, 403, 403, 403, 403, 401]),
     ("POST /api/v1/users",                                        [401, 201, 403, 403, 403, 403, 403, 401]),
     ("POST /api/v1/users/{user_id}/password",                     [401, 204, 403, 403, 403, 403, 403, 401]),
@@ -303,6 +308,10 @@ impl World {
             .replace("{version}", "1")
             .replace("{user_id}", &self.spare_user_id)
             .replace("{device_id}", SPARE_DEVICE)
+            .replace(
+                "{session_id}",
+                "0000000000000000000000000000000000000000000000000000000000000000",
+            )
             .replace("{action}", action);
         assert!(
             !path.contains('{'),
@@ -376,6 +385,9 @@ impl World {
             })),
             "POST /api/v1/users/{user_id}/password" => {
                 request.json(&json!({ "password": SPARE_PASSWORD }))
+            }
+            "POST /api/v1/auth/password" => {
+                request.json(&json!({ "current_password": "khong-dung", "new_password": "ngan" }))
             }
             "POST /api/v1/meetings" => request.json(&json!({
                 "title": "Họp thử quyền",

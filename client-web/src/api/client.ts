@@ -11,6 +11,7 @@ import type {
   AgendaOrderEntry,
   AuditLogEntry,
   AuditLog,
+  ChangePasswordRequest,
   DocumentReads,
   DocumentReadsReport,
   CreateAgendaItemRequest,
@@ -30,6 +31,8 @@ import type {
   Participant,
   ParticipantList,
   RecordStatus,
+  SessionInfo,
+  SessionList,
   UpdateAgendaItemRequest,
   UpdateDocumentRequest,
   UpdateMeetingRequest,
@@ -139,6 +142,12 @@ export interface ApiClient {
   /** The logged-in user; throws `ApiError` with code `unauthenticated`
    * when there is no session. */
   me(): Promise<User>;
+  /** Changes the caller's own password; their other sessions end. */
+  changePassword(currentPassword: string, newPassword: string): Promise<void>;
+  /** The caller's own live sessions, newest first. */
+  listSessions(): Promise<SessionInfo[]>;
+  /** Ends one of the caller's own sessions. */
+  endSession(sessionId: string): Promise<void>;
   listMeetings(): Promise<MeetingSummary[]>;
   getMeeting(meetingId: string): Promise<Meeting>;
   /** The PDF bytes of a document, kept in memory only (a confidential
@@ -251,6 +260,16 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     },
     me() {
       return json<User>('/api/v1/auth/me');
+    },
+    async changePassword(currentPassword, newPassword) {
+      const request: ChangePasswordRequest = { current_password: currentPassword, new_password: newPassword };
+      await send('/api/v1/auth/password', withJson('POST', request));
+    },
+    async listSessions() {
+      return (await json<SessionList>('/api/v1/auth/sessions')).sessions;
+    },
+    async endSession(sessionId) {
+      await send(`/api/v1/auth/sessions/${encodeURIComponent(sessionId)}`, { method: 'DELETE' });
     },
     async listMeetings() {
       return (await json<MeetingList>('/api/v1/meetings')).meetings;

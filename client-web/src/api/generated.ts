@@ -143,6 +143,12 @@ export interface BackupStatus {
   stale: boolean;
 }
 
+/** `POST /api/v1/auth/password` body: a user changes their own password. */
+export interface ChangePasswordRequest {
+  current_password: string;
+  new_password: string;
+}
+
 /** What a client sends. */
 export type ClientMessage =
   /** The first message: which protocol, which meeting, which device. */
@@ -505,7 +511,7 @@ export interface DocumentVersionSummary {
 }
 
 /** Stable error codes. Clients switch on these, never on the message text. */
-export type ErrorCode = "bad_request" | "unauthenticated" | "invalid_credentials" | "account_disabled" | "too_many_attempts" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_document" | "tool_missing" | "conversion_unavailable" | "storage_unavailable" | "storage_full" | "device_wipe_requested" | "signing_certificate_missing" | "signature_invalid" | "internal";
+export type ErrorCode = "bad_request" | "unauthenticated" | "invalid_credentials" | "account_disabled" | "too_many_attempts" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_document" | "tool_missing" | "conversion_unavailable" | "storage_unavailable" | "storage_full" | "device_wipe_requested" | "password_change_required" | "signing_certificate_missing" | "signature_invalid" | "internal";
 
 /** `POST /api/v1/meetings/{id}/record/external/complete` body. */
 export interface ExternalSignatureComplete {
@@ -726,6 +732,14 @@ export interface NamedChoice {
   user_id: string;
 }
 
+/**
+ * `POST /api/v1/users/{id}/password` answer when the server made the
+ * password: shown once to the administrator, never stored in clear.
+ */
+export interface OneTimePassword {
+  password: string;
+}
+
 /** Organization-wide role of an account. */
 export type OrgRole = "admin" | "secretary" | "user";
 
@@ -811,7 +825,12 @@ export interface RecordStatus {
 
 /** `POST /api/v1/users/{id}/password` body (administrators). */
 export interface ResetPasswordRequest {
-  password: string;
+  /**
+   * The new password; without it the server makes a one-time password
+   * and answers it once (`OneTimePassword`). Either way the user must
+   * choose their own at the next login.
+   */
+  password?: string | null;
 }
 
 /** A request to the secretary (yêu cầu gửi thư ký) and what became of it. */
@@ -943,6 +962,25 @@ export type ServerMessage =
     type: "secretary_request_changed";
   };
 
+/** One of the caller's own live sessions (`GET /api/v1/auth/sessions`). */
+export interface SessionInfo {
+  created_at_ms: number;
+  /** The session this request came with. */
+  current: boolean;
+  device_id: string | null;
+  expires_at_ms: number;
+  /** Opaque; `DELETE /api/v1/auth/sessions/{id}` ends the session. */
+  id: string;
+  last_seen_at_ms: number | null;
+  /** The browser of the device, as it last said. */
+  user_agent: string | null;
+}
+
+/** `GET /api/v1/auth/sessions` answer, newest first. */
+export interface SessionList {
+  sessions: SessionInfo[];
+}
+
 /** `PUT /api/v1/meetings/{id}/participants/{user_id}` body. */
 export interface SetParticipantRequest {
   role: MeetingRole;
@@ -1041,6 +1079,11 @@ export interface UpdateMeetingRequest {
 export interface User {
   display_name: string;
   id: string;
+  /**
+   * An administrator set the password: the user must choose their own
+   * before doing anything else (`POST /auth/password`).
+   */
+  must_change_password: boolean;
   role: OrgRole;
   username: string;
 }

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { MeetingRole, OrgRole, User } from '../api/types';
 import { canCreateMeetings, canPickAccounts, canPrepareMeeting } from './permissions';
 
-const user = (role: OrgRole): User => ({ id: 'u', username: 'u', display_name: 'U', role });
+const user = (role: OrgRole): User => ({
+  id: 'u',
+  username: 'u',
+  display_name: 'U',
+  role,
+  must_change_password: false,
+});
 const meeting = (myRole: MeetingRole | null) => ({ my_role: myRole });
 
 describe('console permissions', () => {

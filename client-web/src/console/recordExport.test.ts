@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { User } from '../api/types';
 import { canExportRecord, canSignRecord, recordFileName } from './recordExport';
 
-const plain: User = { id: 'u_1', username: 'chutri', display_name: 'Chủ trì', role: 'user' };
+const plain: User = {
+  id: 'u_1',
+  username: 'chutri',
+  display_name: 'Chủ trì',
+  role: 'user',
+  must_change_password: false,
+};
 const admin: User = { ...plain, id: 'u_2', role: 'admin' };
 
 describe('canExportRecord', () => {

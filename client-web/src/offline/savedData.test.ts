@@ -3,8 +3,20 @@ import { ApiError } from '../api/client';
 import type { User } from '../api/types';
 import { freshOrSaved, isUnreachable, memoryKeyValueStore, SavedData, type Saved } from './savedData';
 
-const delegate: User = { id: 'u_1', username: 'daibieu01', display_name: 'Đại biểu 01', role: 'user' };
-const other: User = { id: 'u_2', username: 'daibieu02', display_name: 'Đại biểu 02', role: 'user' };
+const delegate: User = {
+  id: 'u_1',
+  username: 'daibieu01',
+  display_name: 'Đại biểu 01',
+  role: 'user',
+  must_change_password: false,
+};
+const other: User = {
+  id: 'u_2',
+  username: 'daibieu02',
+  display_name: 'Đại biểu 02',
+  role: 'user',
+  must_change_password: false,
+};
 const offline = () => new ApiError(0, 'network_error', 'Không kết nối được máy chủ.');
 
 describe('isUnreachable', () => {

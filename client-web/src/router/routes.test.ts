@@ -71,6 +71,7 @@ describe('hrefFor', () => {
       { screen: 'login' },
       { screen: 'meetings' },
       { screen: 'calendar', week: null },
+      { screen: 'account' },
       { screen: 'calendar', week: '2026-12-07' },
       { screen: 'meeting', meetingId: 'm_1' },
       { screen: 'document', meetingId: 'm_1', documentId: 'd 2', page: 1 },

@@ -7,6 +7,8 @@
 export type Route =
   | { screen: 'login' }
   | { screen: 'meetings' }
+  /** The user's own account: their password, their sessions. */
+  | { screen: 'account' }
   /** The meeting calendar, one week; `week` is its Monday (`YYYY-MM-DD`),
    * `null` for this week. */
   | { screen: 'calendar'; week: string | null }
@@ -47,6 +49,7 @@ export function parseRoute(hash: string): Route {
 
   if (segments.length === 0) return { screen: 'meetings' };
   if (segments.length === 1 && segments[0] === 'login') return { screen: 'login' };
+  if (segments.length === 1 && segments[0] === 'account') return { screen: 'account' };
   if (segments.length === 1 && segments[0] === 'calendar') {
     const week = new URLSearchParams(queryPart).get('week');
     return { screen: 'calendar', week: week !== null && /^\d{4}-\d{2}-\d{2}$/.test(week) ? week : null };
@@ -92,6 +95,8 @@ export function hrefFor(route: Route): string {
       return '#/login';
     case 'meetings':
       return '#/meetings';
+    case 'account':
+      return '#/account';
     case 'calendar':
       return route.week === null ? '#/calendar' : `#/calendar?week=${route.week}`;
     case 'meeting':

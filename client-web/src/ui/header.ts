@@ -33,7 +33,18 @@ export function renderHeader(options: HeaderOptions): HTMLElement {
         'div',
         { className: 'header-actions' },
         user
-          ? h('span', { className: 'user-name', attrs: { 'data-user-id': user.id } }, user.display_name)
+          ? h(
+              'a',
+              {
+                className: 'user-name',
+                attrs: {
+                  'data-user-id': user.id,
+                  href: hrefFor({ screen: 'account' }),
+                  title: t('header.account'),
+                },
+              },
+              user.display_name,
+            )
           : null,
         h(
           'button',

@@ -27,10 +27,29 @@ use crate::store::{now_millis, DeviceSighting, NewAuditEntry, SessionRecord};
 use phonghop_protocol::api::*;
 
 /// A handler that takes an [`AuthenticatedUser`] answers 401 to a request
-/// without a live session, and 401 `device_wipe_requested` to a session
-/// whose device an administrator asked to wipe: such a session can only
-/// sync its notes (`/sync`) and confirm the wipe ([`WipingSession`]).
+/// without a live session, 401 `device_wipe_requested` to a session whose
+/// device an administrator asked to wipe (such a session can only sync its
+/// notes (`/sync`) and confirm the wipe: [`WipingSession`]), and 403
+/// `password_change_required` while an administrator-set password has not
+/// been replaced by the user's own ([`OwnAccountSession`]).
 impl FromRequestParts<AppState> for AuthenticatedUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let OwnAccountSession(caller) = OwnAccountSession::from_request_parts(parts, state).await?;
+        if caller.session.password_change_required {
+            return Err(AppError::new(ErrorCode::PasswordChangeRequired));
+        }
+        Ok(caller)
+    }
+}
+
+/// The caller's live session, even while they must change an
+/// administrator-set password: only for `GET /auth/me` and
+/// `POST /auth/password`.
+pub struct OwnAccountSession(pub AuthenticatedUser);
+
+impl FromRequestParts<AppState> for OwnAccountSession {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
@@ -38,7 +57,7 @@ impl FromRequestParts<AppState> for AuthenticatedUser {
         if caller.session.wipe_pending {
             return Err(AppError::new(ErrorCode::DeviceWipeRequested));
         }
-        Ok(caller)
+        Ok(OwnAccountSession(caller))
     }
 }
 
@@ -204,6 +223,7 @@ pub async fn login(
         expires_at: now + state.settings.session_lifetime.as_millis() as i64,
         device_id: request.device_id.clone(),
         wipe_pending: false,
+        password_change_required: false,
     };
     state.store.create_session(&session).await?;
     if let Some(device_id) = &request.device_id {
@@ -238,7 +258,7 @@ pub async fn login(
     Ok((
         [(header::SET_COOKIE, cookie)],
         Json(LoginResponse {
-            user: user_to_wire(&user),
+            user: user_to_wire(&user, state.store.must_change_password(&user.id).await?),
         }),
     )
         .into_response())
@@ -260,8 +280,13 @@ pub async fn logout(
 }
 
 #[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth", responses((status = 200, body = User), (status = 401, body = ApiError)))]
-pub async fn me(caller: AuthenticatedUser) -> Json<phonghop_protocol::api::User> {
-    Json(user_to_wire(&caller.user))
+pub async fn me(
+    OwnAccountSession(caller): OwnAccountSession,
+) -> Json<phonghop_protocol::api::User> {
+    Json(user_to_wire(
+        &caller.user,
+        caller.session.password_change_required,
+    ))
 }
 
 /// `POST /auth/ws-ticket`, with an optional JSON body naming the device.

@@ -157,5 +157,10 @@ async fn authenticate(
             phonghop_protocol::api::ErrorCode::DeviceWipeRequested,
         ));
     }
+    if session.password_change_required {
+        return Err(AppError::new(
+            phonghop_protocol::api::ErrorCode::PasswordChangeRequired,
+        ));
+    }
     Ok((session.id, user))
 }

@@ -3,6 +3,7 @@
 //! (security headers, the origin check of `origin`, error localization,
 //! request counting).
 
+mod account;
 mod admin;
 mod auth;
 mod document_reads;
@@ -51,6 +52,12 @@ pub fn app(state: AppState) -> Router {
         .route("/auth/me", get(auth::me))
         .route("/auth/ws-ticket", post(auth::ws_ticket))
         .route("/auth/device-wiped", post(auth::device_wiped))
+        .route("/auth/password", post(account::change_password))
+        .route("/auth/sessions", get(account::sessions))
+        .route(
+            "/auth/sessions/{session_id}",
+            axum::routing::delete(account::end_session),
+        )
         .route("/users", get(users::list).post(users::create))
         .route("/admin/backup", get(admin::backup_status))
         .route("/users/{user_id}/password", post(users::reset_password))

@@ -6,8 +6,8 @@ use axum::Json;
 use utoipa::OpenApi;
 
 use super::{
-    admin, auth, document_reads, documents, editing, health, meetings, record, record_signing,
-    users,
+    account, admin, auth, document_reads, documents, editing, health, meetings, record,
+    record_signing, users,
 };
 
 /// The websocket endpoints, documented here (their handlers live in
@@ -32,6 +32,9 @@ fn live_socket() {}
         auth::me,
         auth::ws_ticket,
         auth::device_wiped,
+        account::change_password,
+        account::sessions,
+        account::end_session,
         users::list,
         users::create,
         users::set_disabled,

@@ -91,6 +91,12 @@ async fn authenticate(
         .await?
         .filter(|(_, user)| user.id == user_id)
         .ok_or_else(AppError::unauthenticated)?;
+    // Notes wait until the user has chosen their own password.
+    if session.password_change_required {
+        return Err(AppError::new(
+            phonghop_protocol::api::ErrorCode::PasswordChangeRequired,
+        ));
+    }
     let peer_id = peer_id_for(&user.id, &device_id).map_err(|_| {
         AppError::bad_request(
             "Mã thiết bị không hợp lệ: dùng 1-64 chữ cái không dấu, chữ số, \"-\" hoặc \"_\".",

@@ -159,35 +159,54 @@ pub async fn set_disabled(
     Ok(Json(account(&user)))
 }
 
-#[utoipa::path(post, path = "/api/v1/users/{user_id}/password", tag = "users", params(("user_id" = String, Path)), request_body = ResetPasswordRequest, responses((status = 204, description = "Password set; sessions ended"), (status = 400, body = ApiError), (status = 403, body = ApiError)))]
+#[utoipa::path(post, path = "/api/v1/users/{user_id}/password", tag = "users", params(("user_id" = String, Path)), request_body = ResetPasswordRequest, responses((status = 200, description = "No password was given: the one-time password the server made, shown once", body = OneTimePassword), (status = 204, description = "Password set; sessions ended; the user must choose their own at the next login"), (status = 400, body = ApiError), (status = 403, body = ApiError)))]
 pub async fn reset_password(
     State(state): State<AppState>,
     caller: AuthenticatedUser,
     Path(user_id): Path<String>,
     payload: Result<Json<ResetPasswordRequest>, JsonRejection>,
-) -> Result<StatusCode, AppError> {
+) -> Result<Response, AppError> {
     let Json(request) = payload.map_err(bad_json)?;
     require_admin(&caller)?;
-    validate_password(&request.password)
+    let made_here = request.password.is_none();
+    let password = request
+        .password
+        .unwrap_or_else(crate::auth::one_time_password);
+    validate_password(&password)
         .map_err(|e| AppError::bad_request("Mật khẩu phải có ít nhất 8 ký tự.", e.to_string()))?;
     let user = state
         .store
         .user_by_id(&user_id)
         .await?
         .ok_or_else(AppError::not_found)?;
-    let password = request.password.clone();
+    let to_hash = password.clone();
     let hash = state
         .password_workers
-        .run(move || crate::auth::hash_password(&password))
+        .run(move || crate::auth::hash_password(&to_hash))
         .await
         .ok_or_else(|| AppError::internal("the password threads are gone"))?
         .map_err(AppError::internal)?;
-    state.store.set_password_hash(&user.id, &hash).await?;
+    state
+        .store
+        .set_password_by_administrator_audited(
+            &user.id,
+            &hash,
+            NewAuditEntry {
+                actor_user_id: Some(caller.user_id()),
+                meeting_id: None,
+                action: "account.reset_password",
+                details: serde_json::json!({ "username": user.username, "one_time": made_here }),
+            },
+        )
+        .await?;
     state
         .connections
         .close_user(&user.id, CloseReason::SessionEnded);
-    audit(&state, &caller, "account.reset_password", &user.username).await?;
-    Ok(StatusCode::NO_CONTENT)
+    if made_here {
+        Ok(Json(OneTimePassword { password }).into_response())
+    } else {
+        Ok(StatusCode::NO_CONTENT.into_response())
+    }
 }
 
 fn device_info(device: &DeviceRecord) -> DeviceInfo {

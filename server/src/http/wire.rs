@@ -17,12 +17,13 @@ pub fn bad_json(rejection: JsonRejection) -> AppError {
     )
 }
 
-pub fn user_to_wire(user: &UserRecord) -> User {
+pub fn user_to_wire(user: &UserRecord, must_change_password: bool) -> User {
     User {
         id: user.id.clone(),
         username: user.username.clone(),
         display_name: user.display_name.clone(),
         role: user.org_role,
+        must_change_password,
     }
 }
 

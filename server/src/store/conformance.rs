@@ -169,6 +169,7 @@ async fn disabling_a_user_ends_their_sessions() {
             expires_at: now_millis() + 60_000,
             device_id: None,
             wipe_pending: false,
+            password_change_required: false,
         };
         store.create_session(&session).await.unwrap();
         let (live, live_user) = store
@@ -212,6 +213,7 @@ async fn expired_and_revoked_sessions_are_not_live() {
                     expires_at,
                     device_id: None,
                     wipe_pending: false,
+                    password_change_required: false,
                 })
                 .await
                 .unwrap();
@@ -290,6 +292,7 @@ async fn a_device_wipe_is_pending_for_its_sessions_until_the_device_confirms() {
                     expires_at: now + 60_000,
                     device_id: device_id.map(str::to_owned),
                     wipe_pending: false,
+                    password_change_required: false,
                 })
                 .await
                 .unwrap();

@@ -23,6 +23,8 @@ pub use live::{
     ballot_commitment, AttendanceRecord, BallotError, BallotOutcome, SecretaryRequestRecord,
     VoteBallots, VoteRecord,
 };
+mod accounts;
+pub use accounts::SessionSummary;
 mod devices;
 pub use devices::{DeviceRecord, DeviceSighting};
 mod fences;
@@ -493,7 +495,8 @@ impl Store {
             "SELECT s.id AS session_id, s.user_id AS session_user_id, s.created_at AS session_created_at, \
                     s.expires_at AS session_expires_at, s.device_id AS session_device_id, \
                     d.wipe_requested_at AS device_wipe_requested_at, d.wiped_at AS device_wiped_at, \
-                    u.id, u.username, u.display_name, u.org_role, u.password_hash, u.disabled, u.created_at \
+                    u.id, u.username, u.display_name, u.org_role, u.password_hash, u.disabled, u.created_at, \
+                    u.must_change_password \
              FROM sessions s JOIN users u ON u.id = s.user_id \
              LEFT JOIN devices d ON d.user_id = s.user_id AND d.device_id = s.device_id \
              WHERE s.id = $1 AND s.revoked = 0 AND s.expires_at > $2 AND u.disabled = 0",
@@ -514,6 +517,7 @@ impl Store {
                 row.try_get("device_wipe_requested_at")?,
                 row.try_get("device_wiped_at")?,
             ),
+            password_change_required: row.try_get::<i64, _>("must_change_password")? != 0,
         };
         Ok(Some((session, UserRecord::from_row(&row)?)))
     }

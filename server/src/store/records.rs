@@ -121,6 +121,10 @@ pub struct SessionRecord {
     /// the device has not confirmed it yet (read from `devices`; ignored
     /// by `create_session`).
     pub wipe_pending: bool,
+    /// An administrator set the account's password and the user has not
+    /// chosen their own yet (read from `users`; ignored by
+    /// `create_session`).
+    pub password_change_required: bool,
 }
 
 /// A meeting (cuộc họp).

@@ -298,4 +298,11 @@ CREATE TABLE meeting_fences (
 )
 "#,
     },
+    Migration {
+        version: 10,
+        description: "an account whose password an administrator set must choose its own",
+        statements: r#"
+ALTER TABLE users ADD COLUMN must_change_password BIGINT NOT NULL DEFAULT 0
+"#,
+    },
 ];
