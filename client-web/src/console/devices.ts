@@ -25,8 +25,13 @@ export function canAskWipe(device: DeviceInfo): boolean {
 /** "Chrome trên Android", from the User-Agent; the device id when the
  * browser said nothing we know. An administrator recognises a tablet by
  * its kind, not by a User-Agent string. */
-export function deviceDescription(device: DeviceInfo, t: Translate): string {
-  const agent = device.user_agent ?? '';
+/** The browser and system a User-Agent names ("Chrome", "Android"), each
+ * null when it names none. Used for devices and for one's own sessions. */
+export function browserAndSystem(userAgent: string | null): {
+  browser: string | null;
+  system: string | null;
+} {
+  const agent = userAgent ?? '';
   const browser = /Edg\//.test(agent)
     ? 'Edge'
     : /Firefox\//.test(agent)
@@ -38,7 +43,7 @@ export function deviceDescription(device: DeviceInfo, t: Translate): string {
           : null;
   const system = /Android/.test(agent)
     ? 'Android'
-    : /iPad|iPhone/.test(agent)
+    : /iPad|iPhone|iOS/.test(agent)
       ? 'iOS'
       : /Windows/.test(agent)
         ? 'Windows'
@@ -47,8 +52,20 @@ export function deviceDescription(device: DeviceInfo, t: Translate): string {
           : /Linux/.test(agent)
             ? 'Linux'
             : null;
+  return { browser, system };
+}
+
+/** A short name for a browser from its User-Agent ("Chrome trên Android"),
+ * or `unknown` when it names neither browser nor system. */
+export function describeUserAgent(userAgent: string | null, t: Translate, unknown: string): string {
+  const { browser, system } = browserAndSystem(userAgent);
   if (browser && system) return t('devices.browserOn', { browser, system });
-  return browser ?? system ?? device.device_id;
+  return browser ?? system ?? unknown;
+}
+
+/** How the devices table names a device: its browser and system, or its id. */
+export function deviceDescription(device: DeviceInfo, t: Translate): string {
+  return describeUserAgent(device.user_agent, t, device.device_id);
 }
 
 /** The state as the table says it, with its time. */

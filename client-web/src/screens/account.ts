@@ -8,38 +8,12 @@
 //   say the session left open on a shared tablet.
 
 import { ApiError } from '../api/client';
+import { describeUserAgent } from '../console/devices';
 import type { SessionInfo } from '../api/types';
 import { formatLocalTimestamp } from '../format/format';
 import { errorPanel, loadingMessage } from '../ui/components';
 import { h } from '../ui/dom';
 import { errorMessage, isAbort, type Screen, type ScreenContext } from './context';
-
-/** A short name for a browser from its User-Agent ("Chrome trên Android"). */
-export function describeUserAgent(userAgent: string | null, unknown: string): string {
-  if (!userAgent) return unknown;
-  const browser = /Edg\//.test(userAgent)
-    ? 'Edge'
-    : /Firefox\//.test(userAgent)
-      ? 'Firefox'
-      : /Chrom(e|ium)\//.test(userAgent)
-        ? 'Chrome'
-        : /Safari\//.test(userAgent)
-          ? 'Safari'
-          : null;
-  const system = /Android/.test(userAgent)
-    ? 'Android'
-    : /iPad|iPhone|iOS/.test(userAgent)
-      ? 'iOS'
-      : /Windows/.test(userAgent)
-        ? 'Windows'
-        : /Mac OS X/.test(userAgent)
-          ? 'macOS'
-          : /Linux/.test(userAgent)
-            ? 'Linux'
-            : null;
-  if (browser && system) return `${browser} · ${system}`;
-  return browser ?? system ?? unknown;
-}
 
 function passwordInput(id: string, autocomplete: string): HTMLInputElement {
   return h('input', {
@@ -173,7 +147,7 @@ function sessionsSection(context: ScreenContext, signal: AbortSignal): HTMLEleme
       h(
         'span',
         { className: 'card-title' },
-        describeUserAgent(session.user_agent, t('account.unknownDevice')),
+        describeUserAgent(session.user_agent, t, t('account.unknownDevice')),
       ),
       h(
         'span',
