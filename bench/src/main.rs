@@ -5,6 +5,16 @@
 //! `/proc/PID`). `make bench` starts a fresh server and runs every scenario.
 //!
 //! No figure here is asserted: benchmarks report, BENCHMARKS.md records.
+//!
+//! Scenarios: `follow`, `vote`, `storm`, `idle` and `pack` (`/live` and
+//! REST, in this file); `agenda` and `replace` (`agenda.rs`);
+//! `confidential` (stamped copies); `remote` (a remote point's bytes over
+//! a scripted hour); the `/sync` fan-out, `ink` and `join` (`sync.rs`,
+//! `sync/ink.rs`, `sync/join.rs`); and `floor` (a bare websocket echo: what
+//! the machine charges per message, read against the CPU figures).
+//! `run.sh` also runs `side-by-side.sh` (the official JS client against
+//! this server and the reference JS server) and the client's
+//! `client-web/bench/reader.mjs` (the reader in a slowed-down Chromium).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

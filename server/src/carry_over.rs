@@ -15,7 +15,9 @@
 //! The web client carries a tablet's own records with the same rules:
 //! `client-web/src/annotations/carryOver.ts` mirrors this module rule for
 //! rule and constant for constant (`MIN_ANCHOR_CHARS`,
-//! `MAX_ANCHOR_DISTANCE`); change both together.
+//! `MAX_ANCHOR_DISTANCE`); change both together. The tablet carries its
+//! own records (its notebook and the shared layers it may write); no route
+//! calls this module, which states the rules and tests them.
 
 use std::collections::HashMap;
 

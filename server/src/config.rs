@@ -1,5 +1,9 @@
 //! The command line: every option with an environment fallback
 //! (`PHONGHOP_…`), parsed by clap. `phonghop --help` documents them all.
+//! `Cli` and `Command` are the top; each command has its options
+//! (`ServeOptions`, `StorageOptions`, `ClusterOptions`, `UserCommand`,
+//! `CertOptions`, …). A bad value is a [`UsageError`]; the data directory
+//! is checked (and made) by [`prepare_data_dir`].
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

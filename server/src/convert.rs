@@ -20,8 +20,29 @@
 //! the sandbox at start-up (LibreOffice printing its version inside it);
 //! when that fails, Office conversion is off, the start-up log and
 //! `/readyz` say why, and uploads of Office files are refused
-//! ([`ConversionError::SandboxUnavailable`]). There is no unsandboxed
-//! path: the bench compares against plain LibreOffice with its own code.
+//! ([`ConversionError::SandboxUnavailable`], on the wire
+//! `conversion_unavailable`; `/readyz` answers 200 `degraded`, and PDFs
+//! still work). There is no unsandboxed path: the bench compares against
+//! plain LibreOffice with its own code.
+//!
+//! Uploads go through [`Converter::to_pdf`]; documents the server makes
+//! itself (the meeting record) through [`Converter::render_pdf`], in the
+//! same sandbox. `phonghop convert` (console) runs a file through filter,
+//! sandbox and sanitizer.
+//!
+//! Besides `/usr` and `/etc/fonts`, the sandbox mounts read-only the
+//! fontconfig cache (without it fontconfig rebuilds one in every
+//! conversion) and what LibreOffice's own tree links to outside `/usr`
+//! (Debian: its registry in `/etc/libreoffice`).
+//!
+//! Why bubblewrap: it is Debian's packaged, maintained setup of the
+//! namespaces Linux gives, works as root and unprivileged (through an
+//! unprivileged user namespace), and mounts only what it is told. A
+//! seccomp filter was left out: bwrap takes it as a compiled BPF program
+//! on an inherited file descriptor, which needs `unsafe` or a descriptor
+//! leaked to every child. Landlock would restrict the file access the
+//! mount namespace already removes. SECURITY.md lists what the sandbox
+//! allows and denies.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};

@@ -5,9 +5,21 @@
 //! [`storage_fault_of_sqlx`] reads a sqlx error (either backend) and
 //! [`storage_fault_of_io`] an I/O error (document files); `StoreError`
 //! and `BlobError` keep what these say as their own variants, and
-//! `error.rs` maps those to the wire's `storage_unavailable` (503) and
-//! `storage_full` (507). Nothing else inspects driver error codes or
-//! `errno` to decide what to tell a client.
+//! `error.rs` maps those to the wire's `storage_unavailable` (503, with
+//! `Retry-After: 5`) and `storage_full` (507). Nothing else inspects
+//! driver error codes or `errno` to decide what to tell a client.
+//!
+//! Unavailable: a pool timeout, a refused or dropped connection,
+//! PostgreSQL's SQLSTATE class 08 (connection exceptions), 57P (shut
+//! down, cannot connect now) and 53300 (too many connections). Full:
+//! SQLSTATE 53000, 53100 and 53200, SQLite's `SQLITE_FULL`, and an I/O
+//! error of kind `StorageFull` or `QuotaExceeded` (ENOSPC, EDQUOT).
+//!
+//! Neither is a bug: the process keeps running and recovers by itself.
+//! With a full disk reads go on (the session check is a read) and writes
+//! work again as soon as space is freed; a blob whose write fails leaves
+//! no temporary file, and its row is never written. `tests/tests/faults.rs`
+//! makes both faults for real.
 
 /// A fault of the storage underneath, as opposed to a bug or a bad request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

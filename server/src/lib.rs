@@ -5,7 +5,13 @@
 //!   [`serve`] or one of the console commands ([`console`]).
 //! - [`serve`] opens storage, seeds the demo when asked, binds the port
 //!   and hands a bound listener to [`run`], which serves until the shutdown
-//!   future completes.
+//!   future completes. Every accepted connection gets `TCP_NODELAY`:
+//!   websocket messages are small and follow one another, and Nagle's
+//!   algorithm would hold each behind the client's delayed ACK.
+//! - Shutdown: SIGTERM or Ctrl-C calls `Shutdown::trigger` (websockets
+//!   close with 1001), hyper drains requests (8 s at most), document
+//!   actors finish what they were given (`SyncService::shutdown`, 5 s at
+//!   most), the store closes, exit 0.
 //! - [`http`] builds the router: the REST API, the checks before the
 //!   `/sync` and `/live` upgrades, `/healthz`, `/readyz`, `/metrics`, the
 //!   CA certificate, and the web client's files. Handlers take

@@ -2,7 +2,10 @@
 //! their positions, and a fingerprint per page that is equal only for pages
 //! that show the same text in the same places. Versions of a document are
 //! compared with them, so annotations follow a replaced document only onto
-//! pages that did not change (`carry_over`).
+//! pages that did not change (`carry_over`). A page without text (a scan,
+//! a drawing) is fingerprinted by its content and its images instead.
+//! Fingerprints are computed at upload and stored with the version
+//! (`document_versions.page_fingerprints`).
 //!
 //! Pure: bytes in, layouts out. The parser runs on uploaded bytes, so a
 //! panic inside lopdf is caught and a page whose content cannot be read

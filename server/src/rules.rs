@@ -5,6 +5,16 @@
 //!
 //! The wire types ([`MeetingRules`], [`Threshold`], [`VoteOutcome`]) live
 //! in `phonghop_protocol::rules`; this module only decides.
+//!
+//! [`reaches`] and [`needed`] compare a count with a share of a base (so
+//! exactly two-thirds is two-thirds); [`outcome`] says whether a closed
+//! vote passed: the ballots for its first option ("Tán thành") against the
+//! base fixed when it opened (those present, or all members); [`check`]
+//! refuses fractions outside (0, 1] and "more than all". The live room
+//! copies the meeting's decision rule into each vote when it opens
+//! (`votes.decision_rule`, `votes.decision_base`), so changing the rules
+//! never changes a result already announced; the record says "Thông qua"
+//! or "Không thông qua" under it ([`outcome_text`]).
 
 use phonghop_protocol::rules::{
     Comparison, DecisionBase, DecisionRule, MeetingRules, Threshold, VoteOutcome,

@@ -5,7 +5,10 @@
 //! Every tablet trusts the local CA, so it is kept tame: critical X.509
 //! name constraints limit it to the hosts and addresses it was made for,
 //! it lives three years, and its key can live off the server
-//! (`--ca-key-out`, and `--ca-key` when renewing).
+//! (`--ca-key-out`, and `--ca-key` when renewing). Renewing re-reads
+//! `ca.pem` (rcgen's x509-parser feature) for the CA's constraints and
+//! lifetime, and needs the CA's key from `tls/` or `--ca-key`.
+//! [`CertificateRequest`] in, [`CertificateOutcome`] out.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

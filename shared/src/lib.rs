@@ -14,7 +14,12 @@
 //!
 //! **Invariant:** this crate knows serde and nothing else of the server: no
 //! tokio, no axum, no database. A type that derives `Serialize` here is a
-//! protocol boundary; changing its JSON shape is a protocol change.
+//! protocol boundary; changing its JSON shape is a protocol change. The
+//! server's own domain types (`store::UserRecord`, …) do not derive
+//! `Serialize`: its handlers convert them into these.
+//!
+//! `tests/protocol_examples.rs` parses every example of `docs/protocol.md`
+//! with these types, so the document cannot drift from them.
 
 pub mod api;
 pub mod close;

@@ -8,6 +8,11 @@
 //! `id` and gets exactly one reply: `ok` or `error` with that `id`. Changes
 //! made by anyone reach everyone as events (`*_changed`, `vote_*`, …).
 //! `docs/protocol.md` shows an example of each message.
+//!
+//! A refusal (`hello_refused`, `error`) carries a stable code
+//! (`HelloRefusal`, `LiveErrorCode`) and the message in both languages,
+//! `message_vi` and `message_en` ([`ServerMessage::hello_refused`],
+//! [`ServerMessage::error`]); the client shows the one in its UI language.
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

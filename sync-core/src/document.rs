@@ -23,6 +23,13 @@
 //! until `answer_wait` passes (`tick` sends what is owed); then everything
 //! new goes in one message.
 //!
+//! An in-sync peer's acknowledgement is answered from the shared-state
+//! cache (`states`) without decoding it. A writer's changes are checked
+//! canonical, then applied on a copy that becomes the document even when
+//! its heads did not move (a change whose dependency has not arrived waits
+//! in the copy's queue: the sender will not send it twice), within the
+//! document size cap (`max_document_bytes`).
+//!
 //! **Invariant:** no message leaves the core for changes that are not
 //! durable: messages are generated in `end_batch` and `tick` only, and the
 //! actor calls `end_batch` after the store of the batch succeeded (a failed

@@ -1,5 +1,7 @@
 //! The caps on one sync connection, and the per-connection message rate
-//! limiter (pure: it is fed the time, so tests need no clock).
+//! limiter (pure: it is fed the time, so tests need no clock). A token
+//! bucket: a connection over its rate is slowed down, and closed once it
+//! stays over it for `throttled_close_after` (10 s by default).
 
 use std::time::Duration;
 

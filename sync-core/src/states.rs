@@ -14,6 +14,10 @@
 //! That is what keeps the server's CPU per delivered change flat in the
 //! number of followers (issue 11; BENCHMARKS.md has the figures).
 //!
+//! A reader's state is Automerge's read-only one ([`SyncStates::with_read_only`]),
+//! so the server neither asks for nor answers the changes a reader's heads
+//! announce.
+//!
 //! The caches are keyed by the state's address, which is stable while the
 //! intern table holds the state; `collect_garbage` empties the caches
 //! before it lets any state go. Both caches are only valid for the

@@ -5,6 +5,12 @@
 //!
 //! Duplicate keys are rejected rather than "last one wins", so a crafted
 //! message cannot mean one thing to the access check and another later.
+//!
+//! `check_client_changes` / `check_message_changes` accept canonical
+//! changes only; `check_sync_claims` refuses the Bloom filters automerge
+//! 0.12 would divide by zero on or probe billions of times (every sync
+//! message passes it). Inputs that once crashed or corrupted a document
+//! are kept in `sync-core/fixtures/` and tested here.
 
 use std::str::FromStr;
 

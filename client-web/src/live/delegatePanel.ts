@@ -3,6 +3,9 @@
 // "Đăng ký phát biểu" with the queue and the countdown, announcements as
 // a banner, "Gửi yêu cầu cho thư ký" with each request's status, and the
 // full-screen vote card (with "Đổi phiếu" when the vote allows changes).
+// The vote layer and the announcement slot are handed out (`DelegateLive`)
+// so that a screen can place them outside a folded panel: a vote takes the
+// screen whatever is open.
 
 import type { MeetingRole } from '../api/types';
 import type { ScreenContext } from '../screens/context';

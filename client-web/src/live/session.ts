@@ -1,7 +1,9 @@
 // The app's one live connection, shared by the screens of a meeting.
 //
 // Moving from the meeting to the reader and back keeps the same socket
-// (and the follow mode); opening another meeting closes the old one.
+// (and the follow mode, with the place the delegate was reading when they
+// chose to follow: `returnPlace`, for "Quay lại"); opening another meeting
+// closes the old one.
 // `reportReadiness` is the hook for the offline pack manager: it reports
 // the document versions this device holds for the readiness board.
 

@@ -5,7 +5,9 @@
 //
 // Pure: the old and the new meeting JSON in, the changes out. Items and
 // documents are matched by id; numbers are the ones read out in the
-// meeting (`layoutAgenda`), so "mục 6" is what the delegate sees.
+// meeting (`layoutAgenda`), so "mục 6" is what the delegate sees. A moved
+// item is one outside the longest run kept in order, so items an insertion
+// pushed down are not called moved.
 
 import type { AgendaItem, DocumentInfo, Meeting } from '../api/types';
 import type { MessageKey, MessageParams } from '../i18n/i18n';

@@ -4,6 +4,17 @@
 //
 // It outlives screens (the app holds one), so leaving a meeting while its
 // pack downloads does not stop the download.
+//
+// `ensure` makes a meeting's pack follow the meeting (what to download and
+// keep is `planPack`, pure, in `documentPack.ts`): what the meeting no
+// longer allows (a document removed or marked confidential) is deleted at
+// once, not behind a download under way; a download the meeting outdated
+// is stopped; each held file is hashed once per page (a mismatch is
+// deleted and fetched again), and `held` is what the readiness board is
+// told. It is called by the meetings list (today's and upcoming meetings,
+// `meetingsToPrepareOffline`), the meeting screen, the big screen and
+// `screens/agendaFollow.ts` on every agenda change; the app retries
+// incomplete packs when the network returns (`retryIncomplete`).
 
 import type { Meeting } from '../api/types';
 import { documentCacheName } from './cacheNames';

@@ -8,8 +8,11 @@
 // decoders are served from `/pdfjs/` (see `vite.config.ts`), so a district
 // with no internet renders every PDF the same as one with internet.
 // pdf.js itself is loaded only when a document is first needed; one
-// worker serves every document the tab opens (`warmUp` starts it early,
-// so that the first document a delegate opens does not wait for it).
+// worker serves every document the tab opens (`warmUp`, which the meeting
+// screen calls while the delegate looks at the agenda, starts it early, so
+// that the first document opens without waiting for it). Also a page's
+// text lines (`pageLines`, grouped as the server's `page_text` groups
+// them), and `cleanup` when the reader has a quiet moment.
 
 import pdfWorkerUrl from 'pdfjs-dist/build/pdf.worker.min.mjs?url';
 import type { PDFDocumentProxy, PDFPageProxy, PDFWorker, RenderTask } from 'pdfjs-dist';

@@ -9,6 +9,10 @@
 // newly marked confidential deleted at once), carries this user's
 // annotations onto a replaced document's new version
 // (`carryAnnotations.ts`) and hands the new meeting to the screen. `agendaNotice` is the calm line that says what changed.
+//
+// Used by the delegate's meeting screen and reader, the chair's console,
+// the secretary's meeting editor and the big screen (which reopens a
+// presented document that was replaced).
 
 import type { Meeting } from '../api/types';
 import type { LiveConnection } from '../live/connection';

@@ -5,9 +5,9 @@
 // stays at the bottom of the screen whatever is scrolled. Below, the
 // current agenda item with next / previous (which moves everyone to its
 // first document), what everyone follows with page turns, the speakers
-// list, votes, announcements and the readiness board. Every button sends
-// one `/live` request; the screen redraws from the events, so two staff
-// consoles stay in step.
+// list, votes, announcements, the requests to the secretary and the
+// readiness board. Every button sends one `/live` request; the screen
+// redraws from the events, so two staff consoles stay in step.
 
 import type { AgendaItem, DocumentInfo, Meeting, MeetingRole } from '../api/types';
 import { layoutAgenda } from '../meetings/agenda';

@@ -26,6 +26,14 @@
 // A non-confidential document is read from the device when its agenda
 // pack kept it, so it opens with no network; otherwise it comes from the
 // server, and without a network the screen says what is needed.
+//
+// The reader shows only the annotations of the version shown. A
+// document's earlier versions are listed under "Cách hiển thị" ("phiên bản
+// 1, 14:05") and open read only (`?version=n` in the address) with their
+// own annotations. Opening the current version carries the user's
+// annotations onto it (`carryAnnotations.ts`); those left on an earlier
+// version are counted ("N ghi chú ở phiên bản trước", with "Xem phiên bản
+// n").
 
 import { ApiError } from '../api/client';
 import type { DocumentInfo, Meeting } from '../api/types';

@@ -8,9 +8,11 @@
 // worker like the rest of the shell) compiled under the server's CSP with
 // `'wasm-unsafe-eval'`; nothing is evaluated from strings.
 //
+// Each user has their own IndexedDB database (`syncDatabaseName`), and the
+// socket announces the peer id the server binds, `u/{user}/d/{device}`.
 // The websocket adapter reconnects by itself, forever, at an interval
-// chosen once per page (`reconnectIntervalMilliseconds`); the page is never
-// reloaded. Changes made meanwhile are stored locally and sent on
+// chosen once per page between 3 and 7 s (`reconnectIntervalMilliseconds`);
+// the page is never reloaded. Changes made meanwhile are stored locally and sent on
 // reconnection; the server merges them (Automerge).
 //
 // Ephemeral messages others send (ink in progress) are not passed back to

@@ -22,6 +22,17 @@
 // A pending wipe survives the tablet being switched off half-way: the next
 // start finishes it before showing anything.
 //
+// The app (`App.endSession` in `app.ts`) starts it: on "Đăng xuất" (asking
+// first when notes would be lost), when the API client reports a lost
+// session (`onSessionLost`; a live socket the server ended is checked with
+// `/auth/me`, which reports it the same way), and at start when the
+// session ended while the app was closed. Each reason waits a bounded
+// time for unsent notes (`sendDeadlineMilliseconds`: 5 s, 10 s for a
+// remote wipe); an ended session's unsent notebook is kept, with a notice
+// at the next start (`wipe.notesKept`), until its owner logs in again (it
+// is sent) or someone else does (it is deleted) (`PendingWipe.keepNotesOf`);
+// a remote wipe keeps nothing.
+//
 // Everything here is pure or takes its I/O as arguments; the browser's
 // side is `wipe/browserDevice.ts`.
 

@@ -18,6 +18,10 @@
 //! reads the file twice: once to check every member against the manifest
 //! (nothing written), once to write them into a staging folder beside the
 //! target, renamed into place at the end.
+//!
+//! The manifest is a storage format, like the schema, so it lives here and
+//! not in `phonghop-protocol`. The last failure of a scheduled backup is
+//! shown to administrators by `GET /api/v1/admin/backup` (`http/admin.rs`).
 
 pub mod restore;
 pub mod schedule;

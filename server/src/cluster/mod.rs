@@ -2,7 +2,9 @@
 //! has beyond a single server. Today that is meeting ownership leases and
 //! the fencing tokens they hand out; relaying a client's messages to the
 //! owner and moving clients when the owner dies are not built yet (issue
-//! 24).
+//! 24). Nor, so far, is any server path that takes a lease or passes a
+//! fence (the sync hub and the live rooms still write unfenced), document
+//! files shared between nodes, or `--demo` seeding a cluster once.
 //!
 //! - [`lease`]: one node's lease on one meeting, a pure state machine
 //!   (acquire, renew, lose, expire; time passed in), tested with seeded
@@ -11,6 +13,16 @@
 //!   NATS JetStream key-value bucket and exposes its fencing token.
 //! - this file: joining (connecting, finding or creating the bucket),
 //!   the readiness check and the lease counters for `/metrics`.
+//!
+//! `serve --nats-url` needs a PostgreSQL `--database-url` (refused with
+//! SQLite, in Vietnamese and English: nodes share one database). A
+//! meeting's lease is the key `meeting.{id}` (`nats::lease_key`) in the
+//! bucket [`LEASE_BUCKET`] (file-backed, one value per key, `max_age`
+//! [`DEFAULT_LEASE_TTL`], 3 s): renewed every second, believed for the
+//! time-to-live less a 0.5 s margin from when the winning write was sent
+//! (`lease::LeaseTimings::for_ttl`). A write refused by a newer fence is
+//! `StoreError::Fenced`, which clients see as `storage_unavailable`:
+//! nothing saved, try again.
 //!
 //! # Why a JetStream key-value bucket, not PostgreSQL advisory locks
 //!

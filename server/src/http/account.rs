@@ -3,6 +3,15 @@
 //! must, before anything else, after an administrator set it), and they
 //! see and end their own sessions, say the one left open on a shared
 //! tablet.
+//!
+//! An administrator's reset sets `users.must_change_password`, which
+//! `Store::live_session` reports with the session; until the user's own
+//! password replaces it, every other handler answers 403
+//! `password_change_required` (`AuthenticatedUser` refuses it,
+//! `OwnAccountSession`, which `GET /auth/me` and `POST /auth/password`
+//! take, does not), and `/sync` and `/live` refuse it before the upgrade.
+//! Changing one's own password lifts it and ends the account's other
+//! sessions.
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};

@@ -1,5 +1,15 @@
-//! `/api/v1/auth/*`: login, logout, who am I, websocket tickets; and the
-//! [`AuthenticatedUser`] extractor every other handler uses.
+//! `/api/v1/auth/*`: login, logout, who am I, websocket tickets,
+//! `device-wiped`; and the [`AuthenticatedUser`] extractor every other
+//! handler uses.
+//!
+//! The extractors are layered: [`WipingSession`] is any live session
+//! (only `POST /auth/device-wiped` takes it, to confirm a wipe);
+//! [`OwnAccountSession`] refuses a session whose device an administrator
+//! asked to wipe (401 `device_wipe_requested`); [`AuthenticatedUser`]
+//! also refuses one that must replace an administrator-set password (403
+//! `password_change_required`). The wipe is not a revocation: the session
+//! still syncs (`/sync`), so the tablet can send the notes it has not sent
+//! yet before it forgets them.
 
 use std::net::SocketAddr;
 use std::time::Instant;

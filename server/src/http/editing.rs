@@ -1,6 +1,7 @@
 //! The secretary's work on a meeting: create and edit it, move it through
 //! its states, manage participants, build the agenda. Every change is in
-//! the audit log.
+//! the audit log and announced to the meeting's live clients
+//! (`meeting_changed`), whose open screens fetch the meeting again.
 
 use std::collections::{HashMap, HashSet};
 

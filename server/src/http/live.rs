@@ -1,10 +1,12 @@
 //! `GET /live`: the live meeting's websocket. What can be refused is
 //! refused here, before the upgrade: a foreign `Origin` (403), no valid
 //! ticket or session cookie (401), a session whose device is to be wiped
-//! (401 `device_wipe_requested`), a request that is not a websocket
-//! upgrade (400 or 426). The upgrade is done by hand rather than by axum's
-//! `WebSocketUpgrade` (see `crate::live::socket` for why); the socket
-//! itself is served by `crate::live::socket::serve_upgraded`.
+//! (401 `device_wipe_requested`), one that must first replace an
+//! administrator-set password (403 `password_change_required`), a request
+//! that is not a websocket upgrade (400 or 426). The upgrade is done by
+//! hand rather than by axum's `WebSocketUpgrade` (see `crate::live::socket`
+//! for why); the socket itself is served by
+//! `crate::live::socket::serve_upgraded`.
 
 use std::time::Instant;
 

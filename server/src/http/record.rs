@@ -1,8 +1,11 @@
 //! `GET /api/v1/meetings/{id}/record.pdf`: the meeting's record (biên
 //! bản) as a PDF, for the meeting's secretary and chair and for
 //! administrators. The content is built by [`crate::record`] from the store
-//! and the minutes draft, and LibreOffice lays it out. Each export is in
-//! the audit log.
+//! and the minutes draft, and LibreOffice lays it out
+//! (`convert::Converter::render_pdf`). The minutes are read through
+//! `SyncService::change_document` with a closure that changes nothing.
+//! Each export is in the audit log (`meeting.record_export`). Only a
+//! meeting in session or closed has a record.
 //!
 //! The record holds what the store holds: speaking turns once they ended
 //! (a turn still running when a meeting in session is exported is not in

@@ -6,7 +6,16 @@
 //! The first signature is made on the record as rendered then; that file
 //! is kept, and each later signature is an incremental update of the
 //! newest signed file, so every earlier signature stays valid. Once
-//! anyone signed, `record.pdf` serves the newest signed file.
+//! anyone signed, `record.pdf` serves the newest signed file. Each
+//! signature is a new blob and a `record_signatures` row written with its
+//! audit entry (`meeting.record_signed`, with the file's SHA-256).
+//!
+//! The first signature's file is rendered once per meeting: concurrent
+//! first callers wait at the meeting's gate
+//! (`AppState::first_record_renders`), and `Store::keep_unsigned_record`
+//! returns the file kept first to every caller on any node. Two
+//! renderings differ in their time stamp, so handing a caller its own
+//! would make its prepared signature stale: a false 409.
 //!
 //! Who signs: the meeting's chair and secretary, each once per version,
 //! only once the meeting is closed (and a closed meeting changes no more:

@@ -1,7 +1,10 @@
 //! `GET /sync`: the automerge-repo websocket. Everything that can be
 //! refused is refused here, before the upgrade: a foreign `Origin` (403),
-//! no valid ticket or session cookie (401), a bad device id (400). The
-//! socket itself is served by `crate::sync::serve_sync_socket`.
+//! no valid ticket or session cookie (401), a session that must first
+//! replace an administrator-set password (403 `password_change_required`),
+//! a bad device id (400). A session whose device is to be wiped is let in:
+//! `/sync` is how it sends its unsent notes. The socket itself is served
+//! by `crate::sync::serve_sync_socket`.
 
 use std::time::Instant;
 

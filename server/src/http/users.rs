@@ -1,5 +1,10 @@
 //! `/api/v1/users*`: accounts, for administrators (and the list for
 //! secretaries, who pick participants from it).
+//!
+//! Also an account's devices (for administrators, and for the account's
+//! owner) and "wipe this device" (administrators; audited, and the
+//! device's sockets are closed at once). A password reset without a
+//! password answers a one-time password the server made, shown once.
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};

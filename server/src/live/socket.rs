@@ -10,7 +10,9 @@
 //! write buffer, which keeps that capacity for the life of the socket, so
 //! one 400 kB welcome would leave 400 kB behind. Here a long message goes
 //! out in [`FRAME_BYTES`] frames, one after the other, and the buffer
-//! never holds more than one.
+//! never holds more than one. A client that leaves a message unread for
+//! [`SEND_TIMEOUT`] is dropped rather than waited for; it reconnects and
+//! gets a fresh welcome.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -7,6 +7,11 @@
 //! Each signature is its own incremental update appended to the file as it
 //! was, so the bytes an earlier signature covers never change and it stays
 //! valid (ISO 32000-1, 12.8). Pure: bytes in, bytes out.
+//!
+//! The `/Contents` hole holds [`CONTENTS_CAPACITY`] (16 KB) of CMS; `/M` is
+//! the signing time in the signer's local offset (for a meeting, its own);
+//! the visible stamp (who, title, agency, time) is drawn in the stamp's
+//! Vietnamese font (`crate::stamp`).
 
 use std::io::Write;
 use std::ops::Range;

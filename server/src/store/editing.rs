@@ -1,5 +1,11 @@
 //! Changing meetings, agendas and documents: what a secretary does while
 //! preparing a meeting. Multi-row changes run in one transaction.
+//!
+//! A document keeps every version (`document_versions`, each with its
+//! page fingerprints); a replacement adds one and makes it current.
+//! Removing a document deletes its rows and versions and detaches its
+//! shared layer, whose annotations stay; its files stay in the blob store
+//! (the audit log names them).
 
 use phonghop_protocol::rules::MeetingRules;
 use sqlx::Row;

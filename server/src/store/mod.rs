@@ -14,6 +14,16 @@
 //!
 //! Document files (PDFs) are not here: they live in the content-addressed
 //! [`crate::blobs::BlobStore`], and rows here name them by SHA-256.
+//!
+//! SQLite writes go through one writer connection (SQLite allows one
+//! writer; queueing in-process avoids `SQLITE_BUSY` when a transaction
+//! that read first then writes), reads through a pool of four. Every
+//! connection is opened at start and kept: opening one later, under load,
+//! intermittently failed with `SQLITE_CANTOPEN`. The PostgreSQL pool waits
+//! at most [`POSTGRES_ACQUIRE_TIMEOUT`] for a connection, so an outage is
+//! answered `storage_unavailable` within seconds, and tests a pooled
+//! connection before lending it, so it reconnects by itself. The audit log
+//! is a hash chain ([`verify_audit_chain`]).
 
 mod editing;
 use editing::insert_current_version;

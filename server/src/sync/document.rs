@@ -13,14 +13,16 @@
 //!
 //! Ink in progress never waits on the disk: while an actor stores a batch,
 //! it still relays the ephemeral messages that arrive (never stored), and
-//! keeps every other command for after the store, in order. While a peer
+//! keeps every other command for after the store, in order (`deferred`,
+//! at most an inbox's worth). While a peer
 //! is owed a message (flow control) the actor wakes every
 //! `answer_wait / 2` and gives the core the time (`tick`).
 //!
 //! A document nobody has synced for `idle_unload` (60 s by default) is
 //! unloaded; the next command loads it again from storage. A document whose
-//! storage fails stops: its connections are closed with "try again" and it
-//! reloads from what is durable.
+//! storage fails, or whose actor panics, stops: its connections are closed
+//! with "try again" (so no client keeps a sync session the reloaded
+//! document does not share) and it reloads from what is durable.
 
 use std::collections::{HashMap, VecDeque};
 use std::panic::AssertUnwindSafe;

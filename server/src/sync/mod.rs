@@ -1,5 +1,7 @@
 //! Automerge documents over `/sync`: our own automerge-repo compatible
-//! sync server on the `automerge` crate's sync module.
+//! sync server on the `automerge` crate's sync module. It replaced samod
+//! 0.16, whose per-peer work made one change cost O(N²) across N
+//! followers (BENCHMARKS.md has the before and after).
 //!
 //! Layout (the pure half, with no IO, is the `phonghop-sync-core`
 //! crate: the wire format, shared sync states, document ids, limits, and
@@ -20,7 +22,9 @@
 //!
 //! **Invariant:** a sync message leaves the server only once every change
 //! it announces is durable in the store: actors store a batch before they
-//! generate any message from it.
+//! generate any message from it. `tests/js/durability.test.mjs` kills the
+//! server 20 times while clients write and finds every change another
+//! client had received.
 //!
 //! **Invariant:** documents are created by the server (`documents.rs`) and
 //! registered before anyone learns their id; a client cannot make the

@@ -7,6 +7,13 @@
 //! (`SyncService::refresh_meeting_access`); sockets read the decision on
 //! every message in and out, so a revocation takes effect at the next
 //! message. Decisions are forgotten with the peer's last connection.
+//!
+//! [`peer_id_for`] is the peer id a socket is bound to,
+//! `u/{user}/d/{device}`. Decisions are also kept per (user, document), a
+//! cache from which a user's other devices take theirs;
+//! [`decide_meeting_access`] decides one user's pairs for every document
+//! of a meeting in three or four queries; [`document_access`] is the pure
+//! rule over `access::sync_access`.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};

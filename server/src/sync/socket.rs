@@ -19,6 +19,10 @@
 //! revoked meanwhile. It closes on our schedule (server shutdown, session
 //! ended, access changed, idle peers, slow readers, a document that gave
 //! up on it) with a close code and reason that say why, and one log line.
+//!
+//! The socket keeps its own copy of its access decisions while the
+//! registry's epoch stands still (no global lock per message), and writes
+//! whatever its outbox holds with one flush.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;

@@ -12,8 +12,10 @@
 //! order (Automerge queues changes until their dependencies arrive, and a
 //! change loaded twice is one change). So compaction is crash-safe without a
 //! transaction: the snapshot is written first, the chunks it supersedes are
-//! deleted after; a crash in between only leaves duplicates that the next
-//! load merges.
+//! deleted after (in one transaction of their own: one commit, not one
+//! each); a crash in between only leaves duplicates that the next load
+//! merges. A document is compacted every `compact_after_increments` stored
+//! batches (128 by default, `--sync-compact-after`).
 
 use std::time::Duration;
 

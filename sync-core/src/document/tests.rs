@@ -1,6 +1,8 @@
 //! `DocumentCore` in one process on injected time: no runtime, storage or
 //! sleeps. Storage is played by the test (`store`), time by an `Instant`
-//! the test moves along.
+//! the test moves along. Among them a seeded randomized run of writers and
+//! a reader over a network that loses (ending the connection), duplicates
+//! and reorders messages, which must converge.
 
 use std::collections::VecDeque;
 

@@ -1,6 +1,9 @@
 //! What a `welcome` holds for each viewer: the whole meeting for the chair
 //! and secretaries, and for everyone else what their screens show, so a
-//! delegate's welcome stays small whatever the meeting's size.
+//! delegate's welcome stays small whatever the meeting's size: themself
+//! and the speakers, their own attendance, no presence, no named choices
+//! (545 bytes in the 2,018-participant bench meeting, against 207 kB
+//! before; BENCHMARKS.md).
 
 use std::collections::HashSet;
 
