@@ -18,19 +18,9 @@
 // attributes, which the reader sets from what it draws.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import {
-  demoMeetingTitle,
-  launchBrowser,
-  missingPrerequisite,
-  openDemoMeeting,
-  openPage,
-  reportMissingPrerequisite,
-  screenshot,
-} from './support/browser.mjs';
-import { startServer } from './support/server.mjs';
-
-const prerequisite = missingPrerequisite();
+import { test } from 'node:test';
+import { demoMeetingTitle, openDemoMeeting, screenshot } from './support/browser.mjs';
+import { describeWithServer } from './support/suite.mjs';
 
 /** Logs in, opens the demo meeting, waits for its agenda pack, opens its
  * first non-confidential document and docks the annotation tools ("Ghi
@@ -124,237 +114,219 @@ async function tapPage(page, point) {
   await page.mouse.click(x, y);
 }
 
-if (prerequisite) {
-  reportMissingPrerequisite(test, prerequisite, 'annotations sync between tablets');
-} else {
-  describe('annotations sync between tablets', { timeout: 240_000 }, () => {
-    let server;
-    let browser;
+describeWithServer('annotations sync between tablets', { timeout: 240_000 }, (harness) => {
+  test('a shared stroke reaches the other delegate, and offline notes merge on reconnection', async () => {
+    const tablet = await harness.openPage();
+    const colleague = await harness.openPage();
+    let secondDevice = null;
+    try {
+      await openFirstDocument(tablet.page, harness.server.baseUrl, 'daibieu01');
+      await openFirstDocument(colleague.page, harness.server.baseUrl, 'daibieu02');
+      // The toolbar's buttons are big enough to touch.
+      for (const button of await tablet.page.locator('.annotate-toolbar button:visible').all()) {
+        const box = await button.boundingBox();
+        assert.ok(
+          box && box.width >= 48 && box.height >= 48,
+          `a toolbar button is ${box?.width}×${box?.height}`,
+        );
+      }
 
-    before(async () => {
-      server = await startServer();
-      browser = await launchBrowser();
-    });
+      // A private stroke: on the tablet only.
+      await chooseTool(tablet.page, 'pen');
+      await tablet.page.locator('.color-button[aria-label="Màu xanh dương"]').click();
+      await drawOnPage(tablet.page, [0.2, 0.3], [0.6, 0.35]);
+      await waitForCount(tablet.page, 'private-strokes', 1);
+      await waitForCount(colleague.page, 'shared-strokes', 0);
 
-    after(async () => {
-      await browser?.close();
-      await server?.stop();
-    });
-
-    test('a shared stroke reaches the other delegate, and offline notes merge on reconnection', async () => {
-      const tablet = await openPage(browser, server.baseUrl);
-      const colleague = await openPage(browser, server.baseUrl);
-      let secondDevice = null;
-      try {
-        await openFirstDocument(tablet.page, server.baseUrl, 'daibieu01');
-        await openFirstDocument(colleague.page, server.baseUrl, 'daibieu02');
-        // The toolbar's buttons are big enough to touch.
-        for (const button of await tablet.page.locator('.annotate-toolbar button:visible').all()) {
-          const box = await button.boundingBox();
+      // Zoomed in, or with the tablet turned upright, the stroke stays on
+      // the same spot of the page.
+      const atFit = await firstStrokeOnPage(tablet.page);
+      const assertSameSpot = (moved, how) => {
+        for (const measure of ['left', 'top', 'width']) {
           assert.ok(
-            box && box.width >= 48 && box.height >= 48,
-            `a toolbar button is ${box?.width}×${box?.height}`,
+            Math.abs(moved[measure] - atFit[measure]) < 0.005,
+            `the stroke moved on the page ${how}: ${measure} ${atFit[measure]} → ${moved[measure]}`,
           );
         }
+      };
+      await tablet.page.getByRole('button', { name: 'Cách hiển thị' }).click();
+      await tablet.page.getByRole('button', { name: 'Phóng to' }).click();
+      await tablet.page.waitForFunction(
+        (width) =>
+          document.querySelector('.page-frame[data-page="1"]')?.getBoundingClientRect().width > width * 1.2,
+        atFit.pageWidth,
+      );
+      assertSameSpot(await firstStrokeOnPage(tablet.page), 'when zoomed');
+      await tablet.page.getByRole('button', { name: 'Thu nhỏ' }).click();
+      await tablet.page.keyboard.press('Escape');
+      await tablet.page.setViewportSize({ width: 800, height: 1280 });
+      await tablet.page.waitForFunction(
+        (width) =>
+          document.querySelector('.page-frame[data-page="1"]')?.getBoundingClientRect().width < width * 0.9,
+        atFit.pageWidth,
+      );
+      assertSameSpot(await firstStrokeOnPage(tablet.page), 'when the tablet turned');
+      await tablet.page.setViewportSize({ width: 1280, height: 800 });
+      await tablet.page.waitForFunction(
+        (width) =>
+          Math.abs(
+            document.querySelector('.page-frame[data-page="1"]')?.getBoundingClientRect().width - width,
+          ) < 1,
+        atFit.pageWidth,
+      );
+      await chooseTool(tablet.page, 'pen');
 
-        // A private stroke: on the tablet only.
-        await chooseTool(tablet.page, 'pen');
-        await tablet.page.locator('.color-button[aria-label="Màu xanh dương"]').click();
-        await drawOnPage(tablet.page, [0.2, 0.3], [0.6, 0.35]);
-        await waitForCount(tablet.page, 'private-strokes', 1);
-        await waitForCount(colleague.page, 'shared-strokes', 0);
+      // The eraser removes the stroke it crosses, and only that one.
+      await drawOnPage(tablet.page, [0.2, 0.9], [0.5, 0.9]);
+      await waitForCount(tablet.page, 'private-strokes', 2);
+      await chooseTool(tablet.page, 'eraser');
+      await drawOnPage(tablet.page, [0.35, 0.82], [0.35, 0.98]);
+      await waitForCount(tablet.page, 'private-strokes', 1);
 
-        // Zoomed in, or with the tablet turned upright, the stroke stays on
-        // the same spot of the page.
-        const atFit = await firstStrokeOnPage(tablet.page);
-        const assertSameSpot = (moved, how) => {
-          for (const measure of ['left', 'top', 'width']) {
-            assert.ok(
-              Math.abs(moved[measure] - atFit[measure]) < 0.005,
-              `the stroke moved on the page ${how}: ${measure} ${atFit[measure]} → ${moved[measure]}`,
-            );
-          }
-        };
-        await tablet.page.getByRole('button', { name: 'Cách hiển thị' }).click();
-        await tablet.page.getByRole('button', { name: 'Phóng to' }).click();
-        await tablet.page.waitForFunction(
-          (width) =>
-            document.querySelector('.page-frame[data-page="1"]')?.getBoundingClientRect().width > width * 1.2,
-          atFit.pageWidth,
-        );
-        assertSameSpot(await firstStrokeOnPage(tablet.page), 'when zoomed');
-        await tablet.page.getByRole('button', { name: 'Thu nhỏ' }).click();
-        await tablet.page.keyboard.press('Escape');
-        await tablet.page.setViewportSize({ width: 800, height: 1280 });
-        await tablet.page.waitForFunction(
-          (width) =>
-            document.querySelector('.page-frame[data-page="1"]')?.getBoundingClientRect().width < width * 0.9,
-          atFit.pageWidth,
-        );
-        assertSameSpot(await firstStrokeOnPage(tablet.page), 'when the tablet turned');
-        await tablet.page.setViewportSize({ width: 1280, height: 800 });
-        await tablet.page.waitForFunction(
-          (width) =>
-            Math.abs(
-              document.querySelector('.page-frame[data-page="1"]')?.getBoundingClientRect().width - width,
-            ) < 1,
-          atFit.pageWidth,
-        );
-        await chooseTool(tablet.page, 'pen');
+      // Chosen and shared with the meeting: the colleague sees it.
+      await chooseTool(tablet.page, 'select');
+      await tapPage(tablet.page, [0.4, 0.325]);
+      await tablet.page.getByRole('button', { name: 'Chia sẻ với cuộc họp' }).click();
+      await tablet.page.getByText('Đã chia sẻ với cuộc họp').waitFor();
+      await waitForCount(tablet.page, 'shared-strokes', 1);
+      await waitForCount(colleague.page, 'shared-strokes', 1);
+      await waitForCount(colleague.page, 'private-strokes', 0);
 
-        // The eraser removes the stroke it crosses, and only that one.
-        await drawOnPage(tablet.page, [0.2, 0.9], [0.5, 0.9]);
-        await waitForCount(tablet.page, 'private-strokes', 2);
-        await chooseTool(tablet.page, 'eraser');
-        await drawOnPage(tablet.page, [0.35, 0.82], [0.35, 0.98]);
-        await waitForCount(tablet.page, 'private-strokes', 1);
+      // Ink in progress on the shared layer shows on the other tablet
+      // before the stroke ends, then becomes a stroke of the layer.
+      await tablet.page.getByRole('button', { name: 'Vẽ lên lớp chung' }).click();
+      await chooseTool(tablet.page, 'highlighter');
+      await drawOnPage(tablet.page, [0.2, 0.5], [0.7, 0.5], { release: false });
+      await waitForCount(colleague.page, 'live-strokes', 1);
+      // From here until the layer holds the stroke, the colleague's
+      // screen must show it all along: the stroke's end arrives before
+      // the layer's change does, and must not blank it meanwhile.
+      await colleague.page.evaluate(() => {
+        const frame = document.querySelector('.page-frame[data-page="1"]');
+        window.strokeBlinkedOut = false;
+        new MutationObserver(() => {
+          if (frame.dataset.liveStrokes === '0' && frame.dataset.sharedStrokes !== '2')
+            window.strokeBlinkedOut = true;
+        }).observe(frame, { attributes: true });
+      });
+      await tablet.page.mouse.up();
+      await waitForCount(colleague.page, 'shared-strokes', 2);
+      await waitForCount(colleague.page, 'live-strokes', 0);
+      assert.equal(
+        await colleague.page.evaluate(() => window.strokeBlinkedOut),
+        false,
+        "the stroke vanished from the colleague's screen between its end and its arrival in the layer",
+      );
+      await tablet.page.getByRole('button', { name: 'Vẽ lên lớp chung' }).click();
 
-        // Chosen and shared with the meeting: the colleague sees it.
-        await chooseTool(tablet.page, 'select');
-        await tapPage(tablet.page, [0.4, 0.325]);
-        await tablet.page.getByRole('button', { name: 'Chia sẻ với cuộc họp' }).click();
-        await tablet.page.getByText('Đã chia sẻ với cuộc họp').waitFor();
-        await waitForCount(tablet.page, 'shared-strokes', 1);
-        await waitForCount(colleague.page, 'shared-strokes', 1);
-        await waitForCount(colleague.page, 'private-strokes', 0);
+      // The colleague can hide the shared layer and show it again.
+      const showShared = colleague.page.getByRole('button', { name: 'Hiện lớp chung' });
+      await showShared.click();
+      await waitForCount(colleague.page, 'shared-strokes', 0);
+      await showShared.click();
+      await waitForCount(colleague.page, 'shared-strokes', 2);
 
-        // Ink in progress on the shared layer shows on the other tablet
-        // before the stroke ends, then becomes a stroke of the layer.
-        await tablet.page.getByRole('button', { name: 'Vẽ lên lớp chung' }).click();
-        await chooseTool(tablet.page, 'highlighter');
-        await drawOnPage(tablet.page, [0.2, 0.5], [0.7, 0.5], { release: false });
-        await waitForCount(colleague.page, 'live-strokes', 1);
-        // From here until the layer holds the stroke, the colleague's
-        // screen must show it all along: the stroke's end arrives before
-        // the layer's change does, and must not blank it meanwhile.
-        await colleague.page.evaluate(() => {
-          const frame = document.querySelector('.page-frame[data-page="1"]');
-          window.strokeBlinkedOut = false;
-          new MutationObserver(() => {
-            if (frame.dataset.liveStrokes === '0' && frame.dataset.sharedStrokes !== '2')
-              window.strokeBlinkedOut = true;
-          }).observe(frame, { attributes: true });
+      // The tablet goes offline and keeps annotating.
+      await tablet.context.setOffline(true);
+      await tablet.page.locator('.offline-banner').waitFor();
+      await chooseTool(tablet.page, 'pen');
+      await drawOnPage(tablet.page, [0.3, 0.7], [0.6, 0.8]);
+      await waitForCount(tablet.page, 'private-strokes', 2);
+      await chooseTool(tablet.page, 'note');
+      await tapPage(tablet.page, [0.8, 0.2]);
+      await tablet.page.getByLabel('Ghi chú tại chỗ này').fill('Hỏi lại số liệu quý III');
+      await tablet.page.getByRole('button', { name: 'Lưu', exact: true }).click();
+      await waitForCount(tablet.page, 'private-notes', 1);
+      await tablet.page.locator('.item-note summary').click();
+      await tablet.page.locator('.item-note-input').fill('Đề nghị bổ sung kinh phí');
+      await tablet.page.getByText('Đã lưu trên máy').waitFor();
+      // Folded again, the note gives the page back its height.
+      await tablet.page.locator('.item-note summary').click();
+      // A stroke shared while offline.
+      await chooseTool(tablet.page, 'select');
+      await tapPage(tablet.page, [0.45, 0.75]);
+      await tablet.page.getByRole('button', { name: 'Chia sẻ với cuộc họp' }).click();
+      await waitForCount(tablet.page, 'shared-strokes', 3);
+      // Nothing reached the server: the colleague still has two.
+      await colleague.page.waitForTimeout(2_000);
+      await waitForCount(colleague.page, 'shared-strokes', 2, 1_000);
+
+      // Reloaded with no network: the document and every note are there.
+      await tablet.page.waitForTimeout(500);
+      await tablet.page.reload();
+      await tablet.page.locator('.reader-stage[data-rendered-page="1"]').waitFor();
+      await tablet.page.locator('.annotate-panel[data-annotations="ready"]').waitFor({ state: 'attached' });
+      await openTools(tablet.page);
+      await waitForCount(tablet.page, 'private-strokes', 2);
+      await waitForCount(tablet.page, 'private-notes', 1);
+      await waitForCount(tablet.page, 'shared-strokes', 3);
+      await tablet.page.locator('.item-note summary').click();
+      assert.equal(await tablet.page.locator('.item-note-input').inputValue(), 'Đề nghị bổ sung kinh phí');
+      await screenshot(tablet.page, 'annotations-offline.png');
+
+      // Back online: the tablet reconnects by itself and everything merges.
+      await tablet.context.setOffline(false);
+      await waitForCount(colleague.page, 'shared-strokes', 3, 40_000);
+      await screenshot(colleague.page, 'annotations-shared.png');
+
+      // The same delegate's second device gets the private notes from the
+      // server.
+      secondDevice = await harness.openPage();
+      await openFirstDocument(secondDevice.page, harness.server.baseUrl, 'daibieu01');
+      await waitForCount(secondDevice.page, 'private-strokes', 2);
+      await waitForCount(secondDevice.page, 'private-notes', 1);
+      await waitForCount(secondDevice.page, 'shared-strokes', 3);
+      await secondDevice.page.locator('.item-note summary').click();
+      await secondDevice.page.waitForFunction(
+        () => document.querySelector('.item-note-input')?.value === 'Đề nghị bổ sung kinh phí',
+      );
+      await secondDevice.page.locator('.pinned-note-notebook').click();
+      assert.equal(
+        await secondDevice.page.getByLabel('Ghi chú tại chỗ này').inputValue(),
+        'Hỏi lại số liệu quý III',
+      );
+      await secondDevice.page.getByRole('button', { name: 'Đóng' }).click();
+      await screenshot(secondDevice.page, 'annotations-document.png');
+
+      // Once the meeting is closed the shared layer is read-only: the
+      // reader offers no way to write it, and the ink stays visible.
+      const meetingId = /#\/meetings\/([^/]+)\//.exec(secondDevice.page.url())?.[1];
+      assert.ok(meetingId, `no meeting id in ${secondDevice.page.url()}`);
+      const staff = await harness.browser.newContext();
+      try {
+        const login = await staff.request.post(`${harness.server.baseUrl}/api/v1/auth/login`, {
+          data: { username: 'thuky', password: 'demo' },
         });
-        await tablet.page.mouse.up();
-        await waitForCount(colleague.page, 'shared-strokes', 2);
-        await waitForCount(colleague.page, 'live-strokes', 0);
-        assert.equal(
-          await colleague.page.evaluate(() => window.strokeBlinkedOut),
-          false,
-          "the stroke vanished from the colleague's screen between its end and its arrival in the layer",
+        assert.equal(login.status(), 200);
+        // Starting may already be done; closing must succeed.
+        await staff.request.post(`${harness.server.baseUrl}/api/v1/meetings/${meetingId}/start`);
+        const closed = await staff.request.post(
+          `${harness.server.baseUrl}/api/v1/meetings/${meetingId}/close`,
         );
-        await tablet.page.getByRole('button', { name: 'Vẽ lên lớp chung' }).click();
-
-        // The colleague can hide the shared layer and show it again.
-        const showShared = colleague.page.getByRole('button', { name: 'Hiện lớp chung' });
-        await showShared.click();
-        await waitForCount(colleague.page, 'shared-strokes', 0);
-        await showShared.click();
-        await waitForCount(colleague.page, 'shared-strokes', 2);
-
-        // The tablet goes offline and keeps annotating.
-        await tablet.context.setOffline(true);
-        await tablet.page.locator('.offline-banner').waitFor();
-        await chooseTool(tablet.page, 'pen');
-        await drawOnPage(tablet.page, [0.3, 0.7], [0.6, 0.8]);
-        await waitForCount(tablet.page, 'private-strokes', 2);
-        await chooseTool(tablet.page, 'note');
-        await tapPage(tablet.page, [0.8, 0.2]);
-        await tablet.page.getByLabel('Ghi chú tại chỗ này').fill('Hỏi lại số liệu quý III');
-        await tablet.page.getByRole('button', { name: 'Lưu', exact: true }).click();
-        await waitForCount(tablet.page, 'private-notes', 1);
-        await tablet.page.locator('.item-note summary').click();
-        await tablet.page.locator('.item-note-input').fill('Đề nghị bổ sung kinh phí');
-        await tablet.page.getByText('Đã lưu trên máy').waitFor();
-        // Folded again, the note gives the page back its height.
-        await tablet.page.locator('.item-note summary').click();
-        // A stroke shared while offline.
-        await chooseTool(tablet.page, 'select');
-        await tapPage(tablet.page, [0.45, 0.75]);
-        await tablet.page.getByRole('button', { name: 'Chia sẻ với cuộc họp' }).click();
-        await waitForCount(tablet.page, 'shared-strokes', 3);
-        // Nothing reached the server: the colleague still has two.
-        await colleague.page.waitForTimeout(2_000);
-        await waitForCount(colleague.page, 'shared-strokes', 2, 1_000);
-
-        // Reloaded with no network: the document and every note are there.
-        await tablet.page.waitForTimeout(500);
-        await tablet.page.reload();
-        await tablet.page.locator('.reader-stage[data-rendered-page="1"]').waitFor();
-        await tablet.page.locator('.annotate-panel[data-annotations="ready"]').waitFor({ state: 'attached' });
-        await openTools(tablet.page);
-        await waitForCount(tablet.page, 'private-strokes', 2);
-        await waitForCount(tablet.page, 'private-notes', 1);
-        await waitForCount(tablet.page, 'shared-strokes', 3);
-        await tablet.page.locator('.item-note summary').click();
-        assert.equal(await tablet.page.locator('.item-note-input').inputValue(), 'Đề nghị bổ sung kinh phí');
-        await screenshot(tablet.page, 'annotations-offline.png');
-
-        // Back online: the tablet reconnects by itself and everything merges.
-        await tablet.context.setOffline(false);
-        await waitForCount(colleague.page, 'shared-strokes', 3, 40_000);
-        await screenshot(colleague.page, 'annotations-shared.png');
-
-        // The same delegate's second device gets the private notes from the
-        // server.
-        secondDevice = await openPage(browser, server.baseUrl);
-        await openFirstDocument(secondDevice.page, server.baseUrl, 'daibieu01');
-        await waitForCount(secondDevice.page, 'private-strokes', 2);
-        await waitForCount(secondDevice.page, 'private-notes', 1);
-        await waitForCount(secondDevice.page, 'shared-strokes', 3);
-        await secondDevice.page.locator('.item-note summary').click();
-        await secondDevice.page.waitForFunction(
-          () => document.querySelector('.item-note-input')?.value === 'Đề nghị bổ sung kinh phí',
-        );
-        await secondDevice.page.locator('.pinned-note-notebook').click();
-        assert.equal(
-          await secondDevice.page.getByLabel('Ghi chú tại chỗ này').inputValue(),
-          'Hỏi lại số liệu quý III',
-        );
-        await secondDevice.page.getByRole('button', { name: 'Đóng' }).click();
-        await screenshot(secondDevice.page, 'annotations-document.png');
-
-        // Once the meeting is closed the shared layer is read-only: the
-        // reader offers no way to write it, and the ink stays visible.
-        const meetingId = /#\/meetings\/([^/]+)\//.exec(secondDevice.page.url())?.[1];
-        assert.ok(meetingId, `no meeting id in ${secondDevice.page.url()}`);
-        const staff = await browser.newContext();
-        try {
-          const login = await staff.request.post(`${server.baseUrl}/api/v1/auth/login`, {
-            data: { username: 'thuky', password: 'demo' },
-          });
-          assert.equal(login.status(), 200);
-          // Starting may already be done; closing must succeed.
-          await staff.request.post(`${server.baseUrl}/api/v1/meetings/${meetingId}/start`);
-          const closed = await staff.request.post(`${server.baseUrl}/api/v1/meetings/${meetingId}/close`);
-          assert.equal(closed.status(), 200, await closed.text());
-        } finally {
-          await staff.close();
-        }
-        await secondDevice.page.reload();
-        await secondDevice.page
-          .locator('.annotate-panel[data-annotations="ready"][data-shared-layer="read"]')
-          .waitFor({ state: 'attached' });
-        await openTools(secondDevice.page);
-        await waitForCount(secondDevice.page, 'shared-strokes', 3);
-        await secondDevice.page.getByText('Bạn chỉ được xem lớp chung của tài liệu này.').waitFor();
-        assert.equal(await secondDevice.page.getByRole('button', { name: 'Vẽ lên lớp chung' }).count(), 0);
-        await chooseTool(secondDevice.page, 'select');
-        await tapPage(secondDevice.page, [0.4, 0.325]);
-        await secondDevice.page.locator('.selection-bar').getByRole('button', { name: 'Xóa' }).waitFor();
-        assert.equal(
-          await secondDevice.page.getByRole('button', { name: 'Chia sẻ với cuộc họp' }).count(),
-          0,
-        );
-
-        tablet.watcher.assertClean();
-        colleague.watcher.assertClean();
-        secondDevice.watcher.assertClean();
+        assert.equal(closed.status(), 200, await closed.text());
       } finally {
-        await tablet.context.close();
-        await colleague.context.close();
-        await secondDevice?.context.close();
+        await staff.close();
       }
-    });
+      await secondDevice.page.reload();
+      await secondDevice.page
+        .locator('.annotate-panel[data-annotations="ready"][data-shared-layer="read"]')
+        .waitFor({ state: 'attached' });
+      await openTools(secondDevice.page);
+      await waitForCount(secondDevice.page, 'shared-strokes', 3);
+      await secondDevice.page.getByText('Bạn chỉ được xem lớp chung của tài liệu này.').waitFor();
+      assert.equal(await secondDevice.page.getByRole('button', { name: 'Vẽ lên lớp chung' }).count(), 0);
+      await chooseTool(secondDevice.page, 'select');
+      await tapPage(secondDevice.page, [0.4, 0.325]);
+      await secondDevice.page.locator('.selection-bar').getByRole('button', { name: 'Xóa' }).waitFor();
+      assert.equal(await secondDevice.page.getByRole('button', { name: 'Chia sẻ với cuộc họp' }).count(), 0);
+
+      tablet.watcher.assertClean();
+      colleague.watcher.assertClean();
+      secondDevice.watcher.assertClean();
+    } finally {
+      await tablet.context.close();
+      await colleague.context.close();
+      await secondDevice?.context.close();
+    }
   });
-}
+});

@@ -7,44 +7,22 @@
 // live-meeting.test.mjs's chair.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import {
-  launchBrowser,
-  missingPrerequisite,
-  openDemoMeeting,
-  openPage,
-  reportMissingPrerequisite,
-  screenshot,
-} from './support/browser.mjs';
+import { test } from 'node:test';
+import { openDemoMeeting, screenshot } from './support/browser.mjs';
 import { assertSeatsFit } from './support/seats.mjs';
-import { startServer } from './support/server.mjs';
+import { describeWithServer } from './support/suite.mjs';
 
-const prerequisite = missingPrerequisite();
-
-if (prerequisite) {
-  reportMissingPrerequisite(test, prerequisite, 'the chair console seat grid');
-} else {
-  describe('the chair console seat grid', { timeout: 120_000 }, () => {
-    let server;
-    let browser;
-
-    before(async () => {
-      server = await startServer({ extraArgs: ['--demo-delegates', '58'] });
-      browser = await launchBrowser();
-    });
-
-    after(async () => {
-      await browser?.close();
-      await server?.stop();
-    });
-
+describeWithServer(
+  'the chair console seat grid',
+  { timeout: 120_000, server: { extraArgs: ['--demo-delegates', '58'] } },
+  (harness) => {
     test('60 members fit a 1920×1080 console; marks are taken with a tap; the quorum stays in view', async () => {
-      const { context, page, watcher } = await openPage(browser, server.baseUrl, {
+      const { context, page, watcher } = await harness.openPage({
         width: 1920,
         height: 1080,
       });
       try {
-        await openDemoMeeting(page, server.baseUrl, 'thuky');
+        await openDemoMeeting(page, harness.server.baseUrl, 'thuky');
         await page.getByRole('link', { name: 'Điều hành (chủ trì)' }).click();
         await page.locator('.seat-grid[data-seats="60"]').waitFor();
         await assertSeatsFit(page, 60);
@@ -91,5 +69,5 @@ if (prerequisite) {
         await context.close();
       }
     });
-  });
-}
+  },
+);

@@ -4,19 +4,9 @@
 // a delegate reads it and cannot change it.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import {
-  demoMeetingTitle,
-  launchBrowser,
-  missingPrerequisite,
-  openDemoMeeting,
-  openPage,
-  reportMissingPrerequisite,
-  screenshot,
-} from './support/browser.mjs';
-import { startServer } from './support/server.mjs';
-
-const prerequisite = missingPrerequisite();
+import { test } from 'node:test';
+import { demoMeetingTitle, openDemoMeeting, screenshot } from './support/browser.mjs';
+import { describeWithServer } from './support/suite.mjs';
 
 async function openDemoMeetingAgenda(page, baseUrl, username) {
   await openDemoMeeting(page, baseUrl, username);
@@ -47,65 +37,48 @@ async function waitForMinutes(page, expected, timeout = 20_000) {
   }
 }
 
-if (prerequisite) {
-  reportMissingPrerequisite(test, prerequisite, 'the minutes draft');
-} else {
-  describe('the minutes draft', { timeout: 180_000 }, () => {
-    let server;
-    let browser;
+describeWithServer('the minutes draft', { timeout: 180_000 }, (harness) => {
+  test('the secretary’s and the chair’s edits merge; a delegate only reads', async () => {
+    const secretary = await harness.openPage();
+    const chair = await harness.openPage();
+    const delegate = await harness.openPage();
+    try {
+      const secretaryText = await openConsoleMinutes(secretary.page, harness.server.baseUrl, 'thuky');
+      const chairText = await openConsoleMinutes(chair.page, harness.server.baseUrl, 'chutri');
+      const seeded = await minutesValue(secretary.page);
+      assert.match(seeded, /^BIÊN BẢN CUỘC HỌP\n/, 'the minutes start as the server seeded them');
+      assert.match(seeded, /Kết luận:\n$/);
+      assert.equal(await minutesValue(chair.page), seeded);
 
-    before(async () => {
-      server = await startServer();
-      browser = await launchBrowser();
-    });
+      // Both type at once: the secretary at the top, the chair at the end.
+      await secretaryText.focus();
+      await secretary.page.keyboard.press('Control+Home');
+      await chairText.focus();
+      await chair.page.keyboard.press('Control+End');
+      await Promise.all([
+        secretary.page.keyboard.type('Thời gian: 8 giờ 00. ', { delay: 15 }),
+        chair.page.keyboard.type('Thống nhất thông qua báo cáo.', { delay: 15 }),
+      ]);
+      const merged = `Thời gian: 8 giờ 00. ${seeded}Thống nhất thông qua báo cáo.`;
+      for (const page of [secretary.page, chair.page]) await waitForMinutes(page, merged);
+      await screenshot(chair.page, 'minutes-chair.png');
 
-    after(async () => {
-      await browser?.close();
-      await server?.stop();
-    });
+      // A delegate reads the same text and cannot type into it.
+      await openDemoMeetingAgenda(delegate.page, harness.server.baseUrl, 'daibieu01');
+      await delegate.page.locator('.minutes-panel[data-minutes="ready"][data-access="read"]').waitFor();
+      await waitForMinutes(delegate.page, merged);
+      assert.equal(await delegate.page.locator('.minutes-text').getAttribute('readonly'), '');
+      await delegate.page.locator('.minutes-text').click();
+      await delegate.page.keyboard.type('sửa trộm');
+      assert.equal(await minutesValue(delegate.page), merged);
 
-    test('the secretary’s and the chair’s edits merge; a delegate only reads', async () => {
-      const secretary = await openPage(browser, server.baseUrl);
-      const chair = await openPage(browser, server.baseUrl);
-      const delegate = await openPage(browser, server.baseUrl);
-      try {
-        const secretaryText = await openConsoleMinutes(secretary.page, server.baseUrl, 'thuky');
-        const chairText = await openConsoleMinutes(chair.page, server.baseUrl, 'chutri');
-        const seeded = await minutesValue(secretary.page);
-        assert.match(seeded, /^BIÊN BẢN CUỘC HỌP\n/, 'the minutes start as the server seeded them');
-        assert.match(seeded, /Kết luận:\n$/);
-        assert.equal(await minutesValue(chair.page), seeded);
-
-        // Both type at once: the secretary at the top, the chair at the end.
-        await secretaryText.focus();
-        await secretary.page.keyboard.press('Control+Home');
-        await chairText.focus();
-        await chair.page.keyboard.press('Control+End');
-        await Promise.all([
-          secretary.page.keyboard.type('Thời gian: 8 giờ 00. ', { delay: 15 }),
-          chair.page.keyboard.type('Thống nhất thông qua báo cáo.', { delay: 15 }),
-        ]);
-        const merged = `Thời gian: 8 giờ 00. ${seeded}Thống nhất thông qua báo cáo.`;
-        for (const page of [secretary.page, chair.page]) await waitForMinutes(page, merged);
-        await screenshot(chair.page, 'minutes-chair.png');
-
-        // A delegate reads the same text and cannot type into it.
-        await openDemoMeetingAgenda(delegate.page, server.baseUrl, 'daibieu01');
-        await delegate.page.locator('.minutes-panel[data-minutes="ready"][data-access="read"]').waitFor();
-        await waitForMinutes(delegate.page, merged);
-        assert.equal(await delegate.page.locator('.minutes-text').getAttribute('readonly'), '');
-        await delegate.page.locator('.minutes-text').click();
-        await delegate.page.keyboard.type('sửa trộm');
-        assert.equal(await minutesValue(delegate.page), merged);
-
-        secretary.watcher.assertClean();
-        chair.watcher.assertClean();
-        delegate.watcher.assertClean();
-      } finally {
-        await secretary.context.close();
-        await chair.context.close();
-        await delegate.context.close();
-      }
-    });
+      secretary.watcher.assertClean();
+      chair.watcher.assertClean();
+      delegate.watcher.assertClean();
+    } finally {
+      await secretary.context.close();
+      await chair.context.close();
+      await delegate.context.close();
+    }
   });
-}
+});

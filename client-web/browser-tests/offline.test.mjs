@@ -12,21 +12,9 @@
 // also stops the server: nothing can come from the network at all.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import {
-  canvasPixels,
-  demoMeetingTitle,
-  launchBrowser,
-  literally,
-  logIn,
-  missingPrerequisite,
-  openPage,
-  reportMissingPrerequisite,
-  screenshot,
-} from './support/browser.mjs';
-import { startServer } from './support/server.mjs';
-
-const prerequisite = missingPrerequisite();
+import { test } from 'node:test';
+import { canvasPixels, demoMeetingTitle, literally, logIn, screenshot } from './support/browser.mjs';
+import { describeWithServer } from './support/suite.mjs';
 
 /** Every URL held in any Cache Storage cache of the page's origin. */
 function cachedUrls(page) {
@@ -40,119 +28,102 @@ function cachedUrls(page) {
   });
 }
 
-if (prerequisite) {
-  reportMissingPrerequisite(test, prerequisite, 'the tablet keeps working offline');
-} else {
-  describe('the tablet keeps working offline', { timeout: 180_000 }, () => {
-    let server;
-    let browser;
+// This file's own server: the test stops it to cut the network.
+describeWithServer('the tablet keeps working offline', { timeout: 180_000 }, (harness) => {
+  test('after "Đã tải xong" the meeting and its documents open with no network', async () => {
+    const { context, page, watcher } = await harness.openPage();
+    try {
+      await page.goto(harness.server.baseUrl);
+      await logIn(page, 'daibieu01', 'demo');
+      await page.getByRole('heading', { name: 'Cuộc họp của tôi' }).waitFor();
+      await page
+        .getByRole('link', { name: literally(demoMeetingTitle) })
+        .first()
+        .click();
+      await page.getByRole('heading', { level: 1, name: demoMeetingTitle }).waitFor();
 
-    before(async () => {
-      // This file's own server: the test stops it to cut the network.
-      server = await startServer();
-      browser = await launchBrowser();
-    });
+      const packStatus = page.locator('.pack-status');
+      await page.locator('.pack-status[data-pack-state="complete"]').waitFor({ timeout: 60_000 });
+      assert.match((await packStatus.textContent()) ?? '', /^Đã tải xong 2 tài liệu/);
+      await page
+        .locator(
+          '.document-link:not(.document-confidential) .badge-availability[data-availability="offline"]',
+        )
+        .first()
+        .waitFor();
+      assert.equal(
+        (await page.locator('.document-confidential .badge-availability').first().textContent())?.trim(),
+        'Chỉ xem khi có mạng',
+      );
 
-    after(async () => {
-      await browser?.close();
-      await server?.stop();
-    });
+      // The service worker controls the page and holds the app shell.
+      await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, {
+        timeout: 30_000,
+      });
+      const urlsOnline = await cachedUrls(page);
+      assert.ok(
+        urlsOnline.some((entry) => /^phonghop-shell-\S+ \/index\.html$/.test(entry)),
+        `the app shell is not cached: ${urlsOnline.join(', ')}`,
+      );
+      const documentLinks = page.locator('.document-link');
+      const confidentialId = await page
+        .locator('.document-link.document-confidential')
+        .first()
+        .getAttribute('data-document-id');
+      const readableId = await page
+        .locator('.document-link:not(.document-confidential)')
+        .first()
+        .getAttribute('data-document-id');
+      assert.ok(confidentialId && readableId && (await documentLinks.count()) >= 3);
 
-    test('after "Đã tải xong" the meeting and its documents open with no network', async () => {
-      const { context, page, watcher } = await openPage(browser, server.baseUrl);
-      try {
-        await page.goto(server.baseUrl);
-        await logIn(page, 'daibieu01', 'demo');
-        await page.getByRole('heading', { name: 'Cuộc họp của tôi' }).waitFor();
-        await page
-          .getByRole('link', { name: literally(demoMeetingTitle) })
-          .first()
-          .click();
-        await page.getByRole('heading', { level: 1, name: demoMeetingTitle }).waitFor();
+      // The network goes away.
+      await context.setOffline(true);
+      await harness.server.stop();
+      await page.reload();
 
-        const packStatus = page.locator('.pack-status');
-        await page.locator('.pack-status[data-pack-state="complete"]').waitFor({ timeout: 60_000 });
-        assert.match((await packStatus.textContent()) ?? '', /^Đã tải xong 2 tài liệu/);
-        await page
-          .locator(
-            '.document-link:not(.document-confidential) .badge-availability[data-availability="offline"]',
-          )
-          .first()
-          .waitFor();
-        assert.equal(
-          (await page.locator('.document-confidential .badge-availability').first().textContent())?.trim(),
-          'Chỉ xem khi có mạng',
-        );
+      await page.getByRole('heading', { level: 1, name: demoMeetingTitle }).waitFor();
+      const banner = page.locator('.saved-banner');
+      await banner.waitFor();
+      assert.match((await banner.textContent()) ?? '', /^Mất kết nối — đang hiển thị dữ liệu đã lưu/);
+      await page.locator('.offline-banner').waitFor();
+      await page.locator('.pack-status[data-pack-state="complete"]').waitFor();
+      await screenshot(page, 'offline-meeting.png');
 
-        // The service worker controls the page and holds the app shell.
-        await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, {
-          timeout: 30_000,
-        });
-        const urlsOnline = await cachedUrls(page);
-        assert.ok(
-          urlsOnline.some((entry) => /^phonghop-shell-\S+ \/index\.html$/.test(entry)),
-          `the app shell is not cached: ${urlsOnline.join(', ')}`,
-        );
-        const documentLinks = page.locator('.document-link');
-        const confidentialId = await page
-          .locator('.document-link.document-confidential')
-          .first()
-          .getAttribute('data-document-id');
-        const readableId = await page
-          .locator('.document-link:not(.document-confidential)')
-          .first()
-          .getAttribute('data-document-id');
-        assert.ok(confidentialId && readableId && (await documentLinks.count()) >= 3);
+      // A non-confidential document opens from the device.
+      await page.locator(`.document-link[data-document-id="${readableId}"]`).click();
+      await page.locator('.reader-stage[data-rendered-page="1"]').waitFor();
+      const pixels = await canvasPixels(page);
+      assert.ok(pixels && pixels.inked > 500, 'the kept document renders blank offline');
+      await screenshot(page, 'offline-reader.png');
 
-        // The network goes away.
-        await context.setOffline(true);
-        await server.stop();
-        await page.reload();
+      // The confidential document says it needs the network.
+      await page.getByRole('link', { name: /Chương trình họp/ }).click();
+      await page.locator(`.document-link[data-document-id="${confidentialId}"]`).click();
+      const refusal = page.getByRole('alert').filter({ hasText: 'cần kết nối mạng' });
+      await refusal.waitFor();
+      assert.match((await refusal.textContent()) ?? '', /Tài liệu mật cần kết nối mạng/);
+      await screenshot(page, 'offline-confidential.png');
 
-        await page.getByRole('heading', { level: 1, name: demoMeetingTitle }).waitFor();
-        const banner = page.locator('.saved-banner');
-        await banner.waitFor();
-        assert.match((await banner.textContent()) ?? '', /^Mất kết nối — đang hiển thị dữ liệu đã lưu/);
-        await page.locator('.offline-banner').waitFor();
-        await page.locator('.pack-status[data-pack-state="complete"]').waitFor();
-        await screenshot(page, 'offline-meeting.png');
+      // The meetings list shows as saved too.
+      await page.goto(`${harness.server.baseUrl}/#/meetings`);
+      await page.getByRole('heading', { name: 'Cuộc họp của tôi' }).waitFor();
+      await page.locator('.saved-banner').waitFor();
+      await page
+        .getByRole('link', { name: literally(demoMeetingTitle) })
+        .first()
+        .waitFor();
 
-        // A non-confidential document opens from the device.
-        await page.locator(`.document-link[data-document-id="${readableId}"]`).click();
-        await page.locator('.reader-stage[data-rendered-page="1"]').waitFor();
-        const pixels = await canvasPixels(page);
-        assert.ok(pixels && pixels.inked > 500, 'the kept document renders blank offline');
-        await screenshot(page, 'offline-reader.png');
-
-        // The confidential document says it needs the network.
-        await page.getByRole('link', { name: /Chương trình họp/ }).click();
-        await page.locator(`.document-link[data-document-id="${confidentialId}"]`).click();
-        const refusal = page.getByRole('alert').filter({ hasText: 'cần kết nối mạng' });
-        await refusal.waitFor();
-        assert.match((await refusal.textContent()) ?? '', /Tài liệu mật cần kết nối mạng/);
-        await screenshot(page, 'offline-confidential.png');
-
-        // The meetings list shows as saved too.
-        await page.goto(`${server.baseUrl}/#/meetings`);
-        await page.getByRole('heading', { name: 'Cuộc họp của tôi' }).waitFor();
-        await page.locator('.saved-banner').waitFor();
-        await page
-          .getByRole('link', { name: literally(demoMeetingTitle) })
-          .first()
-          .waitFor();
-
-        // Nothing of the confidential document is in any cache.
-        const urlsOffline = await cachedUrls(page);
-        assert.deepEqual(
-          urlsOffline.filter((entry) => entry.includes(confidentialId)),
-          [],
-          'a confidential document was stored on the device',
-        );
-        assert.ok(urlsOffline.some((entry) => entry.includes(readableId)));
-        watcher.assertClean();
-      } finally {
-        await context.close();
-      }
-    });
+      // Nothing of the confidential document is in any cache.
+      const urlsOffline = await cachedUrls(page);
+      assert.deepEqual(
+        urlsOffline.filter((entry) => entry.includes(confidentialId)),
+        [],
+        'a confidential document was stored on the device',
+      );
+      assert.ok(urlsOffline.some((entry) => entry.includes(readableId)));
+      watcher.assertClean();
+    } finally {
+      await context.close();
+    }
   });
-}
+});

@@ -11,82 +11,55 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import {
-  demoMeetingTitle,
-  launchBrowser,
-  literally,
-  logIn,
-  missingPrerequisite,
-  openPage,
-  reportMissingPrerequisite,
-  screenshot,
-} from './support/browser.mjs';
-import { startServer } from './support/server.mjs';
+import { test } from 'node:test';
+import { demoMeetingTitle, literally, logIn, screenshot } from './support/browser.mjs';
+import { describeWithServer } from './support/suite.mjs';
 
-const prerequisite = missingPrerequisite();
 const hasLibreOffice = (process.env.PATH ?? '')
   .split(path.delimiter)
   .some((dir) => dir && existsSync(path.join(dir, 'soffice')));
 
-if (prerequisite) {
-  reportMissingPrerequisite(test, prerequisite, 'meeting record export');
-} else {
-  describe('meeting record export', { timeout: 120_000 }, () => {
-    let server;
-    let browser;
+describeWithServer('meeting record export', { timeout: 120_000 }, (harness) => {
+  test('the secretary starts the meeting and downloads its record as a PDF', async () => {
+    const secretary = await harness.openPage({ width: 1920, height: 1080 });
+    try {
+      const { page } = secretary;
+      await page.goto(harness.server.baseUrl);
+      await logIn(page, 'thuky', 'demo');
+      await page.getByRole('heading', { name: 'Cuộc họp của tôi' }).waitFor();
+      await page
+        .getByRole('link', { name: literally(demoMeetingTitle) })
+        .first()
+        .click();
+      await page.getByRole('link', { name: 'Chuẩn bị cuộc họp' }).click();
+      await page.locator('.meeting-header .badge-state-published').waitFor();
+      assert.equal(
+        await page.locator('[data-record-export]').count(),
+        0,
+        'a meeting that has not started has no record to export',
+      );
 
-    before(async () => {
-      server = await startServer();
-      browser = await launchBrowser();
-    });
+      await page.getByRole('button', { name: 'Bắt đầu họp' }).click();
+      await page.getByRole('dialog').getByRole('button', { name: 'Bắt đầu họp' }).click();
+      await page.locator('.meeting-header .badge-state-in_session').waitFor();
+      const exportButton = page.getByRole('button', { name: 'Xuất biên bản (PDF)' });
+      await exportButton.waitFor();
 
-    after(async () => {
-      await browser?.close();
-      await server?.stop();
-    });
-
-    test('the secretary starts the meeting and downloads its record as a PDF', async () => {
-      const secretary = await openPage(browser, server.baseUrl, { width: 1920, height: 1080 });
-      try {
-        const { page } = secretary;
-        await page.goto(server.baseUrl);
-        await logIn(page, 'thuky', 'demo');
-        await page.getByRole('heading', { name: 'Cuộc họp của tôi' }).waitFor();
-        await page
-          .getByRole('link', { name: literally(demoMeetingTitle) })
-          .first()
-          .click();
-        await page.getByRole('link', { name: 'Chuẩn bị cuộc họp' }).click();
-        await page.locator('.meeting-header .badge-state-published').waitFor();
-        assert.equal(
-          await page.locator('[data-record-export]').count(),
-          0,
-          'a meeting that has not started has no record to export',
-        );
-
-        await page.getByRole('button', { name: 'Bắt đầu họp' }).click();
-        await page.getByRole('dialog').getByRole('button', { name: 'Bắt đầu họp' }).click();
-        await page.locator('.meeting-header .badge-state-in_session').waitFor();
-        const exportButton = page.getByRole('button', { name: 'Xuất biên bản (PDF)' });
-        await exportButton.waitFor();
-
-        if (hasLibreOffice) {
-          const [download] = await Promise.all([page.waitForEvent('download'), exportButton.click()]);
-          assert.match(download.suggestedFilename(), /^bien-ban-m_[A-Za-z0-9_-]+\.pdf$/);
-          const bytes = await readFile(await download.path());
-          assert.equal(bytes.subarray(0, 5).toString('latin1'), '%PDF-');
-          await page.getByText('Đã tải biên bản về máy.').waitFor();
-          await screenshot(page, 'secretary-record-export.png');
-        } else {
-          console.log('LibreOffice is missing here: checking that the console says so');
-          await exportButton.click();
-          await page.locator('.record-export-status.form-error', { hasText: 'LibreOffice' }).waitFor();
-        }
-        secretary.watcher.assertClean();
-      } finally {
-        await secretary.context.close();
+      if (hasLibreOffice) {
+        const [download] = await Promise.all([page.waitForEvent('download'), exportButton.click()]);
+        assert.match(download.suggestedFilename(), /^bien-ban-m_[A-Za-z0-9_-]+\.pdf$/);
+        const bytes = await readFile(await download.path());
+        assert.equal(bytes.subarray(0, 5).toString('latin1'), '%PDF-');
+        await page.getByText('Đã tải biên bản về máy.').waitFor();
+        await screenshot(page, 'secretary-record-export.png');
+      } else {
+        console.log('LibreOffice is missing here: checking that the console says so');
+        await exportButton.click();
+        await page.locator('.record-export-status.form-error', { hasText: 'LibreOffice' }).waitFor();
       }
-    });
+      secretary.watcher.assertClean();
+    } finally {
+      await secretary.context.close();
+    }
   });
-}
+});

@@ -12,18 +12,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import {
-  canvasPixels,
-  launchBrowser,
-  literally,
-  logIn,
-  missingPrerequisite,
-  openPage,
-  reportMissingPrerequisite,
-  screenshot,
-} from './support/browser.mjs';
-import { clientWebDir, startServer } from './support/server.mjs';
+import { test } from 'node:test';
+import { canvasPixels, literally, logIn, screenshot } from './support/browser.mjs';
+import { clientWebDir } from './support/server.mjs';
+import { describeWithServer } from './support/suite.mjs';
 
 const fixtures = path.resolve(clientWebDir, '..', 'tests', 'fixtures');
 const pdfFixture = path.join(fixtures, 'bao-cao-cai-cach-hanh-chinh-lang-son.pdf');
@@ -82,31 +74,16 @@ async function dropFile(target, filePath, mimeType) {
   );
 }
 
-const prerequisite = missingPrerequisite();
-
-if (prerequisite) {
-  reportMissingPrerequisite(test, prerequisite, 'secretary prepares a meeting');
-} else {
-  describe('secretary prepares a meeting and a delegate reads it', { timeout: 240_000 }, () => {
-    let server;
-    let browser;
-
-    before(async () => {
-      server = await startServer();
-      browser = await launchBrowser();
-    });
-
-    after(async () => {
-      await browser?.close();
-      await server?.stop();
-    });
-
+describeWithServer(
+  'secretary prepares a meeting and a delegate reads it',
+  { timeout: 240_000 },
+  (harness) => {
     test('secretary creates, builds, uploads and publishes; the delegate opens the document', async () => {
-      const secretary = await openPage(browser, server.baseUrl);
+      const secretary = await harness.openPage();
       const { page } = secretary;
       let meetingId;
       try {
-        await page.goto(server.baseUrl);
+        await page.goto(harness.server.baseUrl);
         await logIn(page, 'thuky', 'demo');
 
         // Create the meeting.
@@ -179,7 +156,9 @@ if (prerequisite) {
         // … and back down with the accessible button.
         await page.getByRole('button', { name: `Đưa "${secondItem}" xuống dưới` }).click();
         await waitForAgendaOrder(page, [firstItem, subItem, secondItem]);
-        const saved = await (await page.request.get(`${server.baseUrl}/api/v1/meetings/${meetingId}`)).json();
+        const saved = await (
+          await page.request.get(`${harness.server.baseUrl}/api/v1/meetings/${meetingId}`)
+        ).json();
         assert.deepEqual(
           saved.agenda.map((item) => [item.title, item.parent_id === null ? 'top' : 'sub']),
           [
@@ -345,10 +324,10 @@ if (prerequisite) {
       }
 
       // The delegate finds the published meeting and opens the document.
-      const delegate = await openPage(browser, server.baseUrl);
+      const delegate = await harness.openPage();
       try {
         const { page: tablet } = delegate;
-        await tablet.goto(server.baseUrl);
+        await tablet.goto(harness.server.baseUrl);
         await logIn(tablet, 'daibieu01', 'demo');
         await tablet.getByRole('heading', { name: 'Cuộc họp của tôi' }).waitFor();
         await tablet.getByRole('link', { name: literally(meetingTitle) }).click();
@@ -364,5 +343,5 @@ if (prerequisite) {
         await delegate.context.close();
       }
     });
-  });
-}
+  },
+);
