@@ -423,10 +423,23 @@ pub enum RoleArg {
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Check every entry's hash and link; name the first broken one.
+    /// Check every entry's hash and link, every signed checkpoint against
+    /// the audit key, and the database's checkpoints against
+    /// audit-checkpoints.log; name the first altered, deleted or inserted
+    /// entry. Exit 0 when intact, 1 when not, 2 when it cannot check.
     Verify {
         #[command(flatten)]
         storage: StorageOptions,
+        /// The audit public key to check with: the auditors' own copy
+        /// (default: audit-key.pub in the data directory).
+        #[arg(long)]
+        public_key: Option<PathBuf>,
+    },
+    /// Print the audit key's public half (hex), for auditors to keep.
+    PublicKey {
+        /// The data directory.
+        #[arg(long, env = "PHONGHOP_DATA_DIR", default_value = "./data")]
+        data_dir: PathBuf,
     },
 }
 

@@ -10,11 +10,14 @@ use std::io::{BufRead, IsTerminal};
 use anyhow::Context;
 use phonghop_protocol::api::OrgRole;
 
+use crate::audit;
+use crate::audit::key::AuditPublicKey;
+use crate::audit::verify::AuditReport;
 use crate::config::{
     prepare_data_dir, redact_url, AuditCommand, CertOptions, RoleArg, StorageOptions, UsageError,
     UserCommand,
 };
-use crate::store::{new_id, now_millis, verify_audit_chain, NewAuditEntry, Store, UserRecord};
+use crate::store::{new_id, now_millis, NewAuditEntry, Store, UserRecord};
 
 pub(crate) async fn open_store(storage: &StorageOptions) -> anyhow::Result<Store> {
     let data_dir = prepare_data_dir(&storage.data_dir)?;
@@ -180,25 +183,142 @@ async fn audit(store: &Store, action: &str, username: &str) -> anyhow::Result<()
     Ok(())
 }
 
-/// `phonghop audit verify`: exit 0 when the chain holds, 1 naming the first
-/// broken entry otherwise.
+/// `phonghop audit verify`: exit 0 when the chain and every checkpoint
+/// hold, 1 naming the first altered, deleted or inserted entry otherwise
+/// (2, through the error, when it cannot check). `phonghop audit
+/// public-key` prints the key auditors check with.
 pub async fn audit_command(command: AuditCommand) -> anyhow::Result<std::process::ExitCode> {
     match command {
-        AuditCommand::Verify { storage } => {
+        AuditCommand::Verify {
+            storage,
+            public_key,
+        } => {
+            let data_dir = prepare_data_dir(&storage.data_dir)?;
+            let key = audit_public_key(&data_dir, public_key.as_deref())?;
+            let file_path = data_dir.join(audit::checkpoint::FILE_NAME);
+            let file_text = match std::fs::read(&file_path) {
+                Ok(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
+                Err(error) => {
+                    return Err(anyhow::Error::new(error)
+                        .context(format!("cannot read {}", file_path.display())))
+                }
+            };
             let store = open_store(&storage).await?;
             let entries = store.audit_entries(None).await?;
-            match verify_audit_chain(&entries) {
-                Ok(count) => {
-                    println!("audit log intact: {count} entries verified");
-                    Ok(std::process::ExitCode::SUCCESS)
-                }
-                Err(broken) => {
-                    println!("AUDIT LOG TAMPERED: {broken}");
-                    Ok(std::process::ExitCode::from(1))
-                }
+            let rows = store.audit_checkpoints().await?;
+            store.close().await;
+            if key.is_none() && (!rows.is_empty() || file_text.is_some()) {
+                return Err(UsageError(format!(
+                    "there are signed checkpoints but no audit key in {}: give the auditors' copy with --public-key FILE",
+                    data_dir.display()
+                ))
+                .into());
             }
+            let report = audit::verify::verify(audit::verify::VerifyInput {
+                entries: &entries,
+                checkpoint_rows: &rows,
+                checkpoint_file: file_text.as_deref(),
+                public_key: key.as_ref(),
+                require_checkpoints: public_key.is_some(),
+            });
+            print!("{}", audit_report_text(&report, key.as_ref()));
+            Ok(if report.intact() {
+                std::process::ExitCode::SUCCESS
+            } else {
+                std::process::ExitCode::from(1)
+            })
+        }
+        AuditCommand::PublicKey { data_dir } => {
+            let key = audit_public_key(&data_dir, None)?.ok_or_else(|| {
+                UsageError(format!(
+                    "no audit key in {}: the server makes it when it first starts",
+                    data_dir.display()
+                ))
+            })?;
+            println!("{}", key.to_hex());
+            eprintln!(
+                "key id {}; also in {}",
+                key.key_id(),
+                data_dir.join(audit::key::PUBLIC_KEY_FILE).display()
+            );
+            Ok(std::process::ExitCode::SUCCESS)
         }
     }
+}
+
+/// The key to check checkpoints with: the file given, else the data
+/// directory's `audit-key.pub`, else the public half of `audit-key.p8`.
+fn audit_public_key(
+    data_dir: &std::path::Path,
+    given: Option<&std::path::Path>,
+) -> anyhow::Result<Option<AuditPublicKey>> {
+    if let Some(path) = given {
+        return Ok(Some(audit::key::read_public_key(path)?.ok_or_else(
+            || UsageError(format!("no public key file {}", path.display())),
+        )?));
+    }
+    if let Some(key) = audit::key::read_public_key(&data_dir.join(audit::key::PUBLIC_KEY_FILE))? {
+        return Ok(Some(key));
+    }
+    Ok(audit::key::AuditKey::load(data_dir)?.map(|key| key.public().clone()))
+}
+
+/// What `audit verify` prints: a summary, then each finding in Vietnamese
+/// and English.
+fn audit_report_text(report: &AuditReport, key: Option<&AuditPublicKey>) -> String {
+    use std::fmt::Write;
+    let mut text = String::new();
+    let _ = match (key, &report.newest_checkpoint) {
+        (None, _) => writeln!(
+            text,
+            "no audit key and no checkpoint yet: only the chain was checked (a cut tail cannot be detected)\n\
+             chưa có khóa kiểm toán và mốc kiểm tra: chỉ kiểm tra chuỗi băm (không phát hiện được việc cắt đuôi nhật ký)"
+        ),
+        (Some(key), Some(newest)) => writeln!(
+            text,
+            "key {}: {} signed checkpoints hold; newest: checkpoint {}, entry {}, {}",
+            key.key_id(),
+            report.checkpoints_verified,
+            newest.number,
+            newest.seq,
+            audit::verify::time_text(newest.at)
+        ),
+        (Some(key), None) => writeln!(
+            text,
+            "key {}: no signed checkpoint holds yet (a cut tail cannot be detected)",
+            key.key_id()
+        ),
+    };
+    if report.other_key_rows > 0 {
+        let _ = writeln!(
+            text,
+            "{} checkpoint rows signed by other keys (other nodes, an earlier key) were not checked",
+            report.other_key_rows
+        );
+    }
+    if report.intact() {
+        let _ = writeln!(
+            text,
+            "audit log intact: {} entries verified\nnhật ký kiểm toán nguyên vẹn: đã kiểm tra {} mục",
+            report.entries, report.entries
+        );
+        return text;
+    }
+    let _ = match report.first_seq() {
+        Some(seq) => writeln!(
+            text,
+            "AUDIT LOG TAMPERED: first at entry {seq}\nNHẬT KÝ KIỂM TOÁN BỊ CAN THIỆP: bắt đầu từ mục {seq}"
+        ),
+        None => writeln!(
+            text,
+            "AUDIT LOG TAMPERED: its checkpoints do not hold\nNHẬT KÝ KIỂM TOÁN BỊ CAN THIỆP: các mốc kiểm tra không còn nguyên vẹn"
+        ),
+    };
+    for finding in &report.findings {
+        let _ = writeln!(text, "- {}\n  {}", finding.vi, finding.en);
+    }
+    text
 }
 
 /// `phonghop backup`: one file of everything a restore needs, made while

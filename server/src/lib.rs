@@ -26,6 +26,9 @@
 //!   [`blobs`] keeps document files by SHA-256; [`tls`] loads and makes
 //!   certificates; [`demo`] seeds the demo meeting; [`shutdown`] tells
 //!   long-lived tasks that the server is stopping.
+//! - [`audit`] signs checkpoints of the hash-chained audit log with a key
+//!   outside the database, into the database and a file beside it, and
+//!   verifies the log against them (`phonghop audit verify`).
 //! - [`backup`] makes one file of everything a restore needs (the
 //!   database's consistent copy, the data directory's files, a manifest
 //!   of SHA-256s), sealed with a passphrase if asked, and restores it.
@@ -51,6 +54,7 @@
 
 pub mod access;
 pub mod agenda;
+pub mod audit;
 pub mod auth;
 pub mod backup;
 pub mod blobs;
@@ -170,6 +174,10 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
             config::redact_url(&database_url)
         )
     })?;
+    // Before anything is served: a key file others can read stops here.
+    let audit_checkpoints = audit::AuditCheckpoints::open(store.clone(), &data_dir)
+        .await
+        .context("cannot use the audit signing key")?;
     let blobs = BlobStore::open(data_dir.join("blobs"))
         .with_context(|| format!("cannot use {}", data_dir.join("blobs").display()))?;
     let cluster = match &cluster_options {
@@ -286,7 +294,9 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
         shutdown.clone(),
         sync.clone(),
         cluster,
+        audit_checkpoints.clone(),
     );
+    audit::spawn_periodic(audit_checkpoints.clone(), shutdown.clone());
     if let Some(schedule) = backup_schedule {
         backup::schedule::spawn(
             store.clone(),
@@ -316,6 +326,7 @@ pub async fn serve(options: ServeOptions) -> anyhow::Result<()> {
     if let Err(error) = sync.shutdown(Duration::from_secs(5)).await {
         tracing::error!(%error, "document sync did not stop cleanly");
     }
+    audit_checkpoints.take_logged("shutdown").await;
     store.close().await;
     tracing::info!("stopped cleanly");
     Ok(())

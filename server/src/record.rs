@@ -32,7 +32,7 @@ use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, UtcOffset};
 
 use crate::rules;
-use crate::store::{AgendaItemRecord, AttendanceRecord, MeetingRecord};
+use crate::store::{AgendaItemRecord, AttendanceRecord, AuditHead, MeetingRecord};
 
 /// A participant as the record names them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,6 +97,10 @@ pub struct RecordSources {
     pub minutes: Minutes,
     /// When the record is made (milliseconds since the epoch).
     pub generated_at: i64,
+    /// The audit log's head as the newest signed checkpoint saw it when
+    /// the record was made, so a printed record can be matched to the log
+    /// (`None` while the log has no checkpoint).
+    pub audit_head: Option<AuditHead>,
 }
 
 /// The record's content: every text already in Vietnamese, ready to lay
@@ -118,6 +122,9 @@ pub struct MeetingRecordContent {
     /// The minutes' paragraphs, or a sentence saying why there are none.
     pub minutes: Vec<String>,
     pub generated: String,
+    /// `phonghop-audit-head: SEQ HASH` (or `… none`): the line a reader, or
+    /// `phonghop record verify`, matches against the audit log.
+    pub audit_head: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -241,6 +248,16 @@ pub fn build_record(sources: &RecordSources) -> MeetingRecordContent {
             .collect(),
         minutes: minutes_paragraphs(&sources.minutes, &sources.meeting.title),
         generated: at_text(sources.generated_at, offset),
+        audit_head: audit_head_line(sources.audit_head.as_ref()),
+    }
+}
+
+/// The record's anchor in the audit log, in one fixed form that both
+/// people and `phonghop record verify` read.
+pub fn audit_head_line(head: Option<&AuditHead>) -> String {
+    match head {
+        Some(head) => format!("phonghop-audit-head: {} {}", head.seq, head.hash),
+        None => "phonghop-audit-head: none".to_owned(),
     }
 }
 
@@ -762,6 +779,13 @@ pub fn render_fodt(record: &MeetingRecordContent) -> String {
             record.generated
         ),
     ));
+    body.push_str(&paragraph(
+        "Note",
+        &format!(
+            "Mốc nhật ký kiểm toán (audit log head): {}",
+            record.audit_head
+        ),
+    ));
     body.push_str(&signatures(record));
 
     let mut column_style_text = column_styles("Agenda", &AGENDA_WIDTHS);
@@ -778,7 +802,17 @@ pub fn render_fodt(record: &MeetingRecordContent) -> String {
             &NAMED_WIDTHS,
         ));
     }
-    format!("{FODT_HEAD}{column_style_text}{FODT_STYLES_END}{body}{FODT_TAIL}")
+    // Also the document's keyword, which LibreOffice writes into the PDF's
+    // information dictionary, where it can be found without reading text.
+    let head = FODT_HEAD.replacen(
+        "<office:font-face-decls>",
+        &format!(
+            "<office:meta><meta:keyword>{}</meta:keyword></office:meta>\n<office:font-face-decls>",
+            xml(&record.audit_head)
+        ),
+        1,
+    );
+    format!("{head}{column_style_text}{FODT_STYLES_END}{body}{FODT_TAIL}")
 }
 
 fn names_or_dash(names: &[String]) -> String {
@@ -809,7 +843,7 @@ fn signatures(record: &MeetingRecordContent) -> String {
 }
 
 const FODT_HEAD: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
-<office:document xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0" xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0" office:version="1.3" office:mimetype="application/vnd.oasis.opendocument.text">
+<office:document xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0" xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0" xmlns:meta="urn:oasis:names:tc:opendocument:xmlns:meta:1.0" office:version="1.3" office:mimetype="application/vnd.oasis.opendocument.text">
 <office:font-face-decls>
 <style:font-face style:name="Noto Serif" svg:font-family="'Noto Serif'" style:font-family-generic="roman" style:font-pitch="variable"/>
 </office:font-face-decls>
@@ -968,6 +1002,10 @@ mod tests {
                 "BIÊN BẢN CUỘC HỌP\nHọp giao ban tháng 12\n\nNội dung họp:\n1. Báo cáo\n\nKết luận:\nThống nhất thông qua.\n".into(),
             ),
             generated_at: 1_796_094_000_000,
+            audit_head: Some(AuditHead {
+                seq: 153,
+                hash: "ab".repeat(32),
+            }),
         }
     }
 
@@ -1157,6 +1195,28 @@ mod tests {
         // Every table column has its style.
         assert!(fodt.contains("style:name=\"Named1.C2\""));
         assert!(fodt.contains("style:name=\"Vote2.C0\""));
+    }
+
+    #[test]
+    fn the_record_carries_the_audit_head_in_its_text_and_its_keywords() {
+        let hash = "ab".repeat(32);
+        let record = build_record(&sources());
+        assert_eq!(
+            record.audit_head,
+            format!("phonghop-audit-head: 153 {hash}")
+        );
+        let fodt = render_fodt(&record);
+        assert!(fodt.contains(&format!(
+            "<meta:keyword>phonghop-audit-head: 153 {hash}</meta:keyword>"
+        )));
+        assert!(fodt.contains(&format!(
+            "Mốc nhật ký kiểm toán (audit log head): phonghop-audit-head: 153 {hash}"
+        )));
+        let without = build_record(&RecordSources {
+            audit_head: None,
+            ..sources()
+        });
+        assert_eq!(without.audit_head, "phonghop-audit-head: none");
     }
 
     #[test]

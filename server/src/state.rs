@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::audit::AuditCheckpoints;
 use crate::auth::{PasswordWorkers, TicketBook};
 use crate::blobs::BlobStore;
 use crate::cluster::Cluster;
@@ -80,6 +81,9 @@ pub struct AppStateInner {
     /// gate signs the file the first one kept (two renderings differ, so a
     /// second would make the first caller's prepared signature stale).
     pub first_record_renders: FirstRenderGates,
+    /// Signs checkpoints of the audit log (a meeting closed, the record
+    /// rendered or signed; the hourly one runs in its own task).
+    pub audit_checkpoints: Arc<AuditCheckpoints>,
 }
 
 /// Per-meeting async gates (see [`AppStateInner::first_record_renders`]).
@@ -155,6 +159,9 @@ pub struct Settings {
 }
 
 impl AppState {
+    // Each argument is a service `serve` made (one call site); a struct of
+    // them would only repeat the fields below.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         store: Store,
         blobs: BlobStore,
@@ -163,6 +170,7 @@ impl AppState {
         shutdown: Shutdown,
         sync: SyncService,
         cluster: Option<Cluster>,
+        audit_checkpoints: Arc<AuditCheckpoints>,
     ) -> Self {
         AppState(Arc::new(AppStateInner {
             store,
@@ -188,6 +196,7 @@ impl AppState {
             backup_schedule: Default::default(),
             cluster,
             first_record_renders: FirstRenderGates::default(),
+            audit_checkpoints,
         }))
     }
 

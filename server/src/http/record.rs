@@ -31,7 +31,7 @@ use crate::record::{
     build_record, render_fodt, Minutes, Participant, RecordSources, SpeakerTurn, VoteFacts,
 };
 use crate::state::AppState;
-use crate::store::{now_millis, MeetingRecord, NewAuditEntry};
+use crate::store::{now_millis, AuditHead, MeetingRecord, NewAuditEntry};
 #[allow(unused_imports)]
 use phonghop_protocol::api::*;
 
@@ -153,6 +153,7 @@ pub async fn render_record(state: &AppState, meeting: &MeetingRecord) -> Result<
             .collect(),
         minutes: read_minutes(state, &meeting.id).await?,
         generated_at: now_millis(),
+        audit_head: record_audit_head(state).await,
         meeting,
     };
     let fodt = render_fodt(&build_record(&sources));
@@ -168,6 +169,20 @@ pub async fn render_record(state: &AppState, meeting: &MeetingRecord) -> Result<
             other => AppError::internal(format!("meeting record: {other}")),
         })?;
     Ok(pdf)
+}
+
+/// The audit head the record carries: a checkpoint signed now, so it is
+/// the log's head at rendering time (the newest one when signing fails).
+async fn record_audit_head(state: &AppState) -> Option<AuditHead> {
+    let checkpoints = &state.audit_checkpoints;
+    let checkpoint = match checkpoints.take_logged("record rendered").await {
+        Some(checkpoint) => Some(checkpoint),
+        None => checkpoints.newest().await,
+    };
+    checkpoint.map(|checkpoint| AuditHead {
+        seq: checkpoint.seq,
+        hash: checkpoint.hash,
+    })
 }
 
 async fn store_export_audit(

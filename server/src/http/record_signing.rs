@@ -420,6 +420,9 @@ impl Signer {
                 },
             )
             .await?;
+        // The signature's entry under a signed checkpoint at once: cutting
+        // the log back to before the signing is then detected.
+        state.audit_checkpoints.take_logged("record signed").await;
         Ok(())
     }
 }

@@ -1219,3 +1219,72 @@ async fn the_first_unsigned_record_kept_is_returned_to_every_later_caller() {
         );
     }
 }
+
+#[tokio::test]
+async fn audit_checkpoints_are_kept_per_key_in_number_order_and_never_twice() {
+    for (backend, store, _guard) in backends().await {
+        assert_eq!(store.audit_head().await.unwrap(), None, "{backend}");
+        for n in 0..3 {
+            store
+                .append_audit(NewAuditEntry {
+                    actor_user_id: None,
+                    meeting_id: None,
+                    action: "test.append",
+                    details: serde_json::json!({ "n": n }),
+                })
+                .await
+                .unwrap();
+        }
+        let entries = store.audit_entries(None).await.unwrap();
+        let head = store.audit_head().await.unwrap().unwrap();
+        assert_eq!(head.seq, 3, "{backend}");
+        assert_eq!(head.hash, entries[2].hash, "{backend}");
+
+        let checkpoint = |key: &str, number: i64, seq: i64| AuditCheckpointRecord {
+            key_id: key.repeat(16),
+            number,
+            seq,
+            hash: entries[(seq - 1) as usize].hash.clone(),
+            at: 1_796_094_000_000 + number,
+            signature: "cd".repeat(64),
+        };
+        for record in [
+            checkpoint("b", 1, 3),
+            checkpoint("a", 2, 3),
+            checkpoint("a", 1, 2),
+        ] {
+            store.insert_audit_checkpoint(&record).await.unwrap();
+        }
+        assert!(
+            store
+                .insert_audit_checkpoint(&checkpoint("a", 2, 1))
+                .await
+                .is_err(),
+            "{backend}: a number is used once per key"
+        );
+        assert_eq!(
+            store.audit_checkpoints().await.unwrap(),
+            [
+                checkpoint("a", 1, 2),
+                checkpoint("a", 2, 3),
+                checkpoint("b", 1, 3)
+            ],
+            "{backend}"
+        );
+        assert_eq!(
+            store
+                .latest_audit_checkpoint(&"a".repeat(16))
+                .await
+                .unwrap(),
+            Some(checkpoint("a", 2, 3)),
+            "{backend}"
+        );
+        assert_eq!(
+            store
+                .latest_audit_checkpoint(&"c".repeat(16))
+                .await
+                .unwrap(),
+            None
+        );
+    }
+}

@@ -34,7 +34,9 @@ pub use live::{
     VoteBallots, VoteRecord,
 };
 mod accounts;
+mod checkpoints;
 pub use accounts::SessionSummary;
+pub use checkpoints::{AuditCheckpointRecord, AuditHead};
 mod devices;
 pub use devices::{DeviceRecord, DeviceSighting};
 mod fences;
@@ -1060,7 +1062,9 @@ pub struct AuditChainBreak {
 }
 
 impl AuditEntry {
-    fn compute_hash(&self) -> String {
+    /// The chain hash of this entry's content and `prev_hash`, as
+    /// appending computed it.
+    pub fn compute_hash(&self) -> String {
         let mut hasher = Sha256::new();
         // Length-prefixed fields, so no two different entries hash alike.
         for field in [

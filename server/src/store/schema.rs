@@ -305,4 +305,19 @@ CREATE TABLE meeting_fences (
 ALTER TABLE users ADD COLUMN must_change_password BIGINT NOT NULL DEFAULT 0
 "#,
     },
+    Migration {
+        version: 11,
+        description: "signed audit checkpoints: the audit log's head signed by the server's audit key",
+        statements: r#"
+CREATE TABLE audit_checkpoints (
+    key_id TEXT NOT NULL,
+    number BIGINT NOT NULL,
+    seq BIGINT NOT NULL,
+    hash TEXT NOT NULL,
+    at BIGINT NOT NULL,
+    signature TEXT NOT NULL,
+    PRIMARY KEY (key_id, number)
+)
+"#,
+    },
 ];
