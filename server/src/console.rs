@@ -1,8 +1,8 @@
 //! The administrator's console commands: `phonghop user …`,
-//! `phonghop audit verify`, `phonghop cert`, `phonghop backup`,
-//! `phonghop restore` and `phonghop convert` (a file through the upload
-//! filter, the sandbox and the sanitizer, as an upload would go). They
-//! open the same storage as `serve` (same `--data-dir` /
+//! `phonghop audit verify` and `audit public-key`, `phonghop cert`,
+//! `phonghop backup`, `phonghop restore` and `phonghop convert` (a file
+//! through the upload filter, the sandbox and the sanitizer, as an upload
+//! would go). They open the same storage as `serve` (same `--data-dir` /
 //! `--database-url`). The signing commands are `crate::signing_console`.
 
 use std::io::{BufRead, IsTerminal};

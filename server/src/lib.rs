@@ -11,7 +11,8 @@
 //! - Shutdown: SIGTERM or Ctrl-C calls `Shutdown::trigger` (websockets
 //!   close with 1001), hyper drains requests (8 s at most), document
 //!   actors finish what they were given (`SyncService::shutdown`, 5 s at
-//!   most), the store closes, exit 0.
+//!   most), an audit checkpoint is signed (when the log grew), the store
+//!   closes, exit 0.
 //! - [`http`] builds the router: the REST API, the checks before the
 //!   `/sync` and `/live` upgrades, `/healthz`, `/readyz`, `/metrics`, the
 //!   CA certificate, and the web client's files. Handlers take
