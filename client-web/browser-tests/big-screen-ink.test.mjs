@@ -7,8 +7,11 @@
 // The remote point's big screen (`diemcau01`, 1920×1080) and a delegate
 // following the presenter (`daibieu01`) show the ink while it is drawn
 // (ephemeral messages on the layer's handle), then the committed stroke;
-// then a note the chair shares. The counts come from the page frame's
-// `data-shared-strokes`, `data-live-strokes` and `data-shared-notes`.
+// then a note the chair shares, named after the chair as the server says;
+// then the chair hides the stroke from the meeting and shows it again
+// (`PUT …/hidden-annotations`: the others drop it when the meeting
+// reloads). The counts come from the page frame's `data-shared-strokes`,
+// `data-live-strokes`, `data-shared-notes` and `data-hidden-strokes`.
 //
 // Along the way it counts the bytes of the `/sync` frames the big screen
 // receives, for one committed stroke and per second of ink in progress,
@@ -190,7 +193,25 @@ describeWithServer('the presenter’s ink on the big screen', { timeout: 300_000
       await chair.page.getByRole('button', { name: 'Chia sẻ với cuộc họp' }).click();
       await bigFrame(remotePoint.page, 'shared-notes', 1).waitFor();
       await remotePoint.page.locator('.big-note').getByText('Số liệu quý III cần đối chiếu').waitFor();
+      // The author shown is the layer's owner, as the server names them.
+      assert.equal(await remotePoint.page.locator('.big-note-author').textContent(), 'Chủ tịch UBND huyện');
       await readerFrame(delegate.page, 'shared-notes', 1).waitFor();
+
+      // The chair hides the stroke from the meeting: the big screen and the
+      // delegate no longer show it; the chair still sees it, faded, and
+      // shows it again.
+      await chair.page.locator('.tool-button[data-tool="select"]').click();
+      const [strokeX, strokeY] = await screenPoint(chair.page, path[45]);
+      await chair.page.mouse.click(strokeX, strokeY);
+      await chair.page.getByRole('button', { name: 'Ẩn khỏi cuộc họp' }).click();
+      await bigFrame(remotePoint.page, 'shared-strokes', 0).waitFor();
+      await readerFrame(delegate.page, 'shared-strokes', 0).waitFor();
+      await readerFrame(chair.page, 'hidden-strokes', 1).waitFor();
+      assert.equal(await remotePoint.page.locator('.big-stage .ink-shared .ink-stroke').count(), 0);
+      await chair.page.getByRole('button', { name: 'Hiện lại' }).click();
+      await bigFrame(remotePoint.page, 'shared-strokes', 1).waitFor();
+      await readerFrame(delegate.page, 'shared-strokes', 1).waitFor();
+      await readerFrame(chair.page, 'hidden-strokes', 0).waitFor();
 
       await screenshot(remotePoint.page, 'big-screen-ink.png');
 

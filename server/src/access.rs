@@ -63,6 +63,14 @@ pub fn can_export_record(viewer: MeetingViewer) -> bool {
     viewer.org_role == OrgRole::Admin || viewer.is_staff()
 }
 
+/// May this caller hide a shared annotation of the meeting, or show it
+/// again? Its chair and secretary, who run the meeting, and no one else:
+/// not administrators (accounts, not content), not the author (who may
+/// simply remove their own).
+pub fn can_hide_annotations(viewer: MeetingViewer, state: MeetingState) -> bool {
+    viewer.is_staff() && can_read_documents(viewer, state)
+}
+
 /// A registered Automerge document as the access rules need it.
 #[derive(Debug, Clone, Copy)]
 pub struct SyncDocumentFacts<'a> {
@@ -93,11 +101,17 @@ pub fn sync_access(
         SyncDocumentKind::Notebook => {
             (document.owner_user_id == Some(user_id)).then_some(SyncAccess::Write)
         }
-        // The shared layer: every participant but the big screens writes.
-        SyncDocumentKind::SharedLayer => match viewer.meeting_role {
-            Some(MeetingRole::RemotePoint) => Some(SyncAccess::Read),
-            Some(_) => Some(write_unless_closed),
-            None => None,
+        // A shared layer belongs to its author (`owner_user_id`): only they
+        // write it, every other participant (the big screens too) reads it,
+        // so no one can remove or change another's shared ink, and the
+        // author shown is the owner the server registered. A layer without
+        // an owner is one of the single layers every participant wrote
+        // before layers had authors: kept readable, written by no one.
+        SyncDocumentKind::SharedLayer => match (viewer.meeting_role, document.owner_user_id) {
+            (None, _) => None,
+            (Some(MeetingRole::RemotePoint), _) => Some(SyncAccess::Read),
+            (Some(_), Some(owner)) if owner == user_id => Some(write_unless_closed),
+            (Some(_), _) => Some(SyncAccess::Read),
         },
         // The minutes: staff write, everyone else in the meeting reads.
         SyncDocumentKind::Minutes => {
@@ -224,29 +238,76 @@ mod tests {
     }
 
     #[test]
-    fn shared_layer_is_written_by_participants_and_read_by_remote_points() {
-        let layer = SyncDocumentFacts {
+    fn a_shared_layer_is_written_by_its_author_alone_and_read_by_the_meeting() {
+        let layer_of_a = SyncDocumentFacts {
             kind: SyncDocumentKind::SharedLayer,
-            owner_user_id: None,
+            owner_user_id: Some("u_a"),
         };
-        let state = MeetingState::Published;
+        let state = MeetingState::InSession;
+        let delegate = viewer(Some(MeetingRole::Delegate));
         assert_eq!(
-            sync_access(layer, "u", viewer(Some(MeetingRole::Delegate)), state),
+            sync_access(layer_of_a, "u_a", delegate, state),
             Some(SyncAccess::Write)
         );
+        // Another delegate, the chair and the secretary read it: hiding is
+        // a moderation record, never a change to the author's layer.
+        for role in [
+            MeetingRole::Delegate,
+            MeetingRole::Observer,
+            MeetingRole::Chair,
+            MeetingRole::Secretary,
+            MeetingRole::RemotePoint,
+        ] {
+            assert_eq!(
+                sync_access(layer_of_a, "u_b", viewer(Some(role)), state),
+                Some(SyncAccess::Read),
+                "{role:?}"
+            );
+        }
+        // A remote point's own account never writes one, even its own.
         assert_eq!(
-            sync_access(layer, "u", viewer(Some(MeetingRole::RemotePoint)), state),
+            sync_access(
+                layer_of_a,
+                "u_a",
+                viewer(Some(MeetingRole::RemotePoint)),
+                state
+            ),
+            Some(SyncAccess::Read)
+        );
+        assert_eq!(sync_access(layer_of_a, "u_b", viewer(None), state), None);
+        assert_eq!(
+            sync_access(layer_of_a, "u_a", delegate, MeetingState::Closed),
             Some(SyncAccess::Read)
         );
         assert_eq!(
-            sync_access(
-                layer,
-                "u",
-                viewer(Some(MeetingRole::Delegate)),
-                MeetingState::Draft
-            ),
+            sync_access(layer_of_a, "u_a", delegate, MeetingState::Draft),
             None
         );
+    }
+
+    #[test]
+    fn a_shared_layer_without_an_author_is_read_only_for_everyone() {
+        let old_layer = SyncDocumentFacts {
+            kind: SyncDocumentKind::SharedLayer,
+            owner_user_id: None,
+        };
+        for role in [
+            MeetingRole::Delegate,
+            MeetingRole::Chair,
+            MeetingRole::Secretary,
+            MeetingRole::RemotePoint,
+        ] {
+            assert_eq!(
+                sync_access(
+                    old_layer,
+                    "u_a",
+                    viewer(Some(role)),
+                    MeetingState::InSession
+                ),
+                Some(SyncAccess::Read),
+                "{role:?}"
+            );
+        }
     }
 }
 

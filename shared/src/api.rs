@@ -222,6 +222,31 @@ pub struct Meeting {
     pub agenda: Vec<AgendaItem>,
     /// The Automerge documents this caller may sync, with their access.
     pub sync_documents: Vec<SyncDocument>,
+    /// Records of the shared layers that the chair or the secretary hid:
+    /// every screen leaves them out (the author's layer still holds them).
+    pub hidden_annotations: Vec<HiddenAnnotation>,
+}
+
+/// One stroke or note of a shared layer, hidden by the chair or the
+/// secretary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct HiddenAnnotation {
+    /// The shared layer, `automerge:…` as in [`SyncDocument::url`].
+    pub layer_url: String,
+    /// The stroke's or note's `id` in that layer.
+    pub annotation_id: String,
+}
+
+/// `PUT /api/v1/meetings/{id}/hidden-annotations`: hide a stroke or note of
+/// a shared layer (`hidden: true`), or show it again. The chair's and the
+/// secretary's, audited.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SetAnnotationHiddenRequest {
+    /// The shared layer, `automerge:…`.
+    pub layer_url: String,
+    /// The stroke's or note's `id` in that layer.
+    pub annotation_id: String,
+    pub hidden: bool,
 }
 
 /// One item of the agenda (nội dung họp).
@@ -336,6 +361,14 @@ pub struct SyncDocument {
     pub access: SyncAccess,
     /// For a shared layer: the agenda document it annotates.
     pub document_id: Option<String>,
+    /// Whose document it is: a notebook's owner, a shared layer's author
+    /// (the only one who may write it). `null` for the minutes and for a
+    /// shared layer made before layers had authors (read only).
+    pub owner_user_id: Option<String>,
+    /// The owner's display name, as the server knows it: the name to show
+    /// with a shared layer's annotations (never a name the layer itself
+    /// holds).
+    pub owner_name: Option<String>,
 }
 
 /// Deserializes a field that may be absent (leave as is), `null` (clear)

@@ -81,6 +81,7 @@ fn sent_by_the_client(schemas: &mut Schemas) -> Vec<String> {
         api::ChangePasswordRequest,
         api::SignRecordRequest,
         api::ExternalSignatureComplete,
+        api::SetAnnotationHiddenRequest,
     );
     roots
 }
@@ -113,6 +114,7 @@ fn sent_by_the_server(schemas: &mut Schemas) {
         api::SyncDocumentKind,
         api::SyncAccess,
         api::SyncDocument,
+        api::HiddenAnnotation,
         api::Participant,
         api::ParticipantList,
         api::UserAccount,

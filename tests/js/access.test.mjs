@@ -29,6 +29,7 @@ before(async () => {
   });
   sessions.ngoai09 = await login(server, "ngoai09", "mat-khau-ngoai");
   meetingId = await sessions.thuky.demoMeetingId();
+  const secretaryId = (await sessions.thuky.me()).id;
   const staffView = await sessions.thuky.meeting(meetingId);
   const otherView = await sessions.daibieu06.meeting(meetingId);
   const confidentialIds = new Set(
@@ -36,17 +37,17 @@ before(async () => {
   );
   urls = {
     minutes: documentUrl(staffView, doc => doc.kind === "minutes", "the minutes"),
-    // The layer of a document that is not confidential (a remote point is
-    // denied a confidential one's: tested below).
+    // The secretary's own layer of a document that is not confidential (a
+    // remote point is denied a confidential one's: tested below).
     layer: documentUrl(
       staffView,
-      doc => doc.kind === "shared_layer" && !confidentialIds.has(doc.document_id),
-      "a shared layer of a document that is not confidential",
+      doc => doc.kind === "shared_layer" && doc.owner_user_id === secretaryId && !confidentialIds.has(doc.document_id),
+      "the secretary's shared layer of a document that is not confidential",
     ),
     confidentialLayer: documentUrl(
       staffView,
-      doc => doc.kind === "shared_layer" && confidentialIds.has(doc.document_id),
-      "the shared layer of a confidential document",
+      doc => doc.kind === "shared_layer" && doc.owner_user_id === secretaryId && confidentialIds.has(doc.document_id),
+      "the secretary's shared layer of a confidential document",
     ),
     othersNotebook: documentUrl(otherView, doc => doc.kind === "notebook", "daibieu06's notebook"),
   };
@@ -100,24 +101,28 @@ async function listedAccess(username) {
   return Object.fromEntries(answer.body.sync_documents.map(doc => [doc.url, doc]));
 }
 
+// "the secretary's layer" is another's shared layer for everyone but the
+// secretary: read (a shared stroke is changed only by its author).
 const expectations = {
-  //             minutes   layer    own notebook  another's notebook
-  thuky: ["write", "write", "write", "deny"],
-  chutri: ["write", "write", "write", "deny"],
-  daibieu05: ["read", "write", "write", "deny"],
-  diemcau02: ["read", "read", "write", "deny"],
+  //             minutes   secretary's layer   own layer  own notebook  another's notebook
+  thuky: ["write", "write", "write", "write", "deny"],
+  chutri: ["write", "read", "write", "write", "deny"],
+  daibieu05: ["read", "read", "write", "write", "deny"],
+  diemcau02: ["read", "read", null, "write", "deny"],
   // An administrator manages accounts, not content.
-  quantri: ["deny", "deny", null, "deny"],
-  ngoai09: ["deny", "deny", null, "deny"],
+  quantri: ["deny", "deny", null, null, "deny"],
+  ngoai09: ["deny", "deny", null, null, "deny"],
 };
 
-for (const [username, [minutes, layer, ownNotebook, othersNotebook]] of Object.entries(expectations)) {
-  test(`${username}: minutes ${minutes}, shared layer ${layer}, own notebook ${ownNotebook ?? "none"}, another's notebook ${othersNotebook}`, async () => {
+for (const [username, [minutes, layer, ownLayer, ownNotebook, othersNotebook]] of Object.entries(expectations)) {
+  test(`${username}: minutes ${minutes}, the secretary's shared layer ${layer}, own layer ${ownLayer ?? "none"}, own notebook ${ownNotebook ?? "none"}, another's notebook ${othersNotebook}`, async () => {
     const listed = await listedAccess(username);
     const ownUrl = Object.values(listed).find(doc => doc.kind === "notebook")?.url;
+    const me = await sessions[username].me();
+    const ownLayerUrl = Object.values(listed).find(doc => doc.kind === "shared_layer" && doc.owner_user_id === me.id)?.url;
     const cases = [
       ["minutes", urls.minutes, minutes, "thuky"],
-      ["shared layer", urls.layer, layer, "thuky"],
+      ["the secretary's shared layer", urls.layer, layer, "thuky"],
       ["another's notebook", urls.othersNotebook, othersNotebook, "daibieu06"],
     ];
     if (ownNotebook === null) {
@@ -125,6 +130,12 @@ for (const [username, [minutes, layer, ownNotebook, othersNotebook]] of Object.e
     } else {
       assert.ok(ownUrl, "a participant gets a notebook");
       cases.push(["own notebook", ownUrl, ownNotebook, username]);
+    }
+    if (ownLayer === null) {
+      assert.equal(ownLayerUrl, undefined, `${username} gets no shared layer of their own`);
+    } else {
+      assert.ok(ownLayerUrl, `${username} gets a shared layer of their own`);
+      cases.push(["own shared layer", ownLayerUrl, ownLayer, "thuky"]);
     }
     for (const [what, url, expected, verifierName] of cases) {
       assert.equal(await probe(username, url, verifierName), expected, `${username} → ${what}`);
@@ -139,8 +150,8 @@ test("a remote point is denied the shared layer of a confidential document, as t
   const listed = await listedAccess("diemcau02");
   assert.equal(listed[urls.confidentialLayer], undefined, "the meeting view lists it to the remote point");
   assert.equal(await probe("diemcau02", urls.confidentialLayer, "thuky"), "deny");
-  // A delegate reads and writes it.
-  assert.equal(await probe("daibieu05", urls.confidentialLayer, "thuky"), "write");
+  // A delegate reads it (it is the secretary's to write).
+  assert.equal(await probe("daibieu05", urls.confidentialLayer, "thuky"), "read");
 });
 
 test("a remote point already reading a shared layer stops receiving it once its document is marked confidential", async t => {

@@ -94,8 +94,10 @@ function uniqueKey(label) {
 }
 
 test("two clients editing one document concurrently converge", async t => {
+  // A delegate's tablet and their second device: a shared layer has one
+  // writer, its author (authorship.test.mjs), on as many devices as they use.
   const delegateA = await connect(sessions.daibieu01);
-  const delegateB = await connect(sessions.daibieu02);
+  const delegateB = await connect(sessions.daibieu01);
   t.after(() => closeAll(delegateA, delegateB));
   const [handleA, handleB] = await Promise.all([delegateA.repo.find(layerUrl), delegateB.repo.find(layerUrl)]);
   const key = uniqueKey("concurrent");
@@ -426,20 +428,23 @@ test("removing a user from a meeting or disabling the account closes their socke
   await assert.rejects(again.repo.find(other.minutesUrl), /unavailable/);
 });
 
-test("a remote point made a delegate while connected has its edits taken, those made as a reader too", async t => {
+test("a remote point made the secretary while connected has its edits taken, those made as a reader too", async t => {
   const pointSession = await login(server, "diemcau02");
   const { id: pointUserId } = await pointSession.me();
   const point = await connect(pointSession);
   t.after(() => closeAll(point));
-  const handle = await point.repo.find(layerUrl);
+  const handle = await point.repo.find(minutesUrl);
   const key = uniqueKey("promoted");
   handle.change(doc => {
     doc[`${key}-as-reader`] = "kept on the tablet until it may write";
   });
   await sleep(500);
-  await sessions.thuky.ok("PUT", `/api/v1/meetings/${meetingId}/participants/${pointUserId}`, { role: "delegate" });
+  await sessions.thuky.ok("PUT", `/api/v1/meetings/${meetingId}/participants/${pointUserId}`, { role: "secretary" });
+  t.after(() =>
+    sessions.thuky.ok("PUT", `/api/v1/meetings/${meetingId}/participants/${pointUserId}`, { role: "remote_point" }),
+  );
   const view = await pointSession.meeting(meetingId);
-  assert.equal(view.sync_documents.find(doc => doc.url === layerUrl)?.access, "write");
+  assert.equal(view.sync_documents.find(doc => doc.url === minutesUrl)?.access, "write");
   handle.change(doc => {
     doc[`${key}-as-writer`] = "a delegate's note";
   });
@@ -447,7 +452,7 @@ test("a remote point made a delegate while connected has its edits taken, those 
   // socket, both edits reach a fresh client.
   const checker = await connect(sessions.thuky);
   t.after(() => closeAll(checker));
-  const stored = await checker.repo.find(layerUrl);
+  const stored = await checker.repo.find(minutesUrl);
   await waitFor("both edits to be stored", () => stored.doc()[`${key}-as-writer`] && stored.doc()[`${key}-as-reader`]);
   assert.equal(point.adapter.socket.readyState, 1, "the same connection carried them");
 });

@@ -101,6 +101,9 @@ const REST: &[(&str, [u16; 8])] = &[
     // Participants see who else takes part (as the live welcome shows them).
     ("GET /api/v1/meetings/{meeting_id}/participants",            [401, 200, 200, 200, 200, 200, 404, 401]),
     ("PUT /api/v1/meetings/{meeting_id}/participants/{user_id}",  [401, 204, 204, 204, 403, 403, 404, 401]),
+    // Hiding a shared annotation: the meeting's chair and secretary only
+    // (an administrator manages accounts, not content).
+    ("PUT /api/v1/meetings/{meeting_id}/hidden-annotations",      [401, 403, 204, 204, 403, 403, 404, 401]),
     ("DELETE /api/v1/meetings/{meeting_id}/participants/{user_id}", [401, 204, 204, 204, 403, 403, 404, 401]),
     ("POST /api/v1/meetings/{meeting_id}/agenda",                 [401, 201, 201, 201, 403, 403, 404, 401]),
     ("PUT /api/v1/meetings/{meeting_id}/agenda/order",            [401, 200, 200, 200, 403, 403, 404, 401]),
@@ -400,6 +403,11 @@ impl World {
             "PUT /api/v1/meetings/{meeting_id}/participants/{user_id}" => {
                 request.json(&json!({ "role": "delegate" }))
             }
+            "PUT /api/v1/meetings/{meeting_id}/hidden-annotations" => request.json(&json!({
+                "layer_url": self.shared_layer_url().await,
+                "annotation_id": format!("stroke-{caller}"),
+                "hidden": true,
+            })),
             "POST /api/v1/meetings/{meeting_id}/agenda" => {
                 request.json(&json!({ "title": "Mục mới" }))
             }
@@ -419,6 +427,30 @@ impl World {
             _ => request,
         };
         request.send().await.unwrap().status().as_u16()
+    }
+
+    /// A shared layer of the demo meeting (the secretary's, of a document).
+    async fn shared_layer_url(&self) -> String {
+        let meeting: Value = self
+            .secretary()
+            .get(
+                self.server
+                    .url(&format!("/api/v1/meetings/{}", self.meeting_id)),
+            )
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        meeting["sync_documents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|document| document["kind"] == "shared_layer")
+            .and_then(|document| document["url"].as_str())
+            .expect("the demo meeting has shared layers")
+            .to_owned()
     }
 
     async fn current_agenda_order(&self) -> Value {

@@ -1,13 +1,13 @@
 //! A seeded, replayable fault simulation of a meeting: 3 to 20 delegates'
-//! tablets cast ballots, queue to speak and write notes into the shared
-//! annotation layer (an Automerge document over `/sync`, written offline
-//! too), while the simulation drops and reconnects their sockets, takes
-//! tablets offline, waits random delays, wipes a tablet now and then, and
-//! kills the server with SIGKILL and restarts it. When it settles, no
-//! acknowledged ballot is lost, none is counted twice, every tablet sees the
-//! same result, no note the server acknowledged is lost (even when the
-//! tablet that wrote it was wiped), and every tablet and the server hold the
-//! same document.
+//! tablets cast ballots, queue to speak and write notes into their shared
+//! annotation layers (each delegate's own Automerge document over `/sync`,
+//! which only its author writes; written offline too), while the
+//! simulation drops and reconnects their sockets, takes tablets offline,
+//! waits random delays, wipes a tablet now and then, and kills the server
+//! with SIGKILL and restarts it. When it settles, no acknowledged ballot is
+//! lost, none is counted twice, every tablet sees the same result, no note
+//! the server acknowledged is lost (even when the tablet that wrote it was
+//! wiped), and every tablet holds the server's copy of its layer.
 //!
 //! CI runs the fixed seeds below; `make soak` runs many
 //! (`PHONGHOP_SOAK_SEEDS=N`, seeds from the clock, each printed). A failing
@@ -79,14 +79,16 @@ fn start(dir: &Path, port: u16) -> Server {
     )
 }
 
-/// A tablet's sockets (nothing while it is offline) and its own copy of the
-/// shared layer.
+/// A tablet's sockets (nothing while it is offline) and its own copy of its
+/// delegate's shared layer.
 struct Tablet {
     login: reqwest::Client,
     device: String,
     live: Option<LiveClient>,
     sync: Option<sync_client::Socket>,
     peer_id: String,
+    /// The delegate's own shared layer (the one they may write).
+    layer_id: String,
     layer: Automerge,
     layer_state: automerge::sync::State,
     /// Notes this tablet wrote that are still in its copy.
@@ -132,11 +134,13 @@ async fn try_sync(
     }
 }
 
-/// Exchanges sync messages about the layer until the server's heads cover
-/// this tablet's (the server sends heads only once they are stored) and,
-/// with `settle`, until nothing more arrives for a while. `false` when the
-/// connection failed first.
-async fn exchange(tablet: &mut Tablet, layer_id: &str, settle: bool) -> bool {
+/// Exchanges sync messages about the tablet's layer until the server's
+/// heads cover this tablet's (the server sends heads only once they are
+/// stored) and, with `settle`, until nothing more arrives for a while.
+/// `false` when the connection failed first.
+async fn exchange(tablet: &mut Tablet, settle: bool) -> bool {
+    let layer_id = tablet.layer_id.clone();
+    let layer_id = layer_id.as_str();
     let Some(socket) = tablet.sync.as_mut() else {
         return false;
     };
@@ -334,11 +338,11 @@ async fn simulate(seed: u64) {
         .unwrap()
         .to_owned();
 
-    let layer_id =
-        sync_client::writable_document(&chair_login, &server, &meeting_id, "shared_layer").await;
     let mut tablets = Vec::new();
     for index in 1..=devices {
         let login = logged_in(&server, &format!("daibieu{index:02}"), "demo").await;
+        let layer_id =
+            sync_client::writable_document(&login, &server, &meeting_id, "shared_layer").await;
         let device = format!("tablet-{index:02}");
         let live = try_join(&server, &login, &device, &meeting_id).await;
         assert!(live.is_some(), "tablet {index} joins");
@@ -351,12 +355,13 @@ async fn simulate(seed: u64) {
             live,
             sync: Some(sync),
             peer_id,
+            layer_id,
             layer: Automerge::new(),
             layer_state: automerge::sync::State::new(),
             written: BTreeSet::new(),
         };
         assert!(
-            exchange(&mut tablet, &layer_id, true).await,
+            exchange(&mut tablet, true).await,
             "tablet {index} gets the shared layer"
         );
         tablets.push(tablet);
@@ -423,7 +428,7 @@ async fn simulate(seed: u64) {
                     notes_written += 1;
                 }
                 if tablet.sync.is_some() {
-                    if exchange(tablet, &layer_id, false).await {
+                    if exchange(tablet, false).await {
                         acknowledged_notes.extend(tablet.written.iter().cloned());
                     } else {
                         go_offline(tablet);
@@ -568,53 +573,59 @@ async fn simulate(seed: u64) {
     }
 
     // The notes: every tablet back online sends what it holds; then the
-    // server's copy, seen by a fresh device, has every acknowledged note and
-    // every note a tablet still holds, and every tablet ends with exactly
-    // the server's document.
+    // server's copy of each layer, seen by a fresh device of the chair (who
+    // reads every delegate's layer), has every acknowledged note and every
+    // note a tablet still holds, and every tablet ends with exactly the
+    // server's copy of its layer.
     for (index, tablet) in tablets.iter_mut().enumerate() {
         rejoin(tablet, &server, &meeting_id).await;
         assert!(
-            exchange(tablet, &layer_id, true).await,
+            exchange(tablet, true).await,
             "tablet {index} syncs its notes after the faults"
         );
     }
-    let (checker_sync, checker_peer) = try_sync(&server, &chair_login, "checker")
-        .await
-        .expect("the checker opens /sync");
-    let mut checker = Tablet {
-        login: chair_login.clone(),
-        device: "checker".into(),
-        live: None,
-        sync: Some(checker_sync),
-        peer_id: checker_peer,
-        layer: Automerge::new(),
-        layer_state: automerge::sync::State::new(),
-        written: BTreeSet::new(),
-    };
-    assert!(
-        exchange(&mut checker, &layer_id, true).await,
-        "the checker syncs"
-    );
-    let stored = notes_in(&checker.layer);
+    let mut stored = BTreeSet::new();
+    let mut server_heads = Vec::new();
+    for (index, tablet) in tablets.iter().enumerate() {
+        let (checker_sync, checker_peer) =
+            try_sync(&server, &chair_login, &format!("checker-{index}"))
+                .await
+                .expect("the checker opens /sync");
+        let mut checker = Tablet {
+            login: chair_login.clone(),
+            device: format!("checker-{index}"),
+            live: None,
+            sync: Some(checker_sync),
+            peer_id: checker_peer,
+            layer_id: tablet.layer_id.clone(),
+            layer: Automerge::new(),
+            layer_state: automerge::sync::State::new(),
+            written: BTreeSet::new(),
+        };
+        assert!(
+            exchange(&mut checker, true).await,
+            "the checker syncs tablet {index}'s layer"
+        );
+        stored.extend(notes_in(&checker.layer));
+        let mut heads = checker.layer.get_heads();
+        heads.sort();
+        server_heads.push(heads);
+    }
     let lost: Vec<_> = acknowledged_notes.difference(&stored).collect();
     assert!(lost.is_empty(), "acknowledged notes lost: {lost:?}");
-    let mut expected_heads = checker.layer.get_heads();
-    expected_heads.sort();
     for (index, tablet) in tablets.iter_mut().enumerate() {
+        let expected_heads = &server_heads[index];
         let missing: Vec<_> = tablet.written.difference(&stored).collect();
         assert!(
             missing.is_empty(),
             "tablet {index}'s notes missing on the server: {missing:?}"
         );
-        assert!(
-            exchange(tablet, &layer_id, true).await,
-            "tablet {index} catches up"
-        );
+        assert!(exchange(tablet, true).await, "tablet {index} catches up");
         let mut heads = tablet.layer.get_heads();
         heads.sort();
         assert_eq!(
-            heads, expected_heads,
-            "tablet {index} holds the server's document"
+            &heads, expected_heads,
+            "tablet {index} holds the server's copy of its layer"
         );
     }
 }

@@ -47,7 +47,9 @@ export interface StrokeRecord {
   /** The document version it was drawn on (`DocumentInfo.version`); a
    * stroke without one belongs to version 1 (`versionOf`, `carryOver.ts`). */
   version?: number;
-  /** On a shared layer: the display name of whoever shared it. */
+  /** On a shared layer: the name its writer gave. Never shown: anyone may
+   * write any name here; the name shown is the layer's owner as the server
+   * says (`sharedLayers.ts`), which `sharedOnPage` puts in its place. */
   author?: string;
   /** On a shared layer: the notebook stroke this is a copy of. */
   sharedFrom?: string;

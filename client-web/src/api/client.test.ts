@@ -232,6 +232,7 @@ describe('createApiClient: the secretary console calls', () => {
     video_link: null,
     agenda: [],
     sync_documents: [],
+    hidden_annotations: [],
   };
 
   it('creates a meeting with a json body', async () => {

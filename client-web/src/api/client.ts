@@ -33,6 +33,7 @@ import type {
   RecordStatus,
   SessionInfo,
   SessionList,
+  SetAnnotationHiddenRequest,
   UpdateAgendaItemRequest,
   UpdateDocumentRequest,
   UpdateMeetingRequest,
@@ -178,6 +179,9 @@ export interface ApiClient {
   listParticipants(meetingId: string): Promise<Participant[]>;
   setParticipant(meetingId: string, userId: string, role: MeetingRole): Promise<void>;
   removeParticipant(meetingId: string, userId: string): Promise<void>;
+  /** Hides a stroke or note of a shared layer, or shows it again (the
+   * meeting's chair and secretary). */
+  setAnnotationHidden(meetingId: string, request: SetAnnotationHiddenRequest): Promise<void>;
   createAgendaItem(meetingId: string, request: CreateAgendaItemRequest): Promise<AgendaItem>;
   updateAgendaItem(meetingId: string, itemId: string, request: UpdateAgendaItemRequest): Promise<AgendaItem>;
   deleteAgendaItem(meetingId: string, itemId: string): Promise<void>;
@@ -340,6 +344,9 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
         `${meetingPath(meetingId)}/participants/${encodeURIComponent(userId)}`,
         withJson('PUT', { role }),
       );
+    },
+    async setAnnotationHidden(meetingId, request) {
+      await send(`${meetingPath(meetingId)}/hidden-annotations`, withJson('PUT', request));
     },
     async removeParticipant(meetingId, userId) {
       await send(`${meetingPath(meetingId)}/participants/${encodeURIComponent(userId)}`, {

@@ -607,6 +607,17 @@ export interface HeldDocument {
 /** Why `hello` was refused. */
 export type HelloRefusal = "client_too_old" | "server_too_old" | "not_found" | "bad_hello";
 
+/**
+ * One stroke or note of a shared layer, hidden by the chair or the
+ * secretary.
+ */
+export interface HiddenAnnotation {
+  /** The stroke's or note's `id` in that layer. */
+  annotation_id: string;
+  /** The shared layer, `automerge:…` as in [`SyncDocument::url`]. */
+  layer_url: string;
+}
+
 /** Stable error codes of `/live` requests. */
 export type LiveErrorCode = "bad_request" | "forbidden" | "not_found" | "vote_closed" | "already_voted" | "not_eligible" | "rate_limited" | "meeting_over" | "storage_unavailable" | "storage_full" | "internal";
 
@@ -674,6 +685,11 @@ export interface LoginResponse {
 export interface Meeting {
   /** Ordered: each top-level item is followed by its sub-items. */
   agenda: AgendaItem[];
+  /**
+   * Records of the shared layers that the chair or the secretary hid:
+   * every screen leaves them out (the author's layer still holds them).
+   */
+  hidden_annotations: HiddenAnnotation[];
   id: string;
   my_role: null | MeetingRole;
   place: string;
@@ -981,6 +997,19 @@ export interface SessionList {
   sessions: SessionInfo[];
 }
 
+/**
+ * `PUT /api/v1/meetings/{id}/hidden-annotations`: hide a stroke or note of
+ * a shared layer (`hidden: true`), or show it again. The chair's and the
+ * secretary's, audited.
+ */
+export interface SetAnnotationHiddenRequest {
+  /** The stroke's or note's `id` in that layer. */
+  annotation_id: string;
+  hidden: boolean;
+  /** The shared layer, `automerge:…`. */
+  layer_url: string;
+}
+
 /** `PUT /api/v1/meetings/{id}/participants/{user_id}` body. */
 export interface SetParticipantRequest {
   role: MeetingRole;
@@ -1039,6 +1068,18 @@ export interface SyncDocument {
   /** For a shared layer: the agenda document it annotates. */
   document_id: string | null;
   kind: SyncDocumentKind;
+  /**
+   * The owner's display name, as the server knows it: the name to show
+   * with a shared layer's annotations (never a name the layer itself
+   * holds).
+   */
+  owner_name: string | null;
+  /**
+   * Whose document it is: a notebook's owner, a shared layer's author
+   * (the only one who may write it). `null` for the minutes and for a
+   * shared layer made before layers had authors (read only).
+   */
+  owner_user_id: string | null;
   /** `automerge:…`, as automerge-repo's `repo.find` takes it. */
   url: string;
 }

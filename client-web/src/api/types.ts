@@ -36,6 +36,8 @@ export type {
   SyncDocumentKind,
   SyncAccess,
   SyncDocument,
+  HiddenAnnotation,
+  SetAnnotationHiddenRequest,
   CreateMeetingRequest,
   UpdateMeetingRequest,
   SetParticipantRequest,

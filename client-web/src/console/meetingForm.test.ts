@@ -14,6 +14,7 @@ const meeting: Meeting = {
   rules: standardRules,
   agenda: [],
   sync_documents: [],
+  hidden_annotations: [],
 };
 
 describe('composeStartsAt', () => {

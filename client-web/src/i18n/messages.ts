@@ -178,6 +178,12 @@ export const vi = {
   'annotate.itemNote': 'Ghi chú của tôi về nội dung: {title}',
   'annotate.itemNoteSaved': 'Đã lưu trên máy',
   'annotate.selectHint': 'Chạm vào một nét vẽ của bạn để chọn.',
+  'annotate.selectHintModerator': 'Chạm vào một nét vẽ để chọn; nét vẽ chung thì có thể ẩn khỏi cuộc họp.',
+  'annotate.sharedBy': 'Nét vẽ chung của {name}',
+  'annotate.hide': 'Ẩn khỏi cuộc họp',
+  'annotate.unhide': 'Hiện lại',
+  'annotate.hiddenBadge': 'Đã ẩn',
+  'annotate.hideFailed': 'Chưa ẩn hoặc hiện lại được. Hãy kiểm tra kết nối mạng rồi thử lại.',
   'annotate.noteHint': 'Chạm vào trang để ghim ghi chú.',
   'annotate.loading': 'Đang mở sổ ghi chú…',
   'annotate.unavailable':
@@ -765,6 +771,13 @@ export const en: Record<MessageKey, string> = {
   'annotate.itemNote': 'My notes on: {title}',
   'annotate.itemNoteSaved': 'Saved on this device',
   'annotate.selectHint': 'Tap one of your strokes to select it.',
+  'annotate.selectHintModerator':
+    'Tap a stroke to select it; a shared stroke can be hidden from the meeting.',
+  'annotate.sharedBy': 'Shared stroke by {name}',
+  'annotate.hide': 'Hide from the meeting',
+  'annotate.unhide': 'Show again',
+  'annotate.hiddenBadge': 'Hidden',
+  'annotate.hideFailed': 'Could not hide or show it. Check the network connection and try again.',
   'annotate.noteHint': 'Tap the page to pin a note.',
   'annotate.loading': 'Opening your notebook…',
   'annotate.unavailable':

@@ -52,6 +52,7 @@ function meeting(agenda: AgendaItem[]): Meeting {
     rules: standardRules,
     agenda,
     sync_documents: [],
+    hidden_annotations: [],
   };
 }
 

@@ -42,6 +42,7 @@ function meetingWith(documents: DocumentInfo[][], state: Meeting['state'] = 'pub
     video_link: null,
     rules: standardRules,
     sync_documents: [],
+    hidden_annotations: [],
     agenda: documents.map((docs, index) => ({
       id: `a_${index}`,
       parent_id: null,

@@ -30,6 +30,7 @@ const meeting = (documents: DocumentInfo[]): Meeting => ({
   video_link: null,
   rules: standardRules,
   sync_documents: [],
+  hidden_annotations: [],
   agenda: [
     {
       id: 'a_1',

@@ -4,10 +4,12 @@
 // as the reader, read-only, following `follow_changed`), who has the floor
 // with the countdown, the result of the latest vote once closed, and the
 // meeting's video-conference link as a button that opens a new window.
-// Over the page, the document's shared layer (committed strokes and shared
-// notes) and the ink the presenter is drawing on it, as it is drawn
-// (ephemeral messages on the layer's handle), drawn by the reader's own
-// code (`reader/inkLayer.ts`); the remote point may only read the layer.
+// Over the page, every author's shared layer of the document (committed
+// strokes and shared notes, a note named after its layer's owner as the
+// server says) and the ink the presenter is drawing on theirs, as it is
+// drawn (ephemeral messages on the layer's handle), drawn by the reader's
+// own code (`reader/inkLayer.ts`); the remote point may only read them,
+// and sees nothing the chair or the secretary hid.
 // None on a confidential (mật) document, whose layer would be kept on the
 // device; and no confidential document at all: the server leaves them out
 // of a remote point's meeting, and while the presenter shows one the stage
@@ -17,8 +19,9 @@
 // few hundred bytes per page change.
 
 import type { DocHandle } from '@automerge/automerge-repo/slim';
-import { annotationsOnPage, type AnnotationDocument } from '../annotations/model';
-import type { DocumentInfo, Meeting } from '../api/types';
+import type { AnnotationDocument } from '../annotations/model';
+import { hiddenKeys, sharedLayerEntries, sharedOnPage } from '../annotations/sharedLayers';
+import type { DocumentInfo, Meeting, SyncDocument } from '../api/types';
 import { openLiveSession } from '../live/delegatePanel';
 import type { FollowState } from '../live/protocol';
 import { latestVote, openVote, type LiveState } from '../live/state';
@@ -136,11 +139,10 @@ function bigScreen(root: HTMLElement, initial: Meeting, context: ScreenContext, 
   /** The page on the stage, and which document and version it belongs
    * to (only that version's annotations are drawn over it). */
   let frame: (PageFrame & { documentId: string; version: number }) | null = null;
-  /** The shared layer of the document on screen, once open. */
-  let layer: {
+  /** Every author's shared layer of the document on screen, once open. */
+  let layers: {
     documentId: string;
-    handle: DocHandle<AnnotationDocument>;
-    watch: SharedLayerWatch;
+    opened: { entry: SyncDocument; handle: DocHandle<AnnotationDocument>; watch: SharedLayerWatch }[];
   } | null = null;
   /** Stops watching the layer being opened or shown (`null` while none
    * is, or after opening it failed). */
@@ -156,9 +158,22 @@ function bigScreen(root: HTMLElement, initial: Meeting, context: ScreenContext, 
   const drawInk = () => {
     if (!frame) return;
     const { width, height } = fitInkLayer(frame);
-    const shown = layer?.documentId === frame.documentId ? layer : null;
-    const onPage = annotationsOnPage(shown?.handle.doc(), frame.documentId, frame.page, frame.version);
-    const live = shown ? shown.watch.liveStrokes(frame.documentId, frame.page, onPage.strokes) : [];
+    const shown = layers?.documentId === frame.documentId ? layers.opened : [];
+    const onPage = sharedOnPage(
+      shown.map(({ entry, handle }) => ({
+        url: entry.url,
+        ownerName: entry.owner_name,
+        document: handle.doc(),
+      })),
+      frame.documentId,
+      frame.page,
+      frame.version,
+      // What the chair or the secretary hid is not shown (from the
+      // meeting as last loaded: `followAgenda` reloads it when they do).
+      hiddenKeys(meeting),
+    );
+    const { documentId, page } = frame;
+    const live = shown.flatMap(({ watch }) => watch.liveStrokes(documentId, page, onPage.strokes));
     const liveGroup = liveStrokeGroup(live, width, height);
     frame.svg.replaceChildren(strokeGroup('ink-shared', onPage.strokes, width, height), liveGroup);
     frame.notes.replaceChildren(
@@ -180,20 +195,19 @@ function bigScreen(root: HTMLElement, initial: Meeting, context: ScreenContext, 
     frame.element.dataset['liveStrokes'] = String(liveGroup.childElementCount);
   };
 
-  /** Opens the shared layer of `agendaDocument` (closing the previous
-   * one's); tries again every 15 s while it cannot be had. */
+  /** Opens every author's shared layer of `agendaDocument` (closing the
+   * previous document's); tries again every 15 s while they cannot be
+   * had. */
   const watchLayer = (agendaDocument: DocumentInfo) => {
     if (layerStop && layerDocumentId === agendaDocument.id) return;
     layerStop?.abort();
     window.clearTimeout(layerRetry);
-    layer = null;
+    layers = null;
     layerStop = null;
     layerDocumentId = null;
     const user = context.user;
-    const entry = meeting.sync_documents.find(
-      (candidate) => candidate.kind === 'shared_layer' && candidate.document_id === agendaDocument.id,
-    );
-    if (!entry || !user || agendaDocument.confidential) return;
+    const entries = user ? sharedLayerEntries(meeting, agendaDocument.id, user.id).all : [];
+    if (entries.length === 0 || !user || agendaDocument.confidential) return;
     const stop = new AbortController();
     layerStop = stop;
     layerDocumentId = agendaDocument.id;
@@ -201,12 +215,16 @@ function bigScreen(root: HTMLElement, initial: Meeting, context: ScreenContext, 
       try {
         const sync = await import('../sync/repo');
         const repo = await sync.syncRepo(user.id);
-        const handle = await sync.openSyncDocument<AnnotationDocument>(repo, entry.url, stop.signal);
+        const handles = await Promise.all(
+          entries.map((entry) => sync.openSyncDocument<AnnotationDocument>(repo, entry.url, stop.signal)),
+        );
         if (stop.signal.aborted) return;
-        layer = {
+        layers = {
           documentId: agendaDocument.id,
-          handle,
-          watch: followSharedLayer(handle, stop.signal, drawInk),
+          opened: entries.map((entry, index) => {
+            const handle = handles[index] as DocHandle<AnnotationDocument>;
+            return { entry, handle, watch: followSharedLayer(handle, stop.signal, drawInk) };
+          }),
         };
         drawInk();
       } catch (error) {
@@ -343,6 +361,7 @@ function bigScreen(root: HTMLElement, initial: Meeting, context: ScreenContext, 
         shownSeq = -1;
       }
       render();
+      drawInk();
     },
     signal,
   });

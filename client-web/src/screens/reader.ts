@@ -637,6 +637,7 @@ export const readerScreen =
           shown: () => shownMeeting,
           onChange: (fresh, changes) => {
             shownMeeting = fresh;
+            annotations?.updateMeeting(fresh);
             const replaced = changes.some(
               (change) => change.kind === 'document_replaced' && change.documentId === documentId,
             );

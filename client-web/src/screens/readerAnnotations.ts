@@ -7,13 +7,22 @@
 // so that the ink keeps up with the pen on a slow tablet.
 //
 // Private ink and notes go to the delegate's notebook for the meeting;
-// "Chia sẻ với cuộc họp" copies a chosen stroke or note to the document's
-// shared layer, which everyone may show or hide. With "Vẽ lên lớp chung"
-// on, strokes go straight to the shared layer and the ink in progress is
-// sent as ephemeral messages, so others (the big screen too) see it as it
-// is drawn. Both documents live in the page's Automerge repository
-// (`sync/repo.ts`): kept on the device, synced whenever the server is
-// reachable. A layer the user may only read offers no way to write it.
+// "Chia sẻ với cuộc họp" copies a chosen stroke or note to the delegate's
+// own shared layer of the document, which only they write; everyone sees
+// every author's layer together ("lớp chung", which each may show or hide),
+// each record named after its layer's owner as the server says
+// (`annotations/sharedLayers.ts`). With "Vẽ lên lớp chung" on, strokes go
+// straight to the delegate's shared layer and the ink in progress is sent
+// as ephemeral messages, so others (the big screen too) see it as it is
+// drawn; the eraser there reaches only the delegate's own shared strokes.
+// The documents live in the page's Automerge repository (`sync/repo.ts`):
+// kept on the device, synced whenever the server is reachable. A user with
+// no layer they may write (a closed meeting) gets no way to write one.
+// The chair and the secretary choose anyone's shared stroke or open a
+// shared note to hide it from the meeting (`PUT …/hidden-annotations`,
+// audited by the server), and see hidden ones faded, to show them again.
+// Everyone else stops seeing a hidden record once the meeting reloads
+// (`updateMeeting`, on the live `meeting_changed`).
 //
 // A confidential (mật) document gets no annotations: notes about it would
 // be kept on the device, which mật documents never are.
@@ -25,6 +34,16 @@
 import type { DocHandle } from '@automerge/automerge-repo/slim';
 import type { AgendaItem, DocumentInfo, Meeting, SyncDocument } from '../api/types';
 import { countOnEarlierVersions } from '../annotations/carryOver';
+import {
+  hiddenKey,
+  hiddenKeys,
+  sharedLayerEntries,
+  sharedOnPage,
+  type OpenedSharedLayer,
+  type SharedNote,
+  type SharedOrigin,
+  type SharedStroke,
+} from '../annotations/sharedLayers';
 import { liveInkIntervalMilliseconds, liveInkMessage, type LiveInkStage } from '../annotations/liveInk';
 import {
   addStroke,
@@ -118,6 +137,9 @@ export interface ReaderAnnotations {
   /** "N ghi chú ở phiên bản trước" with a way to see them; hidden while
    * every annotation of the document is on the version shown. */
   earlierNotice: HTMLElement;
+  /** The meeting was loaded again (the live `meeting_changed`): what the
+   * chair or the secretary hid is left out from now on. */
+  updateMeeting(fresh: Meeting): void;
 }
 
 interface Layer {
@@ -162,10 +184,11 @@ export function setUpAnnotations(options: {
   const user = context.user;
   const notebookEntry = findSyncDocument(meeting, (document) => document.kind === 'notebook');
   if (agendaDocument.confidential || !notebookEntry || !user) return null;
-  const layerEntry = findSyncDocument(
-    meeting,
-    (document) => document.kind === 'shared_layer' && document.document_id === agendaDocument.id,
-  );
+  // The user's own shared layer (the one they write) and every author's.
+  const layerEntries = sharedLayerEntries(meeting, agendaDocument.id, user.id);
+  /** The chair and the secretary hide shared records (and see them). */
+  const moderates = meeting.my_role === 'chair' || meeting.my_role === 'secretary';
+  let hidden = hiddenKeys(meeting);
   const agendaItem: AgendaItem | undefined = meeting.agenda.find((item) =>
     item.documents.some((document) => document.id === agendaDocument.id),
   );
@@ -180,11 +203,25 @@ export function setUpAnnotations(options: {
   let drawShared = false;
   let showShared = true;
   let notebook: Layer | null = null;
+  /** The user's own shared layer, once open (only if they may write it). */
   let shared: Layer | null = null;
   let updateText: UpdateText | null = null;
-  /** The shared layer's ink in progress (others'), once it is open. */
-  let sharedWatch: SharedLayerWatch | null = null;
+  /** Every author's shared layer, the user's own too, once open, each
+   * with the ink in progress others draw on it. */
+  let sharedLayers: {
+    entry: SyncDocument;
+    handle: DocHandle<AnnotationDocument>;
+    watch: SharedLayerWatch;
+  }[] = [];
+  const openedShared = (): OpenedSharedLayer[] =>
+    sharedLayers.map(({ entry, handle }) => ({
+      url: entry.url,
+      ownerName: entry.owner_name,
+      document: handle.doc(),
+    }));
   let selectedStrokeId: string | null = null;
+  /** A shared stroke the chair or the secretary chose (to hide it). */
+  let selectedShared: SharedStroke | null = null;
   /** The pages on screen, by page number. */
   const frames = new Map<number, PageFrame>();
   /** The stroke being drawn on this device. */
@@ -370,17 +407,24 @@ export function setUpAnnotations(options: {
     drawSharedButton.hidden = !shared?.writable;
     drawSharedButton.disabled = !ready;
     drawSharedButton.setAttribute('aria-pressed', String(drawShared));
-    showSharedButton.hidden = !shared;
+    showSharedButton.hidden = layerEntries.all.length === 0;
     showSharedButton.setAttribute('aria-pressed', String(showShared));
     hint.textContent =
-      tool === 'select' ? t('annotate.selectHint') : tool === 'note' ? t('annotate.noteHint') : '';
+      tool === 'select'
+        ? t(moderates ? 'annotate.selectHintModerator' : 'annotate.selectHint')
+        : tool === 'note'
+          ? t('annotate.noteHint')
+          : '';
     hint.hidden = hint.textContent === '';
     for (const frame of frames.values()) frame.element.dataset['tool'] = tool;
   }
 
   function chooseTool(next: Tool): void {
     tool = next;
-    if (tool !== 'select') selectedStrokeId = null;
+    if (tool !== 'select') {
+      selectedStrokeId = null;
+      selectedShared = null;
+    }
     refreshToolbar();
     redraw();
   }
@@ -420,11 +464,10 @@ export function setUpAnnotations(options: {
    * only. */
   async function carryNow(): Promise<void> {
     const writable = [notebook, shared].filter((layer): layer is Layer => layer?.writable === true);
-    // Every record of both layers now, the read-only layer's too (which
-    // this tablet may not carry): each has had its chance.
+    // Every record of every layer now, others' layers too (which this
+    // tablet may not carry): each has had its chance.
     const before = new Set<string>();
-    for (const layer of [notebook, shared]) {
-      const document = layer?.handle.doc();
+    for (const document of [notebook?.handle.doc(), ...sharedLayers.map((layer) => layer.handle.doc())]) {
       for (const stroke of document?.strokes ?? []) before.add(stroke.id);
       for (const note of Object.values(document?.notes ?? {}).filter(isPinnedNote)) before.add(note.id);
     }
@@ -439,7 +482,7 @@ export function setUpAnnotations(options: {
     panel.dataset['carried'] = String(Number(panel.dataset['carried'] ?? 0) + moved);
   }
   function refreshEarlierNotice(): void {
-    const layers = [notebook?.handle.doc(), shared?.handle.doc()];
+    const layers = [notebook?.handle.doc(), ...sharedLayers.map((layer) => layer.handle.doc())];
     const count = layers.reduce(
       (sum, layer) => sum + countOnEarlierVersions(layer, documentId, shownVersion),
       0,
@@ -486,15 +529,27 @@ export function setUpAnnotations(options: {
     const { width, height } = fitInkLayer(frame);
     const noteMarkers: HTMLElement[] = [];
 
-    const sharedDocument = shared && showShared ? shared.handle.doc() : undefined;
-    const sharedPage = annotationsOnPage(sharedDocument, documentId, page, shownVersion);
+    const sharedPage = sharedOnPage(
+      showShared ? openedShared() : [],
+      documentId,
+      page,
+      shownVersion,
+      hidden,
+      moderates,
+    );
     const privatePage = annotationsOnPage(notebook?.handle.doc(), documentId, page, shownVersion);
-    const sharedGroup = strokeGroup('ink-shared', sharedPage.strokes, width, height);
+    const sharedGroup = strokeGroup('ink-shared', sharedPage.strokes, width, height, (stroke) => {
+      const shared = stroke as SharedStroke;
+      const chosen = selectedShared?.id === shared.id && selectedShared.layerUrl === shared.layerUrl;
+      return `ink-stroke${shared.hidden ? ' ink-hidden' : ''}${chosen ? ' ink-selected' : ''}`;
+    });
     const privateGroup = strokeGroup('ink-private', privatePage.strokes, width, height, (stroke) =>
       stroke.id === selectedStrokeId ? 'ink-stroke ink-selected' : 'ink-stroke',
     );
     const liveGroup = liveStrokeGroup(
-      showShared && sharedWatch ? sharedWatch.liveStrokes(documentId, page, sharedPage.strokes) : [],
+      showShared
+        ? sharedLayers.flatMap((layer) => layer.watch.liveStrokes(documentId, page, sharedPage.strokes))
+        : [],
       width,
       height,
     );
@@ -508,9 +563,10 @@ export function setUpAnnotations(options: {
     for (const note of privatePage.notes) noteMarkers.push(noteMarker(note, 'notebook'));
     svg.replaceChildren(sharedGroup, privateGroup, liveGroup);
     notes.replaceChildren(...noteMarkers);
-    frame.element.dataset['sharedStrokes'] = String(sharedPage.strokes.length);
+    frame.element.dataset['sharedStrokes'] = String(sharedPage.strokes.filter((each) => !each.hidden).length);
+    frame.element.dataset['hiddenStrokes'] = String(sharedPage.strokes.filter((each) => each.hidden).length);
     frame.element.dataset['privateStrokes'] = String(privatePage.strokes.length);
-    frame.element.dataset['sharedNotes'] = String(sharedPage.notes.length);
+    frame.element.dataset['sharedNotes'] = String(sharedPage.notes.filter((each) => !each.hidden).length);
     frame.element.dataset['privateNotes'] = String(privatePage.notes.length);
     frame.element.dataset['liveStrokes'] = String(liveGroup.childElementCount);
   }
@@ -519,7 +575,7 @@ export function setUpAnnotations(options: {
     const marker = h(
       'button',
       {
-        className: `pinned-note pinned-note-${layer}`,
+        className: `pinned-note pinned-note-${layer}${(note as Partial<SharedNote>).hidden ? ' pinned-note-hidden' : ''}`,
         attrs: {
           type: 'button',
           'data-note-id': note.id,
@@ -587,6 +643,18 @@ export function setUpAnnotations(options: {
         shownVersion,
       ).strokes;
       selectedStrokeId = strokeAt(candidates, point, eraserRadius, aspect(frame))?.id ?? null;
+      selectedShared = null;
+      if (!selectedStrokeId && moderates && showShared) {
+        const shared = sharedOnPage(
+          openedShared(),
+          documentId,
+          frame.page,
+          shownVersion,
+          hidden,
+          true,
+        ).strokes;
+        selectedShared = strokeAt(shared, point, eraserRadius, aspect(frame)) as SharedStroke | null;
+      }
       redraw();
       return;
     }
@@ -655,7 +723,6 @@ export function setUpAnnotations(options: {
         points: packPoints(finished.points),
         createdAt: Date.now(),
         version: agendaDocument.version,
-        ...(layer.name === 'shared' ? { author: user?.display_name ?? '' } : {}),
       };
       layer.handle.change((document) => addStroke(document, stroke));
       if (layer.name === 'shared') sendLiveInk('committed', finished);
@@ -687,6 +754,10 @@ export function setUpAnnotations(options: {
   // ---- Choosing, sharing, notes ----
   function refreshSelection(): void {
     selectionBar.replaceChildren();
+    if (tool === 'select' && selectedShared) {
+      selectionBar.append(...moderationControls(selectedShared));
+      return;
+    }
     if (tool !== 'select' || !selectedStrokeId || !notebook) return;
     const stroke = notebook.handle.doc()?.strokes.find((each) => each.id === selectedStrokeId);
     if (!stroke) return;
@@ -709,6 +780,53 @@ export function setUpAnnotations(options: {
         t('annotate.delete'),
       ),
     );
+  }
+
+  /** Who shared a record, and "Ẩn khỏi cuộc họp" or "Hiện lại" (the chair's
+   * and the secretary's). */
+  function moderationControls(record: SharedOrigin & { id: string }, after?: () => void): HTMLElement[] {
+    return [
+      h(
+        'span',
+        { className: 'badge shared-author' },
+        record.hidden
+          ? `${t('annotate.hiddenBadge')} · ${record.author || '—'}`
+          : t('annotate.sharedBy', { name: record.author || '—' }),
+      ),
+      h(
+        'button',
+        {
+          className: 'button hide-button',
+          attrs: { type: 'button', 'data-hidden': String(record.hidden) },
+          on: { click: () => void setHidden(record, !record.hidden).then(() => after?.()) },
+        },
+        t(record.hidden ? 'annotate.unhide' : 'annotate.hide'),
+      ),
+    ];
+  }
+
+  /** Asks the server to hide a shared record (or show it again); shown so
+   * at once here, and everywhere once the meeting reloads. */
+  async function setHidden(record: SharedOrigin & { id: string }, hide: boolean): Promise<void> {
+    try {
+      await context.api.setAnnotationHidden(meeting.id, {
+        layer_url: record.layerUrl,
+        annotation_id: record.id,
+        hidden: hide,
+      });
+    } catch (error) {
+      console.warn('phonghop: could not hide or show a shared annotation', error);
+      status.textContent = t('annotate.hideFailed');
+      status.hidden = false;
+      return;
+    }
+    const key = hiddenKey(record.layerUrl, record.id);
+    hidden = new Set(hidden);
+    if (hide) hidden.add(key);
+    else hidden.delete(key);
+    if (selectedShared?.id === record.id && selectedShared.layerUrl === record.layerUrl)
+      selectedShared = { ...selectedShared, hidden: hide };
+    redraw();
   }
 
   /** "Chia sẻ với cuộc họp", or "đã chia sẻ", or nothing for a layer the
@@ -757,6 +875,8 @@ export function setUpAnnotations(options: {
       redraw();
     };
     const buttons: HTMLElement[] = [];
+    if (!editable && moderates && 'layerUrl' in note)
+      buttons.push(...moderationControls(note as SharedNote, close));
     if (editable) {
       buttons.push(
         h(
@@ -894,16 +1014,30 @@ export function setUpAnnotations(options: {
       refreshItemNote();
       refreshToolbar();
       redraw();
-      if (layerEntry) {
-        const layerHandle = await sync.openSyncDocument<AnnotationDocument>(repo, layerEntry.url, signal);
+      if (layerEntries.all.length > 0) {
+        // Every author's layer; one that cannot be had (yet) is left out
+        // rather than keeping the others from view.
+        const opened = await Promise.allSettled(
+          layerEntries.all.map(async (entry) => ({
+            entry,
+            handle: await sync.openSyncDocument<AnnotationDocument>(repo, entry.url, signal),
+          })),
+        );
         if (signal.aborted) return;
-        shared = { name: 'shared', handle: layerHandle, writable: layerEntry.access === 'write' };
-        sharedWatch = followSharedLayer(layerHandle, signal, redraw);
-        if (!shared.writable) {
+        for (const result of opened) {
+          if (result.status === 'rejected') {
+            console.warn('phonghop: could not open a shared layer', result.reason);
+            continue;
+          }
+          const { entry, handle } = result.value;
+          sharedLayers.push({ entry, handle, watch: followSharedLayer(handle, signal, redraw) });
+          if (entry === layerEntries.own) shared = { name: 'shared', handle, writable: true };
+        }
+        if (!shared) {
           status.textContent = t('annotate.readOnlyShared');
           status.hidden = false;
         }
-        panel.dataset['sharedLayer'] = layerEntry.access;
+        panel.dataset['sharedLayer'] = shared ? 'write' : 'read';
         refreshToolbar();
         redraw();
       }
@@ -965,6 +1099,10 @@ export function setUpAnnotations(options: {
       for (const frame of frames.values()) redrawFrame(frame);
     },
     capturesTouch: () => tool !== 'view',
+    updateMeeting(fresh) {
+      hidden = hiddenKeys(fresh);
+      redraw();
+    },
     stopDrawing() {
       if (tool !== 'view') chooseTool('view');
     },

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use axum::extract::{Path, State};
 use axum::Json;
 use phonghop_protocol::api::{
-    AgendaItem, AuditLog, AuditLogEntry, DocumentInfo, Meeting, MeetingList, MeetingSummary,
-    SyncDocument,
+    AgendaItem, AuditLog, AuditLogEntry, DocumentInfo, HiddenAnnotation, Meeting, MeetingList,
+    MeetingSummary, SyncDocument,
 };
 
 use super::wire::document_to_wire;
@@ -159,6 +159,14 @@ pub async fn load_meeting_view(
         )
         .await;
     }
+    // The names shown with shared annotations: the layer's registered
+    // owner's, never what a stroke says about itself.
+    let owner_names: HashMap<String, String> = state
+        .store
+        .sync_document_owner_names(&meeting.id)
+        .await?
+        .into_iter()
+        .collect();
     let sync_documents = sync_records
         .into_iter()
         .filter(|record| {
@@ -173,14 +181,40 @@ pub async fn load_meeting_view(
                 owner_user_id: record.owner_user_id.as_deref(),
             };
             let access = access::sync_access(facts, caller.user_id(), viewer, meeting.state)?;
+            let owner_name = record
+                .owner_user_id
+                .as_ref()
+                .and_then(|owner| owner_names.get(owner).cloned());
             Some(SyncDocument {
                 kind: record.kind,
                 url: format!("automerge:{}", record.document_id),
                 access,
                 document_id: record.agenda_document_id,
+                owner_user_id: record.owner_user_id,
+                owner_name,
             })
         })
-        .collect();
+        .collect::<Vec<SyncDocument>>();
+    // What the chair or the secretary hid, of the layers this caller sees.
+    let hidden_annotations = if sync_documents.is_empty() {
+        Vec::new()
+    } else {
+        state
+            .store
+            .hidden_annotations(&meeting.id)
+            .await?
+            .into_iter()
+            .map(|hidden| HiddenAnnotation {
+                layer_url: format!("automerge:{}", hidden.layer_document_id),
+                annotation_id: hidden.annotation_id,
+            })
+            .filter(|hidden| {
+                sync_documents
+                    .iter()
+                    .any(|document| document.url == hidden.layer_url)
+            })
+            .collect()
+    };
     let summary = summary(&meeting, viewer);
     Ok(Meeting {
         id: summary.id,
@@ -193,6 +227,7 @@ pub async fn load_meeting_view(
         rules: state.store.meeting_rules(&meeting.id).await?,
         agenda,
         sync_documents,
+        hidden_annotations,
     })
 }
 

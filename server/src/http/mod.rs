@@ -12,6 +12,7 @@ mod editing;
 mod health;
 mod live;
 mod meetings;
+mod moderation;
 mod openapi;
 mod origin;
 mod record;
@@ -100,6 +101,10 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/meetings/{meeting_id}/participants",
             get(editing::participants),
+        )
+        .route(
+            "/meetings/{meeting_id}/hidden-annotations",
+            put(moderation::set_hidden),
         )
         .route(
             "/meetings/{meeting_id}/participants/{user_id}",

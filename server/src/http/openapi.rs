@@ -6,7 +6,7 @@ use axum::Json;
 use utoipa::OpenApi;
 
 use super::{
-    account, admin, auth, document_reads, documents, editing, health, meetings, record,
+    account, admin, auth, document_reads, documents, editing, health, meetings, moderation, record,
     record_signing, users,
 };
 
@@ -61,6 +61,7 @@ fn live_socket() {}
         editing::update_agenda_item,
         editing::delete_agenda_item,
         editing::reorder_agenda,
+        moderation::set_hidden,
         documents::current_file,
         documents::version_file,
         documents::confidential_version_file,

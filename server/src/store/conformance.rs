@@ -695,6 +695,72 @@ async fn versions_keep_their_page_fingerprints_and_a_removed_document_leaves_not
 }
 
 #[tokio::test]
+async fn authors_layers_are_stored_with_their_chunks_in_one_go_and_named_by_their_owners() {
+    for (backend, store, _guard) in backends().await {
+        let delegate_a = user("daibieu_a", OrgRole::User);
+        let delegate_b = user("daibieu_b", OrgRole::User);
+        store.create_user(&delegate_a).await.unwrap();
+        store.create_user(&delegate_b).await.unwrap();
+        let meeting = meeting(&delegate_a.id, "Họp tháng 12", "2026-12-01T08:00:00+07:00");
+        store.create_meeting(&meeting).await.unwrap();
+        let layer = |id: &str, owner: &UserRecord| {
+            (
+                SyncDocumentRecord {
+                    document_id: id.into(),
+                    meeting_id: meeting.id.clone(),
+                    kind: SyncDocumentKind::SharedLayer,
+                    owner_user_id: Some(owner.id.clone()),
+                    agenda_document_id: None,
+                },
+                format!("automerge/{id}/snapshot/0"),
+                id.as_bytes().to_vec(),
+            )
+        };
+        let batch = [layer("layer-a", &delegate_a), layer("layer-b", &delegate_b)];
+        store.create_sync_documents(&batch).await.unwrap();
+        for (record, key, bytes) in &batch {
+            assert_eq!(
+                store.sync_document(&record.document_id).await.unwrap(),
+                Some(record.clone()),
+                "{backend}"
+            );
+            assert_eq!(
+                store.chunk_get(key).await.unwrap(),
+                Some(bytes.clone()),
+                "{backend}"
+            );
+        }
+        // All or none: a batch repeating a registered id stores nothing.
+        let again = [layer("layer-c", &delegate_a), layer("layer-a", &delegate_a)];
+        assert!(
+            store.create_sync_documents(&again).await.is_err(),
+            "{backend}"
+        );
+        assert_eq!(
+            store.sync_document("layer-c").await.unwrap(),
+            None,
+            "{backend}"
+        );
+        assert_eq!(
+            store
+                .chunk_get("automerge/layer-c/snapshot/0")
+                .await
+                .unwrap(),
+            None,
+            "{backend}"
+        );
+        let mut names = store.sync_document_owner_names(&meeting.id).await.unwrap();
+        names.sort();
+        let mut expected = vec![
+            (delegate_a.id.clone(), delegate_a.display_name.clone()),
+            (delegate_b.id.clone(), delegate_b.display_name.clone()),
+        ];
+        expected.sort();
+        assert_eq!(names, expected, "{backend}");
+    }
+}
+
+#[tokio::test]
 async fn chunks_put_get_list_by_prefix_and_delete() {
     for (backend, store, _guard) in backends().await {
         store.chunk_put("doc1/incremental/a", b"one").await.unwrap();

@@ -41,6 +41,8 @@ mod devices;
 pub use devices::{DeviceRecord, DeviceSighting};
 mod fences;
 pub use fences::Fence;
+mod moderation;
+pub use moderation::HiddenAnnotationRecord;
 mod reads;
 pub use reads::DocumentReadRecord;
 mod records;
@@ -822,6 +824,38 @@ impl Store {
         Ok(())
     }
 
+    /// Stores new documents' first chunks and registers them, all or none,
+    /// in one transaction: one commit for a meeting's hundreds of shared
+    /// layers. Each entry is the registration, the chunk's key and bytes.
+    pub async fn create_sync_documents(
+        &self,
+        documents: &[(SyncDocumentRecord, String, Vec<u8>)],
+    ) -> StoreResult<()> {
+        let started = Instant::now();
+        let mut tx = self.writer.begin().await?;
+        for (record, chunk_key, chunk) in documents {
+            sqlx::query("INSERT INTO automerge_chunks (chunk_key, data) VALUES ($1, $2)")
+                .bind(chunk_key)
+                .bind(chunk.clone())
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO sync_documents (document_id, meeting_id, kind, owner_user_id, agenda_document_id) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(&record.document_id)
+            .bind(&record.meeting_id)
+            .bind(record.kind.as_str())
+            .bind(record.owner_user_id.clone())
+            .bind(record.agenda_document_id.clone())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        self.record_timing(started);
+        Ok(())
+    }
+
     pub async fn sync_document(
         &self,
         document_id: &str,
@@ -844,6 +878,24 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(SyncDocumentRecord::from_row).collect()
+    }
+
+    /// The display name of every user who owns one of the meeting's sync
+    /// documents (notebooks, shared layers), by user id.
+    pub async fn sync_document_owner_names(
+        &self,
+        meeting_id: &str,
+    ) -> StoreResult<Vec<(String, String)>> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT u.id, u.display_name FROM sync_documents s \
+             JOIN users u ON u.id = s.owner_user_id WHERE s.meeting_id = $1",
+        )
+        .bind(meeting_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("id")?, row.try_get("display_name")?)))
+            .collect()
     }
 
     // ----- automerge chunks -------------------------------------------------
@@ -1110,10 +1162,10 @@ fn is_unique_violation(error: &sqlx::Error) -> bool {
 /// Runs `attempt` (a transaction that appends to the audit log) again when
 /// another node took the same sequence number first (the primary key
 /// refuses the second), up to five times.
-async fn retry_audit_race<F, Fut>(attempt: F) -> StoreResult<AuditEntry>
+async fn retry_audit_race<F, Fut, T>(attempt: F) -> StoreResult<T>
 where
     F: Fn() -> Fut,
-    Fut: std::future::Future<Output = StoreResult<AuditEntry>>,
+    Fut: std::future::Future<Output = StoreResult<T>>,
 {
     let mut attempts = 0;
     loop {

@@ -320,4 +320,19 @@ CREATE TABLE audit_checkpoints (
 )
 "#,
     },
+    Migration {
+        version: 12,
+        description: "the chair or secretary hides a shared annotation (audited), never deleting it",
+        statements: r#"
+CREATE TABLE hidden_annotations (
+    layer_document_id TEXT NOT NULL REFERENCES sync_documents(document_id),
+    annotation_id TEXT NOT NULL,
+    meeting_id TEXT NOT NULL REFERENCES meetings(id),
+    hidden_by TEXT NOT NULL REFERENCES users(id),
+    hidden_at BIGINT NOT NULL,
+    PRIMARY KEY (layer_document_id, annotation_id)
+);
+CREATE INDEX hidden_annotations_by_meeting ON hidden_annotations(meeting_id)
+"#,
+    },
 ];

@@ -158,6 +158,19 @@ impl DocumentStorage {
         Ok(snapshot)
     }
 
+    /// The key and bytes `create` would store for a new document, for a
+    /// batch of new documents stored in one transaction
+    /// (`Store::create_sync_documents`).
+    pub fn first_chunk(document_id: &DocumentId, document: &mut Automerge) -> (String, Vec<u8>) {
+        let data = document.save();
+        let name = document
+            .get_heads()
+            .first()
+            .copied()
+            .unwrap_or(ChangeHash([0; 32]));
+        (chunk_key(document_id, "snapshot", &name), data)
+    }
+
     async fn write_snapshot(
         &self,
         document_id: &DocumentId,
