@@ -4,8 +4,8 @@
 //! A document keeps every version (`document_versions`, each with its
 //! page fingerprints); a replacement adds one and makes it current.
 //! Removing a document deletes its rows and versions and detaches its
-//! shared layer, whose annotations stay; its files stay in the blob store
-//! (the audit log names them).
+//! shared layers (every author's), whose annotations stay; its files stay
+//! in the blob store (the audit log names them).
 
 use phonghop_protocol::rules::MeetingRules;
 use sqlx::Row;
