@@ -106,8 +106,47 @@ fn readable_pdf_date(date: &str) -> String {
 }
 
 /// The audit log's head as the record carries it (`phonghop-audit-head:
-/// SEQ HASH` in the record's text), if it does.
+/// SEQ HASH`), if it does: in the information dictionary's keywords, where
+/// LibreOffice writes the record's keyword as UTF-16 hex, or as plain text.
 fn audit_anchor(pdf: &[u8]) -> Option<String> {
+    keyword_anchor(pdf).or_else(|| literal_anchor(pdf))
+}
+
+/// The anchor in the last `/Keywords<FEFF…>` of the file.
+fn keyword_anchor(pdf: &[u8]) -> Option<String> {
+    let needle = b"/Keywords<";
+    let mut found = None;
+    let mut from = 0;
+    while let Some(at) = pdf[from..]
+        .windows(needle.len())
+        .position(|window| window == needle)
+    {
+        let start = from + at + needle.len();
+        let end = start + pdf[start..].iter().position(|&byte| byte == b'>')?;
+        let digits: Vec<u8> = pdf[start..end]
+            .iter()
+            .copied()
+            .filter(|byte| !byte.is_ascii_whitespace())
+            .collect();
+        if let Ok(bytes) = hex::decode(&digits) {
+            if let Some(utf16) = bytes.strip_prefix(&[0xfe, 0xff]) {
+                let units: Vec<u16> = utf16
+                    .chunks_exact(2)
+                    .map(|pair| u16::from_be_bytes([pair[0], pair[1]]))
+                    .collect();
+                let text = String::from_utf16_lossy(&units);
+                if let Some(rest) = text.split("phonghop-audit-head:").nth(1) {
+                    found = Some(rest.trim().to_owned());
+                }
+            }
+        }
+        from = end;
+    }
+    found
+}
+
+/// The anchor written as plain bytes (a literal string).
+fn literal_anchor(pdf: &[u8]) -> Option<String> {
     let needle = b"phonghop-audit-head:";
     let at = pdf
         .windows(needle.len())
@@ -194,6 +233,24 @@ fn read_certificate(path: &Path) -> anyhow::Result<Certificate> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_audit_anchor_is_read_from_libreoffices_utf16_keywords() {
+        let keyword = "phonghop-audit-head: 5 b2acd4";
+        let mut hex_text = String::from("FEFF");
+        for unit in keyword.encode_utf16() {
+            hex_text.push_str(&format!("{unit:04X}"));
+        }
+        let pdf = format!("<</Producer(x)/Keywords<{hex_text}>/Title(y)>>");
+        assert_eq!(audit_anchor(pdf.as_bytes()).as_deref(), Some("5 b2acd4"));
+        assert_eq!(
+            audit_anchor(b"(phonghop-audit-head: 7 abc)").as_deref(),
+            Some("7 abc")
+        );
+        assert_eq!(audit_anchor(b"/Keywords<FEFF00"), None);
+        assert_eq!(audit_anchor(b"/Keywords<zz>"), None);
+        assert_eq!(audit_anchor(b"nothing here"), None);
+    }
 
     #[test]
     fn pdf_dates_read_as_local_times() {

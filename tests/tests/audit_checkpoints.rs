@@ -122,6 +122,17 @@ async fn audit_verify_holds_after_real_use_and_names_the_entry_edited_or_cut_beh
         "the record's head {anchor:?} is no checkpoint of:\n{file}"
     );
 
+    // `record verify` reads the same anchor from the file alone.
+    let record_path = dir.path().join("record-copy.pdf");
+    std::fs::write(&record_path, &record).unwrap();
+    let (status, out, _) = run_command(&["record", "verify", record_path.to_str().unwrap()], None);
+    assert!(status.success(), "{out}");
+    assert!(
+        out.contains(&format!("audit anchor: {} {}", anchor[0], anchor[1])),
+        "{out}"
+    );
+    std::fs::remove_file(&record_path).unwrap();
+
     let (code, out) = audit_verify(data_dir);
     assert_eq!(code, Some(0), "{out}");
     assert!(out.contains("audit log intact"), "{out}");
