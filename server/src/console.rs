@@ -106,8 +106,9 @@ pub async fn user_command(command: UserCommand) -> anyhow::Result<()> {
                 disabled: false,
                 created_at: now_millis(),
             };
-            store.create_user(&user).await?;
-            audit(&store, "account.create", &user.username).await?;
+            store
+                .create_user_audited(&user, console_entry("account.create", &user.username))
+                .await?;
             println!("created user {} ({:?})", user.username, user.org_role);
         }
         UserCommand::List { storage } => {
@@ -129,15 +130,25 @@ pub async fn user_command(command: UserCommand) -> anyhow::Result<()> {
         UserCommand::Disable { storage, username } => {
             let store = open_store(&storage).await?;
             let user = find_user(&store, &username).await?;
-            store.set_user_disabled(&user.id, true).await?;
-            audit(&store, "account.disable", &user.username).await?;
+            store
+                .set_user_disabled_audited(
+                    &user.id,
+                    true,
+                    console_entry("account.disable", &user.username),
+                )
+                .await?;
             println!("disabled {}: its sessions have ended", user.username);
         }
         UserCommand::Enable { storage, username } => {
             let store = open_store(&storage).await?;
             let user = find_user(&store, &username).await?;
-            store.set_user_disabled(&user.id, false).await?;
-            audit(&store, "account.enable", &user.username).await?;
+            store
+                .set_user_disabled_audited(
+                    &user.id,
+                    false,
+                    console_entry("account.enable", &user.username),
+                )
+                .await?;
             println!("enabled {}", user.username);
         }
         UserCommand::ResetPassword {
@@ -150,8 +161,13 @@ pub async fn user_command(command: UserCommand) -> anyhow::Result<()> {
             let password = read_new_password(password_stdin)?;
             let hash = crate::auth::hash_password(&password)
                 .map_err(|e| anyhow::anyhow!("hashing the password: {e}"))?;
-            store.set_password_hash(&user.id, &hash).await?;
-            audit(&store, "account.reset_password", &user.username).await?;
+            store
+                .set_password_hash_audited(
+                    &user.id,
+                    &hash,
+                    console_entry("account.reset_password", &user.username),
+                )
+                .await?;
             println!(
                 "new password set for {}: its sessions have ended",
                 user.username
@@ -171,16 +187,14 @@ async fn find_user(store: &Store, username: &str) -> anyhow::Result<UserRecord> 
     })
 }
 
-async fn audit(store: &Store, action: &str, username: &str) -> anyhow::Result<()> {
-    store
-        .append_audit(NewAuditEntry {
-            actor_user_id: None,
-            meeting_id: None,
-            action,
-            details: serde_json::json!({ "username": username, "via": "console" }),
-        })
-        .await?;
-    Ok(())
+/// The audit entry of an operator's change to `username`'s account.
+fn console_entry<'a>(action: &'a str, username: &str) -> NewAuditEntry<'a> {
+    NewAuditEntry {
+        actor_user_id: None,
+        meeting_id: None,
+        action,
+        details: serde_json::json!({ "username": username, "via": "console" }),
+    }
 }
 
 /// `phonghop audit verify`: exit 0 when the chain and every checkpoint

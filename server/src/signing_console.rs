@@ -177,27 +177,27 @@ pub async fn signing_command(command: SigningCommand) -> anyhow::Result<()> {
                 .iter()
                 .map(|path| read_certificate(path.as_path()))
                 .collect::<anyhow::Result<Vec<_>>>()?;
-            store
-                .set_signing_credential(&SigningCredential {
-                    user_id: account.id.clone(),
-                    certificate: certificate.der.clone(),
-                    chain: chain.iter().map(|issuer| issuer.der.clone()).collect(),
-                    key: CredentialKey::External,
-                    registered_at: now_millis(),
-                })
-                .await?;
             let fingerprint = hex::encode(Sha256::digest(&certificate.der));
             store
-                .append_audit(NewAuditEntry {
-                    actor_user_id: None,
-                    meeting_id: None,
-                    action: "user.signing_certificate_registered",
-                    details: serde_json::json!({
-                        "user_id": account.id,
-                        "certificate_sha256": fingerprint,
-                        "key": "external",
-                    }),
-                })
+                .set_signing_credential_audited(
+                    &SigningCredential {
+                        user_id: account.id.clone(),
+                        certificate: certificate.der.clone(),
+                        chain: chain.iter().map(|issuer| issuer.der.clone()).collect(),
+                        key: CredentialKey::External,
+                        registered_at: now_millis(),
+                    },
+                    NewAuditEntry {
+                        actor_user_id: None,
+                        meeting_id: None,
+                        action: "user.signing_certificate_registered",
+                        details: serde_json::json!({
+                            "user_id": account.id,
+                            "certificate_sha256": fingerprint,
+                            "key": "external",
+                        }),
+                    },
+                )
                 .await?;
             println!(
                 "registered for {user}: {} (issued by {}), sha256 {fingerprint}; signs through an external signer",

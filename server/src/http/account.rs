@@ -132,11 +132,7 @@ pub async fn end_session(
                 }),
             },
         )
-        .await
-        .map_err(|error| match error {
-            crate::store::StoreError::NotFound(_) => AppError::not_found(),
-            other => other.into(),
-        })?;
+        .await?;
     state.connections.close_session(&session_id);
     Ok(StatusCode::NO_CONTENT)
 }

@@ -235,7 +235,22 @@ pub async fn login(
         wipe_pending: false,
         password_change_required: false,
     };
-    state.store.create_session(&session).await?;
+    let opened = &session;
+    state
+        .store
+        .with_audit(
+            NewAuditEntry {
+                actor_user_id: Some(&user.id),
+                meeting_id: None,
+                action: "auth.login",
+                details: serde_json::json!({
+                    "address": peer.ip().to_string(),
+                    "device_id": request.device_id,
+                }),
+            },
+            |tx, _| Box::pin(crate::store::create_session_in(tx, opened)),
+        )
+        .await?;
     if let Some(device_id) = &request.device_id {
         let address = peer.ip().to_string();
         state
@@ -252,18 +267,6 @@ pub async fn login(
             )
             .await?;
     }
-    state
-        .store
-        .append_audit(NewAuditEntry {
-            actor_user_id: Some(&user.id),
-            meeting_id: None,
-            action: "auth.login",
-            details: serde_json::json!({
-                "address": peer.ip().to_string(),
-                "device_id": request.device_id,
-            }),
-        })
-        .await?;
     let cookie = session_cookie(&secret, state.settings.session_lifetime, state.settings.tls);
     Ok((
         [(header::SET_COOKIE, cookie)],

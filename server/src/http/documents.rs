@@ -35,10 +35,10 @@ use phonghop_protocol::api::{
 };
 
 use crate::convert::ConversionError;
-use crate::http::editing::{editable_meeting, record_change};
+use crate::http::editing::{editable_meeting, store_change};
 use crate::page_text::{self, PageLayout};
 use crate::pdf::PdfError;
-use crate::store::{new_id, now_millis, NewAuditEntry};
+use crate::store::{editing, new_id, now_millis, NewAuditEntry};
 use crate::upload::{self, UploadKind, UploadRejection};
 
 /// The header a client names its device in, for the record of reads.
@@ -798,10 +798,16 @@ pub async fn update(
         .as_deref()
         .map(str::trim)
         .filter(|t| !t.is_empty());
-    state
-        .store
-        .update_document(&document_id, title, request.confidential)
-        .await?;
+    let (id, confidential) = (&document_id, request.confidential);
+    store_change(
+        &state,
+        &caller,
+        &document.meeting_id,
+        "document.update",
+        serde_json::json!({ "document_id": document_id, "title": title, "confidential": request.confidential }),
+        |tx, _| Box::pin(editing::update_document_in(tx, id, title, confidential)),
+    )
+    .await?;
     if request.confidential.is_some() {
         // Sockets already granted the document's shared layer follow the
         // mark at once (a remote point loses it when it becomes confidential).
@@ -810,14 +816,6 @@ pub async fn update(
             .refresh_meeting_access(&document.meeting_id)
             .await;
     }
-    record_change(
-        &state,
-        &caller,
-        &document.meeting_id,
-        "document.update",
-        serde_json::json!({ "document_id": document_id, "title": title, "confidential": request.confidential }),
-    )
-    .await?;
     let (document, version) = state
         .store
         .document(&document_id)
@@ -842,13 +840,14 @@ pub async fn remove(
         .await?
         .ok_or_else(AppError::not_found)?;
     editable_meeting(&state, &caller, &document.meeting_id).await?;
-    state.store.delete_document(&document_id).await?;
-    record_change(
+    let id = &document_id;
+    store_change(
         &state,
         &caller,
         &document.meeting_id,
         "document.remove",
         serde_json::json!({ "document_id": document_id, "title": document.title, "version": current.version, "sha256": current.blob_sha256 }),
+        |tx, _| Box::pin(editing::delete_document_in(tx, id)),
     )
     .await?;
     Ok(StatusCode::NO_CONTENT)

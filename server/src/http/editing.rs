@@ -24,8 +24,8 @@ use crate::http::meetings::{load_meeting_view, visible_meeting};
 use crate::rules::{self, RulesError};
 use crate::state::AppState;
 use crate::store::{
-    new_id, now_millis, AgendaItemChanges, AgendaItemRecord, AgendaPlacement, MeetingChanges,
-    MeetingRecord, NewAuditEntry,
+    editing, new_id, now_millis, AgendaItemChanges, AgendaItemRecord, AgendaPlacement,
+    MeetingChanges, MeetingRecord, NewAuditEntry, StoreError, TxFuture, WriteTx,
 };
 #[allow(unused_imports)]
 use phonghop_protocol::api::*;
@@ -50,26 +50,29 @@ pub(crate) async fn editable_meeting(
     Ok((meeting, viewer))
 }
 
-/// Records a change to a meeting in the audit log and tells the meeting's
-/// live clients to reload it.
-pub(crate) async fn record_change(
+/// Stores a change to a meeting and its audit entry in one transaction
+/// ([`crate::store::Store::with_audit`]: both or neither), then tells the
+/// meeting's live clients to reload it.
+pub(crate) async fn store_change<'c, T, F>(
     state: &AppState,
     caller: &AuthenticatedUser,
     meeting_id: &str,
     action: &str,
     details: serde_json::Value,
-) -> Result<(), AppError> {
+    change: F,
+) -> Result<T, AppError>
+where
+    F: for<'t> Fn(&'t mut WriteTx<'c>, i64) -> TxFuture<'t, T>,
+{
+    let entry = NewAuditEntry {
+        actor_user_id: Some(caller.user_id()),
+        meeting_id: Some(meeting_id),
+        action,
+        details,
+    };
+    let (value, _) = state.store.with_audit(entry, change).await?;
     state.live.meeting_changed(&state.store, meeting_id).await;
-    state
-        .store
-        .append_audit(NewAuditEntry {
-            actor_user_id: Some(caller.user_id()),
-            meeting_id: Some(meeting_id),
-            action,
-            details,
-        })
-        .await?;
-    Ok(())
+    Ok(value)
 }
 
 fn check_text(value: &str, field_vi: &str, field_en: &str, max: usize) -> Result<String, AppError> {
@@ -151,17 +154,20 @@ pub async fn create_meeting(
         updated_at: now_millis(),
         published_at: None,
     };
-    state.store.create_meeting(&meeting).await?;
-    state
-        .store
-        .set_participant(&meeting.id, caller.user_id(), MeetingRole::Secretary)
-        .await?;
-    record_change(
+    let (created, secretary) = (&meeting, caller.user_id());
+    store_change(
         &state,
         &caller,
         &meeting.id,
         "meeting.create",
         serde_json::json!({ "title": meeting.title }),
+        |tx, _| {
+            Box::pin(async move {
+                editing::create_meeting_in(tx, created).await?;
+                editing::set_participant_in(tx, &created.id, secretary, MeetingRole::Secretary)
+                    .await
+            })
+        },
     )
     .await?;
     let view = load_meeting_view(&state, &caller, &meeting.id).await?;
@@ -211,16 +217,22 @@ pub async fn update_meeting(
             ),
         })?;
     }
-    state.store.update_meeting(&meeting_id, &changes).await?;
-    if let Some(rules) = &request.rules {
-        state.store.set_meeting_rules(&meeting_id, rules).await?;
-    }
-    record_change(
+    let (id, new_fields, new_rules) = (&meeting_id, &changes, &request.rules);
+    store_change(
         &state,
         &caller,
         &meeting_id,
         "meeting.update",
         serde_json::json!({ "title": changes.title, "starts_at": changes.starts_at, "place": changes.place, "rules": request.rules }),
+        |tx, _| {
+            Box::pin(async move {
+                editing::update_meeting_in(tx, id, new_fields).await?;
+                if let Some(rules) = new_rules {
+                    editing::set_meeting_rules_in(tx, id, rules).await?;
+                }
+                Ok(())
+            })
+        },
     )
     .await?;
     Ok(Json(load_meeting_view(&state, &caller, &meeting_id).await?))
@@ -258,17 +270,18 @@ pub async fn transition(
             ),
         ));
     }
-    state.store.transition_meeting(&meeting_id, target).await?;
-    // Open sync sockets follow the new state (a closed meeting is read-only).
-    state.sync.refresh_meeting_access(&meeting_id).await;
-    record_change(
+    let id = &meeting_id;
+    store_change(
         &state,
         &caller,
         &meeting_id,
         &format!("meeting.{action}"),
         serde_json::json!({ "from": format!("{:?}", meeting.state) }),
+        |tx, _| Box::pin(editing::transition_meeting_in(tx, id, target)),
     )
     .await?;
+    // Open sync sockets follow the new state (a closed meeting is read-only).
+    state.sync.refresh_meeting_access(&meeting_id).await;
     if target == MeetingState::Closed {
         // A closed meeting's log is signed at once, not within the hour.
         state.audit_checkpoints.take_logged("meeting closed").await;
@@ -322,19 +335,17 @@ pub async fn set_participant(
         .user_by_id(&user_id)
         .await?
         .ok_or_else(AppError::not_found)?;
-    state
-        .store
-        .set_participant(&meeting_id, &user.id, request.role)
-        .await?;
-    state.sync.refresh_meeting_access(&meeting_id).await;
-    record_change(
+    let (id, member, role) = (&meeting_id, &user.id, request.role);
+    store_change(
         &state,
         &caller,
         &meeting_id,
         "participant.set",
         serde_json::json!({ "user": user.username, "role": request.role }),
+        |tx, _| Box::pin(editing::set_participant_in(tx, id, member, role)),
     )
     .await?;
+    state.sync.refresh_meeting_access(&meeting_id).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -345,19 +356,22 @@ pub async fn remove_participant(
     Path((meeting_id, user_id)): Path<(String, String)>,
 ) -> Result<StatusCode, AppError> {
     editable_meeting(&state, &caller, &meeting_id).await?;
-    if !state
-        .store
-        .remove_participant(&meeting_id, &user_id)
-        .await?
-    {
-        return Err(AppError::not_found());
-    }
-    record_change(
+    let (id, member) = (&meeting_id, &user_id);
+    store_change(
         &state,
         &caller,
         &meeting_id,
         "participant.remove",
         serde_json::json!({ "user_id": user_id }),
+        |tx, _| {
+            Box::pin(async move {
+                if editing::remove_participant_in(tx, id, member).await? {
+                    Ok(())
+                } else {
+                    Err(StoreError::NotFound(format!("participant {member}")))
+                }
+            })
+        },
     )
     .await?;
     state
@@ -405,13 +419,14 @@ pub async fn create_agenda_item(
         duration_minutes: check_duration(request.duration_minutes)?,
         updated_at: now_millis(),
     };
-    state.store.create_agenda_item(&item).await?;
-    record_change(
+    let created = &item;
+    store_change(
         &state,
         &caller,
         &meeting_id,
         "agenda.create",
         serde_json::json!({ "item_id": item.id, "title": item.title }),
+        |tx, _| Box::pin(editing::create_agenda_item_in(tx, created)),
     )
     .await?;
     let view = load_meeting_view(&state, &caller, &meeting_id).await?;
@@ -470,13 +485,14 @@ pub async fn update_agenda_item(
             None => None,
         },
     };
-    state.store.update_agenda_item(&item_id, &changes).await?;
-    record_change(
+    let (id, new_fields) = (&item_id, &changes);
+    store_change(
         &state,
         &caller,
         &meeting_id,
         "agenda.update",
         serde_json::json!({ "item_id": item_id }),
+        |tx, _| Box::pin(editing::update_agenda_item_in(tx, id, new_fields)),
     )
     .await?;
     let view = load_meeting_view(&state, &caller, &meeting_id).await?;
@@ -491,13 +507,14 @@ pub async fn delete_agenda_item(
 ) -> Result<StatusCode, AppError> {
     editable_meeting(&state, &caller, &meeting_id).await?;
     let item = item_of_meeting(&state, &meeting_id, &item_id).await?;
-    state.store.delete_agenda_item(&item_id).await?;
-    record_change(
+    let id = &item_id;
+    store_change(
         &state,
         &caller,
         &meeting_id,
         "agenda.delete",
         serde_json::json!({ "item_id": item_id, "title": item.title }),
+        |tx, _| Box::pin(editing::delete_agenda_item_in(tx, id)),
     )
     .await?;
     Ok(StatusCode::NO_CONTENT)
@@ -573,13 +590,14 @@ pub async fn reorder_agenda(
         .into_iter()
         .filter(|p| before.get(p.item_id.as_str()) != Some(&(p.parent_id.as_deref(), p.position)))
         .collect();
-    state.store.reorder_agenda(&meeting_id, &moved).await?;
-    record_change(
+    let (id, placements) = (&meeting_id, &moved);
+    store_change(
         &state,
         &caller,
         &meeting_id,
         "agenda.reorder",
         serde_json::json!({ "moved": moved.len() }),
+        |tx, _| Box::pin(editing::reorder_agenda_in(tx, id, placements)),
     )
     .await?;
     Ok(Json(load_meeting_view(&state, &caller, &meeting_id).await?))

@@ -43,22 +43,18 @@ fn require_admin(caller: &AuthenticatedUser) -> Result<(), AppError> {
     }
 }
 
-async fn audit(
-    state: &AppState,
-    caller: &AuthenticatedUser,
-    action: &str,
+/// The audit entry of an administrator's change to `username`'s account.
+fn account_entry<'a>(
+    caller: &'a AuthenticatedUser,
+    action: &'a str,
     username: &str,
-) -> Result<(), AppError> {
-    state
-        .store
-        .append_audit(NewAuditEntry {
-            actor_user_id: Some(caller.user_id()),
-            meeting_id: None,
-            action,
-            details: serde_json::json!({ "username": username }),
-        })
-        .await?;
-    Ok(())
+) -> NewAuditEntry<'a> {
+    NewAuditEntry {
+        actor_user_id: Some(caller.user_id()),
+        meeting_id: None,
+        action,
+        details: serde_json::json!({ "username": username }),
+    }
 }
 
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", responses((status = 200, body = UserList), (status = 403, body = ApiError)))]
@@ -114,8 +110,13 @@ pub async fn create(
         disabled: false,
         created_at: now_millis(),
     };
-    state.store.create_user(&user).await?;
-    audit(&state, &caller, "account.create", &user.username).await?;
+    state
+        .store
+        .create_user_audited(
+            &user,
+            account_entry(&caller, "account.create", &user.username),
+        )
+        .await?;
     Ok((StatusCode::CREATED, Json(account(&user))).into_response())
 }
 
@@ -143,19 +144,20 @@ pub async fn set_disabled(
         .user_by_id(&user_id)
         .await?
         .ok_or_else(AppError::not_found)?;
-    state.store.set_user_disabled(&user.id, disabled).await?;
+    let action = format!("account.{action}");
+    state
+        .store
+        .set_user_disabled_audited(
+            &user.id,
+            disabled,
+            account_entry(&caller, &action, &user.username),
+        )
+        .await?;
     if disabled {
         state
             .connections
             .close_user(&user.id, CloseReason::SessionEnded);
     }
-    audit(
-        &state,
-        &caller,
-        &format!("account.{action}"),
-        &user.username,
-    )
-    .await?;
     let user = state
         .store
         .user_by_id(&user_id)

@@ -24,6 +24,7 @@ use phonghop_protocol::live::{
 };
 use tokio::sync::broadcast;
 
+use crate::store::live as stored;
 use crate::store::{
     new_id, AttendanceRecord, BallotError, SecretaryRequestRecord, Store, StoreError, VoteRecord,
 };
@@ -466,24 +467,24 @@ async fn persist(store: &Store, meeting_id: &str, plan: &Plan) -> Result<VoteOut
             }
         }
         Plan::Attendance(entry) => {
+            let record = &AttendanceRecord {
+                meeting_id: meeting_id.to_owned(),
+                user_id: entry.user_id.clone(),
+                status: entry.status,
+                reason: entry.reason.clone(),
+                at: entry.at_ms,
+                marked_by: entry.marked_by.clone(),
+            };
             store
-                .upsert_attendance(&AttendanceRecord {
-                    meeting_id: meeting_id.to_owned(),
-                    user_id: entry.user_id.clone(),
-                    status: entry.status,
-                    reason: entry.reason.clone(),
-                    at: entry.at_ms,
-                    marked_by: entry.marked_by.clone(),
-                })
-                .await
-                .map_err(internal)?;
-            store
-                .append_audit(crate::store::NewAuditEntry {
-                    actor_user_id: Some(&entry.marked_by),
-                    meeting_id: Some(meeting_id),
-                    action: "attendance.set",
-                    details: serde_json::json!({ "user_id": entry.user_id, "status": entry.status, "reason": entry.reason }),
-                })
+                .with_audit(
+                    crate::store::NewAuditEntry {
+                        actor_user_id: Some(&entry.marked_by),
+                        meeting_id: Some(meeting_id),
+                        action: "attendance.set",
+                        details: serde_json::json!({ "user_id": entry.user_id, "status": entry.status, "reason": entry.reason }),
+                    },
+                    |tx, _| Box::pin(stored::upsert_attendance_in(tx, record)),
+                )
                 .await
                 .map_err(internal)?;
         }
@@ -503,8 +504,7 @@ async fn persist(store: &Store, meeting_id: &str, plan: &Plan) -> Result<VoteOut
                 .map_err(internal)?;
         }
         Plan::OpenVote(open) => {
-            store
-                .insert_vote(&VoteRecord {
+            let vote = &VoteRecord {
                     id: open.id.clone(),
                     meeting_id: meeting_id.to_owned(),
                     agenda_item_id: open.agenda_item_id.clone(),
@@ -520,11 +520,9 @@ async fn persist(store: &Store, meeting_id: &str, plan: &Plan) -> Result<VoteOut
                     opened_by: open.opened_by.clone(),
                     opened_at: open.opened_at_ms,
                     closed_at: None,
-                })
-                .await
-                .map_err(internal)?;
+                };
             store
-                .append_audit(crate::store::NewAuditEntry {
+                .with_audit(crate::store::NewAuditEntry {
                     actor_user_id: Some(&open.opened_by),
                     meeting_id: Some(meeting_id),
                     action: "vote.open",
@@ -538,7 +536,9 @@ async fn persist(store: &Store, meeting_id: &str, plan: &Plan) -> Result<VoteOut
                         "decision_rule": open.rule,
                         "decision_base": open.decision_base,
                     }),
-                })
+                },
+                    |tx, _| Box::pin(stored::insert_vote_in(tx, vote)),
+                )
                 .await
                 .map_err(internal)?;
         }
@@ -591,18 +591,22 @@ async fn persist(store: &Store, meeting_id: &str, plan: &Plan) -> Result<VoteOut
             Err(BallotError::Store(error)) => return Err(internal(error)),
         },
         Plan::CloseVote { vote_id } => {
-            let closed_at = store.close_vote(vote_id).await.map_err(internal)?;
+            // The room's lock is held from plan to apply, so no ballot of
+            // this meeting lands between reading the result and closing.
             let votes = store.votes_of(meeting_id).await.map_err(internal)?;
             let Some((vote, ballots)) = votes.into_iter().find(|(v, _)| &v.id == vote_id) else {
                 return Err(internal(StoreError::NotFound(format!("vote {vote_id}"))));
             };
-            store
-                .append_audit(crate::store::NewAuditEntry {
-                    actor_user_id: None,
-                    meeting_id: Some(meeting_id),
-                    action: "vote.close",
-                    details: serde_json::json!({ "vote_id": vote.id, "result": ballots.tallies }),
-                })
+            let (closed_at, _) = store
+                .with_audit(
+                    crate::store::NewAuditEntry {
+                        actor_user_id: None,
+                        meeting_id: Some(meeting_id),
+                        action: "vote.close",
+                        details: serde_json::json!({ "vote_id": vote.id, "result": ballots.tallies }),
+                    },
+                    |tx, _| Box::pin(stored::close_vote_in(tx, vote_id)),
+                )
                 .await
                 .map_err(internal)?;
             let counts = ballots.tallies.iter().map(|t| *t as u32).collect();
@@ -645,17 +649,21 @@ async fn persist(store: &Store, meeting_id: &str, plan: &Plan) -> Result<VoteOut
             handled_by,
             handled_at_ms,
         } => {
+            let handled_at = *handled_at_ms;
             store
-                .mark_secretary_request_handled(request_id, handled_by, *handled_at_ms)
-                .await
-                .map_err(internal)?;
-            store
-                .append_audit(crate::store::NewAuditEntry {
-                    actor_user_id: Some(handled_by),
-                    meeting_id: Some(meeting_id),
-                    action: "secretary_request.handled",
-                    details: serde_json::json!({ "request_id": request_id }),
-                })
+                .with_audit(
+                    crate::store::NewAuditEntry {
+                        actor_user_id: Some(handled_by),
+                        meeting_id: Some(meeting_id),
+                        action: "secretary_request.handled",
+                        details: serde_json::json!({ "request_id": request_id }),
+                    },
+                    |tx, _| {
+                        Box::pin(stored::mark_secretary_request_handled_in(
+                            tx, request_id, handled_by, handled_at,
+                        ))
+                    },
+                )
                 .await
                 .map_err(internal)?;
         }

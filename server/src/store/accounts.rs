@@ -6,9 +6,7 @@
 
 use sqlx::Row;
 
-use super::{
-    append_audit_in, retry_audit_race, AuditEntry, NewAuditEntry, Store, StoreError, StoreResult,
-};
+use super::{AuditEntry, NewAuditEntry, Store, StoreError, StoreResult};
 
 /// One of an account's live sessions, with what its device last said.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,29 +40,29 @@ impl Store {
         password_hash: &str,
         entry: NewAuditEntry<'_>,
     ) -> StoreResult<AuditEntry> {
-        let _serialized = self.audit_lock.lock().await;
-        retry_audit_race(|| async {
-            let mut tx = self.writer.begin().await?;
-            let changed = sqlx::query(
-                "UPDATE users SET password_hash = $1, must_change_password = 1 WHERE id = $2",
-            )
-            .bind(password_hash)
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if changed == 0 {
-                return Err(StoreError::NotFound(format!("user {user_id}")));
-            }
-            sqlx::query("UPDATE sessions SET revoked = 1 WHERE user_id = $1")
-                .bind(user_id)
-                .execute(&mut *tx)
-                .await?;
-            let record = append_audit_in(&mut tx, &entry).await?;
-            tx.commit().await?;
-            Ok(record)
-        })
-        .await
+        let (_, record) = self
+            .with_audit(entry, |tx, _| {
+                Box::pin(async move {
+                    let changed = sqlx::query(
+                        "UPDATE users SET password_hash = $1, must_change_password = 1 WHERE id = $2",
+                    )
+                    .bind(password_hash)
+                    .bind(user_id)
+                    .execute(&mut **tx)
+                    .await?
+                    .rows_affected();
+                    if changed == 0 {
+                        return Err(StoreError::NotFound(format!("user {user_id}")));
+                    }
+                    sqlx::query("UPDATE sessions SET revoked = 1 WHERE user_id = $1")
+                        .bind(user_id)
+                        .execute(&mut **tx)
+                        .await?;
+                    Ok(())
+                })
+            })
+            .await?;
+        Ok(record)
     }
 
     /// A user chose their own password: the hash is replaced, the
@@ -77,30 +75,30 @@ impl Store {
         keep_session_id: &str,
         entry: NewAuditEntry<'_>,
     ) -> StoreResult<AuditEntry> {
-        let _serialized = self.audit_lock.lock().await;
-        retry_audit_race(|| async {
-            let mut tx = self.writer.begin().await?;
-            let changed = sqlx::query(
-                "UPDATE users SET password_hash = $1, must_change_password = 0 WHERE id = $2",
-            )
-            .bind(password_hash)
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if changed == 0 {
-                return Err(StoreError::NotFound(format!("user {user_id}")));
-            }
-            sqlx::query("UPDATE sessions SET revoked = 1 WHERE user_id = $1 AND id <> $2")
-                .bind(user_id)
-                .bind(keep_session_id)
-                .execute(&mut *tx)
-                .await?;
-            let record = append_audit_in(&mut tx, &entry).await?;
-            tx.commit().await?;
-            Ok(record)
-        })
-        .await
+        let (_, record) = self
+            .with_audit(entry, |tx, _| {
+                Box::pin(async move {
+                    let changed = sqlx::query(
+                        "UPDATE users SET password_hash = $1, must_change_password = 0 WHERE id = $2",
+                    )
+                    .bind(password_hash)
+                    .bind(user_id)
+                    .execute(&mut **tx)
+                    .await?
+                    .rows_affected();
+                    if changed == 0 {
+                        return Err(StoreError::NotFound(format!("user {user_id}")));
+                    }
+                    sqlx::query("UPDATE sessions SET revoked = 1 WHERE user_id = $1 AND id <> $2")
+                        .bind(user_id)
+                        .bind(keep_session_id)
+                        .execute(&mut **tx)
+                        .await?;
+                    Ok(())
+                })
+            })
+            .await?;
+        Ok(record)
     }
 
     /// The account's sessions that are neither revoked nor expired at
@@ -144,24 +142,24 @@ impl Store {
         session_id: &str,
         entry: NewAuditEntry<'_>,
     ) -> StoreResult<AuditEntry> {
-        let _serialized = self.audit_lock.lock().await;
-        retry_audit_race(|| async {
-            let mut tx = self.writer.begin().await?;
-            let changed = sqlx::query(
-                "UPDATE sessions SET revoked = 1 WHERE id = $1 AND user_id = $2 AND revoked = 0",
-            )
-            .bind(session_id)
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if changed == 0 {
-                return Err(StoreError::NotFound("session".to_owned()));
-            }
-            let record = append_audit_in(&mut tx, &entry).await?;
-            tx.commit().await?;
-            Ok(record)
-        })
-        .await
+        let (_, record) = self
+            .with_audit(entry, |tx, _| {
+                Box::pin(async move {
+                    let changed = sqlx::query(
+                        "UPDATE sessions SET revoked = 1 WHERE id = $1 AND user_id = $2 AND revoked = 0",
+                    )
+                    .bind(session_id)
+                    .bind(user_id)
+                    .execute(&mut **tx)
+                    .await?
+                    .rows_affected();
+                    if changed == 0 {
+                        return Err(StoreError::NotFound("session".to_owned()));
+                    }
+                    Ok(())
+                })
+            })
+            .await?;
+        Ok(record)
     }
 }

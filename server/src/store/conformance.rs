@@ -483,6 +483,60 @@ async fn meetings_agenda_and_documents_round_trip() {
 }
 
 #[tokio::test]
+async fn an_edit_and_its_audit_entry_are_stored_together_or_not_at_all() {
+    for (backend, store, _guard) in backends().await {
+        let secretary = user("thuky", OrgRole::Secretary);
+        store.create_user(&secretary).await.unwrap();
+        let meeting = meeting(&secretary.id, "Họp tháng 12", "2026-12-01T08:00:00+07:00");
+        store.create_meeting(&meeting).await.unwrap();
+        let entry = |action| NewAuditEntry {
+            actor_user_id: Some(&secretary.id),
+            meeting_id: Some(&meeting.id),
+            action,
+            details: serde_json::json!({}),
+        };
+        let renamed = MeetingChanges {
+            title: Some("Họp tháng 12 (đổi tên)".into()),
+            ..MeetingChanges::default()
+        };
+        let (changed, audited) = store
+            .with_audit(entry("meeting.update"), |tx, _| {
+                Box::pin(editing::update_meeting_in(tx, &meeting.id, &renamed))
+            })
+            .await
+            .unwrap();
+        assert_eq!(changed.title, "Họp tháng 12 (đổi tên)", "{backend}");
+        assert_eq!(audited.action, "meeting.update", "{backend}");
+
+        // The edit is written, then something in the same change fails
+        // (here: an agenda item that does not exist): neither the edit nor
+        // the audit entry is stored.
+        let again = MeetingChanges {
+            title: Some("Không được lưu".into()),
+            ..MeetingChanges::default()
+        };
+        let failed = store
+            .with_audit(entry("meeting.update"), |tx, _| {
+                Box::pin(async {
+                    editing::update_meeting_in(tx, &meeting.id, &again).await?;
+                    editing::delete_agenda_item_in(tx, "a_missing").await
+                })
+            })
+            .await;
+        assert!(
+            matches!(failed, Err(StoreError::NotFound(_))),
+            "{backend}: {failed:?}"
+        );
+        let stored = store.meeting(&meeting.id).await.unwrap().unwrap();
+        assert_eq!(stored.title, "Họp tháng 12 (đổi tên)", "{backend}");
+        let entries = store.audit_entries(None).await.unwrap();
+        let actions: Vec<&str> = entries.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(actions, ["meeting.update"], "{backend}");
+        assert_eq!(verify_audit_chain(&entries), Ok(1), "{backend}");
+    }
+}
+
+#[tokio::test]
 async fn a_document_and_its_audit_entry_are_stored_together_or_not_at_all() {
     for (backend, store, _guard) in backends().await {
         let secretary = user("thuky", OrgRole::Secretary);

@@ -8,9 +8,7 @@
 
 use sqlx::Row;
 
-use super::{
-    append_audit_in, retry_audit_race, AuditEntry, NewAuditEntry, Store, StoreError, StoreResult,
-};
+use super::{AuditEntry, NewAuditEntry, Store, StoreError, StoreResult, WriteTx};
 
 /// One account's use of one device.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,7 +83,7 @@ impl Store {
         sighting: DeviceSighting<'_>,
         session_id: Option<&str>,
     ) -> StoreResult<()> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = WriteTx::begin(&self.writer).await?;
         sqlx::query(
             "INSERT INTO devices (user_id, device_id, user_agent, address, first_seen_at, last_seen_at) \
              VALUES ($1, $2, $3, $4, $5, $5) \
@@ -154,28 +152,27 @@ impl Store {
         at: i64,
         entry: NewAuditEntry<'_>,
     ) -> StoreResult<(AuditEntry, Vec<String>)> {
-        let _serialized = self.audit_lock.lock().await;
-        let record = retry_audit_race(|| async {
-            let mut tx = self.writer.begin().await?;
-            let changed = sqlx::query(
-                "UPDATE devices SET wipe_requested_at = $1, wipe_requested_by = $2 \
-                 WHERE user_id = $3 AND device_id = $4",
-            )
-            .bind(at)
-            .bind(requested_by)
-            .bind(user_id)
-            .bind(device_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if changed == 0 {
-                return Err(StoreError::NotFound(format!("device {device_id}")));
-            }
-            let record = append_audit_in(&mut tx, &entry).await?;
-            tx.commit().await?;
-            Ok(record)
-        })
-        .await?;
+        let (_, record) = self
+            .with_audit(entry, |tx, _| {
+                Box::pin(async move {
+                    let changed = sqlx::query(
+                        "UPDATE devices SET wipe_requested_at = $1, wipe_requested_by = $2 \
+                         WHERE user_id = $3 AND device_id = $4",
+                    )
+                    .bind(at)
+                    .bind(requested_by)
+                    .bind(user_id)
+                    .bind(device_id)
+                    .execute(&mut **tx)
+                    .await?
+                    .rows_affected();
+                    if changed == 0 {
+                        return Err(StoreError::NotFound(format!("device {device_id}")));
+                    }
+                    Ok(())
+                })
+            })
+            .await?;
         let sessions = sqlx::query_scalar::<_, String>(
             "SELECT id FROM sessions WHERE user_id = $1 AND device_id = $2 AND revoked = 0",
         )
@@ -197,24 +194,26 @@ impl Store {
         at: i64,
         entry: NewAuditEntry<'_>,
     ) -> StoreResult<AuditEntry> {
-        let _serialized = self.audit_lock.lock().await;
-        retry_audit_race(|| async {
-            let mut tx = self.writer.begin().await?;
-            sqlx::query("UPDATE devices SET wiped_at = $1 WHERE user_id = $2 AND device_id = $3")
-                .bind(at)
-                .bind(user_id)
-                .bind(device_id)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("UPDATE sessions SET revoked = 1 WHERE id = $1")
-                .bind(session_id)
-                .execute(&mut *tx)
-                .await?;
-            let record = append_audit_in(&mut tx, &entry).await?;
-            tx.commit().await?;
-            Ok(record)
-        })
-        .await
+        let (_, record) = self
+            .with_audit(entry, |tx, _| {
+                Box::pin(async move {
+                    sqlx::query(
+                        "UPDATE devices SET wiped_at = $1 WHERE user_id = $2 AND device_id = $3",
+                    )
+                    .bind(at)
+                    .bind(user_id)
+                    .bind(device_id)
+                    .execute(&mut **tx)
+                    .await?;
+                    sqlx::query("UPDATE sessions SET revoked = 1 WHERE id = $1")
+                        .bind(session_id)
+                        .execute(&mut **tx)
+                        .await?;
+                    Ok(())
+                })
+            })
+            .await?;
+        Ok(record)
     }
 }
 

@@ -15,10 +15,7 @@
 //! it; the table exists in SQLite too (one schema for both) but stays
 //! empty there.
 
-use sqlx::any::Any;
-use sqlx::Transaction;
-
-use super::{Store, StoreError, StoreResult};
+use super::{Store, StoreError, StoreResult, WriteTx};
 
 /// The proof of ownership a clustered node's write carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,10 +28,7 @@ pub struct Fence {
 /// Records `fence` as the meeting's highest token in `tx`, or refuses
 /// with [`StoreError::Fenced`] when a higher one is recorded. Call it
 /// first in the write's transaction.
-pub(super) async fn check_fence(
-    tx: &mut Transaction<'static, Any>,
-    fence: &Fence,
-) -> StoreResult<()> {
+pub(super) async fn check_fence(tx: &mut WriteTx<'_>, fence: &Fence) -> StoreResult<()> {
     let token = i64::try_from(fence.token).map_err(|_| StoreError::CorruptValue {
         column: "meeting_fences.token",
         value: fence.token.to_string(),
@@ -75,7 +69,7 @@ impl Store {
         let Some(fence) = fence else {
             return self.chunk_put(key, data).await;
         };
-        let mut tx = self.writer.begin().await?;
+        let mut tx = WriteTx::begin(&self.writer).await?;
         check_fence(&mut tx, fence).await?;
         sqlx::query(
             "INSERT INTO automerge_chunks (chunk_key, data) VALUES ($1, $2) \

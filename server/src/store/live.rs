@@ -28,7 +28,7 @@ use sqlx::Row;
 
 use super::fences::{check_fence, Fence};
 use super::records::DbEnum;
-use super::{now_millis, Store, StoreError, StoreResult};
+use super::{now_millis, Store, StoreError, StoreResult, WriteTx};
 
 pub use phonghop_protocol::live::{AttendanceStatus, SecretaryRequestKind, VoteEligibility};
 
@@ -155,20 +155,9 @@ impl From<sqlx::Error> for BallotError {
 
 impl Store {
     pub async fn upsert_attendance(&self, record: &AttendanceRecord) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO attendance (meeting_id, user_id, status, reason, at, marked_by) VALUES ($1, $2, $3, $4, $5, $6) \
-             ON CONFLICT (meeting_id, user_id) DO UPDATE SET status = excluded.status, reason = excluded.reason, \
-             at = excluded.at, marked_by = excluded.marked_by",
-        )
-        .bind(&record.meeting_id)
-        .bind(&record.user_id)
-        .bind(record.status.as_str())
-        .bind(record.reason.clone())
-        .bind(record.at)
-        .bind(&record.marked_by)
-        .execute(&self.writer)
-        .await?;
-        Ok(())
+        let mut tx = WriteTx::begin(&self.writer).await?;
+        upsert_attendance_in(&mut tx, record).await?;
+        tx.commit().await
     }
 
     pub async fn attendance_of(&self, meeting_id: &str) -> StoreResult<Vec<AttendanceRecord>> {
@@ -194,46 +183,9 @@ impl Store {
     }
 
     pub async fn insert_vote(&self, vote: &VoteRecord) -> StoreResult<()> {
-        let mut tx = self.writer.begin().await?;
-        sqlx::query(
-            "INSERT INTO votes (id, meeting_id, agenda_item_id, question, options, secret, state, eligible, opened_by, opened_at, closed_at, \
-             eligibility, eligible_voters, allow_change, decision_rule, decision_base) \
-             VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $9, NULL, $10, $11, $12, $13, $14)",
-        )
-        .bind(&vote.id)
-        .bind(&vote.meeting_id)
-        .bind(vote.agenda_item_id.clone())
-        .bind(&vote.question)
-        .bind(serde_json::to_string(&vote.options).unwrap_or_else(|_| "[]".into()))
-        .bind(i64::from(vote.secret))
-        .bind(vote.eligible)
-        .bind(&vote.opened_by)
-        .bind(vote.opened_at)
-        .bind(vote.eligibility.map(DbEnum::as_str))
-        .bind(
-            vote.eligible_voters
-                .as_ref()
-                .map(|voters| serde_json::to_string(voters).unwrap_or_else(|_| "[]".into())),
-        )
-        .bind(i64::from(vote.allow_change))
-        .bind(
-            vote.decision
-                .map(|(rule, _)| serde_json::to_string(&rule).unwrap_or_default()),
-        )
-        .bind(vote.decision.map(|(_, base)| base))
-        .execute(&mut *tx)
-        .await?;
-        for index in 0..vote.options.len() {
-            sqlx::query(
-                "INSERT INTO vote_tallies (vote_id, option_index, ballots) VALUES ($1, $2, 0)",
-            )
-            .bind(&vote.id)
-            .bind(index as i64)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(())
+        let mut tx = WriteTx::begin(&self.writer).await?;
+        insert_vote_in(&mut tx, vote).await?;
+        tx.commit().await
     }
 
     /// Counts one ballot exactly once: the receipt and the tally change in
@@ -286,7 +238,7 @@ impl Store {
         ballot_key: Option<&str>,
         fence: Option<&Fence>,
     ) -> Result<Option<BallotOutcome>, BallotError> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = WriteTx::begin(&self.writer).await?;
         if let Some(fence) = fence {
             check_fence(&mut tx, fence).await?;
         }
@@ -406,21 +358,10 @@ impl Store {
 
     /// Closes a vote; closing a closed vote changes nothing (idempotent).
     pub async fn close_vote(&self, vote_id: &str) -> StoreResult<i64> {
-        let now = now_millis();
-        sqlx::query(
-            "UPDATE votes SET state = 'closed', closed_at = $1 WHERE id = $2 AND state = 'open'",
-        )
-        .bind(now)
-        .bind(vote_id)
-        .execute(&self.writer)
-        .await?;
-        let closed_at: Option<i64> =
-            sqlx::query_scalar("SELECT closed_at FROM votes WHERE id = $1")
-                .bind(vote_id)
-                .fetch_optional(&self.pool)
-                .await?
-                .flatten();
-        closed_at.ok_or_else(|| StoreError::NotFound(format!("vote {vote_id}")))
+        let mut tx = WriteTx::begin(&self.writer).await?;
+        let closed_at = close_vote_in(&mut tx, vote_id).await?;
+        tx.commit().await?;
+        Ok(closed_at)
     }
 
     pub async fn votes_of(&self, meeting_id: &str) -> StoreResult<Vec<(VoteRecord, VoteBallots)>> {
@@ -582,15 +523,11 @@ impl Store {
         handled_by: &str,
         handled_at: i64,
     ) -> StoreResult<bool> {
-        let updated = sqlx::query(
-            "UPDATE secretary_requests SET handled_at = $1, handled_by = $2 WHERE id = $3 AND handled_at IS NULL",
-        )
-        .bind(handled_at)
-        .bind(handled_by)
-        .bind(request_id)
-        .execute(&self.writer)
-        .await?;
-        Ok(updated.rows_affected() == 1)
+        let mut tx = WriteTx::begin(&self.writer).await?;
+        let handled =
+            mark_secretary_request_handled_in(&mut tx, request_id, handled_by, handled_at).await?;
+        tx.commit().await?;
+        Ok(handled)
     }
 
     /// A meeting's requests to the secretary, oldest first.
@@ -638,7 +575,7 @@ pub fn ballot_commitment(vote_id: &str, voter: &str, key: &str, choice: usize) -
 }
 
 async fn add_to_tally(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut WriteTx<'_>,
     vote_id: &str,
     choice: usize,
     delta: i64,
@@ -652,4 +589,106 @@ async fn add_to_tally(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+// ----- changes inside a transaction -----------------------------------------
+//
+// What the live meeting stores with an audit entry, as functions of a
+// transaction ([`Store::with_audit`]); the `Store` methods run them alone.
+
+/// Records (or replaces) a member's attendance.
+pub async fn upsert_attendance_in(
+    tx: &mut WriteTx<'_>,
+    record: &AttendanceRecord,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO attendance (meeting_id, user_id, status, reason, at, marked_by) VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT (meeting_id, user_id) DO UPDATE SET status = excluded.status, reason = excluded.reason, \
+         at = excluded.at, marked_by = excluded.marked_by",
+    )
+    .bind(&record.meeting_id)
+    .bind(&record.user_id)
+    .bind(record.status.as_str())
+    .bind(record.reason.clone())
+    .bind(record.at)
+    .bind(&record.marked_by)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Opens a vote: its row and a zero tally per option.
+pub async fn insert_vote_in(tx: &mut WriteTx<'_>, vote: &VoteRecord) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO votes (id, meeting_id, agenda_item_id, question, options, secret, state, eligible, opened_by, opened_at, closed_at, \
+         eligibility, eligible_voters, allow_change, decision_rule, decision_base) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $9, NULL, $10, $11, $12, $13, $14)",
+    )
+    .bind(&vote.id)
+    .bind(&vote.meeting_id)
+    .bind(vote.agenda_item_id.clone())
+    .bind(&vote.question)
+    .bind(serde_json::to_string(&vote.options).unwrap_or_else(|_| "[]".into()))
+    .bind(i64::from(vote.secret))
+    .bind(vote.eligible)
+    .bind(&vote.opened_by)
+    .bind(vote.opened_at)
+    .bind(vote.eligibility.map(DbEnum::as_str))
+    .bind(
+        vote.eligible_voters
+            .as_ref()
+            .map(|voters| serde_json::to_string(voters).unwrap_or_else(|_| "[]".into())),
+    )
+    .bind(i64::from(vote.allow_change))
+    .bind(
+        vote.decision
+            .map(|(rule, _)| serde_json::to_string(&rule).unwrap_or_default()),
+    )
+    .bind(vote.decision.map(|(_, base)| base))
+    .execute(&mut **tx)
+    .await?;
+    for index in 0..vote.options.len() {
+        sqlx::query("INSERT INTO vote_tallies (vote_id, option_index, ballots) VALUES ($1, $2, 0)")
+            .bind(&vote.id)
+            .bind(index as i64)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Closes a vote; closing a closed vote changes nothing (idempotent).
+/// Returns when it closed.
+pub async fn close_vote_in(tx: &mut WriteTx<'_>, vote_id: &str) -> StoreResult<i64> {
+    sqlx::query(
+        "UPDATE votes SET state = 'closed', closed_at = $1 WHERE id = $2 AND state = 'open'",
+    )
+    .bind(now_millis())
+    .bind(vote_id)
+    .execute(&mut **tx)
+    .await?;
+    let closed_at: Option<i64> = sqlx::query_scalar("SELECT closed_at FROM votes WHERE id = $1")
+        .bind(vote_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .flatten();
+    closed_at.ok_or_else(|| StoreError::NotFound(format!("vote {vote_id}")))
+}
+
+/// Marks a request to the secretary handled; false when it already was.
+pub async fn mark_secretary_request_handled_in(
+    tx: &mut WriteTx<'_>,
+    request_id: &str,
+    handled_by: &str,
+    handled_at: i64,
+) -> StoreResult<bool> {
+    let updated = sqlx::query(
+        "UPDATE secretary_requests SET handled_at = $1, handled_by = $2 WHERE id = $3 AND handled_at IS NULL",
+    )
+    .bind(handled_at)
+    .bind(handled_by)
+    .bind(request_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(updated.rows_affected() == 1)
 }

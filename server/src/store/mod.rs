@@ -25,9 +25,9 @@
 //! connection before lending it, so it reconnects by itself. The audit log
 //! is a hash chain ([`verify_audit_chain`]).
 
-mod editing;
+pub mod editing;
 use editing::insert_current_version;
-mod live;
+pub mod live;
 pub use editing::{AgendaItemChanges, AgendaPlacement, MeetingChanges};
 pub use live::{
     ballot_commitment, AttendanceRecord, BallotError, BallotOutcome, SecretaryRequestRecord,
@@ -50,6 +50,9 @@ mod schema;
 mod signing;
 pub use signing::{CredentialKey, RecordSignatureRecord, SigningCredential};
 
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -299,7 +302,7 @@ impl Store {
                 description = migration.description,
                 "running migration"
             );
-            let mut tx = self.writer.begin().await?;
+            let mut tx = WriteTx::begin(&self.writer).await?;
             for statement in migration.statements(self.dialect) {
                 sqlx::query(&statement)
                     .execute(&mut *tx)
@@ -381,27 +384,21 @@ impl Store {
     // ----- users ----------------------------------------------------------
 
     pub async fn create_user(&self, user: &UserRecord) -> StoreResult<()> {
-        let result = sqlx::query(
-            "INSERT INTO users (id, username, display_name, org_role, password_hash, disabled, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(&user.id)
-        .bind(&user.username)
-        .bind(&user.display_name)
-        .bind(user.org_role.as_str())
-        .bind(&user.password_hash)
-        .bind(i64::from(user.disabled))
-        .bind(user.created_at)
-        .execute(&self.writer)
-        .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(error) if is_unique_violation(&error) => Err(StoreError::Conflict(format!(
-                "username {:?}",
-                user.username
-            ))),
-            Err(error) => Err(error.into()),
-        }
+        let mut tx = WriteTx::begin(&self.writer).await?;
+        create_user_in(&mut tx, user).await?;
+        tx.commit().await
+    }
+
+    /// Creates an account with its audit entry in one transaction.
+    pub async fn create_user_audited(
+        &self,
+        user: &UserRecord,
+        entry: NewAuditEntry<'_>,
+    ) -> StoreResult<AuditEntry> {
+        let (_, record) = self
+            .with_audit(entry, |tx, _| Box::pin(create_user_in(tx, user)))
+            .await?;
+        Ok(record)
     }
 
     pub async fn user_by_username(&self, username: &str) -> StoreResult<Option<UserRecord>> {
@@ -436,60 +433,64 @@ impl Store {
     /// Disables or re-enables an account; disabling also revokes every one
     /// of its sessions.
     pub async fn set_user_disabled(&self, user_id: &str, disabled: bool) -> StoreResult<()> {
-        let mut tx = self.writer.begin().await?;
-        let changed = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
-            .bind(i64::from(disabled))
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if changed == 0 {
-            return Err(StoreError::NotFound(format!("user {user_id}")));
-        }
-        if disabled {
-            sqlx::query("UPDATE sessions SET revoked = 1 WHERE user_id = $1")
-                .bind(user_id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(())
+        let mut tx = WriteTx::begin(&self.writer).await?;
+        set_user_disabled_in(&mut tx, user_id, disabled).await?;
+        tx.commit().await
     }
 
-    /// Replaces an account's password hash and revokes its sessions.
-    pub async fn set_password_hash(&self, user_id: &str, password_hash: &str) -> StoreResult<()> {
-        let mut tx = self.writer.begin().await?;
-        let changed = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
-            .bind(password_hash)
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if changed == 0 {
-            return Err(StoreError::NotFound(format!("user {user_id}")));
-        }
-        sqlx::query("UPDATE sessions SET revoked = 1 WHERE user_id = $1")
-            .bind(user_id)
-            .execute(&mut *tx)
+    /// [`Store::set_user_disabled`] with its audit entry, in one transaction.
+    pub async fn set_user_disabled_audited(
+        &self,
+        user_id: &str,
+        disabled: bool,
+        entry: NewAuditEntry<'_>,
+    ) -> StoreResult<AuditEntry> {
+        let (_, record) = self
+            .with_audit(entry, |tx, _| {
+                Box::pin(set_user_disabled_in(tx, user_id, disabled))
+            })
             .await?;
-        tx.commit().await?;
-        Ok(())
+        Ok(record)
+    }
+
+    /// Replaces an account's password hash and revokes its sessions, with
+    /// its audit entry in one transaction (the operator's console).
+    pub async fn set_password_hash_audited(
+        &self,
+        user_id: &str,
+        password_hash: &str,
+        entry: NewAuditEntry<'_>,
+    ) -> StoreResult<AuditEntry> {
+        let (_, record) = self
+            .with_audit(entry, |tx, _| {
+                Box::pin(async move {
+                    let changed = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+                        .bind(password_hash)
+                        .bind(user_id)
+                        .execute(&mut **tx)
+                        .await?
+                        .rows_affected();
+                    if changed == 0 {
+                        return Err(StoreError::NotFound(format!("user {user_id}")));
+                    }
+                    sqlx::query("UPDATE sessions SET revoked = 1 WHERE user_id = $1")
+                        .bind(user_id)
+                        .execute(&mut **tx)
+                        .await?;
+                    Ok(())
+                })
+            })
+            .await?;
+        Ok(record)
     }
 
     // ----- sessions -------------------------------------------------------
 
     pub async fn create_session(&self, session: &SessionRecord) -> StoreResult<()> {
         let started = Instant::now();
-        sqlx::query(
-            "INSERT INTO sessions (id, user_id, created_at, expires_at, revoked, device_id) VALUES ($1, $2, $3, $4, 0, $5)",
-        )
-        .bind(&session.id)
-        .bind(&session.user_id)
-        .bind(session.created_at)
-        .bind(session.expires_at)
-        .bind(session.device_id.clone())
-        .execute(&self.writer)
-        .await?;
+        let mut tx = WriteTx::begin(&self.writer).await?;
+        create_session_in(&mut tx, session).await?;
+        tx.commit().await?;
         self.record_timing(started);
         Ok(())
     }
@@ -558,23 +559,9 @@ impl Store {
     // ----- meetings -------------------------------------------------------
 
     pub async fn create_meeting(&self, meeting: &MeetingRecord) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO meetings (id, title, starts_at, place, state, video_link, created_by, created_at, updated_at, published_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(&meeting.id)
-        .bind(&meeting.title)
-        .bind(&meeting.starts_at)
-        .bind(&meeting.place)
-        .bind(meeting.state.as_str())
-        .bind(meeting.video_link.clone())
-        .bind(&meeting.created_by)
-        .bind(meeting.created_at)
-        .bind(meeting.updated_at)
-        .bind(meeting.published_at)
-        .execute(&self.writer)
-        .await?;
-        Ok(())
+        let mut tx = WriteTx::begin(&self.writer).await?;
+        editing::create_meeting_in(&mut tx, meeting).await?;
+        tx.commit().await
     }
 
     pub async fn meeting(&self, meeting_id: &str) -> StoreResult<Option<MeetingRecord>> {
@@ -640,16 +627,9 @@ impl Store {
         user_id: &str,
         role: MeetingRole,
     ) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO meeting_participants (meeting_id, user_id, role) VALUES ($1, $2, $3) \
-             ON CONFLICT (meeting_id, user_id) DO UPDATE SET role = excluded.role",
-        )
-        .bind(meeting_id)
-        .bind(user_id)
-        .bind(role.as_str())
-        .execute(&self.writer)
-        .await?;
-        Ok(())
+        let mut tx = WriteTx::begin(&self.writer).await?;
+        editing::set_participant_in(&mut tx, meeting_id, user_id, role).await?;
+        tx.commit().await
     }
 
     pub async fn participant_role(
@@ -685,21 +665,9 @@ impl Store {
     // ----- agenda and documents ---------------------------------------------
 
     pub async fn create_agenda_item(&self, item: &AgendaItemRecord) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO agenda_items (id, meeting_id, parent_id, position, title, presenter, duration_minutes, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(&item.id)
-        .bind(&item.meeting_id)
-        .bind(item.parent_id.clone())
-        .bind(item.position)
-        .bind(&item.title)
-        .bind(item.presenter.clone())
-        .bind(item.duration_minutes)
-        .bind(item.updated_at)
-        .execute(&self.writer)
-        .await?;
-        Ok(())
+        let mut tx = WriteTx::begin(&self.writer).await?;
+        editing::create_agenda_item_in(&mut tx, item).await?;
+        tx.commit().await
     }
 
     /// The meeting's agenda items ordered by position (top-level and
@@ -721,7 +689,7 @@ impl Store {
         document: &DocumentRecord,
         version: &DocumentVersionRecord,
     ) -> StoreResult<()> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = WriteTx::begin(&self.writer).await?;
         insert_document(&mut tx, document, version).await?;
         tx.commit().await?;
         Ok(())
@@ -832,7 +800,7 @@ impl Store {
         documents: &[(SyncDocumentRecord, String, Vec<u8>)],
     ) -> StoreResult<()> {
         let started = Instant::now();
-        let mut tx = self.writer.begin().await?;
+        let mut tx = WriteTx::begin(&self.writer).await?;
         for (record, chunk_key, chunk) in documents {
             sqlx::query("INSERT INTO automerge_chunks (chunk_key, data) VALUES ($1, $2)")
                 .bind(chunk_key)
@@ -964,7 +932,7 @@ impl Store {
             return Ok(());
         }
         let started = Instant::now();
-        let mut tx = self.writer.begin().await?;
+        let mut tx = WriteTx::begin(&self.writer).await?;
         for batch in keys.chunks(CHUNK_DELETE_BATCH) {
             let placeholders: Vec<String> = (1..=batch.len()).map(|n| format!("${n}")).collect();
             let sql = format!(
@@ -987,12 +955,64 @@ impl Store {
     /// Appends an entry to the tamper-evident audit log: each entry's hash
     /// covers its content and the previous entry's hash.
     pub async fn append_audit(&self, entry: NewAuditEntry<'_>) -> StoreResult<AuditEntry> {
+        let (_, record) = self
+            .with_audit(entry, |_, _| Box::pin(async { Ok(()) }))
+            .await?;
+        Ok(record)
+    }
+
+    /// Stores a change and its audit entry in one transaction: both or
+    /// neither. The one path by which the server changes something it
+    /// audits (issue 23): the audit lock serializes this node's appends,
+    /// the entry is appended first (`change` gets its sequence number, for
+    /// rows that point at it), and the whole transaction runs again when
+    /// another node took the same sequence number first. `change` may run
+    /// more than once, so it must only touch the transaction; an error
+    /// from it rolls everything back.
+    pub async fn with_audit<'c, T, F>(
+        &self,
+        entry: NewAuditEntry<'_>,
+        change: F,
+    ) -> StoreResult<(T, AuditEntry)>
+    where
+        F: for<'t> Fn(&'t mut WriteTx<'c>, i64) -> TxFuture<'t, T>,
+    {
         let _serialized = self.audit_lock.lock().await;
         retry_audit_race(|| async {
-            let mut tx = self.writer.begin().await?;
+            let mut tx: WriteTx<'c> = WriteTx::begin(&self.writer).await?;
             let record = append_audit_in(&mut tx, &entry).await?;
+            let value = change(&mut tx, record.seq).await?;
             tx.commit().await?;
-            Ok(record)
+            Ok((value, record))
+        })
+        .await
+    }
+
+    /// [`Store::with_audit`] for a change that may change nothing (hiding
+    /// what is hidden): when `change` answers `None`, the transaction is
+    /// rolled back, the audit entry with it, and nothing is stored.
+    pub async fn with_audit_if_changed<'c, T, F>(
+        &self,
+        entry: NewAuditEntry<'_>,
+        change: F,
+    ) -> StoreResult<Option<(T, AuditEntry)>>
+    where
+        F: for<'t> Fn(&'t mut WriteTx<'c>, i64) -> TxFuture<'t, Option<T>>,
+    {
+        let _serialized = self.audit_lock.lock().await;
+        retry_audit_race(|| async {
+            let mut tx: WriteTx<'c> = WriteTx::begin(&self.writer).await?;
+            let record = append_audit_in(&mut tx, &entry).await?;
+            match change(&mut tx, record.seq).await? {
+                Some(value) => {
+                    tx.commit().await?;
+                    Ok(Some((value, record)))
+                }
+                None => {
+                    tx.rollback().await?;
+                    Ok(None)
+                }
+            }
         })
         .await
     }
@@ -1007,16 +1027,15 @@ impl Store {
         version: &DocumentVersionRecord,
         entry: NewAuditEntry<'_>,
     ) -> StoreResult<AuditEntry> {
-        let _serialized = self.audit_lock.lock().await;
-        retry_audit_race(|| async {
-            let mut tx = self.writer.begin().await?;
-            insert_document(&mut tx, document, version).await?;
-            touch_agenda_item_in(&mut tx, &document.agenda_item_id).await?;
-            let record = append_audit_in(&mut tx, &entry).await?;
-            tx.commit().await?;
-            Ok(record)
-        })
-        .await
+        let (_, record) = self
+            .with_audit(entry, |tx, _| {
+                Box::pin(async move {
+                    insert_document(tx, document, version).await?;
+                    touch_agenda_item_in(tx, &document.agenda_item_id).await
+                })
+            })
+            .await?;
+        Ok(record)
     }
 
     /// Adds a new current version of a document (as
@@ -1028,15 +1047,12 @@ impl Store {
         version: &DocumentVersionRecord,
         entry: NewAuditEntry<'_>,
     ) -> StoreResult<AuditEntry> {
-        let _serialized = self.audit_lock.lock().await;
-        retry_audit_race(|| async {
-            let mut tx = self.writer.begin().await?;
-            insert_current_version(&mut tx, document, version).await?;
-            let record = append_audit_in(&mut tx, &entry).await?;
-            tx.commit().await?;
-            Ok(record)
-        })
-        .await
+        let (_, record) = self
+            .with_audit(entry, |tx, _| {
+                Box::pin(insert_current_version(tx, document, version))
+            })
+            .await?;
+        Ok(record)
     }
 
     /// The audit entries, oldest first; only those of one meeting when
@@ -1159,13 +1175,90 @@ fn is_unique_violation(error: &sqlx::Error) -> bool {
     }
 }
 
+/// A transaction on a connection of the writer pool: every write of the
+/// store runs in one (a change and its audit entry together: see
+/// [`Store::with_audit`]). Begun and ended here with plain `BEGIN`,
+/// `COMMIT` and `ROLLBACK`, and a connection whose transaction did not end
+/// cleanly is closed, never lent out again. On a full disk SQLite's
+/// `COMMIT` fails and SQLite may or may not have rolled the transaction
+/// back itself; sqlx's own transactions then lose track of the connection's
+/// state, and later writes on it were acknowledged but never committed
+/// (found by `tests/tests/faults.rs`).
+pub struct WriteTx<'c> {
+    connection: sqlx::pool::PoolConnection<sqlx::Any>,
+    ended: bool,
+    /// Ties the transaction to the scope of [`Store::with_audit`]'s change.
+    scope: PhantomData<&'c ()>,
+}
+
+impl WriteTx<'static> {
+    /// Begins a transaction on a connection of `pool`.
+    pub(crate) async fn begin(pool: &AnyPool) -> StoreResult<Self> {
+        let mut connection = pool.acquire().await?;
+        if let Err(error) = connection.execute("BEGIN").await {
+            connection.close_on_drop();
+            return Err(error.into());
+        }
+        Ok(Self {
+            connection,
+            ended: false,
+            scope: PhantomData,
+        })
+    }
+}
+
+impl WriteTx<'_> {
+    /// Commits; on failure the connection is closed when dropped.
+    pub async fn commit(mut self) -> StoreResult<()> {
+        self.connection.execute("COMMIT").await?;
+        self.ended = true;
+        Ok(())
+    }
+}
+
+impl WriteTx<'_> {
+    /// Rolls back; on failure the connection is closed when dropped.
+    pub async fn rollback(mut self) -> StoreResult<()> {
+        self.connection.execute("ROLLBACK").await?;
+        self.ended = true;
+        Ok(())
+    }
+}
+
+impl Drop for WriteTx<'_> {
+    /// Not committed: the connection is closed instead of returned to the
+    /// pool, which rolls back whatever it still holds.
+    fn drop(&mut self) {
+        if !self.ended {
+            self.connection.close_on_drop();
+        }
+    }
+}
+
+impl std::ops::Deref for WriteTx<'_> {
+    type Target = sqlx::AnyConnection;
+
+    fn deref(&self) -> &sqlx::AnyConnection {
+        &self.connection
+    }
+}
+
+impl std::ops::DerefMut for WriteTx<'_> {
+    fn deref_mut(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.connection
+    }
+}
+
+/// The future of a change made inside a [`WriteTx`].
+pub type TxFuture<'t, T> = Pin<Box<dyn Future<Output = StoreResult<T>> + Send + 't>>;
+
 /// Runs `attempt` (a transaction that appends to the audit log) again when
 /// another node took the same sequence number first (the primary key
 /// refuses the second), up to five times.
-async fn retry_audit_race<F, Fut, T>(attempt: F) -> StoreResult<T>
+async fn retry_audit_race<R, F, Fut>(attempt: F) -> StoreResult<R>
 where
     F: Fn() -> Fut,
-    Fut: std::future::Future<Output = StoreResult<T>>,
+    Fut: Future<Output = StoreResult<R>>,
 {
     let mut attempts = 0;
     loop {
@@ -1182,7 +1275,7 @@ where
 /// Appends `entry` to the audit log inside `tx`: the next sequence number,
 /// linked to the last entry's hash.
 async fn append_audit_in(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut WriteTx<'_>,
     entry: &NewAuditEntry<'_>,
 ) -> StoreResult<AuditEntry> {
     let last = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
@@ -1220,9 +1313,74 @@ async fn append_audit_in(
     Ok(record)
 }
 
+/// Creates an account; `Conflict` when the username is taken.
+pub async fn create_user_in(tx: &mut WriteTx<'_>, user: &UserRecord) -> StoreResult<()> {
+    let result = sqlx::query(
+        "INSERT INTO users (id, username, display_name, org_role, password_hash, disabled, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&user.id)
+    .bind(&user.username)
+    .bind(&user.display_name)
+    .bind(user.org_role.as_str())
+    .bind(&user.password_hash)
+    .bind(i64::from(user.disabled))
+    .bind(user.created_at)
+    .execute(&mut **tx)
+    .await;
+    match result {
+        Ok(_) => Ok(()),
+        Err(error) if is_unique_violation(&error) => Err(StoreError::Conflict(format!(
+            "username {:?}",
+            user.username
+        ))),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Disables or re-enables an account; disabling also revokes every one of
+/// its sessions.
+pub async fn set_user_disabled_in(
+    tx: &mut WriteTx<'_>,
+    user_id: &str,
+    disabled: bool,
+) -> StoreResult<()> {
+    let changed = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
+        .bind(i64::from(disabled))
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+    if changed == 0 {
+        return Err(StoreError::NotFound(format!("user {user_id}")));
+    }
+    if disabled {
+        sqlx::query("UPDATE sessions SET revoked = 1 WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Opens a session (a login).
+pub async fn create_session_in(tx: &mut WriteTx<'_>, session: &SessionRecord) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO sessions (id, user_id, created_at, expires_at, revoked, device_id) VALUES ($1, $2, $3, $4, 0, $5)",
+    )
+    .bind(&session.id)
+    .bind(&session.user_id)
+    .bind(session.created_at)
+    .bind(session.expires_at)
+    .bind(session.device_id.clone())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// A document's row and its first version.
 async fn insert_document(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut WriteTx<'_>,
     document: &DocumentRecord,
     version: &DocumentVersionRecord,
 ) -> StoreResult<()> {
@@ -1244,10 +1402,7 @@ async fn insert_document(
 }
 
 /// Marks an agenda item updated (tablets show it as changed).
-pub(crate) async fn touch_agenda_item_in(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    item_id: &str,
-) -> StoreResult<()> {
+pub(crate) async fn touch_agenda_item_in(tx: &mut WriteTx<'_>, item_id: &str) -> StoreResult<()> {
     sqlx::query("UPDATE agenda_items SET updated_at = $1 WHERE id = $2")
         .bind(now_millis())
         .bind(item_id)
@@ -1257,7 +1412,7 @@ pub(crate) async fn touch_agenda_item_in(
 }
 
 pub(crate) async fn insert_document_version(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut WriteTx<'_>,
     version: &DocumentVersionRecord,
 ) -> StoreResult<()> {
     sqlx::query(

@@ -10,7 +10,7 @@
 
 use sqlx::Row;
 
-use super::{append_audit_in, retry_audit_race, AuditEntry, NewAuditEntry, Store, StoreResult};
+use super::{AuditEntry, NewAuditEntry, Store, StoreResult};
 
 /// One hidden record of a shared layer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,43 +33,40 @@ impl Store {
         hidden: bool,
         entry: NewAuditEntry<'_>,
     ) -> StoreResult<Option<AuditEntry>> {
-        let _serialized = self.audit_lock.lock().await;
-        retry_audit_race(|| async {
-            let mut tx = self.writer.begin().await?;
-            let changed = if hidden {
-                sqlx::query(
-                    "INSERT INTO hidden_annotations \
-                     (layer_document_id, annotation_id, meeting_id, hidden_by, hidden_at) \
-                     VALUES ($1, $2, $3, $4, $5) \
-                     ON CONFLICT (layer_document_id, annotation_id) DO NOTHING",
-                )
-                .bind(&record.layer_document_id)
-                .bind(&record.annotation_id)
-                .bind(meeting_id)
-                .bind(&record.hidden_by)
-                .bind(record.hidden_at)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
-            } else {
-                sqlx::query(
-                    "DELETE FROM hidden_annotations \
-                     WHERE layer_document_id = $1 AND annotation_id = $2",
-                )
-                .bind(&record.layer_document_id)
-                .bind(&record.annotation_id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
-            };
-            if changed == 0 {
-                return Ok(None);
-            }
-            let audited = append_audit_in(&mut tx, &entry).await?;
-            tx.commit().await?;
-            Ok(Some(audited))
-        })
-        .await
+        let changed = self
+            .with_audit_if_changed(entry, |tx, _| {
+                Box::pin(async move {
+                    let changed = if hidden {
+                        sqlx::query(
+                            "INSERT INTO hidden_annotations \
+                             (layer_document_id, annotation_id, meeting_id, hidden_by, hidden_at) \
+                             VALUES ($1, $2, $3, $4, $5) \
+                             ON CONFLICT (layer_document_id, annotation_id) DO NOTHING",
+                        )
+                        .bind(&record.layer_document_id)
+                        .bind(&record.annotation_id)
+                        .bind(meeting_id)
+                        .bind(&record.hidden_by)
+                        .bind(record.hidden_at)
+                        .execute(&mut **tx)
+                        .await?
+                        .rows_affected()
+                    } else {
+                        sqlx::query(
+                            "DELETE FROM hidden_annotations \
+                             WHERE layer_document_id = $1 AND annotation_id = $2",
+                        )
+                        .bind(&record.layer_document_id)
+                        .bind(&record.annotation_id)
+                        .execute(&mut **tx)
+                        .await?
+                        .rows_affected()
+                    };
+                    Ok((changed > 0).then_some(()))
+                })
+            })
+            .await?;
+        Ok(changed.map(|(_, audited)| audited))
     }
 
     /// The meeting's hidden records, oldest first.

@@ -8,7 +8,7 @@
 
 use sqlx::Row;
 
-use super::{append_audit_in, retry_audit_race, AuditEntry, NewAuditEntry, Store, StoreResult};
+use super::{AuditEntry, NewAuditEntry, Store, StoreResult};
 
 /// One copy of a document given to one reader.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,27 +30,27 @@ impl Store {
         read: &DocumentReadRecord,
         entry: NewAuditEntry<'_>,
     ) -> StoreResult<AuditEntry> {
-        let _serialized = self.audit_lock.lock().await;
-        retry_audit_race(|| async {
-            let mut tx = self.writer.begin().await?;
-            let record = append_audit_in(&mut tx, &entry).await?;
-            sqlx::query(
-                "INSERT INTO document_reads (document_id, version, meeting_id, user_id, device_id, at, audit_seq) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(&read.document_id)
-            .bind(read.version)
-            .bind(&read.meeting_id)
-            .bind(&read.user_id)
-            .bind(read.device_id.clone())
-            .bind(read.at)
-            .bind(record.seq)
-            .execute(&mut *tx)
+        let (_, record) = self
+            .with_audit(entry, |tx, audit_seq| {
+                Box::pin(async move {
+                    sqlx::query(
+                        "INSERT INTO document_reads (document_id, version, meeting_id, user_id, device_id, at, audit_seq) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .bind(&read.document_id)
+                    .bind(read.version)
+                    .bind(&read.meeting_id)
+                    .bind(&read.user_id)
+                    .bind(read.device_id.clone())
+                    .bind(read.at)
+                    .bind(audit_seq)
+                    .execute(&mut **tx)
+                    .await?;
+                    Ok(())
+                })
+            })
             .await?;
-            tx.commit().await?;
-            Ok(record)
-        })
-        .await
+        Ok(record)
     }
 
     /// Every read of the meeting's documents, oldest first.

@@ -8,7 +8,7 @@
 
 use sqlx::Row;
 
-use super::{append_audit_in, retry_audit_race, AuditEntry, NewAuditEntry, Store, StoreResult};
+use super::{AuditEntry, NewAuditEntry, Store, StoreResult, WriteTx};
 
 /// How the server reaches a person's private key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,29 +60,24 @@ pub struct RecordSignatureRecord {
 impl Store {
     /// Registers (or replaces) `credential.user_id`'s signing certificate.
     pub async fn set_signing_credential(&self, credential: &SigningCredential) -> StoreResult<()> {
-        let key_data = match &credential.key {
-            CredentialKey::External => None,
-            CredentialKey::UnprotectedPkcs8(bytes) => Some(bytes.clone()),
-        };
-        let mut tx = self.writer.begin().await?;
-        sqlx::query("DELETE FROM signing_credentials WHERE user_id = $1")
-            .bind(&credential.user_id)
-            .execute(&mut *tx)
+        let mut tx = WriteTx::begin(&self.writer).await?;
+        set_signing_credential_in(&mut tx, credential).await?;
+        tx.commit().await
+    }
+
+    /// [`Store::set_signing_credential`] with its audit entry, in one
+    /// transaction.
+    pub async fn set_signing_credential_audited(
+        &self,
+        credential: &SigningCredential,
+        entry: NewAuditEntry<'_>,
+    ) -> StoreResult<AuditEntry> {
+        let (_, record) = self
+            .with_audit(entry, |tx, _| {
+                Box::pin(set_signing_credential_in(tx, credential))
+            })
             .await?;
-        sqlx::query(
-            "INSERT INTO signing_credentials (user_id, certificate, chain, key_kind, key_data, registered_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(&credential.user_id)
-        .bind(credential.certificate.clone())
-        .bind(credential.chain.concat())
-        .bind(credential.key.kind())
-        .bind(key_data)
-        .bind(credential.registered_at)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        Ok(record)
     }
 
     /// `user_id`'s signing certificate, if one is registered.
@@ -187,28 +182,28 @@ impl Store {
         signature: &RecordSignatureRecord,
         entry: NewAuditEntry<'_>,
     ) -> StoreResult<AuditEntry> {
-        let _serialized = self.audit_lock.lock().await;
-        retry_audit_race(|| async {
-            let mut tx = self.writer.begin().await?;
-            let record = append_audit_in(&mut tx, &entry).await?;
-            sqlx::query(
-                "INSERT INTO record_signatures (meeting_id, record_version, position, user_id, meeting_role, blob_sha256, signed_at, audit_seq) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(&signature.meeting_id)
-            .bind(signature.record_version)
-            .bind(signature.position)
-            .bind(&signature.user_id)
-            .bind(&signature.meeting_role)
-            .bind(&signature.blob_sha256)
-            .bind(signature.signed_at)
-            .bind(record.seq)
-            .execute(&mut *tx)
+        let (_, record) = self
+            .with_audit(entry, |tx, audit_seq| {
+                Box::pin(async move {
+                    sqlx::query(
+                        "INSERT INTO record_signatures (meeting_id, record_version, position, user_id, meeting_role, blob_sha256, signed_at, audit_seq) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    )
+                    .bind(&signature.meeting_id)
+                    .bind(signature.record_version)
+                    .bind(signature.position)
+                    .bind(&signature.user_id)
+                    .bind(&signature.meeting_role)
+                    .bind(&signature.blob_sha256)
+                    .bind(signature.signed_at)
+                    .bind(audit_seq)
+                    .execute(&mut **tx)
+                    .await?;
+                    Ok(())
+                })
+            })
             .await?;
-            tx.commit().await?;
-            Ok(record)
-        })
-        .await
+        Ok(record)
     }
 }
 
@@ -223,4 +218,32 @@ fn split_certificates(bytes: &[u8]) -> Vec<Vec<u8>> {
         }
     }
     certificates
+}
+
+/// Registers (or replaces) `credential.user_id`'s signing certificate.
+async fn set_signing_credential_in(
+    tx: &mut WriteTx<'_>,
+    credential: &SigningCredential,
+) -> StoreResult<()> {
+    let key_data = match &credential.key {
+        CredentialKey::External => None,
+        CredentialKey::UnprotectedPkcs8(bytes) => Some(bytes.clone()),
+    };
+    sqlx::query("DELETE FROM signing_credentials WHERE user_id = $1")
+        .bind(&credential.user_id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO signing_credentials (user_id, certificate, chain, key_kind, key_data, registered_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&credential.user_id)
+    .bind(credential.certificate.clone())
+    .bind(credential.chain.concat())
+    .bind(credential.key.kind())
+    .bind(key_data)
+    .bind(credential.registered_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
