@@ -249,6 +249,41 @@ async fn api_answers_are_never_kept_in_the_browser_cache() {
     }
 }
 
+/// Logging out asks the browser to empty its HTTP cache too (a shared
+/// tablet forgets its user): only the cache, since the web client keeps the
+/// device id and language in its own storage.
+#[tokio::test]
+async fn logout_asks_the_browser_to_empty_its_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(
+        dir.path(),
+        ServerOptions {
+            demo: true,
+            ..ServerOptions::default()
+        },
+    );
+    let delegate = logged_in(&server, "daibieu01", "demo").await;
+    let response = delegate
+        .post(server.url("/api/v1/auth/logout"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    assert_eq!(
+        response
+            .headers()
+            .get("clear-site-data")
+            .map(|value| value.to_str().unwrap()),
+        Some("\"cache\"")
+    );
+    let after = delegate
+        .get(server.url("/api/v1/auth/me"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status(), 401, "the session ended");
+}
+
 #[tokio::test]
 async fn over_tls_every_response_carries_hsts_for_a_year() {
     let dir = tempfile::tempdir().unwrap();

@@ -285,9 +285,19 @@ pub async fn logout(
     if let Some(secret) = cookie_value(&headers, SESSION_COOKIE) {
         state.store.revoke_session(&session_id_of(secret)).await?;
     }
+    // The browser's HTTP cache is the one store the web client cannot empty
+    // itself (issue 21): it is asked to. Only "cache": the client deletes
+    // its own storage, keeping the device id and language a shared tablet
+    // keeps ("storage" would take those too).
     Ok((
         StatusCode::NO_CONTENT,
-        [(header::SET_COOKIE, clearing_cookie(state.settings.tls))],
+        [
+            (header::SET_COOKIE, clearing_cookie(state.settings.tls)),
+            (
+                header::HeaderName::from_static("clear-site-data"),
+                "\"cache\"".to_owned(),
+            ),
+        ],
     )
         .into_response())
 }
@@ -382,9 +392,19 @@ pub async fn device_wiped(
         )
         .await?;
     state.connections.close_session(&caller.session.id);
+    // The browser's HTTP cache is the one store the web client cannot empty
+    // itself (issue 21): it is asked to. Only "cache": the client deletes
+    // its own storage, keeping the device id and language a shared tablet
+    // keeps ("storage" would take those too).
     Ok((
         StatusCode::NO_CONTENT,
-        [(header::SET_COOKIE, clearing_cookie(state.settings.tls))],
+        [
+            (header::SET_COOKIE, clearing_cookie(state.settings.tls)),
+            (
+                header::HeaderName::from_static("clear-site-data"),
+                "\"cache\"".to_owned(),
+            ),
+        ],
     )
         .into_response())
 }
