@@ -3,12 +3,17 @@
 
 use std::collections::BTreeSet;
 
-use phonghop_protocol::live::{ClientMessage, ServerMessage};
+use phonghop_protocol::close::CloseCode;
+use phonghop_protocol::live::{ClientMessage, HelloRefusal, LiveErrorCode, ServerMessage};
+
+fn protocol_page() -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/protocol.md");
+    std::fs::read_to_string(&path).expect("docs/protocol.md")
+}
 
 /// The JSON blocks of the document, tagged `json client` or `json server`.
 fn examples() -> Vec<(String, String)> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/protocol.md");
-    let text = std::fs::read_to_string(&path).expect("docs/protocol.md");
+    let text = protocol_page();
     let mut blocks = Vec::new();
     let mut current: Option<(String, String)> = None;
     for line in text.lines() {
@@ -157,4 +162,105 @@ fn examples_round_trip_without_losing_fields() {
             assert!(again.get(key).is_some(), "field {key} lost in:\n{body}");
         }
     }
+}
+
+/// The `code`-quoted words of the paragraph of the page that starts with
+/// `lead` (up to the next blank line or code block).
+fn quoted_in_paragraph(lead: &str) -> BTreeSet<String> {
+    let page = protocol_page();
+    let start = page
+        .find(lead)
+        .unwrap_or_else(|| panic!("docs/protocol.md has no paragraph starting {lead:?}"));
+    let rest = &page[start..];
+    let end = [rest.find("\n\n"), rest.find("```")]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(rest.len());
+    let paragraph = &rest[..end];
+    paragraph
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The name a code has on the wire.
+fn wire_name(code: impl serde::Serialize) -> String {
+    serde_json::to_value(code)
+        .unwrap()
+        .as_str()
+        .expect("a code is a string")
+        .to_owned()
+}
+
+#[test]
+fn the_page_lists_every_request_error_code_and_no_other() {
+    use LiveErrorCode::*;
+    let every = [
+        BadRequest,
+        Forbidden,
+        NotFound,
+        VoteClosed,
+        AlreadyVoted,
+        NotEligible,
+        RateLimited,
+        MeetingOver,
+        StorageUnavailable,
+        StorageFull,
+        Internal,
+    ];
+    // A new code fails to compile here until it is added above (and then
+    // this test fails until the page lists it).
+    for code in every {
+        match code {
+            BadRequest | Forbidden | NotFound | VoteClosed | AlreadyVoted | NotEligible
+            | RateLimited | MeetingOver | StorageUnavailable | StorageFull | Internal => {}
+        }
+    }
+    let listed: BTreeSet<String> = quoted_in_paragraph("Error codes:")
+        .into_iter()
+        .filter(|word| !word.contains(' '))
+        .collect();
+    assert_eq!(listed, every.into_iter().map(wire_name).collect());
+}
+
+#[test]
+fn the_page_lists_every_hello_refusal_and_no_other() {
+    use HelloRefusal::*;
+    let every = [ClientTooOld, ServerTooOld, NotFound, BadHello];
+    for code in every {
+        match code {
+            ClientTooOld | ServerTooOld | NotFound | BadHello => {}
+        }
+    }
+    let listed = quoted_in_paragraph("`hello` refused (");
+    let listed: BTreeSet<String> = listed.into_iter().filter(|word| word != "hello").collect();
+    assert_eq!(listed, every.into_iter().map(wire_name).collect());
+}
+
+#[test]
+fn the_close_code_table_is_the_one_in_shared() {
+    let page = protocol_page();
+    let rows: BTreeSet<(u16, String)> = page
+        .lines()
+        .filter_map(|line| {
+            let cells: Vec<&str> = line
+                .trim()
+                .trim_matches('|')
+                .split('|')
+                .map(str::trim)
+                .collect();
+            let [number, name, ..] = cells.as_slice() else {
+                return None;
+            };
+            Some((number.parse().ok()?, name.trim_matches('`').to_owned()))
+        })
+        .collect();
+    let every: BTreeSet<(u16, String)> = CloseCode::ALL
+        .into_iter()
+        .map(|code| (code.code(), code.name().to_owned()))
+        .collect();
+    assert_eq!(rows, every, "docs/protocol.md's close code table");
 }
