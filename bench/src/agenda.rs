@@ -201,10 +201,10 @@ async fn hold(
 }
 
 /// Scenario: `tablets` tablets hold the 83-page report; the secretary
-/// uploads it again as version 2. Measured: from the upload's start until
-/// each tablet holds version 2 (meeting fetched, PDF downloaded, SHA-256
-/// checked, report acknowledged), and until the chair's board has seen
-/// every tablet's report of version 2.
+/// uploads a corrected copy (other bytes) as version 2. Measured: from the
+/// upload's start until each tablet holds version 2 (meeting fetched, PDF
+/// downloaded, SHA-256 checked, report acknowledged), and until the
+/// chair's board has seen every tablet's report of version 2.
 pub async fn replaced_document(bench: &Bench) -> anyhow::Result<Row> {
     let tablets = bench.options.tablets;
     let file_name = "replace-0.pdf";
@@ -224,7 +224,11 @@ pub async fn replaced_document(bench: &Bench) -> anyhow::Result<Row> {
         hold(&bench.options.url, &client, &mut socket, &document, 1).await?;
         sockets.push((client, socket));
     }
-    let pdf = std::fs::read(&bench.options.pack_pdf)?;
+    // Version 2 must differ from version 1, or a tablet could keep its
+    // bytes: the same report with a line appended after its end (a PDF
+    // comment), so its SHA-256 differs and every tablet downloads it.
+    let mut pdf = std::fs::read(&bench.options.pack_pdf)?;
+    pdf.extend_from_slice(b"\n% phonghop bench: version 2\n");
     let started = Instant::now();
     let before = sample(bench.options.pid);
     let mut tasks = Vec::new();
