@@ -118,6 +118,7 @@ GUIDE_SCREENSHOTS := secretary-meetings secretary-console secretary-record-expor
 	live-chair-console chair-seats minutes-chair \
 	live-delegate-meeting live-delegate-following live-vote-card live-vote-result \
 	reader-landscape reader-portrait reader-search reader-vote \
-	reader-confidential offline-meeting live-remote-point annotations-document calendar-week
+	reader-confidential offline-meeting live-remote-point annotations-document calendar-week \
+	accounts-list accounts-import-preview accounts-import-done
 guide-screenshots:
 	for shot in $(GUIDE_SCREENSHOTS); do cp client-web/test-results/$$shot.png docs/screenshots/$$shot.png; done

@@ -20,6 +20,8 @@ import { isUnreachable } from './offline/savedData';
 import { createOfflineServices, type OfflineServices } from './offline/services';
 import { hrefFor, parseRoute, type Route } from './router/routes';
 import { accountScreen } from './screens/account';
+import { accountsScreen } from './screens/accounts';
+import { accountsImportScreen } from './screens/accountsImport';
 import { auditScreen } from './screens/audit';
 import { bigScreenScreen } from './screens/bigScreen';
 import { chairScreen } from './screens/chair';
@@ -79,6 +81,10 @@ function screenFor(route: Route): Screen {
       return bigScreenScreen(route.meetingId);
     case 'devices':
       return devicesScreen(route.userId);
+    case 'accounts':
+      return accountsScreen;
+    case 'accounts_import':
+      return accountsImportScreen;
     case 'not_found':
       return notFoundScreen;
   }

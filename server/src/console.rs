@@ -106,9 +106,7 @@ pub async fn user_command(command: UserCommand) -> anyhow::Result<()> {
                 disabled: false,
                 created_at: now_millis(),
             };
-            store
-                .create_user_audited(&user, console_entry("account.create", &user.username))
-                .await?;
+            store.create_user_audited(&user, false, None).await?;
             println!("created user {} ({:?})", user.username, user.org_role);
         }
         UserCommand::List { storage } => {
@@ -130,25 +128,13 @@ pub async fn user_command(command: UserCommand) -> anyhow::Result<()> {
         UserCommand::Disable { storage, username } => {
             let store = open_store(&storage).await?;
             let user = find_user(&store, &username).await?;
-            store
-                .set_user_disabled_audited(
-                    &user.id,
-                    true,
-                    console_entry("account.disable", &user.username),
-                )
-                .await?;
+            store.set_user_disabled_audited(&user, true, None).await?;
             println!("disabled {}: its sessions have ended", user.username);
         }
         UserCommand::Enable { storage, username } => {
             let store = open_store(&storage).await?;
             let user = find_user(&store, &username).await?;
-            store
-                .set_user_disabled_audited(
-                    &user.id,
-                    false,
-                    console_entry("account.enable", &user.username),
-                )
-                .await?;
+            store.set_user_disabled_audited(&user, false, None).await?;
             println!("enabled {}", user.username);
         }
         UserCommand::ResetPassword {

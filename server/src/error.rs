@@ -160,7 +160,10 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | ErrorCode::ToolMissing
         | ErrorCode::ConversionUnavailable
         | ErrorCode::SigningCertificateMissing
-        | ErrorCode::SignatureInvalid => StatusCode::UNPROCESSABLE_ENTITY,
+        | ErrorCode::SignatureInvalid
+        | ErrorCode::ImportFileUnreadable
+        | ErrorCode::ImportRowsInvalid => StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::ImportTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         ErrorCode::StorageUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         ErrorCode::StorageFull => StatusCode::INSUFFICIENT_STORAGE,
         ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -236,6 +239,18 @@ pub fn general_message(code: ErrorCode) -> Localized {
         ErrorCode::SignatureInvalid => (
             "Chữ ký không hợp lệ với chứng thư số đã đăng ký (hoặc mã PIN sai). Biên bản chưa được ký; vui lòng thử lại.",
             "The signature does not verify with the registered certificate (or the PIN is wrong). The record was not signed; please try again.",
+        ),
+        ErrorCode::ImportFileUnreadable => (
+            "Không đọc được tệp danh sách. Hãy dùng tệp Excel (.xlsx) hoặc CSV (UTF-8) có dòng tiêu đề: Họ tên, Tên đăng nhập, Vai trò.",
+            "The list cannot be read. Use an Excel (.xlsx) or CSV (UTF-8) file with a header row: full name, username, role.",
+        ),
+        ErrorCode::ImportTooLarge => (
+            "Tệp danh sách quá lớn. Hãy chia thành nhiều tệp nhỏ hơn.",
+            "The list is too large. Please split it into smaller files.",
+        ),
+        ErrorCode::ImportRowsInvalid => (
+            "Danh sách có dòng lỗi nên chưa nhập tài khoản nào. Hãy sửa các dòng được đánh dấu rồi tải tệp lên lại.",
+            "Some rows of the list have errors, so no account was imported. Fix the marked rows and upload the file again.",
         ),
         ErrorCode::Internal => (
             "Máy chủ gặp lỗi. Vui lòng thử lại sau ít phút.",
@@ -396,6 +411,9 @@ mod tests {
             ErrorCode::PasswordChangeRequired,
             ErrorCode::SigningCertificateMissing,
             ErrorCode::SignatureInvalid,
+            ErrorCode::ImportFileUnreadable,
+            ErrorCode::ImportTooLarge,
+            ErrorCode::ImportRowsInvalid,
             ErrorCode::Internal,
         ] {
             let message = general_message(code);

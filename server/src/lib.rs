@@ -75,6 +75,7 @@ pub mod metrics;
 pub mod page_text;
 pub mod pdf;
 pub mod record;
+pub mod roster;
 pub mod rules;
 pub mod sanitize;
 pub mod shutdown;

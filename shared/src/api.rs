@@ -73,6 +73,16 @@ pub enum ErrorCode {
     /// A signature did not verify with the signer's registered
     /// certificate, or its PIN was wrong; nothing was embedded.
     SignatureInvalid,
+    /// A list of officials to import (`/users/import`) cannot be read: not
+    /// a CSV (UTF-8) or XLSX file, a damaged workbook, no header row, or a
+    /// required column missing. Nothing was changed.
+    ImportFileUnreadable,
+    /// A list of officials to import is larger than the server takes
+    /// (bytes or rows): split it into several files.
+    ImportTooLarge,
+    /// A row of a list of officials to import has an error (the preview,
+    /// `/users/import/preview`, says which): nothing was imported.
+    ImportRowsInvalid,
     /// Something failed on the server; the log has the detail.
     Internal,
 }
@@ -579,7 +589,106 @@ pub struct CreateUserRequest {
     pub username: String,
     pub display_name: String,
     pub role: OrgRole,
-    pub password: String,
+    /// The account's password. Without it the server makes a one-time
+    /// password, answers it once (`CreatedUser::one_time_password`) and
+    /// the user must choose their own at the first login.
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+/// `POST /api/v1/users` answer: the new account, and the one-time
+/// password when the server made it (shown once, never stored in clear).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CreatedUser {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub role: OrgRole,
+    pub disabled: bool,
+    /// Set when the request gave no password; null otherwise.
+    pub one_time_password: Option<String>,
+}
+
+/// `POST /api/v1/users/{id}/role` body (administrators): the account's
+/// organisation-wide role.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SetUserRoleRequest {
+    pub role: OrgRole,
+}
+
+/// What is wrong with one row of a list of officials to import. Stable:
+/// clients may switch on it; `ImportRowError::message` says it for people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportRowErrorCode {
+    /// The full name (họ tên) is empty.
+    MissingName,
+    /// The full name is longer than 200 characters.
+    NameTooLong,
+    /// The username (tên đăng nhập) is empty.
+    MissingUsername,
+    /// The username has characters other than a-z, digits, '.', '_', '-',
+    /// or is not 2 to 64 long.
+    InvalidUsername,
+    /// Another row of the same file has this username.
+    DuplicateUsername,
+    /// An account with this username already exists.
+    UsernameTaken,
+    /// The role (vai trò) is none the server knows.
+    UnknownRole,
+}
+
+/// One error of one row, with its message in the request's language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ImportRowError {
+    pub code: ImportRowErrorCode,
+    pub message: String,
+}
+
+/// One row of a list of officials, as the server read it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ImportRow {
+    /// The row's number as a spreadsheet shows it (the header is row 1).
+    pub line: u32,
+    pub display_name: String,
+    /// Lowercased and trimmed, as it would be stored.
+    pub username: String,
+    /// The role read from the row (an empty cell means `user`); null when
+    /// it is unknown.
+    pub role: Option<OrgRole>,
+    /// Empty when the row can be imported.
+    pub errors: Vec<ImportRowError>,
+}
+
+/// `POST /api/v1/users/import/preview` answer: what importing the file
+/// would do. Nothing is changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ImportPreview {
+    /// Every row that is not blank, in file order.
+    pub rows: Vec<ImportRow>,
+    /// How many rows have errors; `POST /api/v1/users/import` takes the
+    /// file only when none has.
+    pub rows_with_errors: u32,
+    /// Header names of columns the server does not read (for example
+    /// "Chức vụ": accounts have no title yet).
+    pub ignored_columns: Vec<String>,
+}
+
+/// An account made by an import, with its one-time password (shown once).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ImportedAccount {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub role: OrgRole,
+    pub one_time_password: String,
+}
+
+/// `POST /api/v1/users/import` answer: every account of the file, made in
+/// one transaction; each must choose its own password at the first login.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ImportResult {
+    pub accounts: Vec<ImportedAccount>,
 }
 
 /// `POST /api/v1/users/{id}/password` body (administrators).

@@ -77,6 +77,11 @@ const REST: &[(&str, [u16; 8])] = &[
     ("POST /api/v1/users",                                        [401, 201, 403, 403, 403, 403, 403, 401]),
     ("POST /api/v1/users/{user_id}/password",                     [401, 204, 403, 403, 403, 403, 403, 401]),
     ("POST /api/v1/users/{user_id}/{action}",                     [401, 200, 403, 403, 403, 403, 403, 401]),
+    // The spare account's role set to what it is: 200 once past the check.
+    ("POST /api/v1/users/{user_id}/role",                         [401, 200, 403, 403, 403, 403, 403, 401]),
+    // A list of one official (CSV): read, or made into an account.
+    ("POST /api/v1/users/import/preview",                         [401, 200, 403, 403, 403, 403, 403, 401]),
+    ("POST /api/v1/users/import",                                 [401, 201, 403, 403, 403, 403, 403, 401]),
     // Another account's devices: administrators only (an owner sees their own: devices.rs).
     ("GET /api/v1/users/{user_id}/devices",                       [401, 200, 403, 403, 403, 403, 403, 401]),
     ("POST /api/v1/users/{user_id}/devices/{device_id}/wipe",     [401, 200, 403, 403, 403, 403, 403, 401]),
@@ -388,6 +393,12 @@ impl World {
             })),
             "POST /api/v1/users/{user_id}/password" => {
                 request.json(&json!({ "password": SPARE_PASSWORD }))
+            }
+            "POST /api/v1/users/{user_id}/role" => request.json(&json!({ "role": "user" })),
+            "POST /api/v1/users/import/preview" | "POST /api/v1/users/import" => {
+                request.header("content-type", "text/csv").body(format!(
+                    "Họ tên,Tên đăng nhập\nNgười được nhập,nhap{caller}\n"
+                ))
             }
             "POST /api/v1/auth/password" => {
                 request.json(&json!({ "current_password": "khong-dung", "new_password": "ngan" }))

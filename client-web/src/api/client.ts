@@ -41,6 +41,14 @@ import type {
   UserAccount,
   UserList,
   BackupStatus,
+  CreateUserRequest,
+  CreatedUser,
+  ImportPreview,
+  ImportResult,
+  OneTimePassword,
+  OrgRole,
+  ResetPasswordRequest,
+  SetUserRoleRequest,
 } from './types';
 
 /** Codes the client gives failures that never reached, or never came back
@@ -72,6 +80,9 @@ const knownErrorCodes: ReadonlySet<string> = new Set<ErrorCode>([
   'device_wipe_requested',
   'signing_certificate_missing',
   'signature_invalid',
+  'import_file_unreadable',
+  'import_too_large',
+  'import_rows_invalid',
   'internal',
 ]);
 
@@ -171,6 +182,19 @@ export interface ApiClient {
   wipeDevice(userId: string, deviceId: string): Promise<void>;
   /** The last backup (administrators). */
   backupStatus(): Promise<BackupStatus>;
+  /** Adds an account (administrators); without a password the answer
+   * carries the one-time password the server made, shown once. */
+  createUser(request: CreateUserRequest): Promise<CreatedUser>;
+  setUserDisabled(userId: string, disabled: boolean): Promise<UserAccount>;
+  setUserRole(userId: string, role: OrgRole): Promise<UserAccount>;
+  /** Resets an account's password to a one-time one the server makes
+   * and answers once; the user must choose their own at the next login. */
+  resetPassword(userId: string): Promise<string>;
+  /** What importing a list of officials (CSV or XLSX) would do; changes
+   * nothing. */
+  previewImport(file: Blob): Promise<ImportPreview>;
+  /** Imports the list: every account or none. */
+  importUsers(file: Blob): Promise<ImportResult>;
   createMeeting(request: CreateMeetingRequest): Promise<Meeting>;
   updateMeeting(meetingId: string, request: UpdateMeetingRequest): Promise<Meeting>;
   /** Publish, start, close or cancel; `conflict` when the state machine
@@ -326,6 +350,43 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     },
     backupStatus() {
       return json<BackupStatus>('/api/v1/admin/backup');
+    },
+    createUser(request) {
+      return json<CreatedUser>('/api/v1/users', withJson('POST', request));
+    },
+    setUserDisabled(userId, disabled) {
+      return json<UserAccount>(
+        `/api/v1/users/${encodeURIComponent(userId)}/${disabled ? 'disable' : 'enable'}`,
+        {
+          method: 'POST',
+        },
+      );
+    },
+    setUserRole(userId, role) {
+      const request: SetUserRoleRequest = { role };
+      return json<UserAccount>(`/api/v1/users/${encodeURIComponent(userId)}/role`, withJson('POST', request));
+    },
+    async resetPassword(userId) {
+      const request: ResetPasswordRequest = {};
+      const answer = await json<OneTimePassword>(
+        `/api/v1/users/${encodeURIComponent(userId)}/password`,
+        withJson('POST', request),
+      );
+      return answer.password;
+    },
+    previewImport(file) {
+      return json<ImportPreview>('/api/v1/users/import/preview', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/octet-stream' },
+        body: file,
+      });
+    },
+    importUsers(file) {
+      return json<ImportResult>('/api/v1/users/import', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/octet-stream' },
+        body: file,
+      });
     },
     createMeeting(request) {
       return json<Meeting>('/api/v1/meetings', withJson('POST', request));

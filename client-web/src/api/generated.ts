@@ -322,7 +322,26 @@ export interface CreateMeetingRequest {
 /** `POST /api/v1/users` body (administrators). */
 export interface CreateUserRequest {
   display_name: string;
-  password: string;
+  /**
+   * The account's password. Without it the server makes a one-time
+   * password, answers it once (`CreatedUser::one_time_password`) and
+   * the user must choose their own at the first login.
+   */
+  password?: string | null;
+  role: OrgRole;
+  username: string;
+}
+
+/**
+ * `POST /api/v1/users` answer: the new account, and the one-time
+ * password when the server made it (shown once, never stored in clear).
+ */
+export interface CreatedUser {
+  disabled: boolean;
+  display_name: string;
+  id: string;
+  /** Set when the request gave no password; null otherwise. */
+  one_time_password: string | null;
   role: OrgRole;
   username: string;
 }
@@ -511,7 +530,7 @@ export interface DocumentVersionSummary {
 }
 
 /** Stable error codes. Clients switch on these, never on the message text. */
-export type ErrorCode = "bad_request" | "unauthenticated" | "invalid_credentials" | "account_disabled" | "too_many_attempts" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_document" | "tool_missing" | "conversion_unavailable" | "storage_unavailable" | "storage_full" | "device_wipe_requested" | "password_change_required" | "signing_certificate_missing" | "signature_invalid" | "internal";
+export type ErrorCode = "bad_request" | "unauthenticated" | "invalid_credentials" | "account_disabled" | "too_many_attempts" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_document" | "tool_missing" | "conversion_unavailable" | "storage_unavailable" | "storage_full" | "device_wipe_requested" | "password_change_required" | "signing_certificate_missing" | "signature_invalid" | "import_file_unreadable" | "import_too_large" | "import_rows_invalid" | "internal";
 
 /** `POST /api/v1/meetings/{id}/record/external/complete` body. */
 export interface ExternalSignatureComplete {
@@ -616,6 +635,66 @@ export interface HiddenAnnotation {
   annotation_id: string;
   /** The shared layer, `automerge:…` as in [`SyncDocument::url`]. */
   layer_url: string;
+}
+
+/**
+ * `POST /api/v1/users/import/preview` answer: what importing the file
+ * would do. Nothing is changed.
+ */
+export interface ImportPreview {
+  /**
+   * Header names of columns the server does not read (for example
+   * "Chức vụ": accounts have no title yet).
+   */
+  ignored_columns: string[];
+  /** Every row that is not blank, in file order. */
+  rows: ImportRow[];
+  /**
+   * How many rows have errors; `POST /api/v1/users/import` takes the
+   * file only when none has.
+   */
+  rows_with_errors: number;
+}
+
+/**
+ * `POST /api/v1/users/import` answer: every account of the file, made in
+ * one transaction; each must choose its own password at the first login.
+ */
+export interface ImportResult {
+  accounts: ImportedAccount[];
+}
+
+/** One row of a list of officials, as the server read it. */
+export interface ImportRow {
+  display_name: string;
+  /** Empty when the row can be imported. */
+  errors: ImportRowError[];
+  /** The row's number as a spreadsheet shows it (the header is row 1). */
+  line: number;
+  role: null | OrgRole;
+  /** Lowercased and trimmed, as it would be stored. */
+  username: string;
+}
+
+/** One error of one row, with its message in the request's language. */
+export interface ImportRowError {
+  code: ImportRowErrorCode;
+  message: string;
+}
+
+/**
+ * What is wrong with one row of a list of officials to import. Stable:
+ * clients may switch on it; `ImportRowError::message` says it for people.
+ */
+export type ImportRowErrorCode = "missing_name" | "name_too_long" | "missing_username" | "invalid_username" | "duplicate_username" | "username_taken" | "unknown_role";
+
+/** An account made by an import, with its one-time password (shown once). */
+export interface ImportedAccount {
+  display_name: string;
+  id: string;
+  one_time_password: string;
+  role: OrgRole;
+  username: string;
 }
 
 /** Stable error codes of `/live` requests. */
@@ -1013,6 +1092,14 @@ export interface SetAnnotationHiddenRequest {
 /** `PUT /api/v1/meetings/{id}/participants/{user_id}` body. */
 export interface SetParticipantRequest {
   role: MeetingRole;
+}
+
+/**
+ * `POST /api/v1/users/{id}/role` body (administrators): the account's
+ * organisation-wide role.
+ */
+export interface SetUserRoleRequest {
+  role: OrgRole;
 }
 
 /**

@@ -46,6 +46,9 @@ describe('parseRoute', () => {
     expect(parseRoute('#/devices')).toEqual({ screen: 'devices', userId: null });
     expect(parseRoute('#/devices/u_7')).toEqual({ screen: 'devices', userId: 'u_7' });
     expect(parseRoute('#/devices/u_7/x')).toMatchObject({ screen: 'not_found' });
+    expect(parseRoute('#/accounts')).toEqual({ screen: 'accounts' });
+    expect(parseRoute('#/accounts/import')).toEqual({ screen: 'accounts_import' });
+    expect(parseRoute('#/accounts/other')).toMatchObject({ screen: 'not_found' });
   });
 
   it('decodes escaped ids', () => {
@@ -83,6 +86,8 @@ describe('hrefFor', () => {
       { screen: 'meeting_audit', meetingId: 'm 1' },
       { screen: 'document_reads', meetingId: 'm 1' },
       { screen: 'devices', userId: null },
+      { screen: 'accounts' },
+      { screen: 'accounts_import' },
       { screen: 'devices', userId: 'u_daibieu01' },
     ];
     for (const route of routes) {

@@ -28,6 +28,10 @@ export type Route =
   /** Administrators: an account's devices and their remote wipe
    * (`userId` null until an account is chosen). */
   | { screen: 'devices'; userId: string | null }
+  /** Administrators: every account (add, disable, role, password reset),
+   * and importing a list of officials from a file. */
+  | { screen: 'accounts' }
+  | { screen: 'accounts_import' }
   | { screen: 'not_found'; hash: string };
 
 function decodeSegment(segment: string): string | null {
@@ -54,6 +58,9 @@ export function parseRoute(hash: string): Route {
     const week = new URLSearchParams(queryPart).get('week');
     return { screen: 'calendar', week: week !== null && /^\d{4}-\d{2}-\d{2}$/.test(week) ? week : null };
   }
+  if (segments.length === 1 && segments[0] === 'accounts') return { screen: 'accounts' };
+  if (segments.length === 2 && segments[0] === 'accounts' && segments[1] === 'import')
+    return { screen: 'accounts_import' };
   if (segments[0] === 'devices' && segments.length <= 2) {
     if (segments.length === 1) return { screen: 'devices', userId: null };
     const userId = decodeSegment(segments[1] ?? '');
@@ -115,6 +122,10 @@ export function hrefFor(route: Route): string {
       return `#/meetings/${encodeURIComponent(route.meetingId)}/screen`;
     case 'devices':
       return route.userId === null ? '#/devices' : `#/devices/${encodeURIComponent(route.userId)}`;
+    case 'accounts':
+      return '#/accounts';
+    case 'accounts_import':
+      return '#/accounts/import';
     case 'document': {
       const base = `#/meetings/${encodeURIComponent(route.meetingId)}/documents/${encodeURIComponent(route.documentId)}`;
       const query = new URLSearchParams();

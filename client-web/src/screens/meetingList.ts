@@ -97,6 +97,13 @@ export const meetingListScreen: Screen = (root, context, signal) => {
       context.user?.role === 'admin'
         ? h(
             'a',
+            { className: 'button', attrs: { href: hrefFor({ screen: 'accounts' }) } },
+            t('accounts.link'),
+          )
+        : null,
+      context.user?.role === 'admin'
+        ? h(
+            'a',
             { className: 'button', attrs: { href: hrefFor({ screen: 'devices', userId: null }) } },
             t('devices.link'),
           )

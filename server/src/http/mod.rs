@@ -18,6 +18,7 @@ mod origin;
 mod record;
 mod record_signing;
 mod sync;
+mod user_import;
 mod users;
 mod web;
 mod wire;
@@ -62,6 +63,7 @@ pub fn app(state: AppState) -> Router {
         .route("/users", get(users::list).post(users::create))
         .route("/admin/backup", get(admin::backup_status))
         .route("/users/{user_id}/password", post(users::reset_password))
+        .route("/users/{user_id}/role", post(users::set_role))
         .route("/users/{user_id}/devices", get(users::devices))
         .route(
             "/users/{user_id}/devices/{device_id}/wipe",
@@ -154,8 +156,15 @@ pub fn app(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(
             state.settings.max_upload_bytes + 64 * 1024,
         ));
+    // A list of officials to import: its own limit, answered in the
+    // import's words (`import_too_large`).
+    let imports = Router::new()
+        .route("/users/import/preview", post(user_import::preview))
+        .route("/users/import", post(user_import::import))
+        .layer(DefaultBodyLimit::max(crate::roster::MAX_FILE_BYTES + 1));
     let api = api
         .merge(uploads)
+        .merge(imports)
         .fallback(api_not_found)
         .layer(middleware::from_fn(api_answers_not_stored));
 

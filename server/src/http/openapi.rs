@@ -7,7 +7,7 @@ use utoipa::OpenApi;
 
 use super::{
     account, admin, auth, document_reads, documents, editing, health, meetings, moderation, record,
-    record_signing, users,
+    record_signing, user_import, users,
 };
 
 /// The websocket endpoints, documented here (their handlers live in
@@ -38,6 +38,9 @@ fn live_socket() {}
         users::list,
         users::create,
         users::set_disabled,
+        users::set_role,
+        user_import::preview,
+        user_import::import,
         users::reset_password,
         users::devices,
         users::wipe_device,

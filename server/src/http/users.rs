@@ -12,7 +12,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use phonghop_protocol::api::{
-    CreateUserRequest, OrgRole, ResetPasswordRequest, UserAccount, UserList,
+    CreateUserRequest, CreatedUser, ErrorCode, OrgRole, ResetPasswordRequest, SetUserRoleRequest,
+    UserAccount, UserList,
 };
 
 use super::wire::bad_json;
@@ -21,7 +22,7 @@ use crate::connections::CloseReason;
 use crate::console::{validate_password, validate_username};
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::store::{new_id, now_millis, DeviceRecord, NewAuditEntry, UserRecord};
+use crate::store::{new_id, now_millis, DeviceRecord, NewAuditEntry, StoreError, UserRecord};
 #[allow(unused_imports)]
 use phonghop_protocol::api::*;
 
@@ -35,25 +36,11 @@ fn account(user: &UserRecord) -> UserAccount {
     }
 }
 
-fn require_admin(caller: &AuthenticatedUser) -> Result<(), AppError> {
+pub(super) fn require_admin(caller: &AuthenticatedUser) -> Result<(), AppError> {
     if caller.is_admin() {
         Ok(())
     } else {
         Err(AppError::forbidden())
-    }
-}
-
-/// The audit entry of an administrator's change to `username`'s account.
-fn account_entry<'a>(
-    caller: &'a AuthenticatedUser,
-    action: &'a str,
-    username: &str,
-) -> NewAuditEntry<'a> {
-    NewAuditEntry {
-        actor_user_id: Some(caller.user_id()),
-        meeting_id: None,
-        action,
-        details: serde_json::json!({ "username": username }),
     }
 }
 
@@ -75,7 +62,16 @@ pub async fn list(
     Ok(Json(UserList { users }))
 }
 
-#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = CreateUserRequest, responses((status = 201, body = UserAccount), (status = 400, body = ApiError), (status = 403, body = ApiError), (status = 409, body = ApiError)))]
+/// A handler's answer when the account to act on is the caller's own and
+/// the change would lock them out.
+fn not_on_yourself(vi: &str, en: &str) -> AppError {
+    AppError::bad_request(vi, en)
+}
+
+/// `POST /users` (administrators). Without a password the server makes a
+/// one-time one, answers it once, and the user must choose their own at
+/// the first login; with one (scripts, tests) the account uses it as is.
+#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = CreateUserRequest, responses((status = 201, body = CreatedUser), (status = 400, body = ApiError), (status = 403, body = ApiError), (status = 409, body = ApiError)))]
 pub async fn create(
     State(state): State<AppState>,
     caller: AuthenticatedUser,
@@ -85,19 +81,23 @@ pub async fn create(
     require_admin(&caller)?;
     let username = validate_username(&request.username)
         .map_err(|e| AppError::bad_request(format!("Tên đăng nhập không hợp lệ: chỉ dùng chữ a-z, số, '.', '_', '-' (2–64 ký tự). ({e})"), e.to_string()))?;
-    validate_password(&request.password)
+    let made_here = request.password.is_none();
+    let password = request
+        .password
+        .unwrap_or_else(crate::auth::one_time_password);
+    validate_password(&password)
         .map_err(|e| AppError::bad_request("Mật khẩu phải có ít nhất 8 ký tự.", e.to_string()))?;
     let display_name = request.display_name.trim();
-    if display_name.is_empty() || display_name.chars().count() > 200 {
+    if display_name.is_empty() || display_name.chars().count() > crate::roster::MAX_NAME_CHARS {
         return Err(AppError::bad_request(
             "Họ tên không được để trống (tối đa 200 ký tự).",
             "The display name must not be empty (at most 200 characters).",
         ));
     }
-    let password = request.password.clone();
+    let to_hash = password.clone();
     let password_hash = state
         .password_workers
-        .run(move || crate::auth::hash_password(&password))
+        .run(move || crate::auth::hash_password(&to_hash))
         .await
         .ok_or_else(|| AppError::internal("the password threads are gone"))?
         .map_err(AppError::internal)?;
@@ -110,14 +110,36 @@ pub async fn create(
         disabled: false,
         created_at: now_millis(),
     };
-    state
+    match state
         .store
-        .create_user_audited(
-            &user,
-            account_entry(&caller, "account.create", &user.username),
-        )
-        .await?;
-    Ok((StatusCode::CREATED, Json(account(&user))).into_response())
+        .create_user_audited(&user, made_here, Some(caller.user_id()))
+        .await
+    {
+        Ok(_) => {}
+        Err(StoreError::Conflict(_)) => {
+            return Err(AppError::with_message(
+                ErrorCode::Conflict,
+                format!(
+                    "Tên đăng nhập “{}” đã có người dùng. Hãy chọn tên khác.",
+                    user.username
+                ),
+                format!(
+                    "The username “{}” is taken. Please choose another.",
+                    user.username
+                ),
+            ))
+        }
+        Err(error) => return Err(error.into()),
+    }
+    let created = CreatedUser {
+        id: user.id.clone(),
+        username: user.username.clone(),
+        display_name: user.display_name.clone(),
+        role: user.org_role,
+        disabled: user.disabled,
+        one_time_password: made_here.then_some(password),
+    };
+    Ok((StatusCode::CREATED, Json(created)).into_response())
 }
 
 /// `POST /users/{id}/disable|enable`.
@@ -134,7 +156,7 @@ pub async fn set_disabled(
         _ => return Err(AppError::not_found()),
     };
     if disabled && user_id == caller.user_id() {
-        return Err(AppError::bad_request(
+        return Err(not_on_yourself(
             "Bạn không thể tự khóa tài khoản của mình.",
             "You cannot disable your own account.",
         ));
@@ -144,19 +166,55 @@ pub async fn set_disabled(
         .user_by_id(&user_id)
         .await?
         .ok_or_else(AppError::not_found)?;
-    let action = format!("account.{action}");
     state
         .store
-        .set_user_disabled_audited(
-            &user.id,
-            disabled,
-            account_entry(&caller, &action, &user.username),
-        )
+        .set_user_disabled_audited(&user, disabled, Some(caller.user_id()))
         .await?;
     if disabled {
         state
             .connections
             .close_user(&user.id, CloseReason::SessionEnded);
+    }
+    let user = state
+        .store
+        .user_by_id(&user_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    Ok(Json(account(&user)))
+}
+
+/// `POST /users/{id}/role` (administrators): the account's
+/// organisation-wide role. An administrator cannot change their own (the
+/// district would be left without one by a slip). The account's sockets
+/// are closed, so what it sees live follows the new role at once.
+#[utoipa::path(post, path = "/api/v1/users/{user_id}/role", tag = "users", params(("user_id" = String, Path)), request_body = SetUserRoleRequest, responses((status = 200, body = UserAccount), (status = 400, body = ApiError), (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+pub async fn set_role(
+    State(state): State<AppState>,
+    caller: AuthenticatedUser,
+    Path(user_id): Path<String>,
+    payload: Result<Json<SetUserRoleRequest>, JsonRejection>,
+) -> Result<Json<UserAccount>, AppError> {
+    let Json(request) = payload.map_err(bad_json)?;
+    require_admin(&caller)?;
+    if user_id == caller.user_id() {
+        return Err(not_on_yourself(
+            "Bạn không thể tự đổi vai trò của mình. Hãy nhờ một quản trị viên khác.",
+            "You cannot change your own role. Ask another administrator.",
+        ));
+    }
+    let user = state
+        .store
+        .user_by_id(&user_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    if user.org_role != request.role {
+        state
+            .store
+            .set_user_role_audited(&user, request.role, caller.user_id())
+            .await?;
+        state
+            .connections
+            .close_user(&user.id, CloseReason::AccessChanged);
     }
     let user = state
         .store

@@ -1,12 +1,63 @@
-//! What a user does with their own account: choose their own password
-//! after an administrator set one (`users.must_change_password`), and see
-//! and end their own sessions.
+//! Accounts: what administrators do with them (create, import a list,
+//! disable and enable, change the role, set a password, after which the
+//! user must choose their own: `users.must_change_password`), and what a
+//! user does with their own (choose their own password, see and end their
+//! own sessions).
 //!
 //! Each change is stored with its audit entry in one transaction.
 
+use phonghop_protocol::api::OrgRole;
 use sqlx::Row;
 
-use super::{AuditEntry, NewAuditEntry, Store, StoreError, StoreResult};
+use super::transaction::{append_audit_in, retry_audit_race};
+use super::{
+    is_unique_violation, AuditEntry, DbEnum, NewAuditEntry, Store, StoreError, StoreResult,
+    UserRecord, WriteTx,
+};
+
+/// Inserts `user` inside `tx`; a taken username is `Conflict`.
+async fn insert_user_in(
+    tx: &mut WriteTx<'_>,
+    user: &UserRecord,
+    must_change_password: bool,
+) -> StoreResult<()> {
+    let result = sqlx::query(
+        "INSERT INTO users (id, username, display_name, org_role, password_hash, disabled, created_at, must_change_password) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(&user.id)
+    .bind(&user.username)
+    .bind(&user.display_name)
+    .bind(user.org_role.as_str())
+    .bind(&user.password_hash)
+    .bind(i64::from(user.disabled))
+    .bind(user.created_at)
+    .bind(i64::from(must_change_password))
+    .execute(&mut **tx)
+    .await;
+    match result {
+        Ok(_) => Ok(()),
+        // Mapped here, so the audit race's retry (a unique violation on
+        // the log's sequence) never retries a taken username.
+        Err(error) if is_unique_violation(&error) => Err(StoreError::Conflict(format!(
+            "username {:?}",
+            user.username
+        ))),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// What an administrator did, in the audit log's details.
+fn account_details(user: &UserRecord, extra: serde_json::Value) -> serde_json::Value {
+    let mut details = serde_json::json!({
+        "username": user.username,
+        "role": user.org_role.as_str(),
+    });
+    if let (Some(map), serde_json::Value::Object(more)) = (details.as_object_mut(), extra) {
+        map.extend(more);
+    }
+    details
+}
 
 /// One of an account's live sessions, with what its device last said.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +71,138 @@ pub struct SessionSummary {
 }
 
 impl Store {
+    /// An administrator creates `user`, with its audit entry
+    /// (`account.create`); `must_change_password` when the server made the
+    /// password. A taken username is `Conflict` and nothing is written.
+    pub async fn create_user_audited(
+        &self,
+        user: &UserRecord,
+        must_change_password: bool,
+        actor_user_id: Option<&str>,
+    ) -> StoreResult<AuditEntry> {
+        let entry = NewAuditEntry {
+            actor_user_id,
+            meeting_id: None,
+            action: "account.create",
+            details: account_details(
+                user,
+                serde_json::json!({ "one_time": must_change_password }),
+            ),
+        };
+        let (_, record) = self
+            .with_audit(entry, |tx, _| {
+                Box::pin(insert_user_in(tx, user, must_change_password))
+            })
+            .await?;
+        Ok(record)
+    }
+
+    /// An administrator imports a list of officials: every account, each
+    /// with its audit entry (`account.create`, `"imported": true`), in one
+    /// transaction (the one change with several entries, so it appends them
+    /// itself rather than through [`Store::with_audit`]). Each must choose its own password at the first login.
+    /// A taken username is `Conflict` naming it, and nothing is written.
+    pub async fn import_users_audited(
+        &self,
+        users: &[UserRecord],
+        actor_user_id: &str,
+    ) -> StoreResult<()> {
+        let _serialized = self.audit_lock.lock().await;
+        retry_audit_race(|| async {
+            let mut tx = WriteTx::begin(&self.writer).await?;
+            let mut last = None;
+            for user in users {
+                insert_user_in(&mut tx, user, true).await?;
+                last = Some(
+                    append_audit_in(
+                        &mut tx,
+                        &NewAuditEntry {
+                            actor_user_id: Some(actor_user_id),
+                            meeting_id: None,
+                            action: "account.create",
+                            details: account_details(
+                                user,
+                                serde_json::json!({ "one_time": true, "imported": true }),
+                            ),
+                        },
+                    )
+                    .await?,
+                );
+            }
+            let Some(last) = last else {
+                return Err(StoreError::NotFound("accounts to import".to_owned()));
+            };
+            tx.commit().await?;
+            Ok(last)
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// Disables or re-enables an account, with its audit entry
+    /// (`account.disable`, `account.enable`); disabling also revokes every
+    /// one of its sessions.
+    pub async fn set_user_disabled_audited(
+        &self,
+        user: &UserRecord,
+        disabled: bool,
+        actor_user_id: Option<&str>,
+    ) -> StoreResult<AuditEntry> {
+        let entry = NewAuditEntry {
+            actor_user_id,
+            meeting_id: None,
+            action: if disabled {
+                "account.disable"
+            } else {
+                "account.enable"
+            },
+            details: account_details(user, serde_json::json!({})),
+        };
+        let (_, record) = self
+            .with_audit(entry, |tx, _| {
+                Box::pin(super::set_user_disabled_in(tx, &user.id, disabled))
+            })
+            .await?;
+        Ok(record)
+    }
+
+    /// Changes an account's organisation-wide role, with its audit entry
+    /// (`account.role`, the role before and after).
+    pub async fn set_user_role_audited(
+        &self,
+        user: &UserRecord,
+        role: OrgRole,
+        actor_user_id: &str,
+    ) -> StoreResult<AuditEntry> {
+        let entry = NewAuditEntry {
+            actor_user_id: Some(actor_user_id),
+            meeting_id: None,
+            action: "account.role",
+            details: serde_json::json!({
+                "username": user.username,
+                "from": user.org_role.as_str(),
+                "to": role.as_str(),
+            }),
+        };
+        let (_, record) = self
+            .with_audit(entry, |tx, _| {
+                Box::pin(async move {
+                    let changed = sqlx::query("UPDATE users SET org_role = $1 WHERE id = $2")
+                        .bind(role.as_str())
+                        .bind(&user.id)
+                        .execute(&mut **tx)
+                        .await?
+                        .rows_affected();
+                    if changed == 0 {
+                        return Err(StoreError::NotFound(format!("user {}", user.id)));
+                    }
+                    Ok(())
+                })
+            })
+            .await?;
+        Ok(record)
+    }
+
     /// Whether the account must choose its own password before anything
     /// else (an administrator set it).
     pub async fn must_change_password(&self, user_id: &str) -> StoreResult<bool> {

@@ -388,18 +388,6 @@ impl Store {
         tx.commit().await
     }
 
-    /// Creates an account with its audit entry in one transaction.
-    pub async fn create_user_audited(
-        &self,
-        user: &UserRecord,
-        entry: NewAuditEntry<'_>,
-    ) -> StoreResult<AuditEntry> {
-        let (_, record) = self
-            .with_audit(entry, |tx, _| Box::pin(create_user_in(tx, user)))
-            .await?;
-        Ok(record)
-    }
-
     pub async fn user_by_username(&self, username: &str) -> StoreResult<Option<UserRecord>> {
         let row = sqlx::query(&format!("{USER_COLUMNS} WHERE username = $1"))
             .bind(username)
@@ -435,21 +423,6 @@ impl Store {
         let mut tx = WriteTx::begin(&self.writer).await?;
         set_user_disabled_in(&mut tx, user_id, disabled).await?;
         tx.commit().await
-    }
-
-    /// [`Store::set_user_disabled`] with its audit entry, in one transaction.
-    pub async fn set_user_disabled_audited(
-        &self,
-        user_id: &str,
-        disabled: bool,
-        entry: NewAuditEntry<'_>,
-    ) -> StoreResult<AuditEntry> {
-        let (_, record) = self
-            .with_audit(entry, |tx, _| {
-                Box::pin(set_user_disabled_in(tx, user_id, disabled))
-            })
-            .await?;
-        Ok(record)
     }
 
     /// Replaces an account's password hash and revokes its sessions, with
