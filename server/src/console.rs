@@ -148,9 +148,10 @@ pub async fn user_command(command: UserCommand) -> anyhow::Result<()> {
             let hash = crate::auth::hash_password(&password)
                 .map_err(|e| anyhow::anyhow!("hashing the password: {e}"))?;
             store
-                .set_password_hash_audited(
+                .set_password_audited(
                     &user.id,
                     &hash,
+                    crate::store::PasswordSetBy::Operator,
                     console_entry("account.reset_password", &user.username),
                 )
                 .await?;

@@ -25,7 +25,7 @@ use crate::auth::{verify_password, AuthenticatedUser};
 use crate::console::validate_password;
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::store::{now_millis, NewAuditEntry};
+use crate::store::{now_millis, NewAuditEntry, PasswordSetBy};
 #[allow(unused_imports)]
 use phonghop_protocol::api::*;
 
@@ -66,10 +66,12 @@ pub async fn change_password(
         .map_err(AppError::internal)?;
     state
         .store
-        .change_own_password_audited(
+        .set_password_audited(
             caller.user_id(),
             &hash,
-            &caller.session.id,
+            PasswordSetBy::Owner {
+                keep_session_id: &caller.session.id,
+            },
             NewAuditEntry {
                 actor_user_id: Some(caller.user_id()),
                 meeting_id: None,

@@ -53,7 +53,7 @@ pub(crate) async fn editable_meeting(
 /// Stores a change to a meeting and its audit entry in one transaction
 /// ([`crate::store::Store::with_audit`]: both or neither), then tells the
 /// meeting's live clients to reload it.
-pub(crate) async fn store_change<'c, T, F>(
+pub(crate) async fn store_change<'c, T: 'c, F>(
     state: &AppState,
     caller: &AuthenticatedUser,
     meeting_id: &str,

@@ -22,7 +22,9 @@ use crate::connections::CloseReason;
 use crate::console::{validate_password, validate_username};
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::store::{new_id, now_millis, DeviceRecord, NewAuditEntry, StoreError, UserRecord};
+use crate::store::{
+    new_id, now_millis, DeviceRecord, NewAuditEntry, PasswordSetBy, StoreError, UserRecord,
+};
 #[allow(unused_imports)]
 use phonghop_protocol::api::*;
 
@@ -253,9 +255,10 @@ pub async fn reset_password(
         .map_err(AppError::internal)?;
     state
         .store
-        .set_password_by_administrator_audited(
+        .set_password_audited(
             &user.id,
             &hash,
+            PasswordSetBy::Administrator,
             NewAuditEntry {
                 actor_user_id: Some(caller.user_id()),
                 meeting_id: None,

@@ -9,7 +9,6 @@
 use phonghop_protocol::api::OrgRole;
 use sqlx::Row;
 
-use super::transaction::{append_audit_in, retry_audit_race};
 use super::{
     is_unique_violation, AuditEntry, DbEnum, NewAuditEntry, Store, StoreError, StoreResult,
     UserRecord, WriteTx,
@@ -70,6 +69,58 @@ pub struct SessionSummary {
     pub last_seen_at: Option<i64>,
 }
 
+/// Who sets a password, which decides what else changes with it.
+#[derive(Debug, Clone, Copy)]
+pub enum PasswordSetBy<'a> {
+    /// The operator's console (`phonghop user reset-password`): every
+    /// session ends; whether the user must choose their own is unchanged.
+    Operator,
+    /// An administrator: every session ends and the user must choose
+    /// their own password at the next login.
+    Administrator,
+    /// The user themselves: the requirement to change it is lifted and
+    /// every other session ends (the one they changed it from stays).
+    Owner { keep_session_id: &'a str },
+}
+
+/// Replaces the hash inside `tx` and ends the sessions `who` calls for;
+/// an unknown account is `NotFound`.
+async fn set_password_in(
+    tx: &mut WriteTx<'_>,
+    user_id: &str,
+    password_hash: &str,
+    who: PasswordSetBy<'_>,
+) -> StoreResult<()> {
+    let must_change: Option<i64> = match who {
+        PasswordSetBy::Operator => None,
+        PasswordSetBy::Administrator => Some(1),
+        PasswordSetBy::Owner { .. } => Some(0),
+    };
+    let changed = sqlx::query(
+        "UPDATE users SET password_hash = $1, \
+         must_change_password = COALESCE($2, must_change_password) WHERE id = $3",
+    )
+    .bind(password_hash)
+    .bind(must_change)
+    .bind(user_id)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if changed == 0 {
+        return Err(StoreError::NotFound(format!("user {user_id}")));
+    }
+    let keep_session_id = match who {
+        PasswordSetBy::Owner { keep_session_id } => keep_session_id,
+        PasswordSetBy::Operator | PasswordSetBy::Administrator => "",
+    };
+    sqlx::query("UPDATE sessions SET revoked = 1 WHERE user_id = $1 AND id <> $2")
+        .bind(user_id)
+        .bind(keep_session_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 impl Store {
     /// An administrator creates `user`, with its audit entry
     /// (`account.create`); `must_change_password` when the server made the
@@ -99,41 +150,33 @@ impl Store {
 
     /// An administrator imports a list of officials: every account, each
     /// with its audit entry (`account.create`, `"imported": true`), in one
-    /// transaction (the one change with several entries, so it appends them
-    /// itself rather than through [`Store::with_audit`]). Each must choose its own password at the first login.
+    /// transaction ([`Store::with_audit_entries`]). Each must choose its own
+    /// password at the first login.
     /// A taken username is `Conflict` naming it, and nothing is written.
     pub async fn import_users_audited(
         &self,
         users: &[UserRecord],
         actor_user_id: &str,
     ) -> StoreResult<()> {
-        let _serialized = self.audit_lock.lock().await;
-        retry_audit_race(|| async {
-            let mut tx = WriteTx::begin(&self.writer).await?;
-            let mut last = None;
-            for user in users {
-                insert_user_in(&mut tx, user, true).await?;
-                last = Some(
-                    append_audit_in(
-                        &mut tx,
-                        &NewAuditEntry {
-                            actor_user_id: Some(actor_user_id),
-                            meeting_id: None,
-                            action: "account.create",
-                            details: account_details(
-                                user,
-                                serde_json::json!({ "one_time": true, "imported": true }),
-                            ),
-                        },
-                    )
-                    .await?,
-                );
-            }
-            let Some(last) = last else {
-                return Err(StoreError::NotFound("accounts to import".to_owned()));
-            };
-            tx.commit().await?;
-            Ok(last)
+        let entries: Vec<NewAuditEntry<'_>> = users
+            .iter()
+            .map(|user| NewAuditEntry {
+                actor_user_id: Some(actor_user_id),
+                meeting_id: None,
+                action: "account.create",
+                details: account_details(
+                    user,
+                    serde_json::json!({ "one_time": true, "imported": true }),
+                ),
+            })
+            .collect();
+        self.with_audit_entries(&entries, |tx, _| {
+            Box::pin(async move {
+                for user in users {
+                    insert_user_in(tx, user, true).await?;
+                }
+                Ok(())
+            })
         })
         .await?;
         Ok(())
@@ -214,71 +257,18 @@ impl Store {
         Ok(flag.unwrap_or(0) != 0)
     }
 
-    /// An administrator sets `user_id`'s password: the hash is replaced,
-    /// every session of the account ends, and the user must choose their
-    /// own password at the next login.
-    pub async fn set_password_by_administrator_audited(
+    /// Replaces `user_id`'s password hash and ends sessions as `who` calls
+    /// for, with its audit entry, in one transaction.
+    pub async fn set_password_audited(
         &self,
         user_id: &str,
         password_hash: &str,
+        who: PasswordSetBy<'_>,
         entry: NewAuditEntry<'_>,
     ) -> StoreResult<AuditEntry> {
         let (_, record) = self
             .with_audit(entry, |tx, _| {
-                Box::pin(async move {
-                    let changed = sqlx::query(
-                        "UPDATE users SET password_hash = $1, must_change_password = 1 WHERE id = $2",
-                    )
-                    .bind(password_hash)
-                    .bind(user_id)
-                    .execute(&mut **tx)
-                    .await?
-                    .rows_affected();
-                    if changed == 0 {
-                        return Err(StoreError::NotFound(format!("user {user_id}")));
-                    }
-                    sqlx::query("UPDATE sessions SET revoked = 1 WHERE user_id = $1")
-                        .bind(user_id)
-                        .execute(&mut **tx)
-                        .await?;
-                    Ok(())
-                })
-            })
-            .await?;
-        Ok(record)
-    }
-
-    /// A user chose their own password: the hash is replaced, the
-    /// requirement to change it is lifted, and every other session of the
-    /// account ends (the one they changed it from stays).
-    pub async fn change_own_password_audited(
-        &self,
-        user_id: &str,
-        password_hash: &str,
-        keep_session_id: &str,
-        entry: NewAuditEntry<'_>,
-    ) -> StoreResult<AuditEntry> {
-        let (_, record) = self
-            .with_audit(entry, |tx, _| {
-                Box::pin(async move {
-                    let changed = sqlx::query(
-                        "UPDATE users SET password_hash = $1, must_change_password = 0 WHERE id = $2",
-                    )
-                    .bind(password_hash)
-                    .bind(user_id)
-                    .execute(&mut **tx)
-                    .await?
-                    .rows_affected();
-                    if changed == 0 {
-                        return Err(StoreError::NotFound(format!("user {user_id}")));
-                    }
-                    sqlx::query("UPDATE sessions SET revoked = 1 WHERE user_id = $1 AND id <> $2")
-                        .bind(user_id)
-                        .bind(keep_session_id)
-                        .execute(&mut **tx)
-                        .await?;
-                    Ok(())
-                })
+                Box::pin(async move { set_password_in(tx, user_id, password_hash, who).await })
             })
             .await?;
         Ok(record)

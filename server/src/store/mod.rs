@@ -35,7 +35,7 @@ pub use live::{
 };
 mod accounts;
 mod checkpoints;
-pub use accounts::SessionSummary;
+pub use accounts::{PasswordSetBy, SessionSummary};
 pub use checkpoints::{AuditCheckpointRecord, AuditHead};
 mod devices;
 pub use devices::{DeviceRecord, DeviceSighting};
@@ -423,37 +423,6 @@ impl Store {
         let mut tx = WriteTx::begin(&self.writer).await?;
         set_user_disabled_in(&mut tx, user_id, disabled).await?;
         tx.commit().await
-    }
-
-    /// Replaces an account's password hash and revokes its sessions, with
-    /// its audit entry in one transaction (the operator's console).
-    pub async fn set_password_hash_audited(
-        &self,
-        user_id: &str,
-        password_hash: &str,
-        entry: NewAuditEntry<'_>,
-    ) -> StoreResult<AuditEntry> {
-        let (_, record) = self
-            .with_audit(entry, |tx, _| {
-                Box::pin(async move {
-                    let changed = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
-                        .bind(password_hash)
-                        .bind(user_id)
-                        .execute(&mut **tx)
-                        .await?
-                        .rows_affected();
-                    if changed == 0 {
-                        return Err(StoreError::NotFound(format!("user {user_id}")));
-                    }
-                    sqlx::query("UPDATE sessions SET revoked = 1 WHERE user_id = $1")
-                        .bind(user_id)
-                        .execute(&mut **tx)
-                        .await?;
-                    Ok(())
-                })
-            })
-            .await?;
-        Ok(record)
     }
 
     // ----- sessions -------------------------------------------------------

@@ -31,7 +31,7 @@ impl Store {
     /// another node took the same sequence number first. `change` may run
     /// more than once, so it must only touch the transaction; an error
     /// from it rolls everything back.
-    pub async fn with_audit<'c, T, F>(
+    pub async fn with_audit<'c, T: 'c, F>(
         &self,
         entry: NewAuditEntry<'_>,
         change: F,
@@ -39,15 +39,14 @@ impl Store {
     where
         F: for<'t> Fn(&'t mut WriteTx<'c>, i64) -> TxFuture<'t, T>,
     {
-        let _serialized = self.audit_lock.lock().await;
-        retry_audit_race(|| async {
-            let mut tx: WriteTx<'c> = WriteTx::begin(&self.writer).await?;
-            let record = append_audit_in(&mut tx, &entry).await?;
-            let value = change(&mut tx, record.seq).await?;
-            tx.commit().await?;
-            Ok((value, record))
-        })
-        .await
+        let stored = self
+            .with_audit_if_changed(entry, |tx, seq| {
+                let changed = change(tx, seq);
+                Box::pin(async move { changed.await.map(Some) })
+            })
+            .await?;
+        // The change above always answers `Some`, so the entry is stored.
+        stored.ok_or_else(|| StoreError::NotFound("an audited change that was rolled back".into()))
     }
 
     /// [`Store::with_audit`] for a change that may change nothing (hiding
@@ -61,14 +60,59 @@ impl Store {
     where
         F: for<'t> Fn(&'t mut WriteTx<'c>, i64) -> TxFuture<'t, Option<T>>,
     {
+        let stored = self
+            .audited_transaction(std::slice::from_ref(&entry), |tx, seq| change(tx, seq))
+            .await?;
+        Ok(stored.and_then(|(value, mut records)| records.pop().map(|record| (value, record))))
+    }
+
+    /// [`Store::with_audit`] for a change that is several audited acts at
+    /// once (a list of accounts imported): every entry and the change, in
+    /// one transaction. `change` gets the first entry's sequence number.
+    pub async fn with_audit_entries<'c, T: 'c, F>(
+        &self,
+        entries: &[NewAuditEntry<'_>],
+        change: F,
+    ) -> StoreResult<(T, Vec<AuditEntry>)>
+    where
+        F: for<'t> Fn(&'t mut WriteTx<'c>, i64) -> TxFuture<'t, T>,
+    {
+        let stored = self
+            .audited_transaction(entries, |tx, seq| {
+                let changed = change(tx, seq);
+                Box::pin(async move { changed.await.map(Some) })
+            })
+            .await?;
+        stored.ok_or_else(|| StoreError::NotFound("an audited change that was rolled back".into()))
+    }
+
+    /// The one loop under every audited change: the audit lock serializes
+    /// this node's appends; the entries are appended, then `change` runs
+    /// (with the first entry's sequence number); `None` rolls back; the
+    /// whole transaction runs again when another node took a sequence
+    /// number first.
+    async fn audited_transaction<'c, T, F>(
+        &self,
+        entries: &[NewAuditEntry<'_>],
+        change: F,
+    ) -> StoreResult<Option<(T, Vec<AuditEntry>)>>
+    where
+        F: for<'t> Fn(&'t mut WriteTx<'c>, i64) -> TxFuture<'t, Option<T>>,
+    {
+        if entries.is_empty() {
+            return Err(StoreError::NotFound("audit entries".into()));
+        }
         let _serialized = self.audit_lock.lock().await;
         retry_audit_race(|| async {
             let mut tx: WriteTx<'c> = WriteTx::begin(&self.writer).await?;
-            let record = append_audit_in(&mut tx, &entry).await?;
-            match change(&mut tx, record.seq).await? {
+            let mut records = Vec::with_capacity(entries.len());
+            for entry in entries {
+                records.push(append_audit_in(&mut tx, entry).await?);
+            }
+            match change(&mut tx, records[0].seq).await? {
                 Some(value) => {
                     tx.commit().await?;
-                    Ok(Some((value, record)))
+                    Ok(Some((value, records)))
                 }
                 None => {
                     tx.rollback().await?;
@@ -160,7 +204,7 @@ pub type TxFuture<'t, T> = Pin<Box<dyn Future<Output = StoreResult<T>> + Send + 
 /// Runs `attempt` (a transaction that appends to the audit log) again when
 /// another node took the same sequence number first (the primary key
 /// refuses the second), up to five times.
-pub(super) async fn retry_audit_race<R, F, Fut>(attempt: F) -> StoreResult<R>
+async fn retry_audit_race<R, F, Fut>(attempt: F) -> StoreResult<R>
 where
     F: Fn() -> Fut,
     Fut: Future<Output = StoreResult<R>>,
@@ -179,7 +223,7 @@ where
 
 /// Appends `entry` to the audit log inside `tx`: the next sequence number,
 /// linked to the last entry's hash.
-pub(super) async fn append_audit_in(
+async fn append_audit_in(
     tx: &mut WriteTx<'_>,
     entry: &NewAuditEntry<'_>,
 ) -> StoreResult<AuditEntry> {

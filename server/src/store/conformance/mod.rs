@@ -118,6 +118,31 @@ pub(crate) fn user(username: &str, role: OrgRole) -> UserRecord {
     }
 }
 
+/// A secretary ("thuky") and a draft meeting of theirs, both stored.
+async fn stored_secretary_and_meeting(store: &Store) -> (UserRecord, MeetingRecord) {
+    let secretary = user("thuky", OrgRole::Secretary);
+    store.create_user(&secretary).await.unwrap();
+    let meeting = meeting(&secretary.id, "Họp tháng 12", "2026-12-01T08:00:00+07:00");
+    store.create_meeting(&meeting).await.unwrap();
+    (secretary, meeting)
+}
+
+/// A first agenda item ("Báo cáo") of `meeting_id`, stored.
+async fn stored_agenda_item(store: &Store, meeting_id: &str) -> AgendaItemRecord {
+    let item = AgendaItemRecord {
+        id: new_id("a"),
+        meeting_id: meeting_id.to_owned(),
+        parent_id: None,
+        position: 0,
+        title: "Báo cáo".into(),
+        presenter: None,
+        duration_minutes: None,
+        updated_at: 0,
+    };
+    store.create_agenda_item(&item).await.unwrap();
+    item
+}
+
 pub(crate) fn meeting(created_by: &str, title: &str, starts_at: &str) -> MeetingRecord {
     MeetingRecord {
         id: new_id("m"),
@@ -485,10 +510,7 @@ async fn meetings_agenda_and_documents_round_trip() {
 #[tokio::test]
 async fn an_edit_and_its_audit_entry_are_stored_together_or_not_at_all() {
     for (backend, store, _guard) in backends().await {
-        let secretary = user("thuky", OrgRole::Secretary);
-        store.create_user(&secretary).await.unwrap();
-        let meeting = meeting(&secretary.id, "Họp tháng 12", "2026-12-01T08:00:00+07:00");
-        store.create_meeting(&meeting).await.unwrap();
+        let (secretary, meeting) = stored_secretary_and_meeting(&store).await;
         let entry = |action| NewAuditEntry {
             actor_user_id: Some(&secretary.id),
             meeting_id: Some(&meeting.id),
@@ -539,21 +561,8 @@ async fn an_edit_and_its_audit_entry_are_stored_together_or_not_at_all() {
 #[tokio::test]
 async fn a_document_and_its_audit_entry_are_stored_together_or_not_at_all() {
     for (backend, store, _guard) in backends().await {
-        let secretary = user("thuky", OrgRole::Secretary);
-        store.create_user(&secretary).await.unwrap();
-        let meeting = meeting(&secretary.id, "Họp tháng 12", "2026-12-01T08:00:00+07:00");
-        store.create_meeting(&meeting).await.unwrap();
-        let item = AgendaItemRecord {
-            id: new_id("a"),
-            meeting_id: meeting.id.clone(),
-            parent_id: None,
-            position: 0,
-            title: "Báo cáo".into(),
-            presenter: None,
-            duration_minutes: None,
-            updated_at: 0,
-        };
-        store.create_agenda_item(&item).await.unwrap();
+        let (secretary, meeting) = stored_secretary_and_meeting(&store).await;
+        let item = stored_agenda_item(&store, &meeting.id).await;
         let document = DocumentRecord {
             id: new_id("d"),
             meeting_id: meeting.id.clone(),
@@ -639,21 +648,8 @@ async fn a_document_and_its_audit_entry_are_stored_together_or_not_at_all() {
 #[tokio::test]
 async fn versions_keep_their_page_fingerprints_and_a_removed_document_leaves_nothing() {
     for (backend, store, _guard) in backends().await {
-        let secretary = user("thuky", OrgRole::Secretary);
-        store.create_user(&secretary).await.unwrap();
-        let meeting = meeting(&secretary.id, "Họp tháng 12", "2026-12-01T08:00:00+07:00");
-        store.create_meeting(&meeting).await.unwrap();
-        let item = AgendaItemRecord {
-            id: new_id("a"),
-            meeting_id: meeting.id.clone(),
-            parent_id: None,
-            position: 0,
-            title: "Báo cáo".into(),
-            presenter: None,
-            duration_minutes: None,
-            updated_at: 0,
-        };
-        store.create_agenda_item(&item).await.unwrap();
+        let (secretary, meeting) = stored_secretary_and_meeting(&store).await;
+        let item = stored_agenda_item(&store, &meeting.id).await;
         let document = DocumentRecord {
             id: new_id("d"),
             meeting_id: meeting.id.clone(),
