@@ -91,6 +91,18 @@ pub struct ServerOptions {
 }
 
 impl Server {
+    /// Starts the binary with `--demo` (the demo meeting and its accounts)
+    /// and otherwise the default options.
+    pub fn start_demo(data_dir: &Path) -> Server {
+        Server::start(
+            data_dir,
+            ServerOptions {
+                demo: true,
+                ..ServerOptions::default()
+            },
+        )
+    }
+
     /// Starts the binary with `data_dir` and waits until `/healthz` answers.
     pub fn start(data_dir: &Path, options: ServerOptions) -> Server {
         let port = options.port.unwrap_or_else(free_port);
@@ -209,6 +221,19 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A response's status and its body as JSON (a body that is not JSON as a
+/// string, an empty one as `null`).
+pub async fn answer(response: reqwest::Response) -> (u16, serde_json::Value) {
+    let status = response.status().as_u16();
+    let body = response.text().await.unwrap();
+    let value = if body.is_empty() {
+        serde_json::Value::Null
+    } else {
+        serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body))
+    };
+    (status, value)
 }
 
 /// An HTTP client that keeps cookies, as a browser would.

@@ -8,29 +8,8 @@
 
 use std::io::Write;
 
-use phonghop_e2e::{browser_client, logged_in, run_command, Server, ServerOptions};
+use phonghop_e2e::{answer, browser_client, logged_in, run_command, Server};
 use serde_json::{json, Value};
-
-fn demo_server(dir: &std::path::Path) -> Server {
-    Server::start(
-        dir,
-        ServerOptions {
-            demo: true,
-            ..ServerOptions::default()
-        },
-    )
-}
-
-async fn answer(response: reqwest::Response) -> (u16, Value) {
-    let status = response.status().as_u16();
-    let body = response.text().await.unwrap();
-    let value = if body.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&body).unwrap_or(Value::String(body))
-    };
-    (status, value)
-}
 
 async fn send_file(
     client: &reqwest::Client,
@@ -125,7 +104,7 @@ async fn account_creations(data_dir: &std::path::Path) -> i64 {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_account_added_without_a_password_must_replace_its_one_time_one() {
     let dir = tempfile::tempdir().unwrap();
-    let server = demo_server(dir.path());
+    let server = Server::start_demo(dir.path());
     let admin = logged_in(&server, "quantri", "demo").await;
     let (status, created) = answer(
         admin
@@ -183,7 +162,7 @@ async fn an_account_added_without_a_password_must_replace_its_one_time_one() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_role_changes_but_not_ones_own() {
     let dir = tempfile::tempdir().unwrap();
-    let server = demo_server(dir.path());
+    let server = Server::start_demo(dir.path());
     let admin = logged_in(&server, "quantri", "demo").await;
     let (_, users) = answer(admin.get(server.url("/api/v1/users")).send().await.unwrap()).await;
     let id_of = |username: &str| {
@@ -257,7 +236,7 @@ async fn an_import_preview_names_every_bad_row_and_nothing_is_imported_until_all
     let dir = tempfile::tempdir().unwrap();
     let created_by_demo;
     {
-        let server = demo_server(dir.path());
+        let server = Server::start_demo(dir.path());
         let admin = logged_in(&server, "quantri", "demo").await;
         let before = usernames(&admin, &server).await;
         let mut rows = vec![vec![
@@ -402,7 +381,7 @@ async fn an_import_preview_names_every_bad_row_and_nothing_is_imported_until_all
 #[tokio::test(flavor = "multi_thread")]
 async fn hostile_or_wrong_files_get_clear_codes_and_change_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let server = demo_server(dir.path());
+    let server = Server::start_demo(dir.path());
     let admin = logged_in(&server, "quantri", "demo").await;
     let before = usernames(&admin, &server).await;
     let preview = "/api/v1/users/import/preview";

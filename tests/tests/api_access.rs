@@ -1,24 +1,12 @@
 //! The REST API over real HTTP: who sees what, the error shape, security
 //! headers, and document downloads (ETag, Range, confidential rules).
 
-use phonghop_e2e::{
-    browser_client, demo_meeting_id, logged_in, run_command, Server, ServerOptions,
-};
-
-fn demo_server(dir: &std::path::Path) -> Server {
-    Server::start(
-        dir,
-        ServerOptions {
-            demo: true,
-            ..ServerOptions::default()
-        },
-    )
-}
+use phonghop_e2e::{browser_client, demo_meeting_id, logged_in, run_command, Server};
 
 #[tokio::test]
 async fn delegate_sees_the_published_meeting_with_agenda_and_documents() {
     let dir = tempfile::tempdir().unwrap();
-    let server = demo_server(dir.path());
+    let server = Server::start_demo(dir.path());
     let delegate = logged_in(&server, "daibieu07", "demo").await;
     let meeting_id = demo_meeting_id(&delegate, &server).await;
     let meeting: serde_json::Value = delegate
@@ -47,7 +35,7 @@ async fn delegate_sees_the_published_meeting_with_agenda_and_documents() {
 #[tokio::test]
 async fn outsider_sees_nothing_of_the_meeting_and_its_documents() {
     let dir = tempfile::tempdir().unwrap();
-    let server = demo_server(dir.path());
+    let server = Server::start_demo(dir.path());
     let (status, _, stderr) = run_command(
         &[
             "user",
@@ -110,7 +98,7 @@ async fn outsider_sees_nothing_of_the_meeting_and_its_documents() {
 #[tokio::test]
 async fn delegates_cannot_read_the_audit_log_but_the_secretary_can() {
     let dir = tempfile::tempdir().unwrap();
-    let server = demo_server(dir.path());
+    let server = Server::start_demo(dir.path());
     let delegate = logged_in(&server, "daibieu02", "demo").await;
     let meeting_id = demo_meeting_id(&delegate, &server).await;
     let path = format!("/api/v1/meetings/{meeting_id}/audit");
@@ -138,7 +126,7 @@ async fn delegates_cannot_read_the_audit_log_but_the_secretary_can() {
 #[tokio::test]
 async fn documents_download_with_etag_range_and_confidential_rules() {
     let dir = tempfile::tempdir().unwrap();
-    let server = demo_server(dir.path());
+    let server = Server::start_demo(dir.path());
     let delegate = logged_in(&server, "daibieu03", "demo").await;
     let meeting_id = demo_meeting_id(&delegate, &server).await;
     let meeting: serde_json::Value = delegate
@@ -250,7 +238,7 @@ async fn documents_download_with_etag_range_and_confidential_rules() {
 #[tokio::test]
 async fn every_response_carries_the_security_headers() {
     let dir = tempfile::tempdir().unwrap();
-    let server = demo_server(dir.path());
+    let server = Server::start_demo(dir.path());
     let client = browser_client();
     for path in ["/", "/healthz", "/api/v1/meetings", "/api/v1/no-such-route"] {
         let response = client.get(server.url(path)).send().await.unwrap();
@@ -265,7 +253,7 @@ async fn every_response_carries_the_security_headers() {
 #[tokio::test]
 async fn foreign_origin_cannot_log_in_even_with_right_password() {
     let dir = tempfile::tempdir().unwrap();
-    let server = demo_server(dir.path());
+    let server = Server::start_demo(dir.path());
     let response = browser_client()
         .post(server.url("/api/v1/auth/login"))
         .header("Origin", "https://evil.example")
@@ -279,7 +267,7 @@ async fn foreign_origin_cannot_log_in_even_with_right_password() {
 #[tokio::test]
 async fn repeated_wrong_passwords_are_slowed_down_and_errors_follow_accept_language() {
     let dir = tempfile::tempdir().unwrap();
-    let server = demo_server(dir.path());
+    let server = Server::start_demo(dir.path());
     let client = browser_client();
     let mut statuses = Vec::new();
     for _ in 0..6 {
@@ -313,7 +301,7 @@ async fn repeated_wrong_passwords_are_slowed_down_and_errors_follow_accept_langu
 #[tokio::test]
 async fn malformed_login_body_is_a_clear_400() {
     let dir = tempfile::tempdir().unwrap();
-    let server = demo_server(dir.path());
+    let server = Server::start_demo(dir.path());
     let response = browser_client()
         .post(server.url("/api/v1/auth/login"))
         .header("content-type", "application/json")
@@ -329,7 +317,7 @@ async fn malformed_login_body_is_a_clear_400() {
 #[tokio::test]
 async fn logout_ends_the_session() {
     let dir = tempfile::tempdir().unwrap();
-    let server = demo_server(dir.path());
+    let server = Server::start_demo(dir.path());
     let client = logged_in(&server, "daibieu04", "demo").await;
     let ticket: serde_json::Value = client
         .post(server.url("/api/v1/auth/ws-ticket"))
@@ -357,7 +345,7 @@ async fn logout_ends_the_session() {
 #[tokio::test]
 async fn the_openapi_document_is_served_and_names_the_api() {
     let dir = tempfile::tempdir().unwrap();
-    let server = demo_server(dir.path());
+    let server = Server::start_demo(dir.path());
     let document: serde_json::Value = browser_client()
         .get(server.url("/api/openapi.json"))
         .send()

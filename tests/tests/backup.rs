@@ -18,16 +18,6 @@ use phonghop_e2e::{demo_meeting_id, logged_in, run_command, Server, ServerOption
 use serde_json::{json, Value};
 use sync_client::{writable_document, SyncClient};
 
-fn demo_server(dir: &Path) -> Server {
-    Server::start(
-        dir,
-        ServerOptions {
-            demo: true,
-            ..ServerOptions::default()
-        },
-    )
-}
-
 fn path_str(path: &Path) -> &str {
     path.to_str().unwrap()
 }
@@ -97,7 +87,7 @@ async fn agenda_titles(client: &reqwest::Client, server: &Server, meeting_id: &s
 async fn a_backup_taken_while_clients_write_restores_the_same_data() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let server = demo_server(&data);
+    let server = Server::start_demo(&data);
     let secretary = logged_in(&server, "thuky", "demo").await;
     let delegate = logged_in(&server, "daibieu02", "demo").await;
     let demo_meeting = demo_meeting_id(&delegate, &server).await;
@@ -301,7 +291,7 @@ fn nothing_written(target: &Path) {
 async fn damaged_truncated_or_wrongly_unlocked_backups_are_refused_with_nothing_written() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let server = demo_server(&data);
+    let server = Server::start_demo(&data);
     let plain = dir.path().join("plain.phbak");
     make_backup(&data, &plain, None);
     let passphrase = dir.path().join("passphrase.txt");

@@ -4,18 +4,8 @@
 //! join (401 `device_wipe_requested`), touches no other device, and ends
 //! when the device confirms, which also ends its session.
 
-use phonghop_e2e::{browser_client, Server, ServerOptions};
+use phonghop_e2e::{answer, browser_client, Server};
 use serde_json::{json, Value};
-
-fn demo_server(dir: &std::path::Path) -> Server {
-    Server::start(
-        dir,
-        ServerOptions {
-            demo: true,
-            ..ServerOptions::default()
-        },
-    )
-}
 
 /// Logs in as `username` (password `demo`) naming `device_id`.
 async fn logged_in_on(server: &Server, username: &str, device_id: &str) -> reqwest::Client {
@@ -31,17 +21,6 @@ async fn logged_in_on(server: &Server, username: &str, device_id: &str) -> reqwe
     client
 }
 
-async fn answer(response: reqwest::Response) -> (u16, Value) {
-    let status = response.status().as_u16();
-    let body = response.text().await.unwrap();
-    let value = if body.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&body).unwrap_or(Value::String(body))
-    };
-    (status, value)
-}
-
 async fn get(server: &Server, client: &reqwest::Client, path: &str) -> (u16, Value) {
     answer(client.get(server.url(path)).send().await.unwrap()).await
 }
@@ -53,7 +32,7 @@ async fn post(server: &Server, client: &reqwest::Client, path: &str) -> (u16, Va
 #[tokio::test]
 async fn a_remotely_wiped_device_is_told_at_its_next_call_and_confirms_once() {
     let dir = tempfile::tempdir().unwrap();
-    let server = demo_server(dir.path());
+    let server = Server::start_demo(dir.path());
     let tablet = logged_in_on(&server, "daibieu01", "tablet-07").await;
     let phone = logged_in_on(&server, "daibieu01", "phone-01").await;
     let other_delegate = logged_in_on(&server, "daibieu02", "tablet-08").await;
@@ -148,7 +127,7 @@ async fn a_remotely_wiped_device_is_told_at_its_next_call_and_confirms_once() {
 #[tokio::test]
 async fn a_bad_device_id_at_login_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let server = demo_server(dir.path());
+    let server = Server::start_demo(dir.path());
     let response = browser_client()
         .post(server.url("/api/v1/auth/login"))
         .json(&json!({ "username": "daibieu01", "password": "demo", "device_id": "../x" }))

@@ -4,29 +4,8 @@
 //! else; changing it ends their other sessions; they see their own live
 //! sessions and end one, never another account's.
 
-use phonghop_e2e::{browser_client, Server, ServerOptions};
+use phonghop_e2e::{answer, browser_client, Server};
 use serde_json::{json, Value};
-
-fn demo_server(dir: &std::path::Path) -> Server {
-    Server::start(
-        dir,
-        ServerOptions {
-            demo: true,
-            ..ServerOptions::default()
-        },
-    )
-}
-
-async fn answer(response: reqwest::Response) -> (u16, Value) {
-    let status = response.status().as_u16();
-    let body = response.text().await.unwrap();
-    let value = if body.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&body).unwrap_or(Value::String(body))
-    };
-    (status, value)
-}
 
 /// Logs in; returns the client and the login answer's user.
 async fn log_in(server: &Server, username: &str, password: &str) -> (reqwest::Client, Value) {
@@ -64,7 +43,7 @@ async fn user_id(admin: &reqwest::Client, server: &Server, username: &str) -> St
 #[tokio::test(flavor = "multi_thread")]
 async fn a_password_an_administrator_set_must_be_replaced_before_anything_else() {
     let dir = tempfile::tempdir().unwrap();
-    let server = demo_server(dir.path());
+    let server = Server::start_demo(dir.path());
     let (admin, _) = log_in(&server, "quantri", "demo").await;
     let delegate_id = user_id(&admin, &server, "daibieu01").await;
     let (delegate_before, _) = log_in(&server, "daibieu01", "demo").await;
@@ -171,7 +150,7 @@ async fn a_password_an_administrator_set_must_be_replaced_before_anything_else()
 #[tokio::test(flavor = "multi_thread")]
 async fn a_user_sees_and_ends_their_own_sessions_and_a_new_password_ends_the_others() {
     let dir = tempfile::tempdir().unwrap();
-    let server = demo_server(dir.path());
+    let server = Server::start_demo(dir.path());
     let (tablet, _) = log_in(&server, "daibieu02", "demo").await;
     let (shared_pc, _) = log_in(&server, "daibieu02", "demo").await;
     let (phone, _) = log_in(&server, "daibieu02", "demo").await;
