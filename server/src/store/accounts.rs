@@ -15,7 +15,7 @@ use super::{
 };
 
 /// Inserts `user` inside `tx`; a taken username is `Conflict`.
-async fn insert_user_in(
+pub(super) async fn insert_user_in(
     tx: &mut WriteTx<'_>,
     user: &UserRecord,
     must_change_password: bool,

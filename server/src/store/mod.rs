@@ -1053,27 +1053,7 @@ fn is_unique_violation(error: &sqlx::Error) -> bool {
 
 /// Creates an account; `Conflict` when the username is taken.
 pub async fn create_user_in(tx: &mut WriteTx<'_>, user: &UserRecord) -> StoreResult<()> {
-    let result = sqlx::query(
-        "INSERT INTO users (id, username, display_name, org_role, password_hash, disabled, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(&user.id)
-    .bind(&user.username)
-    .bind(&user.display_name)
-    .bind(user.org_role.as_str())
-    .bind(&user.password_hash)
-    .bind(i64::from(user.disabled))
-    .bind(user.created_at)
-    .execute(&mut **tx)
-    .await;
-    match result {
-        Ok(_) => Ok(()),
-        Err(error) if is_unique_violation(&error) => Err(StoreError::Conflict(format!(
-            "username {:?}",
-            user.username
-        ))),
-        Err(error) => Err(error.into()),
-    }
+    accounts::insert_user_in(tx, user, false).await
 }
 
 /// Disables or re-enables an account; disabling also revokes every one of
